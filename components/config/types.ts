@@ -1,0 +1,77 @@
+import { Engine } from "./engine";
+
+/** Networking of one region: existing private subnets, or a VPC the program creates. */
+export type RegionNetwork =
+    | { mode: "existing"; vpcId: string; subnetIds: string[]; allowedCidrs: string[]; allowedSecurityGroupIds: string[] }
+    | { mode: "create"; vpcCidr: string; allowedCidrs: string[]; allowedSecurityGroupIds: string[] };
+
+export interface CacheUser {
+    /** Name used to log in (`AUTH <name> <password>`), also part of the user id. */
+    name: string;
+    /** Redis ACL rule string, for example "on ~app:* +@read +@write". */
+    access: string;
+    authentication: "password" | "iam";
+}
+
+/**
+ * How clients authenticate. RBAC for Valkey and Redis OSS 6+, with the built-in default user
+ * replaced by a disabled one; an AUTH token only for older Redis OSS.
+ */
+export type AuthConfig =
+    | { mode: "rbac"; users: CacheUser[]; passwords: Record<string, string> }
+    | { mode: "auth-token"; token: string };
+
+export interface AlarmThresholds {
+    /** EngineCPUUtilization, percent, maximum over a shard's nodes. */
+    cpuPercent: number;
+    /** DatabaseMemoryUsagePercentage, percent. */
+    memoryPercent: number;
+    /** ReplicationLag of replicas inside a region, seconds. */
+    replicationLagSeconds: number;
+    /** GlobalDatastoreReplicationLag of a secondary region, seconds. */
+    globalReplicationLagSeconds: number;
+    /** Evictions per period (sum). */
+    evictions: number;
+    /** CurrConnections on any node. */
+    connections: number;
+    /** Packets shaped because a node exceeded its network bandwidth allowance, per period. */
+    networkAllowanceExceeded: number;
+    periodSeconds: number;
+    evaluationPeriods: number;
+}
+
+export interface Route53Config {
+    zoneId: string;
+    recordName: string;
+}
+
+/** The validated stack configuration: every default resolved, every value checked. */
+export interface StackConfig {
+    stack: string;
+    namePrefix: string;
+    primaryRegion: string;
+    foundingRegion: string;
+    secondaryRegions: string[];
+    engine: Engine;
+    engineVersion: string;
+    nodeType: string;
+    shards: number;
+    replicasPerShard: number;
+    backupRetentionDays: number;
+    port: number;
+    snapshotWindow: string;
+    maintenanceWindow: string;
+    applyImmediately: boolean;
+    logRetentionDays: number;
+    networks: Record<string, RegionNetwork>;
+    auth: AuthConfig;
+    alarms: AlarmThresholds;
+    notificationEmails: string[];
+    route53?: Route53Config;
+    tags: Record<string, string>;
+}
+
+/** Every region of the datastore, the primary first. */
+export function memberRegions(config: Pick<StackConfig, "primaryRegion" | "secondaryRegions">): string[] {
+    return [config.primaryRegion, ...config.secondaryRegions];
+}

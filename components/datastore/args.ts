@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AuthConfig, Engine } from "../config";
+import { NamingInput } from "../naming";
+
+/** What a member replication group needs from its region (a CacheRegion provides all of it). */
+export interface MemberFoundation {
+    subnetGroupName: pulumi.Input<string>;
+    securityGroupId: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+    slowLogGroupName: pulumi.Input<string>;
+    engineLogGroupName: pulumi.Input<string>;
+    topicArn: pulumi.Input<string>;
+}
+
+export interface GlobalDatastoreArgs {
+    naming: NamingInput;
+    engine: Engine;
+    engineVersion: string;
+    nodeType: string;
+    shards: number;
+    replicasPerShard: number;
+    port: number;
+    /**
+     * Region of the replication group that created the datastore. It keeps the shape it was created
+     * with for its whole life, whichever region is primary now.
+     */
+    foundingRegion: string;
+    /** Every member region, each with its foundation. The current primary is deliberately not an input. */
+    foundations: Record<string, MemberFoundation>;
+    backupRetentionDays: number;
+    snapshotWindow: string;
+    maintenanceWindow: string;
+    applyImmediately: boolean;
+    auth: AuthConfig;
+    tags?: Record<string, string>;
+}
+
+export interface DatastoreMember {
+    region: string;
+    replicationGroupId: pulumi.Output<string>;
+    arn: pulumi.Output<string>;
+    configurationEndpoint: pulumi.Output<string>;
+    port: pulumi.Output<number>;
+}

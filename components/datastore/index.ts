@@ -1,0 +1,64 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { globalDatastoreSuffix } from "../naming";
+import { DatastoreMember, GlobalDatastoreArgs } from "./args";
+import { createUserGroup } from "./auth";
+import { INHERITED_BY_JOINERS, MANAGED_BY_DATASTORE, foundingMemberArgs, joiningMemberArgs } from "./members";
+
+export { DatastoreMember, GlobalDatastoreArgs, MemberFoundation } from "./args";
+
+/**
+ * The Global Datastore and its member replication groups, one per region.
+ *
+ * Roles can swap without replacing anything: this component never learns which region is primary
+ * now. The founding member keeps the shape it was created with, the datastore ignores drift in its
+ * primary (after a failover AWS reports the new one, and changing it would replace the datastore),
+ * and members ignore what the datastore manages.
+ */
+export class GlobalDatastore extends pulumi.ComponentResource {
+    readonly globalDatastoreId: pulumi.Output<string>;
+    readonly members: Record<string, DatastoreMember>;
+
+    constructor(name: string, args: GlobalDatastoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("elasticache-global:index:GlobalDatastore", name, {}, opts);
+        const regions = Object.keys(args.foundations);
+        if (!regions.includes(args.foundingRegion)) {
+            throw new pulumi.ResourceError(`foundingRegion ${args.foundingRegion} has no foundation among ${regions.join(", ")}`, this);
+        }
+        const userGroups = Object.fromEntries(regions.map((region) => [region, createUserGroup(`${name}-${region}`, this, region, args)]));
+        const stateful = { parent: this, protect: true };
+
+        const founder = new aws.elasticache.ReplicationGroup(`${name}-${args.foundingRegion}`,
+            foundingMemberArgs(args, userGroups[args.foundingRegion]?.userGroupId),
+            // AWS records the datastore on the founder after it joins; the founder never sets it.
+            { ...stateful, ignoreChanges: [...MANAGED_BY_DATASTORE, "globalReplicationGroupId"] });
+
+        const datastore = new aws.elasticache.GlobalReplicationGroup(`${name}-datastore`, {
+            region: args.foundingRegion,
+            globalReplicationGroupIdSuffix: globalDatastoreSuffix(args.naming),
+            globalReplicationGroupDescription: `${args.naming.namePrefix} cache across ${regions.join(", ")}`,
+            primaryReplicationGroupId: founder.id,
+            cacheNodeType: args.nodeType,
+            engineVersion: args.engineVersion,
+            numNodeGroups: args.shards,
+            automaticFailoverEnabled: true,
+        }, { ...stateful, ignoreChanges: ["primaryReplicationGroupId"] });
+
+        const groups: Record<string, aws.elasticache.ReplicationGroup> = { [args.foundingRegion]: founder };
+        for (const region of regions.filter((r) => r !== args.foundingRegion)) {
+            groups[region] = new aws.elasticache.ReplicationGroup(`${name}-${region}`,
+                joiningMemberArgs(args, region, datastore.globalReplicationGroupId, userGroups[region]?.userGroupId),
+                { ...stateful, ignoreChanges: INHERITED_BY_JOINERS });
+        }
+
+        this.globalDatastoreId = datastore.globalReplicationGroupId;
+        this.members = Object.fromEntries(regions.map((region) => [region, {
+            region,
+            replicationGroupId: groups[region].id,
+            arn: groups[region].arn,
+            configurationEndpoint: groups[region].configurationEndpointAddress,
+            port: groups[region].port.apply((p) => p ?? args.port),
+        }]));
+        this.registerOutputs({ globalDatastoreId: this.globalDatastoreId, members: this.members });
+    }
+}

@@ -1,0 +1,98 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Route53Config } from "../config";
+import { DatastoreMember } from "../datastore";
+import { NamingInput, readerParameterName, writerParameterName } from "../naming";
+
+export interface WriterEndpointArgs {
+    naming: NamingInput;
+    /** The region that accepts writes now. Moving it moves every parameter and the DNS record. */
+    primaryRegion: string;
+    /** Every member, by region; a parameter pair is written in each of these regions. */
+    members: Record<string, DatastoreMember>;
+    globalDatastoreId: pulumi.Input<string>;
+    /** Optional private DNS name that points at the writer. Default: none. */
+    route53?: Route53Config;
+    tags?: Record<string, string>;
+}
+
+/** What an application reads from an endpoint parameter (JSON). */
+export interface EndpointDocument {
+    role: "writer" | "reader";
+    region: string;
+    replicationGroupId: string;
+    configurationEndpoint: string;
+    port: number;
+    globalDatastoreId: string;
+}
+
+function endpointDocument(role: EndpointDocument["role"], member: DatastoreMember, globalDatastoreId: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.jsonStringify({
+        role,
+        region: member.region,
+        replicationGroupId: member.replicationGroupId,
+        configurationEndpoint: member.configurationEndpoint,
+        port: member.port,
+        globalDatastoreId,
+    });
+}
+
+/**
+ * A stable way for applications to find the writer: an SSM parameter with the same name in every
+ * region holding the current primary's configuration endpoint, a reader parameter per region holding
+ * that region's own member, and optionally a private Route 53 CNAME that follows the writer.
+ */
+export class WriterEndpoint extends pulumi.ComponentResource {
+    readonly writerParameterName: string;
+    readonly readerParameterName: string;
+    readonly writerRegion: string;
+    readonly writerEndpoint: pulumi.Output<string>;
+    readonly dnsName?: string;
+
+    constructor(name: string, args: WriterEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("elasticache-global:index:WriterEndpoint", name, {}, opts);
+        const writer = args.members[args.primaryRegion];
+        if (!writer) {
+            throw new pulumi.ResourceError(`primaryRegion ${args.primaryRegion} is not a member (${Object.keys(args.members).join(", ")})`, this);
+        }
+        this.writerParameterName = writerParameterName(args.naming);
+        this.readerParameterName = readerParameterName(args.naming);
+        for (const [region, member] of Object.entries(args.members)) {
+            new aws.ssm.Parameter(`${name}-writer-${region}`, {
+                region,
+                name: this.writerParameterName,
+                type: "String",
+                description: `Writer endpoint of the ${args.naming.namePrefix} cache (the Global Datastore primary)`,
+                value: endpointDocument("writer", writer, args.globalDatastoreId),
+                tags: args.tags,
+            }, { parent: this });
+            new aws.ssm.Parameter(`${name}-reader-${region}`, {
+                region,
+                name: this.readerParameterName,
+                type: "String",
+                description: `Endpoint of the ${args.naming.namePrefix} cache member in ${region}, for reads`,
+                value: endpointDocument("reader", member, args.globalDatastoreId),
+                tags: args.tags,
+            }, { parent: this });
+        }
+        if (args.route53) {
+            new aws.route53.Record(`${name}-writer-dns`, {
+                zoneId: args.route53.zoneId,
+                name: args.route53.recordName,
+                type: "CNAME",
+                ttl: 30,
+                records: [writer.configurationEndpoint],
+            }, { parent: this });
+            this.dnsName = args.route53.recordName;
+        }
+        this.writerRegion = args.primaryRegion;
+        this.writerEndpoint = writer.configurationEndpoint;
+        this.registerOutputs({
+            writerParameterName: this.writerParameterName,
+            readerParameterName: this.readerParameterName,
+            writerRegion: this.writerRegion,
+            writerEndpoint: this.writerEndpoint,
+            dnsName: this.dnsName,
+        });
+    }
+}

@@ -1,0 +1,39 @@
+import { AlarmThresholds } from "../config";
+
+/** One kind of alarm, evaluated per shard as the maximum over the shard's nodes. */
+export interface AlarmSpec {
+    /** Stable short name, part of the alarm name. */
+    key: string;
+    metricName: string;
+    /** Statistic of each node's metric before the maximum across nodes is taken. */
+    stat: "Maximum" | "Sum" | "Average";
+    threshold: (t: AlarmThresholds) => number;
+    unit: string;
+    /**
+     * Only some nodes emit replication metrics (replicas, or a secondary's shard primaries) and which
+     * ones changes with every failover, so no data there is healthy, not a failure.
+     */
+    treatMissingData: "missing" | "notBreaching";
+    /** Only in regions that currently replicate from another region. */
+    secondaryOnly?: boolean;
+}
+
+export const ALARM_SPECS: readonly AlarmSpec[] = [
+    { key: "cpu", metricName: "EngineCPUUtilization", stat: "Maximum", threshold: (t) => t.cpuPercent, unit: "%", treatMissingData: "missing" },
+    { key: "memory", metricName: "DatabaseMemoryUsagePercentage", stat: "Maximum", threshold: (t) => t.memoryPercent, unit: "%", treatMissingData: "missing" },
+    { key: "replication-lag", metricName: "ReplicationLag", stat: "Maximum", threshold: (t) => t.replicationLagSeconds, unit: "s", treatMissingData: "notBreaching" },
+    { key: "evictions", metricName: "Evictions", stat: "Sum", threshold: (t) => t.evictions, unit: " keys", treatMissingData: "missing" },
+    { key: "connections", metricName: "CurrConnections", stat: "Maximum", threshold: (t) => t.connections, unit: " connections", treatMissingData: "missing" },
+    { key: "network-in-allowance", metricName: "NetworkBandwidthInAllowanceExceeded", stat: "Sum", threshold: (t) => t.networkAllowanceExceeded, unit: " packets", treatMissingData: "missing" },
+    { key: "network-out-allowance", metricName: "NetworkBandwidthOutAllowanceExceeded", stat: "Sum", threshold: (t) => t.networkAllowanceExceeded, unit: " packets", treatMissingData: "missing" },
+    {
+        key: "global-replication-lag", metricName: "GlobalDatastoreReplicationLag", stat: "Maximum",
+        threshold: (t) => t.globalReplicationLagSeconds, unit: "s", treatMissingData: "notBreaching", secondaryOnly: true,
+    },
+];
+
+/** Metrics the dashboard shows per region, beyond the alarmed ones. */
+export const DASHBOARD_METRICS = [
+    "EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "CurrConnections", "NetworkBytesIn", "NetworkBytesOut",
+    "Evictions", "ReplicationLag", "GlobalDatastoreReplicationLag", "CacheHitRate", "CurrItems",
+];

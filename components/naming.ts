@@ -1,0 +1,83 @@
+/**
+ * Every physical name the program gives AWS, derived from the stack configuration alone. The recovery
+ * programs use the same functions to find the deployment when the stack outputs are out of reach
+ * (for example when the state backend lives in the failed region).
+ */
+
+export interface NamingInput {
+    stack: string;
+    namePrefix: string;
+}
+
+export function replicationGroupId(n: NamingInput, region: string): string {
+    return `${n.namePrefix}-${region}`;
+}
+
+/**
+ * The suffix of the Global Datastore. AWS prepends a region-specific code to it, so the full id is
+ * only known from the resource's `globalReplicationGroupId` output (or DescribeGlobalReplicationGroups).
+ */
+export function globalDatastoreSuffix(n: NamingInput): string {
+    return n.namePrefix;
+}
+
+export function finalSnapshotName(n: NamingInput, region: string): string {
+    return `${replicationGroupId(n, region)}-final`;
+}
+
+/** User ids are per region but may repeat across regions; the user group keeps one id everywhere. */
+export function userGroupId(n: NamingInput): string {
+    return `${n.namePrefix}-users`;
+}
+
+export function userId(n: NamingInput, userName: string): string {
+    return `${n.namePrefix}-${userName.toLowerCase()}`;
+}
+
+/** The replacement of the built-in `default` user: same user name, disabled, no commands. */
+export function disabledDefaultUserId(n: NamingInput): string {
+    return `${n.namePrefix}-default-disabled`;
+}
+
+export function logGroupPrefix(n: NamingInput): string {
+    return `/elasticache-global/${n.namePrefix}/`;
+}
+
+export function logGroupName(n: NamingInput, logType: "slow-log" | "engine-log"): string {
+    return `${logGroupPrefix(n)}${logType}`;
+}
+
+export function kmsAliasName(n: NamingInput): string {
+    return `alias/elasticache-global/${n.namePrefix}`;
+}
+
+export function topicName(n: NamingInput): string {
+    return `${n.namePrefix}-elasticache-events`;
+}
+
+/** SSM parameters that applications read to find the writer (same name in every region). */
+export function writerParameterName(n: NamingInput): string {
+    return `/elasticache-global/${n.stack}/writer`;
+}
+
+/** SSM parameter with this region's own member, for reads close to the application. */
+export function readerParameterName(n: NamingInput): string {
+    return `/elasticache-global/${n.stack}/reader`;
+}
+
+export function dashboardName(n: NamingInput, region: string): string {
+    return `${n.namePrefix}-elasticache-${region}`;
+}
+
+/**
+ * CloudWatch publishes ElastiCache host metrics per node, named
+ * `<replication group id>-<shard, 4 digits>-<node, 3 digits>` in cluster mode.
+ */
+export function memberClusterId(rgId: string, shard: number, node: number): string {
+    return `${rgId}-${String(shard).padStart(4, "0")}-${String(node).padStart(3, "0")}`;
+}
+
+/** Node group ids as ElastiCache numbers them in cluster mode: "0001", "0002", ... */
+export function shardId(shard: number): string {
+    return String(shard).padStart(4, "0");
+}

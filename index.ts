@@ -1,0 +1,25 @@
+/**
+ * The program: read and validate the stack configuration, declare the deployment, export what
+ * applications, operators and the recovery programs need.
+ */
+import { loadStackConfig } from "./components/config";
+import { GlobalCache } from "./components/global-cache";
+
+const config = loadStackConfig();
+const cache = new GlobalCache("cache", config);
+
+export const primaryRegion = cache.primaryRegion;
+export const foundingRegion = cache.foundingRegion;
+export const globalDatastoreId = cache.globalDatastoreId;
+/** Per region: replication group id, configuration endpoint, port and current role. */
+export const regions = Object.fromEntries(Object.entries(cache.regions).map(([region, r]) => [region, {
+    role: r.role,
+    replicationGroupId: r.replicationGroupId,
+    configurationEndpoint: r.configurationEndpoint,
+    port: r.port,
+    dashboardName: r.dashboardName,
+}]));
+export const writerParameterName = cache.writerParameterName;
+export const readerParameterName = cache.readerParameterName;
+export const writerEndpoint = cache.writerEndpoint;
+export const topicArns = Object.fromEntries(Object.entries(cache.regions).map(([region, r]) => [region, r.topicArn]));

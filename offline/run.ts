@@ -1,0 +1,211 @@
+/**
+ * Runs the real program (index.ts) offline: Pulumi's mocks in place of the engine, the AWS fake in
+ * place of the provider, the stack's YAML as its configuration. It records what the engine would
+ * receive for every resource: inputs, computed outputs and the resource options that matter for
+ * safety (protect, ignoreChanges, parent, dependencies).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { AwsFake } from "./aws-fake";
+import { NAMESPACE } from "../components/config/keys";
+import { DEFAULTS, DEFAULT_USERS } from "../components/config/defaults";
+import { DEFAULT_ENGINE_VERSION, ENGINES, Engine, parseVersion, supportsRbac } from "../components/config/engine";
+
+// Internal to @pulumi/pulumi but stable for years: the monitor the mocks install, and the RPC drain.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+export const PROJECT = "elasticache-global";
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+const SECRET_SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** URN of the parent, "" for the root. */
+    parent: string;
+    id?: string;
+    /** Inputs as the engine received them; secret values stay wrapped (see isSecret). */
+    inputs: Record<string, unknown>;
+    /** Inputs plus what the (fake) provider computed. */
+    state: Record<string, unknown>;
+    protect: boolean;
+    ignoreChanges: string[];
+    dependencies: string[];
+}
+
+export interface ProgramRun {
+    stack: string;
+    resources: RecordedResource[];
+    outputs: Record<string, unknown>;
+}
+
+export interface StackFile {
+    stack: string;
+    file: string;
+    /** Values as the Pulumi engine hands them to the program: strings, JSON for lists and objects. */
+    config: Record<string, string>;
+    secretKeys: string[];
+    /** Things the reader should know, such as secrets replaced by placeholders. */
+    notices: string[];
+}
+
+export class StackNotFoundError extends Error {}
+
+export function isSecret(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret by `replacement(value)`, recursively. */
+export function mapSecrets(value: unknown, replacement: (secret: unknown) => unknown): unknown {
+    if (isSecret(value)) {
+        return replacement(value.value);
+    }
+    if (Array.isArray(value)) {
+        return value.map((v) => mapSecrets(v, replacement));
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replacement)]));
+    }
+    return value;
+}
+
+export function listStacks(dir = PROJECT_DIR): string[] {
+    return fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+}
+
+/** Placeholder for a secret the offline plan cannot decrypt or that the stack file does not hold. */
+export function secretPlaceholder(key: string): string {
+    // Valid for the validator (16+ printable characters), visibly not a real secret.
+    return `offline-placeholder-for-${key}`.replace(/[^!#-.0-?A-~]/g, "-");
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml`. Secrets cannot be decrypted offline: encrypted values and secret keys the
+ * file does not set are replaced by placeholders, and a notice says so; `pulumi up` needs the real ones.
+ */
+export function loadStackFile(stack: string, dir = PROJECT_DIR): StackFile {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        const known = listStacks(dir);
+        throw new StackNotFoundError(`unknown stack "${stack}": there is no Pulumi.${stack}.yaml. ` +
+            `Stacks in this project: ${known.length ? known.join(", ") : "none"}.`);
+    }
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const notices: string[] = [];
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+        if (typeof value === "object" && value !== null && "secure" in value) {
+            config[fullKey] = secretPlaceholder(fullKey);
+            secretKeys.push(fullKey);
+            notices.push(`${fullKey} is encrypted in ${path.basename(file)}; the offline plan uses a placeholder.`);
+        } else {
+            config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    fillMissingSecrets(config, secretKeys, notices);
+    return { stack, file, config, secretKeys, notices };
+}
+
+/**
+ * Secret keys hold values nobody commits. The offline plan stands in placeholders for the ones the
+ * program will ask for, so the topology can be reviewed without them.
+ */
+function fillMissingSecrets(config: Record<string, string>, secretKeys: string[], notices: string[]): void {
+    const key = (name: string) => `${NAMESPACE}:${name}`;
+    const engine = (config[key("engine")] ?? DEFAULTS.engine) as Engine;
+    const version = config[key("engineVersion")] ?? DEFAULT_ENGINE_VERSION[engine] ?? "";
+    if (!ENGINES.includes(engine) || !parseVersion(version)) {
+        return; // the program reports the bad engine or version
+    }
+    const placeholder = (name: string, value: string, how: string) => {
+        config[key(name)] = value;
+        secretKeys.push(key(name));
+        notices.push(`${key(name)} is not set; the offline plan uses placeholders (pulumi up needs: ${how}).`);
+    };
+    if (!supportsRbac(engine, version)) {
+        if (config[key("authToken")] === undefined) {
+            placeholder("authToken", secretPlaceholder(key("authToken")), `pulumi config set --secret ${key("authToken")} <token>`);
+        }
+        return;
+    }
+    if (config[key("userPasswords")] !== undefined) {
+        return;
+    }
+    let users: unknown = DEFAULT_USERS;
+    try {
+        users = config[key("users")] ? JSON.parse(config[key("users")]) : users;
+    } catch {
+        return; // the program reports the malformed list
+    }
+    const names = (Array.isArray(users) ? users : [])
+        .filter((u) => u?.authentication !== "iam" && typeof u?.name === "string")
+        .map((u) => String(u.name));
+    if (names.length > 0) {
+        placeholder("userPasswords",
+            JSON.stringify(Object.fromEntries(names.map((n) => [n, secretPlaceholder(`${key("userPasswords")}.${n}`)]))),
+            `pulumi config set --secret --path '${key("userPasswords")}.<user>' <password> for ${names.join(", ")}`);
+    }
+}
+
+async function outputValue(value: unknown): Promise<unknown> {
+    return new Promise((resolve) => pulumi.output(value as pulumi.Input<any>).apply((v: unknown) => {
+        resolve(v);
+        return v;
+    }));
+}
+
+/**
+ * Runs index.ts once with the given configuration and returns what it declared. Throws whatever the
+ * program throws (a RunError for invalid configuration) after recording nothing further.
+ */
+export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+    const recorded = new Map<string, RecordedResource>();
+    await pulumi.runtime.setMocks(new AwsFake(), PROJECT, stack, false);
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) => register(req, (err: unknown, res: any) => {
+        if (!err && res) {
+            const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+            recorded.set(res.getUrn(), {
+                urn: res.getUrn(),
+                type: req.getType(),
+                name: req.getName(),
+                custom: req.getCustom(),
+                parent: req.getParent(),
+                id: res.getId() || undefined,
+                inputs,
+                state: { ...inputs, ...pulumi.runtime.deserializeProperties(res.getObject()) },
+                protect: req.getProtect() === true,
+                ignoreChanges: req.getIgnorechangesList(),
+                dependencies: req.getDependenciesList(),
+            });
+        }
+        callback(err, res);
+    });
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    delete require.cache[require.resolve(PROGRAM)];
+    const program = require(PROGRAM) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(program)) {
+        outputs[name] = await outputValue(value);
+    }
+    await settings.waitForRPCs();
+    return { stack, resources: [...recorded.values()], outputs };
+}
+
+/** Loads a stack file and runs the program on it. */
+export async function runStack(stack: string, dir = PROJECT_DIR): Promise<ProgramRun & { file: StackFile }> {
+    const file = loadStackFile(stack, dir);
+    const run = await runProgram(stack, file.config, file.secretKeys);
+    return { ...run, file };
+}
