@@ -42,7 +42,7 @@ export function supportsRbac(engine: Engine, version: string): boolean {
 }
 
 export const GLOBAL_DATASTORE_FAMILIES = ["m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn"] as const;
-const NODE_TYPE_PATTERN = /^cache\.([a-z0-9]+)\.(\d*x?large|medium|small|micro|nano)$/;
+const NODE_TYPE_PATTERN = /^cache\.([a-z0-9]+)\.((?:\d*x)?large|medium|small|micro|nano)$/;
 
 /** Why a node type cannot serve a Global Datastore, or undefined when it can. */
 export function nodeTypeProblem(nodeType: string): string | undefined {
@@ -57,8 +57,11 @@ export function nodeTypeProblem(nodeType: string): string | undefined {
     if (!(GLOBAL_DATASTORE_FAMILIES as readonly string[]).includes(family)) {
         return `is of family ${family}, which Global Datastore does not support`;
     }
-    if (!/^\d*x?large$/.test(size)) {
+    if (!/^(\d*x)?large$/.test(size)) {
         return `is of size ${size}; Global Datastore needs large or bigger`;
+    }
+    if (family === "r6gd" && size === "large") {
+        return "is not offered: data-tiering r6gd nodes start at xlarge";
     }
     return undefined;
 }

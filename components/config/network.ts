@@ -28,6 +28,12 @@ export function formatCidr(c: Cidr): string {
     return `${octets.join(".")}/${c.prefix}`;
 }
 
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+    const aEnd = a.base + 2 ** (32 - a.prefix);
+    const bEnd = b.base + 2 ** (32 - b.prefix);
+    return a.base < bEnd && b.base < aEnd;
+}
+
 /** The index-th subnet of `parent` with `newPrefix` bits. */
 export function subnetCidr(parent: string, newPrefix: number, index: number): string {
     const p = parseCidr(parent);

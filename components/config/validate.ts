@@ -8,7 +8,7 @@ import {
     DEFAULT_ENGINE_VERSION, ENGINES, Engine, GLOBAL_DATASTORE_FAMILIES, MIN_GLOBAL_DATASTORE_VERSION,
     compareVersions, nodeTypeProblem, parseVersion, supportsRbac,
 } from "./engine";
-import { isOpenToWorld, parseCidr } from "./network";
+import { cidrsOverlap, isOpenToWorld, parseCidr } from "./network";
 import { parseMaintenanceWindow, parseSnapshotWindow, windowsOverlap } from "./windows";
 import { AlarmThresholds, AuthConfig, CacheUser, RegionNetwork, Route53Config, StackConfig, memberRegions } from "./types";
 
@@ -61,7 +61,8 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     const known = new Set(CONFIG_KEYS.map((k) => k.name));
     for (const key of Object.keys(raw)) {
         if (!known.has(key) && raw[key] !== undefined) {
-            p.add(key, raw[key], "it is not a key this program reads (a typo?)", `one of ${[...known].join(", ")}`);
+            // No value: a misspelled secret key would otherwise print the secret.
+            p.list.push(`${fullKey(key)} is set, but it is not a key this program reads (a typo?). Accepted: one of ${[...known].join(", ")}.`);
         }
     }
 
@@ -151,7 +152,8 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
         p.add("logRetentionDays", logRetentionDays, undefined, `one of ${LOG_RETENTION_DAYS.join(", ")}`);
     }
 
-    const networks = validateNetworks(r, p, regions);
+    // Regions already reported as malformed or repeated would only add echoes of the same problem.
+    const networks = validateNetworks(r, p, [...new Set(regions)].filter((region) => REGION_PATTERN.test(region)));
     const auth = engine && parseVersion(engineVersion) ? validateAuth(r, p, engine, engineVersion) : undefined;
     const alarms = validateAlarms(r, p);
     const notificationEmails = r.stringList("notificationEmails") ?? [];
@@ -187,7 +189,7 @@ function validateNetworks(r: Reader, p: Problems, regions: string[]): Record<str
                 `keys among ${regions.join(", ")}`);
         }
     }
-    regions.forEach((region, index) => {
+    regions.forEach((region) => {
         const key = `networks.${region}`;
         const n = (given[region] ?? {}) as Record<string, unknown>;
         if (typeof n !== "object" || Array.isArray(n)) {
@@ -235,9 +237,12 @@ function validateNetworks(r: Reader, p: Problems, regions: string[]): Record<str
             result[region] = { mode: "existing", vpcId: vpcId ?? "", subnetIds: subnetIds ?? [], ...access };
             return;
         }
-        const vpcCidr = n.vpcCidr === undefined ? defaultVpcCidr(index) : n.vpcCidr;
+        const vpcCidr = n.vpcCidr === undefined ? defaultVpcCidr(region) : n.vpcCidr;
         const parsed = typeof vpcCidr === "string" ? parseCidr(vpcCidr) : undefined;
-        if (!parsed || parsed.prefix < 16 || parsed.prefix > 24) {
+        if (vpcCidr === undefined) {
+            p.missing(`${key}.vpcCidr`, "an IPv4 CIDR block from /16 to /24 such as 10.100.0.0/16",
+                `${region} has no default block; give its new VPC one, or name existing subnets.`);
+        } else if (!parsed || parsed.prefix < 16 || parsed.prefix > 24) {
             p.add(`${key}.vpcCidr`, vpcCidr, undefined, "an IPv4 CIDR block from /16 to /24 such as 10.100.0.0/16");
         }
         const cidr = String(vpcCidr);
@@ -247,6 +252,23 @@ function validateNetworks(r: Reader, p: Problems, regions: string[]): Record<str
             allowedCidrs: access.allowedCidrs.length || access.allowedSecurityGroupIds.length ? access.allowedCidrs : [cidr],
             allowedSecurityGroupIds: access.allowedSecurityGroupIds,
         };
+    });
+    // Overlapping VPCs could never be peered to each other or to one client network.
+    const created = regions.filter((region) => {
+        const n = result[region];
+        const c = n?.mode === "create" ? parseCidr(n.vpcCidr) : undefined;
+        return c !== undefined && c.prefix >= 16 && c.prefix <= 24; // bad blocks are reported already
+    });
+    created.forEach((region, i) => {
+        for (const other of created.slice(0, i)) {
+            const a = parseCidr((result[region] as { vpcCidr: string }).vpcCidr);
+            const b = parseCidr((result[other] as { vpcCidr: string }).vpcCidr);
+            if (a && b && cidrsOverlap(a, b)) {
+                p.add(`networks.${region}.vpcCidr`, (result[region] as { vpcCidr: string }).vpcCidr,
+                    `it overlaps the VPC of ${other}`,
+                    "a /16../24 block that overlaps no other region's VPC; set vpcCidr explicitly");
+            }
+        }
     });
     return result;
 }

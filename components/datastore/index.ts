@@ -36,7 +36,8 @@ export class GlobalDatastore extends pulumi.ComponentResource {
         const datastore = new aws.elasticache.GlobalReplicationGroup(`${name}-datastore`, {
             region: args.foundingRegion,
             globalReplicationGroupIdSuffix: globalDatastoreSuffix(args.naming),
-            globalReplicationGroupDescription: `${args.naming.namePrefix} cache across ${regions.join(", ")}`,
+            // Sorted: the primary comes first in config order, and a promotion must not change this text.
+            globalReplicationGroupDescription: `${args.naming.namePrefix} cache across ${[...regions].sort().join(", ")}`,
             primaryReplicationGroupId: founder.id,
             cacheNodeType: args.nodeType,
             engineVersion: args.engineVersion,

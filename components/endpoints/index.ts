@@ -63,7 +63,8 @@ export class WriterEndpoint extends pulumi.ComponentResource {
                 name: this.writerParameterName,
                 type: "String",
                 description: `Writer endpoint of the ${args.naming.namePrefix} cache (the Global Datastore primary)`,
-                value: endpointDocument("writer", writer, args.globalDatastoreId),
+                // Endpoints are not secrets; `value` would be stored and shown as one.
+                insecureValue: endpointDocument("writer", writer, args.globalDatastoreId),
                 tags: args.tags,
             }, { parent: this });
             new aws.ssm.Parameter(`${name}-reader-${region}`, {
@@ -71,7 +72,8 @@ export class WriterEndpoint extends pulumi.ComponentResource {
                 name: this.readerParameterName,
                 type: "String",
                 description: `Endpoint of the ${args.naming.namePrefix} cache member in ${region}, for reads`,
-                value: endpointDocument("reader", member, args.globalDatastoreId),
+                // Endpoints are not secrets; `value` would be stored and shown as one.
+                insecureValue: endpointDocument("reader", member, args.globalDatastoreId),
                 tags: args.tags,
             }, { parent: this });
         }

@@ -53,6 +53,6 @@ export function createKey(name: string, parent: pulumi.Resource, args: CacheRegi
         region,
         name: kmsAliasName(args.naming),
         targetKeyId: key.keyId,
-    }, { parent: key });
+    }, { parent });
     return key;
 }

@@ -1,0 +1,152 @@
+/**
+ * `npm run plan -- --stack <name> [--json]`: runs the real program offline on Pulumi.<name>.yaml and
+ * prints what it would declare, grouped by region, then the stack outputs. No AWS account, no Pulumi
+ * CLI. Exit codes: 0 planned, 1 invalid configuration, 2 usage error or unknown stack.
+ */
+import { parseArgs } from "util";
+import * as pulumi from "@pulumi/pulumi";
+import { ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
+import { describe, redacted, shortType, typeRank } from "./describe";
+
+const USAGE = "usage: npm run plan -- --stack <name> [--json]";
+
+export interface PlanReport {
+    stack: string;
+    file: string;
+    notices: string[];
+    regions: Record<string, Array<{ type: string; name: string; protect: boolean; summary: string }>>;
+    global: Array<{ type: string; name: string; protect: boolean; summary: string }>;
+    alarms: Record<string, Record<string, number>>;
+    outputs: Record<string, unknown>;
+    counts: { resources: number; components: number; protected: number };
+}
+
+const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+export function buildReport(run: ProgramRun, file: StackFile): PlanReport {
+    const regions: PlanReport["regions"] = {};
+    const global: PlanReport["global"] = [];
+    const alarms: PlanReport["alarms"] = {};
+    const custom = run.resources.filter((r) => r.custom);
+    for (const r of custom) {
+        const region = r.state.region as string | undefined;
+        if (r.type === ALARM_TYPE && region) {
+            const kind = String(r.inputs.name).replace(/^.*-\d{4}-/, ""); // <rg>-<shard>-<kind>
+            alarms[region] = alarms[region] ?? {};
+            alarms[region][kind] = (alarms[region][kind] ?? 0) + 1;
+            continue;
+        }
+        const entry = { type: shortType(r.type), name: r.name, protect: r.protect, summary: describe(r) };
+        // Route 53 records are global even though the provider reports a default region.
+        if (!region || r.type.startsWith("aws:route53/")) {
+            global.push(entry);
+        } else {
+            (regions[region] = regions[region] ?? []).push(entry);
+        }
+    }
+    for (const entries of Object.values(regions)) {
+        entries.sort((a, b) => typeRank(a.type) - typeRank(b.type));
+    }
+    return {
+        stack: run.stack,
+        file: file.file,
+        notices: file.notices,
+        regions,
+        global,
+        alarms,
+        outputs: run.outputs,
+        counts: {
+            resources: custom.length,
+            components: run.resources.length - custom.length,
+            protected: custom.filter((r: RecordedResource) => r.protect).length,
+        },
+    };
+}
+
+function regionHeading(region: string, outputs: Record<string, any>): string {
+    const role = outputs.regions?.[region]?.role;
+    const founding = outputs.foundingRegion === region ? ", founding member" : "";
+    return `${region} (${role ?? "?"}${founding})`;
+}
+
+export function formatReport(report: PlanReport): string {
+    const lines: string[] = [];
+    lines.push(`Offline plan of stack "${report.stack}" from ${report.file.split("/").pop()}`);
+    lines.push("Pulumi mocks stand in for the engine and AWS: ids, ARNs and endpoints below are fake.");
+    for (const notice of report.notices) {
+        lines.push(`  note: ${notice}`);
+    }
+    const entry = (e: PlanReport["global"][number]) =>
+        `    + ${e.type.padEnd(40)} ${e.name}${e.protect ? " [protected]" : ""}${e.summary ? `\n        ${e.summary}` : ""}`;
+    for (const [region, entries] of Object.entries(report.regions)) {
+        lines.push("", `Region ${regionHeading(region, report.outputs)}`);
+        entries.forEach((e) => lines.push(entry(e)));
+        const alarmKinds = report.alarms[region] ?? {};
+        const total = Object.values(alarmKinds).reduce((a, b) => a + b, 0);
+        lines.push(`    + ${"cloudwatch:MetricAlarm".padEnd(40)} ${total} alarms, per shard: ${Object.keys(alarmKinds).join(", ")}`);
+    }
+    if (report.global.length) {
+        lines.push("", "Global");
+        report.global.forEach((e) => lines.push(entry(e)));
+    }
+    lines.push("", "Outputs");
+    for (const [name, value] of Object.entries(report.outputs)) {
+        lines.push(`    ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n    ")}`);
+    }
+    lines.push("", `${report.counts.resources} resources (${report.counts.protected} protected from deletion) in ${report.counts.components} components.`);
+    return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    let values: { stack?: string; json?: boolean; help?: boolean };
+    try {
+        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } } }));
+    } catch (e) {
+        console.error(`${(e as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    if (values.help) {
+        console.log(USAGE);
+        return 0;
+    }
+    if (!values.stack) {
+        console.error(`--stack is required. Stacks in this project: ${listStacks().join(", ")}.\n${USAGE}`);
+        return 2;
+    }
+    let file: StackFile;
+    try {
+        file = loadStackFile(values.stack);
+    } catch (e) {
+        if (e instanceof StackNotFoundError) {
+            console.error(e.message);
+            return 2;
+        }
+        throw e;
+    }
+    let run: ProgramRun;
+    try {
+        run = await runProgram(values.stack, file.config, file.secretKeys);
+    } catch (e) {
+        if (e instanceof pulumi.RunError) {
+            console.error(`Stack "${values.stack}" (${file.file.split("/").pop()}): ${e.message}`);
+            return 1;
+        }
+        throw e;
+    }
+    const report = buildReport(run, file);
+    if (values.json) {
+        console.log(JSON.stringify({ ...report, resources: run.resources.filter((r) => r.custom).map((r) => ({
+            type: r.type, name: r.name, protect: r.protect, ignoreChanges: r.ignoreChanges, properties: redacted(r),
+        })) }, null, 2));
+    } else {
+        console.log(formatReport(report));
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+        console.error(e instanceof Error ? (process.env.DEBUG ? e.stack : e.message) : e);
+        process.exit(1);
+    });
+}
