@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
+import { PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
 import { describe, redacted, shortType, typeRank } from "./describe";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--json]";
@@ -97,7 +97,8 @@ export function formatReport(report: PlanReport): string {
     return lines.join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs the plan command; `dir` holds the Pulumi.<stack>.yaml files (tests point it elsewhere). */
+export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
     let values: { stack?: string; json?: boolean; help?: boolean };
     try {
         ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } } }));
@@ -110,12 +111,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     }
     if (!values.stack) {
-        console.error(`--stack is required. Stacks in this project: ${listStacks().join(", ")}.\n${USAGE}`);
+        console.error(`--stack is required. Stacks in this project: ${listStacks(dir).join(", ")}.\n${USAGE}`);
         return 2;
     }
     let file: StackFile;
     try {
-        file = loadStackFile(values.stack);
+        file = loadStackFile(values.stack, dir);
     } catch (e) {
         if (e instanceof StackNotFoundError) {
             console.error(e.message);

@@ -167,7 +167,11 @@ async function outputValue(value: unknown): Promise<unknown> {
  * Runs index.ts once with the given configuration and returns what it declared. Throws whatever the
  * program throws (a RunError for invalid configuration) after recording nothing further.
  */
-export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+export async function runProgram(
+    stack: string, config: Record<string, string>, secretKeys: string[] = [],
+    /** Receives every registration as it happens, so a caller sees what was declared even when the program throws. */
+    sink: RecordedResource[] = [],
+): Promise<ProgramRun> {
     const recorded = new Map<string, RecordedResource>();
     await pulumi.runtime.setMocks(new AwsFake(), PROJECT, stack, false);
     const monitor = settings.getMonitor();
@@ -175,7 +179,7 @@ export async function runProgram(stack: string, config: Record<string, string>, 
     monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) => register(req, (err: unknown, res: any) => {
         if (!err && res) {
             const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-            recorded.set(res.getUrn(), {
+            const resource: RecordedResource = {
                 urn: res.getUrn(),
                 type: req.getType(),
                 name: req.getName(),
@@ -187,7 +191,9 @@ export async function runProgram(stack: string, config: Record<string, string>, 
                 protect: req.getProtect() === true,
                 ignoreChanges: req.getIgnorechangesList(),
                 dependencies: req.getDependenciesList(),
-            });
+            };
+            recorded.set(resource.urn, resource);
+            sink.push(resource);
         }
         callback(err, res);
     });

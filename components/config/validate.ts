@@ -276,7 +276,7 @@ function validateNetworks(r: Reader, p: Problems, regions: string[]): Record<str
 function validateAuth(r: Reader, p: Problems, engine: Engine, version: string): AuthConfig | undefined {
     if (!supportsRbac(engine, version)) {
         if (r.has("users")) {
-            p.add("users", r.raw("users"), `${engine} ${version} has no RBAC`, "no users; set the secret authToken instead");
+            p.add("users", r.list("users") ?? r.raw("users"), `${engine} ${version} has no RBAC`, "no users; set the secret authToken instead");
         }
         const token = r.string("authToken");
         if (token === undefined) {

@@ -99,8 +99,12 @@ describe("engine rules", () => {
             assert.equal(nodeTypeProblem("cache.m6g.small"), "is of size small; Global Datastore needs large or bigger");
         });
 
+        it("rejects r6gd large, which is not offered (data tiering starts at xlarge)", () => {
+            assert.equal(nodeTypeProblem("cache.r6gd.large"), "is not offered: data-tiering r6gd nodes start at xlarge");
+        });
+
         it("rejects text that is not a node type", () => {
-            for (const nodeType of ["r7g.large", "cache.r7g", "CACHE.R7G.LARGE", "cache.r7g.huge", ""]) {
+            for (const nodeType of ["r7g.large", "cache.r7g", "CACHE.R7G.LARGE", "cache.r7g.huge", "cache.r7g.2large", ""]) {
                 assert.equal(nodeTypeProblem(nodeType), "is not an ElastiCache node type (cache.<family>.<size>)", nodeType);
             }
         });

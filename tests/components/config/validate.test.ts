@@ -571,8 +571,8 @@ describe("validateConfig", () => {
 
         it("rejects users for redis 5.0.6", () => {
             const problem = onlyProblem({ engine: "redis", engineVersion: "5.0.6", authToken: TOKEN, users: [{ name: "svc", access: "on ~* +@all" }] });
-            // The raw JSON text is shown as a string (escaped), unlike other list values, which are shown parsed.
-            assert.match(problem, literal('elasticache-global:users is "[{\\"name\\":\\"svc\\",\\"access\\":\\"on ~* +@all\\"}]": redis 5.0.6 has no RBAC'));
+            // Shown parsed, like every other list value.
+            assert.match(problem, literal('elasticache-global:users is [{"name":"svc","access":"on ~* +@all"}]: redis 5.0.6 has no RBAC'));
             assert.match(problem, /Accepted: no users; set the secret authToken instead\.$/);
         });
 
@@ -751,5 +751,43 @@ describe("validateConfig", () => {
                 evaluationPeriods: 5,
             });
         });
+    });
+});
+
+describe("default VPC blocks", () => {
+    it("depend on the region alone, not on its place in the member list", () => {
+        const east = validateConfig(rawConfig({ primaryRegion: "us-east-1", secondaryRegions: ["us-west-2"], userPasswords: { app: "a-password-of-24-chars!!" } }), "dev");
+        const west = validateConfig(rawConfig({ primaryRegion: "us-west-2", secondaryRegions: ["us-east-1"], userPasswords: { app: "a-password-of-24-chars!!" } }), "dev");
+        assert.deepEqual(west.networks["us-east-1"], east.networks["us-east-1"]);
+        assert.deepEqual(west.networks["us-west-2"], east.networks["us-west-2"]);
+    });
+
+    it("ask for an explicit vpcCidr in a region without a default block", () => {
+        let caught: unknown;
+        try {
+            validateConfig(rawConfig({ primaryRegion: "us-east-1", secondaryRegions: ["xx-moon-1"], userPasswords: { app: "a-password-of-24-chars!!" } }), "dev");
+        } catch (e) {
+            caught = e;
+        }
+        assert.ok(caught instanceof ConfigError);
+        assert.deepEqual(caught.problems.filter((p) => p.includes("xx-moon-1")).length, 1);
+        assert.match(caught.problems[0], /^elasticache-global:networks\.xx-moon-1\.vpcCidr is not set\. Accepted: an IPv4 CIDR block/);
+    });
+
+    it("reject two regions whose new VPCs overlap", () => {
+        let caught: unknown;
+        try {
+            validateConfig(rawConfig({
+                primaryRegion: "us-east-1", secondaryRegions: ["us-west-2"], userPasswords: { app: "a-password-of-24-chars!!" },
+                networks: { "us-east-1": { vpcCidr: "10.50.0.0/16" }, "us-west-2": { vpcCidr: "10.50.128.0/20" } },
+            }), "dev");
+        } catch (e) {
+            caught = e;
+        }
+        assert.ok(caught instanceof ConfigError);
+        assert.deepEqual(caught.problems, [
+            "elasticache-global:networks.us-west-2.vpcCidr is \"10.50.128.0/20\": it overlaps the VPC of us-east-1. " +
+            "Accepted: a /16../24 block that overlaps no other region's VPC; set vpcCidr explicitly.",
+        ]);
     });
 });

@@ -1,0 +1,114 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { main } from "../../offline/plan";
+import { PROJECT_DIR, listStacks, loadStackFile } from "../../offline/run";
+
+const run = promisify(execFile);
+
+/** Captures what main() prints. */
+async function capture(argv: string[], dir?: string): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = console.log;
+    const error = console.error;
+    console.log = (...a: unknown[]) => out.push(a.join(" "));
+    console.error = (...a: unknown[]) => err.push(a.join(" "));
+    try {
+        const code = await main(argv, dir);
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    } finally {
+        console.log = log;
+        console.error = error;
+    }
+}
+
+function tempStackDir(stack: string, yaml: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml);
+    return dir;
+}
+
+describe("offline plan (npm run plan)", () => {
+    it("knows both stacks in the repository", () => {
+        assert.deepEqual(listStacks(), ["prod", "staging"]);
+        for (const stack of ["prod", "staging"]) {
+            const file = loadStackFile(stack);
+            assert.equal(file.config["elasticache-global:primaryRegion"], file.config["elasticache-global:foundingRegion"],
+                `${stack} pins foundingRegion explicitly`);
+        }
+    });
+
+    it("plans the prod stack as a real process: regions, roles, protected stateful resources, outputs", async function () {
+        this.timeout(60000);
+        const { stdout } = await run("npx", ["ts-node", "--transpile-only", "offline/plan.ts", "--stack", "prod"], { cwd: PROJECT_DIR });
+        assert.match(stdout, /^Region us-east-1 \(primary, founding member\)$/m);
+        assert.match(stdout, /^Region us-west-2 \(secondary\)$/m);
+        assert.match(stdout, /^Region eu-west-1 \(secondary\)$/m);
+        assert.match(stdout, /elasticache:ReplicationGroup\s+cache-us-east-1 \[protected\]\n\s+valkey 8\.0, cache\.r7g\.xlarge, cluster mode enabled, 3 shards/);
+        assert.match(stdout, /elasticache:GlobalReplicationGroup\s+cache-datastore \[protected\]/);
+        assert.match(stdout, /^Outputs$/m);
+        assert.match(stdout, /writerParameterName: "\/elasticache-global\/prod\/writer"/);
+        assert.doesNotMatch(stdout, /offline-placeholder/, "secrets never printed, placeholders included");
+        assert.match(stdout, /note: elasticache-global:userPasswords is not set/);
+    });
+
+    it("plans staging and prints JSON with --json", async () => {
+        const { code, out } = await capture(["--stack", "staging", "--json"]);
+        assert.equal(code, 0);
+        const report = JSON.parse(out);
+        assert.deepEqual(Object.keys(report.regions).sort(), ["eu-central-1", "eu-west-1"]);
+        assert.equal(report.outputs.primaryRegion, "eu-central-1");
+        const groups = report.resources.filter((r: any) => r.type === "aws:elasticache/replicationGroup:ReplicationGroup");
+        assert.equal(groups.length, 2);
+        assert.ok(groups.every((g: any) => g.protect));
+        const users = report.resources.filter((r: any) => r.type === "aws:elasticache/user:User" && r.properties.userName === "app");
+        assert.ok(users.length > 0 && users.every((u: any) => u.properties.authenticationMode === "[secret]"));
+    });
+
+    it("exits 1 with one message per problem on invalid config, and plans nothing", async () => {
+        const dir = tempStackDir("broken", [
+            "config:",
+            "  elasticache-global:primaryRegion: us-east-1",
+            "  elasticache-global:secondaryRegions: [us-east-1, us-west-2, eu-west-1]",
+            "  elasticache-global:shards: 0",
+            "  elasticache-global:nodeType: cache.t4g.medium",
+        ].join("\n"));
+        const { code, out, err } = await capture(["--stack", "broken"], dir);
+        assert.equal(code, 1);
+        assert.equal(out, "");
+        assert.match(err, /Invalid stack configuration \(4 problems\)/);
+        assert.match(err, /elasticache-global:secondaryRegions is \["us-east-1","us-west-2","eu-west-1"\]: it lists 3 regions/);
+        assert.match(err, /elasticache-global:secondaryRegions\[0\] is "us-east-1": it is the primary region/);
+        assert.match(err, /elasticache-global:shards is 0/);
+        assert.match(err, /elasticache-global:nodeType is "cache.t4g.medium"/);
+    });
+
+    it("exits 2 naming the known stacks for an unknown stack or a missing --stack", async () => {
+        const unknown = await capture(["--stack", "qa"]);
+        assert.equal(unknown.code, 2);
+        assert.equal(unknown.err, 'unknown stack "qa": there is no Pulumi.qa.yaml. Stacks in this project: prod, staging.');
+        const missing = await capture([]);
+        assert.equal(missing.code, 2);
+        assert.match(missing.err, /--stack is required\. Stacks in this project: prod, staging\./);
+        const bad = await capture(["--stak", "prod"]);
+        assert.equal(bad.code, 2);
+        assert.match(bad.err, /usage: npm run plan -- --stack <name>/);
+    });
+
+    it("replaces encrypted values with placeholders and says so", () => {
+        const dir = tempStackDir("enc", [
+            "config:",
+            "  elasticache-global:primaryRegion: us-east-1",
+            "  elasticache-global:secondaryRegions: [us-west-2]",
+            "  elasticache-global:userPasswords:",
+            "    secure: v1:abc:def",
+        ].join("\n"));
+        const file = loadStackFile("enc", dir);
+        assert.ok(file.secretKeys.includes("elasticache-global:userPasswords"));
+        assert.match(file.notices[0], /elasticache-global:userPasswords is encrypted in Pulumi\.enc\.yaml; the offline plan uses a placeholder/);
+    });
+});
