@@ -40,18 +40,18 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { name: "applyImmediately", kind: "boolean", defaultText: "false", doc: "Apply modifications now instead of in the maintenance window." },
     { name: "logRetentionDays", kind: "integer", defaultText: "30", doc: "Retention of the slow-log and engine-log groups (a CloudWatch Logs retention value)." },
     {
-        name: "networks", kind: "object", defaultText: "a new VPC per region",
+        name: "networks", kind: "object", defaultText: "a new VPC per region on the region's own /16 (us-east-1 10.100.0.0/16, ...)",
         doc: "Per region: either `{vpcId, subnetIds}` of existing private subnets or `{vpcCidr}` for a new VPC with three private subnets; plus `allowedCidrs` and `allowedSecurityGroupIds` that may reach the port.",
     },
     {
         name: "users", kind: "list", defaultText: "[{name: app, access: \"on ~* &* +@all\"}]",
-        doc: "RBAC users (Valkey, Redis OSS 6+): `{name, access, authentication: password|iam}`. The built-in default user is always disabled.",
+        doc: "RBAC users (Valkey, Redis OSS 6+): `{name, access, authentication}` with authentication `password` (default) or `iam`. The built-in default user is always disabled.",
     },
     { name: "userPasswords", kind: "object", secret: true, doc: "Secret map of user name to password (16..128 printable characters) for users with password authentication." },
     { name: "authToken", kind: "string", secret: true, doc: "Secret AUTH token, only for Redis OSS older than 6.0 (no RBAC there)." },
     {
-        name: "alarms", kind: "object", defaultText: "see components/config/defaults.ts",
-        doc: "Alarm thresholds: cpuPercent, memoryPercent, replicationLagSeconds, globalReplicationLagSeconds, evictions, connections, periodSeconds, evaluationPeriods.",
+        name: "alarms", kind: "object", defaultText: "cpuPercent 80, memoryPercent 80, replicationLagSeconds 10, globalReplicationLagSeconds 30, evictions 1000, connections 20000, networkAllowanceExceeded 100, periodSeconds 60, evaluationPeriods 5",
+        doc: "Alarm thresholds, each a positive number; alarms fire when a shard's worst node exceeds one for evaluationPeriods periods.",
     },
     { name: "notificationEmails", kind: "list", defaultText: "[]", doc: "Email addresses subscribed to every region's event and alarm topic." },
     { name: "route53", kind: "object", doc: "Optional `{zoneId, recordName}`: a private Route 53 CNAME that follows the writer." },

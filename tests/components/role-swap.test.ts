@@ -81,3 +81,14 @@ describe("flipping primaryRegion after a promotion", () => {
         }
     });
 });
+
+describe("flipping primaryRegion with defaulted networks (staging)", () => {
+    it("keeps every VPC block and VPC, because defaults depend on the region alone", async () => {
+        const east = await runWith({}, "staging");
+        const west = await runWith({ primaryRegion: "eu-west-1", secondaryRegions: ["eu-central-1"] }, "staging");
+        const vpcs = (run: ProgramRun) => ofType(run, T.vpc).map((v) => [v.urn, v.inputs.cidrBlock]);
+        assert.deepEqual(vpcs(west), vpcs(east));
+        const subnets = (run: ProgramRun) => ofType(run, T.subnet).map((s) => [s.urn, s.inputs.cidrBlock, s.inputs.availabilityZone]);
+        assert.deepEqual(subnets(west), subnets(east));
+    });
+});
