@@ -12,7 +12,7 @@ const DESCRIBERS: Record<string, (p: Props, r: RecordedResource) => string> = {
             return [
                 `joins datastore ${p.globalReplicationGroupId}`,
                 `${p.replicasPerNodeGroup} replicas/shard`,
-                flags(p), `KMS ${short(p.kmsKeyId)}`, auth(p), backups(p), logs(p),
+                "Multi-AZ and failover from the datastore", `KMS ${short(p.kmsKeyId)}`, auth(p), backups(p), logs(p),
             ].join(", ");
         }
         return [

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE } from "./keys";
-import { ConfigError, RawConfig, validateConfig } from "./validate";
+import { ConfigError, RawConfig, configWarnings, validateConfig } from "./validate";
 
 export * from "./types";
-export { ConfigError, RawConfig, validateConfig } from "./validate";
+export { ConfigError, RawConfig, configWarnings, validateConfig } from "./validate";
 export { CONFIG_KEYS, NAMESPACE, SECRET_KEYS, fullKey } from "./keys";
 export { Engine } from "./engine";
 
@@ -27,8 +27,11 @@ export function readRawConfig(): RawConfig {
  * RunError, which Pulumi prints without a stack trace: the messages are the whole story.
  */
 export function loadStackConfig() {
+    const raw = readRawConfig();
     try {
-        return validateConfig(readRawConfig(), pulumi.getStack());
+        const config = validateConfig(raw, pulumi.getStack());
+        configWarnings(raw, config).forEach((warning) => pulumi.log.warn(warning));
+        return config;
     } catch (e) {
         if (e instanceof ConfigError) {
             throw new pulumi.RunError(e.message);

@@ -180,6 +180,21 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     };
 }
 
+/**
+ * Things that are valid today but will hurt later. A defaulted foundingRegion follows primaryRegion,
+ * so the first promotion would make the program describe a different founder and replace the
+ * datastore: it must be pinned before then.
+ */
+export function configWarnings(raw: RawConfig, config: StackConfig): string[] {
+    const warnings: string[] = [];
+    if (raw.foundingRegion === undefined) {
+        warnings.push(`${fullKey("foundingRegion")} is not set and defaults to primaryRegion (${config.primaryRegion}). ` +
+            `Pin it now: pulumi config set ${fullKey("foundingRegion")} ${config.primaryRegion}. ` +
+            "After a promotion it must stay the region that created the Global Datastore.");
+    }
+    return warnings;
+}
+
 function validateNetworks(r: Reader, p: Problems, regions: string[]): Record<string, RegionNetwork> {
     const given = r.object("networks") ?? {};
     const result: Record<string, RegionNetwork> = {};

@@ -8,7 +8,7 @@ import { GlobalDatastoreArgs, MemberFoundation } from "./args";
  * Settings the Global Datastore owns once it exists. Members reject edits to them ("...is part of a
  * global cluster. Request rejected"), so every member ignores them and the datastore carries them.
  */
-export const MANAGED_BY_DATASTORE = ["engineVersion", "nodeType", "numNodeGroups", "parameterGroupName"];
+export const MANAGED_BY_DATASTORE = ["engineVersion", "nodeType", "numNodeGroups", "parameterGroupName", "automaticFailoverEnabled"];
 
 /**
  * Settings a joining member inherits from the datastore and must not send (AWS answers
@@ -16,8 +16,8 @@ export const MANAGED_BY_DATASTORE = ["engineVersion", "nodeType", "numNodeGroups
  * "redis"), which would otherwise show as a diff on every valkey secondary.
  */
 export const INHERITED_BY_JOINERS = [
-    ...MANAGED_BY_DATASTORE, "engine", "port", "clusterMode", "transitEncryptionEnabled", "transitEncryptionMode",
-    "atRestEncryptionEnabled", "snapshotArns", "snapshotName",
+    ...MANAGED_BY_DATASTORE, "engine", "port", "clusterMode", "multiAzEnabled", "transitEncryptionEnabled",
+    "transitEncryptionMode", "atRestEncryptionEnabled", "snapshotArns", "snapshotName",
 ];
 
 /** Settings every member sets for itself: placement, keys, auth, backups, logs, events, tags. */
@@ -27,8 +27,6 @@ function regionalSettings(args: GlobalDatastoreArgs, region: string, f: MemberFo
         replicationGroupId: replicationGroupId(args.naming, region),
         description: `${args.naming.namePrefix} cache (${args.engine}, cluster mode, Multi-AZ) in ${region}`,
         replicasPerNodeGroup: args.replicasPerShard,
-        automaticFailoverEnabled: true,
-        multiAzEnabled: true,
         subnetGroupName: f.subnetGroupName,
         securityGroupIds: [f.securityGroupId],
         kmsKeyId: f.kmsKeyArn,
@@ -63,6 +61,9 @@ export function foundingMemberArgs(args: GlobalDatastoreArgs, userGroupId?: pulu
         parameterGroupName: clusterParameterGroup(args.engine, args.engineVersion),
         clusterMode: "enabled",
         numNodeGroups: args.shards,
+        // Joining members inherit both from the datastore, which owns failover from then on.
+        automaticFailoverEnabled: true,
+        multiAzEnabled: true,
         dataTieringEnabled: usesDataTiering(args.nodeType) ? true : undefined,
         atRestEncryptionEnabled: true,
         transitEncryptionEnabled: true,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, RawConfig, validateConfig } from "../../../components/config/validate";
+import { ConfigError, RawConfig, configWarnings, validateConfig } from "../../../components/config/validate";
 import { StackConfig } from "../../../components/config/types";
 
 /**
@@ -789,5 +789,21 @@ describe("default VPC blocks", () => {
             "elasticache-global:networks.us-west-2.vpcCidr is \"10.50.128.0/20\": it overlaps the VPC of us-east-1. " +
             "Accepted: a /16../24 block that overlaps no other region's VPC; set vpcCidr explicitly.",
         ]);
+    });
+});
+
+describe("configWarnings", () => {
+    const base = { primaryRegion: "us-east-1", secondaryRegions: ["us-west-2"], userPasswords: { app: "a-password-of-24-chars!!" } };
+
+    it("asks to pin a defaulted foundingRegion before the first promotion", () => {
+        const raw = rawConfig(base);
+        const warnings = configWarnings(raw, validateConfig(raw, "dev"));
+        assert.deepEqual(warnings.length, 1);
+        assert.match(warnings[0], /^elasticache-global:foundingRegion is not set and defaults to primaryRegion \(us-east-1\)\. Pin it now: pulumi config set elasticache-global:foundingRegion us-east-1\./);
+    });
+
+    it("says nothing when foundingRegion is pinned", () => {
+        const raw = rawConfig({ ...base, foundingRegion: "us-east-1" });
+        assert.deepEqual(configWarnings(raw, validateConfig(raw, "dev")), []);
     });
 });
