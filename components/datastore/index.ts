@@ -45,11 +45,14 @@ export class GlobalDatastore extends pulumi.ComponentResource {
             automaticFailoverEnabled: true,
         }, { ...stateful, ignoreChanges: ["primaryReplicationGroupId"] });
 
+        // Joining puts the datastore in `modifying`, and AWS refuses a second join until it is
+        // `available` again: add secondaries one after the other, in an order roles cannot change.
         const groups: Record<string, aws.elasticache.ReplicationGroup> = { [args.foundingRegion]: founder };
-        for (const region of regions.filter((r) => r !== args.foundingRegion)) {
-            groups[region] = new aws.elasticache.ReplicationGroup(`${name}-${region}`,
+        let previous: pulumi.Resource = datastore;
+        for (const region of regions.filter((r) => r !== args.foundingRegion).sort()) {
+            previous = groups[region] = new aws.elasticache.ReplicationGroup(`${name}-${region}`,
                 joiningMemberArgs(args, region, datastore.globalReplicationGroupId, userGroups[region]?.userGroupId),
-                { ...stateful, ignoreChanges: INHERITED_BY_JOINERS });
+                { ...stateful, ignoreChanges: INHERITED_BY_JOINERS, dependsOn: [previous] });
         }
 
         this.globalDatastoreId = datastore.globalReplicationGroupId;

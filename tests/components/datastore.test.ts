@@ -87,6 +87,13 @@ describe("GlobalDatastore (prod stack under mocks)", () => {
         }
     });
 
+    it("adds secondaries one at a time, since a join leaves the datastore modifying", () => {
+        const datastore = only(ofType(run, T.globalDatastore), "Global Datastore");
+        const [first, second] = [memberIn(run, "eu-west-1"), memberIn(run, "us-west-2")];
+        assert.ok(first.dependencies.includes(datastore.urn));
+        assert.ok(second.dependencies.includes(first.urn), "the second join waits for the first");
+    });
+
     it("makes the founder ignore what the datastore manages", () => {
         const founder = memberIn(run, "us-east-1");
         for (const managed of ["engineVersion", "nodeType", "numNodeGroups", "parameterGroupName", "automaticFailoverEnabled"]) {

@@ -28,6 +28,7 @@ describe("flipping primaryRegion after a promotion", () => {
                 assert.deepEqual(plain(r.inputs), plain(old.inputs), `${r.urn} inputs changed`);
                 assert.equal(r.protect, old.protect);
                 assert.deepEqual(r.ignoreChanges, old.ignoreChanges);
+                assert.deepEqual([...r.dependencies].sort(), [...old.dependencies].sort(), `${r.urn} dependencies changed`);
             }
         }
     });
