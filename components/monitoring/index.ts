@@ -101,7 +101,9 @@ function dashboardBody(region: string, rgId: string) {
                 view: "timeSeries",
                 stat: "Maximum",
                 period: 60,
-                metrics: [[{ expression: `SEARCH('{AWS/ElastiCache,CacheClusterId} MetricName="${metric}" CacheClusterId="${rgId}"', 'Maximum', 60)`, id: `e${i}` }]],
+                // Unquoted: a partial match, so every node "<rg>-<shard>-<node>" of the group shows up
+                // (a quoted value would match the replication group id exactly, which no node has).
+                metrics: [[{ expression: `SEARCH('{AWS/ElastiCache,CacheClusterId} MetricName="${metric}" CacheClusterId=${rgId}', 'Maximum', 60)`, id: `e${i}` }]],
             },
         })),
     };

@@ -78,7 +78,9 @@ describe("RegionMonitoring: alarms and dashboards", () => {
             const body = JSON.parse(String(dashboard.inputs.dashboardBody));
             assert.ok(body.widgets.length >= 8);
             assert.ok(body.widgets.every((w: any) => w.properties.region === region));
-            assert.ok(JSON.stringify(body).includes(`CacheClusterId=\\"test-${region}\\"`));
+            const expressions = body.widgets.map((w: any) => w.properties.metrics[0][0].expression as string);
+            // Partial match on the group id, so each node (<rg>-<shard>-<node>) is found.
+            assert.ok(expressions.every((e: string) => e.includes(` CacheClusterId=test-${region}'`)), expressions[0]);
         }
         assert.equal(ofType(prod, T.dashboard).length, 3);
     });
