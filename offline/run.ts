@@ -103,16 +103,33 @@ export function loadStackFile(stack: string, dir = PROJECT_DIR): StackFile {
     const notices: string[] = [];
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
-        if (typeof value === "object" && value !== null && "secure" in value) {
-            config[fullKey] = secretPlaceholder(fullKey);
+        // `pulumi config set --secret` writes {secure: ...}; with --path the secret is a leaf inside the value.
+        let encrypted = false;
+        const decrypted = replaceSecure(value, (at) => {
+            encrypted = true;
+            return secretPlaceholder(at ? `${fullKey}.${at}` : fullKey);
+        });
+        if (encrypted) {
             secretKeys.push(fullKey);
-            notices.push(`${fullKey} is encrypted in ${path.basename(file)}; the offline plan uses a placeholder.`);
-        } else {
-            config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+            notices.push(`${fullKey} is encrypted in ${path.basename(file)}; the offline plan uses placeholders.`);
         }
+        config[fullKey] = typeof decrypted === "string" ? decrypted : JSON.stringify(decrypted);
     }
     fillMissingSecrets(config, secretKeys, notices);
     return { stack, file, config, secretKeys, notices };
+}
+
+function replaceSecure(value: unknown, placeholder: (path: string) => string, at = ""): unknown {
+    if (typeof value !== "object" || value === null) {
+        return value;
+    }
+    if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value) {
+        return placeholder(at);
+    }
+    const child = (k: string | number) => (at ? `${at}.${k}` : String(k));
+    return Array.isArray(value)
+        ? value.map((v, i) => replaceSecure(v, placeholder, child(i)))
+        : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, placeholder, child(k))]));
 }
 
 /**

@@ -109,6 +109,26 @@ describe("offline plan (npm run plan)", () => {
         ].join("\n"));
         const file = loadStackFile("enc", dir);
         assert.ok(file.secretKeys.includes("elasticache-global:userPasswords"));
-        assert.match(file.notices[0], /elasticache-global:userPasswords is encrypted in Pulumi\.enc\.yaml; the offline plan uses a placeholder/);
+        assert.match(file.notices[0], /elasticache-global:userPasswords is encrypted in Pulumi\.enc\.yaml; the offline plan uses placeholders/);
+    });
+
+    it("plans a stack whose passwords were set with `pulumi config set --secret --path`", async () => {
+        const dir = tempStackDir("pathsecret", [
+            "config:",
+            "  elasticache-global:primaryRegion: us-east-1",
+            "  elasticache-global:foundingRegion: us-east-1",
+            "  elasticache-global:secondaryRegions: [us-west-2]",
+            "  elasticache-global:userPasswords:",
+            "    app:",
+            "      secure: v1:bm9uY2U=:Y2lwaGVydGV4dA==",
+        ].join("\n"));
+        const file = loadStackFile("pathsecret", dir);
+        assert.deepEqual(JSON.parse(file.config["elasticache-global:userPasswords"]), {
+            app: "offline-placeholder-for-elasticache-global:userPasswords.app",
+        });
+        const { code, out, err } = await capture(["--stack", "pathsecret"], dir);
+        assert.equal(err, "");
+        assert.equal(code, 0);
+        assert.doesNotMatch(out, /v1:bm9uY2U|offline-placeholder/);
     });
 });
