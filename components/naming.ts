@@ -77,6 +77,16 @@ export function memberClusterId(rgId: string, shard: number, node: number): stri
     return `${rgId}-${String(shard).padStart(4, "0")}-${String(node).padStart(3, "0")}`;
 }
 
+/** A per-shard alarm: `<replication group id>-<shard>-<kind>`. */
+export function shardAlarmName(rgId: string, shard: number, kind: string): string {
+    return `${rgId}-${shardId(shard)}-${kind}`;
+}
+
+/** The kind of a per-shard alarm, read back from its name. */
+export function shardAlarmKind(alarmName: string): string {
+    return alarmName.replace(/^.*-\d{4}-/, "");
+}
+
 /** Node group ids as ElastiCache numbers them in cluster mode: "0001", "0002", ... */
 export function shardId(shard: number): string {
     return String(shard).padStart(4, "0");

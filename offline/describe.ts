@@ -6,7 +6,7 @@ import { RecordedResource, mapSecrets } from "./run";
 
 type Props = Record<string, any>;
 
-const DESCRIBERS: Record<string, (p: Props, r: RecordedResource) => string> = {
+const DESCRIBERS: Record<string, (p: Props) => string> = {
     "aws:elasticache/replicationGroup:ReplicationGroup": (p) => {
         if (p.globalReplicationGroupId) {
             return [
@@ -102,7 +102,7 @@ export function typeRank(shortTypeName: string): number {
 
 export function describe(r: RecordedResource): string {
     const describer = DESCRIBERS[r.type];
-    return describer ? describer(redacted(r), r) : "";
+    return describer ? describer(redacted(r)) : "";
 }
 
 /** "aws:elasticache/replicationGroup:ReplicationGroup" -> "elasticache:ReplicationGroup" */

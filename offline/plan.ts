@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
 import { describe, redacted, shortType, typeRank } from "./describe";
+import { shardAlarmKind } from "../components/naming";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--json]";
 
@@ -31,7 +32,7 @@ export function buildReport(run: ProgramRun, file: StackFile): PlanReport {
     for (const r of custom) {
         const region = r.state.region as string | undefined;
         if (r.type === ALARM_TYPE && region) {
-            const kind = String(r.inputs.name).replace(/^.*-\d{4}-/, ""); // <rg>-<shard>-<kind>
+            const kind = shardAlarmKind(String(r.inputs.name));
             alarms[region] = alarms[region] ?? {};
             alarms[region][kind] = (alarms[region][kind] ?? 0) + 1;
             continue;

@@ -187,16 +187,15 @@ async function outputValue(value: unknown): Promise<unknown> {
 export async function runProgram(
     stack: string, config: Record<string, string>, secretKeys: string[] = [],
     /** Receives every registration as it happens, so a caller sees what was declared even when the program throws. */
-    sink: RecordedResource[] = [],
+    recorded: RecordedResource[] = [],
 ): Promise<ProgramRun> {
-    const recorded = new Map<string, RecordedResource>();
     await pulumi.runtime.setMocks(new AwsFake(), PROJECT, stack, false);
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) => register(req, (err: unknown, res: any) => {
         if (!err && res) {
             const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-            const resource: RecordedResource = {
+            recorded.push({
                 urn: res.getUrn(),
                 type: req.getType(),
                 name: req.getName(),
@@ -208,9 +207,7 @@ export async function runProgram(
                 protect: req.getProtect() === true,
                 ignoreChanges: req.getIgnorechangesList(),
                 dependencies: req.getDependenciesList(),
-            };
-            recorded.set(resource.urn, resource);
-            sink.push(resource);
+            });
         }
         callback(err, res);
     });
@@ -228,7 +225,7 @@ export async function runProgram(
             outputs[name] = await outputValue(value);
         }
         await settings.waitForRPCs();
-        return { stack, resources: [...recorded.values()], outputs };
+        return { stack, resources: [...recorded], outputs };
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }

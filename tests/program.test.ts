@@ -1,21 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { RecordedResource, loadStackFile, runProgram, runStack } from "../offline/run";
+import { RecordedResource, runProgram, runStack } from "../offline/run";
+import { stackConfigWith } from "./helpers/program";
 
 /** Runs index.ts on prod's config with overrides and returns the error and whatever got declared. */
 async function failing(overrides: Record<string, unknown>): Promise<{ message: string; declared: RecordedResource[] }> {
-    const base = loadStackFile("prod");
-    const config = { ...base.config };
-    for (const [k, v] of Object.entries(overrides)) {
-        if (v === undefined) {
-            delete config[`elasticache-global:${k}`];
-        } else {
-            config[`elasticache-global:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-        }
-    }
+    const { config, secretKeys } = stackConfigWith(overrides);
     const declared: RecordedResource[] = [];
     try {
-        await runProgram("prod", config, base.secretKeys, declared);
+        await runProgram("prod", config, secretKeys, declared);
     } catch (e) {
         assert.ok(e instanceof pulumi.RunError, `expected a RunError (printed without a stack trace), got ${e}`);
         return { message: e.message, declared };

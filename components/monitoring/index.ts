@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmThresholds } from "../config";
-import { NamingInput, dashboardName, memberClusterId, replicationGroupId, shardId } from "../naming";
+import { NamingInput, dashboardName, memberClusterId, replicationGroupId, shardAlarmName, shardId } from "../naming";
 import { ALARM_SPECS, AlarmSpec, DASHBOARD_METRICS } from "./alarms";
 
 export { ALARM_SPECS } from "./alarms";
@@ -53,7 +53,7 @@ export class RegionMonitoring extends pulumi.ComponentResource {
         const nodes = Array.from({ length: args.nodesPerShard }, (_, i) => memberClusterId(rgId, shard, i + 1));
         return new aws.cloudwatch.MetricAlarm(`${name}-${shardId(shard)}-${spec.key}`, {
             region: args.region,
-            name: `${rgId}-${shardId(shard)}-${spec.key}`,
+            name: shardAlarmName(rgId, shard, spec.key),
             alarmDescription: `${spec.metricName} of shard ${shardId(shard)} of ${rgId} (maximum over its ${nodes.length} nodes) ` +
                 `is above ${threshold}${spec.unit}. See RUNBOOK.md.`,
             comparisonOperator: "GreaterThanThreshold",

@@ -1,12 +1,13 @@
 import * as assert from "node:assert/strict";
 import { ProgramRun } from "../../offline/run";
 import { ALARM_SPECS } from "../../components/monitoring";
+import { shardAlarmKind } from "../../components/naming";
 import { T, inRegion, ofType, only, runWith } from "../helpers/program";
 
 const REGIONAL_KINDS = ALARM_SPECS.filter((s) => !s.secondaryOnly).map((s) => s.key);
 
 function kindOf(name: unknown): string {
-    return String(name).replace(/^.*-\d{4}-/, "");
+    return shardAlarmKind(String(name));
 }
 
 describe("RegionMonitoring: alarms and dashboards", () => {

@@ -23,7 +23,7 @@ export const T = {
 } as const;
 
 /** Stack-file config with overrides: undefined deletes a key, strings stay as they are, the rest becomes JSON. */
-export async function runWith(overrides: Record<string, unknown> = {}, baseStack = "prod", stack = "test"): Promise<ProgramRun> {
+export function stackConfigWith(overrides: Record<string, unknown>, baseStack = "prod"): { config: Record<string, string>; secretKeys: string[] } {
     const base = loadStackFile(baseStack);
     const config = { ...base.config };
     for (const [key, value] of Object.entries(overrides)) {
@@ -34,7 +34,12 @@ export async function runWith(overrides: Record<string, unknown> = {}, baseStack
             config[full] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
-    return runProgram(stack, config, base.secretKeys);
+    return { config, secretKeys: base.secretKeys };
+}
+
+export async function runWith(overrides: Record<string, unknown> = {}, baseStack = "prod", stack = "test"): Promise<ProgramRun> {
+    const { config, secretKeys } = stackConfigWith(overrides, baseStack);
+    return runProgram(stack, config, secretKeys);
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
