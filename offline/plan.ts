@@ -147,8 +147,11 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    // exitCode, not exit(): writes to a pipe are asynchronous, and exit() would cut the report off.
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    }, (e) => {
         console.error(e instanceof Error ? (process.env.DEBUG ? e.stack : e.message) : e);
-        process.exit(1);
+        process.exitCode = 1;
     });
 }

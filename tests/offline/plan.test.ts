@@ -56,6 +56,16 @@ describe("offline plan (npm run plan)", () => {
         assert.match(stdout, /note: elasticache-global:userPasswords is not set/);
     });
 
+    it("writes the whole --json report to a pipe before exiting", async function () {
+        this.timeout(60000);
+        // The prod report is over 64 KiB, more than one pipe buffer: an early exit would cut it.
+        const { stdout } = await run("npx", ["ts-node", "--transpile-only", "offline/plan.ts", "--stack", "prod", "--json"],
+            { cwd: PROJECT_DIR, maxBuffer: 16 * 1024 * 1024 });
+        assert.ok(stdout.length > 64 * 1024, `report is ${stdout.length} bytes`);
+        const report = JSON.parse(stdout);
+        assert.equal(report.counts.resources, report.resources.length);
+    });
+
     it("plans staging and prints JSON with --json", async () => {
         const { code, out } = await capture(["--stack", "staging", "--json"]);
         assert.equal(code, 0);
