@@ -23,3 +23,5 @@ export const writerParameterName = cache.writerParameterName;
 export const readerParameterName = cache.readerParameterName;
 export const writerEndpoint = cache.writerEndpoint;
 export const topicArns = Object.fromEntries(Object.entries(cache.regions).map(([region, r]) => [region, r.topicArn]));
+/** The IAM role to assume for the recovery programs (npm run recovery); its name is <namePrefix>-elasticache-recovery. */
+export const recoveryRoleArn = cache.recoveryRoleArn;

@@ -91,3 +91,11 @@ export function shardAlarmKind(alarmName: string): string {
 export function shardId(shard: number): string {
     return String(shard).padStart(4, "0");
 }
+
+/**
+ * The recovery role's physical name, stable so that an operator can find and assume it when the
+ * stack's outputs are out of reach. IAM role names are at most 64 characters; name prefixes at most 20.
+ */
+export function recoveryRoleName(n: NamingInput): string {
+    return `${n.namePrefix}-elasticache-recovery`;
+}

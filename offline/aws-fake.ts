@@ -33,6 +33,10 @@ type State = Record<string, unknown>;
 
 /** Computed outputs per resource type, given the inputs. Types not listed get an id and nothing else. */
 const COMPUTED: Record<string, (name: string, inputs: State, region: string) => { id: string; state: State }> = {
+    "aws:iam/role:Role": (name, inputs) => {
+        const roleName = String(inputs.name ?? name);
+        return { id: roleName, state: { arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/${roleName}` } };
+    },
     "aws:elasticache/replicationGroup:ReplicationGroup": (name, inputs, region) => {
         const id = String(inputs.replicationGroupId ?? name);
         return {

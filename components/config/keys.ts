@@ -56,6 +56,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { name: "notificationEmails", kind: "list", defaultText: "[]", doc: "Email addresses subscribed to every region's event and alarm topic." },
     { name: "route53", kind: "object", doc: "Optional `{zoneId, recordName}`: a private Route 53 CNAME that follows the writer." },
     { name: "tags", kind: "object", defaultText: "{}", doc: "Tags added to every resource that takes tags." },
+    {
+        name: "recoveryRolePrincipals", kind: "list", defaultText: "the account root",
+        doc: "IAM principal ARNs (account root, users, roles) allowed to assume the recovery role, which carries only the permissions the recovery programs need.",
+    },
 ];
 
 export function fullKey(name: string): string {

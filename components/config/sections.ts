@@ -218,3 +218,29 @@ export function validateRoute53(r: Reader, p: Problems): Route53Config | undefin
     }
     return { zoneId: String(zoneId), recordName: String(recordName) };
 }
+
+// Principals a trust policy names: an account root, an IAM user or an IAM role, with an optional path.
+const PRINCIPAL_ARN_PATTERN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(root|(user|role)\/([\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
+
+export function validateRecoveryRolePrincipals(r: Reader, p: Problems): string[] | undefined {
+    if (!r.has("recoveryRolePrincipals")) {
+        return undefined;
+    }
+    const principals = r.stringList("recoveryRolePrincipals");
+    if (principals === undefined) {
+        return undefined;
+    }
+    const accepted = "IAM principal ARNs such as arn:aws:iam::123456789012:root or arn:aws:iam::123456789012:role/oncall";
+    if (principals.length === 0) {
+        p.add("recoveryRolePrincipals", principals, "nobody could assume the recovery role",
+            `at least one of ${accepted}; remove the key to trust the account root`);
+    }
+    principals.forEach((principal, i) => {
+        if (!PRINCIPAL_ARN_PATTERN.test(principal)) {
+            p.add(`recoveryRolePrincipals[${i}]`, principal, undefined, accepted);
+        } else if (principals.indexOf(principal) !== i) {
+            p.add(`recoveryRolePrincipals[${i}]`, principal, "it is listed twice", "distinct principals");
+        }
+    });
+    return principals;
+}

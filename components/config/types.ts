@@ -69,6 +69,8 @@ export interface StackConfig {
     notificationEmails: string[];
     route53?: Route53Config;
     tags: Record<string, string>;
+    /** Who may assume the recovery role; undefined means the account root (the account's own IAM policies decide). */
+    recoveryRolePrincipals?: string[];
 }
 
 /** Every region of the datastore, the primary first. */

@@ -9,7 +9,7 @@ import {
     compareVersions, nodeTypeProblem, parseVersion,
 } from "./engine";
 import { Problems, RawConfig, Reader, show } from "./reader";
-import { validateAlarms, validateAuth, validateNetworks, validateRoute53 } from "./sections";
+import { validateAlarms, validateAuth, validateNetworks, validateRecoveryRolePrincipals, validateRoute53 } from "./sections";
 import { parseMaintenanceWindow, parseSnapshotWindow, windowsOverlap } from "./windows";
 import { StackConfig, memberRegions } from "./types";
 
@@ -136,6 +136,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
         }
     });
     const route53 = validateRoute53(r, p);
+    const recoveryRolePrincipals = validateRecoveryRolePrincipals(r, p);
     const tags = r.object("tags") ?? {};
     for (const [k, v] of Object.entries(tags)) {
         if (typeof v !== "string") {
@@ -150,6 +151,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
         stack, namePrefix, primaryRegion, foundingRegion, secondaryRegions, engine, engineVersion, nodeType,
         shards, replicasPerShard, backupRetentionDays, port, snapshotWindow, maintenanceWindow, applyImmediately,
         logRetentionDays, networks, auth, alarms, notificationEmails, route53, tags: tags as Record<string, string>,
+        ...(recoveryRolePrincipals ? { recoveryRolePrincipals } : {}),
     };
 }
 

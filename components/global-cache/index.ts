@@ -3,6 +3,7 @@ import { StackConfig, memberRegions } from "../config";
 import { GlobalDatastore } from "../datastore";
 import { WriterEndpoint } from "../endpoints";
 import { RegionMonitoring } from "../monitoring";
+import { RecoveryRole } from "../recovery-role";
 import { CacheRegion } from "../region";
 
 export type Role = "primary" | "secondary";
@@ -29,6 +30,8 @@ export class GlobalCache extends pulumi.ComponentResource {
     readonly writerParameterName: string;
     readonly readerParameterName: string;
     readonly writerEndpoint: pulumi.Output<string>;
+    /** The role the recovery programs assume (see recovery/lib/permissions.ts). */
+    readonly recoveryRoleArn: pulumi.Output<string>;
 
     constructor(name: string, config: StackConfig, opts?: pulumi.ComponentResourceOptions) {
         super("elasticache-global:index:GlobalCache", name, {}, opts);
@@ -73,6 +76,15 @@ export class GlobalCache extends pulumi.ComponentResource {
             tags,
         }, { parent: this });
 
+        // IAM is global: one role for the whole datastore, declared without a region.
+        const recoveryRole = new RecoveryRole(name, {
+            naming,
+            replicationGroupArns: regions.map((region) => datastore.members[region].arn),
+            globalDatastoreId: datastore.globalDatastoreId,
+            principals: config.recoveryRolePrincipals,
+            tags,
+        }, { parent: this });
+
         this.regions = {};
         for (const region of regions) {
             const role: Role = region === config.primaryRegion ? "primary" : "secondary";
@@ -103,6 +115,7 @@ export class GlobalCache extends pulumi.ComponentResource {
         this.writerParameterName = endpoint.writerParameterName;
         this.readerParameterName = endpoint.readerParameterName;
         this.writerEndpoint = endpoint.writerEndpoint;
+        this.recoveryRoleArn = recoveryRole.roleArn;
         this.registerOutputs({
             primaryRegion: this.primaryRegion,
             foundingRegion: this.foundingRegion,
@@ -111,6 +124,7 @@ export class GlobalCache extends pulumi.ComponentResource {
             writerParameterName: this.writerParameterName,
             readerParameterName: this.readerParameterName,
             writerEndpoint: this.writerEndpoint,
+            recoveryRoleArn: this.recoveryRoleArn,
         });
     }
 }

@@ -1,0 +1,157 @@
+/**
+ * Every AWS action the recovery programs call, why, and on what; and the least-privilege IAM policy
+ * built from that list (the stack's recovery role carries it). A test scans recovery/ for SDK commands
+ * and fails when this list and the code disagree.
+ *
+ * Deliberately absent: CreateGlobalReplicationGroup and CreateReplicationGroup. Rejoining a region
+ * after an outage retires stale resources here, but re-creates them through `pulumi up` with the
+ * deployment's credentials (which also need EC2, KMS and logs permissions this role must not have);
+ * creating them here would leave the program and AWS out of step. Shard counts and engine
+ * upgrades (IncreaseNodeGroupsInGlobalReplicationGroup, ...) are changes to the program, not recovery.
+ */
+
+/** Which resources an action may touch. IAM only scopes some actions by ARN; the rest need "*". */
+export type ResourceScope =
+    /** Describe and metric reads: listing calls cannot be scoped, and reading is not the risk. */
+    | "any"
+    /** The stack's replication groups. */
+    | "members"
+    /** The Global Datastore together with its member replication groups. */
+    | "datastore-and-members"
+    /** The stack's replication groups and the final snapshots taken when they are deleted (<id>-final...). */
+    | "members-and-final-snapshots";
+
+export interface RecoveryPermission {
+    /** IAM action, "<service>:<Operation>". */
+    action: string;
+    reason: string;
+    scope: ResourceScope;
+    /**
+     * The command that will call this action, while no code in recovery/ does yet. Remove it when the
+     * call is written: the test fails on an action that is called and still marked planned.
+     */
+    plannedFor?: string;
+}
+
+export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
+    {
+        action: "elasticache:DescribeGlobalReplicationGroups",
+        reason: "Finds the Global Datastore with its members, their roles and status; polled until a promotion or detach completes.",
+        scope: "any",
+    },
+    {
+        action: "elasticache:DescribeReplicationGroups",
+        reason: "Reads each member's status, shards and configuration endpoint: decides when the new primary accepts writes.",
+        scope: "any",
+    },
+    {
+        action: "elasticache:DescribeEvents",
+        reason: "Follows a shard failover through the member's events (Test Failover API called, failover completed, recovery finished).",
+        scope: "any",
+        plannedFor: "failover-shard",
+    },
+    {
+        action: "elasticache:DescribeSnapshots",
+        reason: "Finds the newest usable snapshot and its creation time, the recovery point of a restore.",
+        scope: "any",
+        plannedFor: "restore",
+    },
+    {
+        action: "cloudwatch:GetMetricData",
+        reason: "Reads GlobalDatastoreReplicationLag in the promoted region to estimate the data a promotion loses.",
+        scope: "any",
+    },
+    {
+        action: "elasticache:FailoverGlobalReplicationGroup",
+        reason: "Planned mode: promotes a secondary while the primary region still answers (no data loss beyond replication lag).",
+        scope: "datastore-and-members",
+    },
+    {
+        action: "elasticache:DisassociateGlobalReplicationGroup",
+        reason: "Outage mode: detaches a secondary from the datastore so it accepts writes when the primary region cannot take part in a failover.",
+        scope: "datastore-and-members",
+    },
+    {
+        action: "elasticache:DeleteGlobalReplicationGroup",
+        reason: "Rejoin: retires the datastore an outage left behind (keeping the serving cluster), so the program can rebuild it around that cluster.",
+        scope: "datastore-and-members",
+    },
+    {
+        action: "elasticache:DeleteReplicationGroup",
+        reason: "Rejoin: deletes stale former members, with a final snapshot each; a cluster that holds data cannot join a datastore as a secondary.",
+        scope: "members-and-final-snapshots",
+    },
+    {
+        action: "elasticache:TestFailover",
+        reason: "Shard failover and drills: fails one shard over to a replica inside its region.",
+        scope: "members",
+        plannedFor: "failover-shard",
+    },
+];
+
+/** The ARNs the mutating actions are scoped to. */
+export interface PolicyScope {
+    /** ARNs of the stack's replication groups, one per member region. */
+    replicationGroupArns: string[];
+    /** ARN of the Global Datastore (global: no region in it). */
+    globalDatastoreArn: string;
+}
+
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow";
+    Action: string[];
+    Resource: string | string[];
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+const REPLICATION_GROUP_ARN = /^arn:[a-z-]+:elasticache:[a-z0-9-]+:\d{12}:replicationgroup:[a-z0-9-]+$/;
+const GLOBAL_DATASTORE_ARN = /^arn:[a-z-]+:elasticache::\d{12}:globalreplicationgroup:[a-z0-9-]+$/;
+
+const STATEMENT_IDS: Record<ResourceScope, string> = {
+    "any": "ReadDeploymentState",
+    "members": "ActOnStackReplicationGroups",
+    "datastore-and-members": "ActOnStackGlobalDatastore",
+    "members-and-final-snapshots": "RetireStackReplicationGroups",
+};
+
+/** Final snapshots are named after their group (components/naming.ts finalSnapshotName, plus a suffix per run). */
+function finalSnapshotArnPattern(replicationGroupArn: string): string {
+    return replicationGroupArn.replace(/:replicationgroup:([a-z0-9-]+)$/, ":snapshot:$1-final*");
+}
+
+/** The least-privilege policy for the recovery programs: reads anywhere, changes only this stack's resources. */
+export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly RecoveryPermission[] = RECOVERY_PERMISSIONS): PolicyDocument {
+    if (scope.replicationGroupArns.length === 0) {
+        throw new Error("recoveryPolicyDocument: replicationGroupArns is empty. Accepted: the ARN of every member replication group.");
+    }
+    scope.replicationGroupArns.forEach((arn, i) => {
+        if (!REPLICATION_GROUP_ARN.test(arn)) {
+            throw new Error(`recoveryPolicyDocument: replicationGroupArns[${i}] is ${JSON.stringify(arn)}. ` +
+                "Accepted: arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>.");
+        }
+    });
+    if (!GLOBAL_DATASTORE_ARN.test(scope.globalDatastoreArn)) {
+        throw new Error(`recoveryPolicyDocument: globalDatastoreArn is ${JSON.stringify(scope.globalDatastoreArn)}. ` +
+            "Accepted: arn:<partition>:elasticache::<account>:globalreplicationgroup:<id>.");
+    }
+    const members = [...scope.replicationGroupArns].sort();
+    const resources: Record<ResourceScope, string | string[]> = {
+        "any": "*",
+        "members": members,
+        "datastore-and-members": [scope.globalDatastoreArn, ...members],
+        "members-and-final-snapshots": [...members, ...members.map(finalSnapshotArnPattern)],
+    };
+    const order: ResourceScope[] = ["any", "datastore-and-members", "members", "members-and-final-snapshots"];
+    return {
+        Version: "2012-10-17",
+        Statement: order
+            .map((s) => ({ scope: s, actions: permissions.filter((p) => p.scope === s).map((p) => p.action).sort() }))
+            .filter(({ actions }) => actions.length > 0)
+            .map(({ scope: s, actions }) => ({ Sid: STATEMENT_IDS[s], Effect: "Allow" as const, Action: actions, Resource: resources[s] })),
+    };
+}

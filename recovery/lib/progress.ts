@@ -1,0 +1,142 @@
+/**
+ * The run's narrative. Library code receives a Progress and tells it, step by step, what it is doing,
+ * what it found and what comes next; Progress stamps each event with the injected clock, forwards it
+ * to the printers the command chose, and keeps everything for the run's report.
+ */
+import { Clock, systemClock } from "./clock";
+import { Emit, Level, RecoveryEvent, StepResult } from "./events";
+
+/** Events outside any step (the run's own findings and next steps) carry this step name. */
+export const RUN_STEP = "run";
+
+export interface StepRecord {
+    name: string;
+    doing: string;
+    startedAt: number;
+    /** Undefined while the step runs, and in a report written while it still ran. */
+    finishedAt?: number;
+    result?: StepResult;
+    summary?: string;
+    /** Every event of the step after its start: findings, waiting states, next steps. */
+    events: RecoveryEvent[];
+}
+
+export interface FoundOptions {
+    /** Default "info". */
+    level?: Level;
+    detail?: Record<string, unknown>;
+}
+
+/** What a step's body can say about itself. */
+export interface StepContext {
+    readonly name: string;
+    found(what: string, options?: FoundOptions): void;
+    next(text: string): void;
+    /** The summary printed and reported when the step ends well. Default "done". */
+    summarize(text: string): void;
+    /** Ends the step as skipped, with the reason as its summary, once the body returns. */
+    skip(reason: string): void;
+    /** For helpers that emit their own events for this step, such as the polling loop's "waiting". */
+    readonly emit: Emit;
+}
+
+export interface ProgressOptions {
+    /** Default systemClock. */
+    clock?: Clock;
+    /** Printers or other listeners; each receives every event as it happens. Default none. */
+    sinks?: Emit[];
+}
+
+export class Progress {
+    readonly clock: Clock;
+    readonly startedAt: number;
+    private readonly sinks: Emit[];
+    private readonly recorded: RecoveryEvent[] = [];
+    private readonly stepRecords: StepRecord[] = [];
+
+    constructor(options: ProgressOptions = {}) {
+        this.clock = options.clock ?? systemClock;
+        this.sinks = options.sinks ?? [];
+        this.startedAt = this.clock.now();
+    }
+
+    get events(): readonly RecoveryEvent[] {
+        return this.recorded;
+    }
+
+    get steps(): readonly StepRecord[] {
+        return this.stepRecords;
+    }
+
+    /** Records and forwards an event. A failing printer must not fail the recovery, so its errors are dropped. */
+    readonly emit: Emit = (event) => {
+        this.recorded.push(event);
+        const open = [...this.stepRecords].reverse().find((s) => s.name === event.step && s.finishedAt === undefined);
+        if (open && event.type !== "step-started" && event.type !== "step-finished") {
+            open.events.push(event);
+        }
+        for (const sink of this.sinks) {
+            try {
+                sink(event);
+            } catch {
+                // The report still has the event; a broken pipe to a printer is not a reason to stop a failover.
+            }
+        }
+    };
+
+    found(what: string, options: FoundOptions = {}, step = RUN_STEP): void {
+        this.emit({ type: "found", at: this.clock.now(), step, level: options.level ?? "info", what, ...(options.detail ? { detail: options.detail } : {}) });
+    }
+
+    next(text: string, step = RUN_STEP): void {
+        this.emit({ type: "next", at: this.clock.now(), step, next: text });
+    }
+
+    /**
+     * Runs one step: emits step-started, runs the body, emits step-finished with its result and
+     * summary. A body that throws finishes the step as failed with the error's first line, and the
+     * error goes on to the caller unchanged.
+     */
+    async step<T>(name: string, doing: string, body: (step: StepContext) => Promise<T>): Promise<T> {
+        if (!name.trim() || !doing.trim()) {
+            throw new Error(`Progress.step needs a name and what it is doing; got name ${JSON.stringify(name)}, doing ${JSON.stringify(doing)}.`);
+        }
+        const record: StepRecord = { name, doing, startedAt: this.clock.now(), events: [] };
+        this.stepRecords.push(record);
+        this.emit({ type: "step-started", at: record.startedAt, step: name, doing });
+        let summary = "done";
+        let skipped: string | undefined;
+        const context: StepContext = {
+            name,
+            found: (what, options) => this.found(what, options, name),
+            next: (text) => this.next(text, name),
+            summarize: (text) => {
+                summary = text;
+            },
+            skip: (reason) => {
+                skipped = reason;
+            },
+            emit: this.emit,
+        };
+        try {
+            const value = await body(context);
+            this.finishStep(record, skipped === undefined ? "ok" : "skipped", skipped ?? summary);
+            return value;
+        } catch (error) {
+            this.finishStep(record, "failed", firstLine(error));
+            throw error;
+        }
+    }
+
+    private finishStep(record: StepRecord, result: StepResult, summary: string): void {
+        record.finishedAt = this.clock.now();
+        record.result = result;
+        record.summary = summary;
+        this.emit({ type: "step-finished", at: record.finishedAt, step: record.name, result, summary });
+    }
+}
+
+export function firstLine(error: unknown): string {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split("\n")[0];
+}

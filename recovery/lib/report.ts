@@ -1,0 +1,219 @@
+/**
+ * Every run leaves a JSON and a Markdown report in recovery-reports/ (by default): what was asked,
+ * every step with its timing and findings, the recovery time and point, the outcome, and what a human
+ * should do next. Commands call finish() in a `finally`, so a run that fails halfway still explains
+ * itself.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { RecoveryEvent, StepResult } from "./events";
+import { formatDuration, isoTime } from "./printer";
+import { Progress, firstLine } from "./progress";
+
+export const DEFAULT_REPORT_DIRECTORY = "recovery-reports";
+
+/** Input names that always read as secret, whatever the command declares. */
+const SECRET_NAME = /(password|passwd|secret|token|credential|private.?key)/i;
+
+export type Outcome = "succeeded" | "failed" | "aborted" | "nothing-to-do";
+
+export interface RecoveryPoint {
+    /** Estimated writes lost, as seconds of replication lag; undefined when unknown. */
+    estimatedDataLossSeconds?: number;
+    /** The newest instant whose writes survive (for a restore, the snapshot's creation time), epoch ms. */
+    recoveryPointAt?: number;
+    /** Where the figure comes from, e.g. "GlobalDatastoreReplicationLag max over the last 5 min, CloudWatch". */
+    source: string;
+}
+
+export interface RunReportOptions {
+    /** The command, e.g. "retarget-primary". Part of the file names. */
+    program: string;
+    /** The flags as given. Values of secret inputs are replaced by "[secret]". */
+    inputs: Record<string, unknown>;
+    /** Inputs whose values must never be written; names that look secret are always redacted. Default none. */
+    secretInputs?: string[];
+    progress: Progress;
+    /** Directory for the reports, created when missing. Default "recovery-reports" in the working directory. */
+    directory?: string;
+}
+
+export interface FinishOptions {
+    /** Default: "failed" when `error` is given ("aborted" for an abort), else "succeeded". */
+    outcome?: Outcome;
+    error?: unknown;
+    /** What a human should do now, in order. */
+    nextSteps?: string[];
+}
+
+export interface StepReport {
+    name: string;
+    doing: string;
+    start: string;
+    end?: string;
+    durationSeconds?: number;
+    /** "unfinished" when the report was written while the step still ran. */
+    result: StepResult | "unfinished";
+    summary?: string;
+    findings: Array<{ at: string; level: string; what: string; detail?: Record<string, unknown> }>;
+    /** States a wait in this step went through. */
+    waits: Array<{ at: string; waitingFor: string; state: string }>;
+}
+
+export interface ReportDocument {
+    program: string;
+    startedAt: string;
+    finishedAt: string;
+    durationSeconds: number;
+    inputs: Record<string, unknown>;
+    outcome: Outcome;
+    error?: string;
+    recoveryTime: { seconds: number; writesAcceptedAt: string; detail: string } | "not reached";
+    recoveryPoint: { estimatedDataLossSeconds?: number; recoveryPointAt?: string; source: string } | "unknown";
+    steps: StepReport[];
+    /** Findings and next steps outside any step. */
+    runFindings: StepReport["findings"];
+    nextSteps: string[];
+    events: Array<RecoveryEvent & { time: string }>;
+}
+
+/** 2025-03-01T02:04:05.123Z -> 20250301T020405.123Z: sortable, and valid on every filesystem. */
+export function fileTimestamp(ms: number): string {
+    return isoTime(ms).replace(/[-:]/g, "");
+}
+
+function redactInputs(inputs: Record<string, unknown>, secret: string[]): Record<string, unknown> {
+    const declared = new Set(secret);
+    return Object.fromEntries(Object.entries(inputs).map(([name, value]) =>
+        [name, declared.has(name) || SECRET_NAME.test(name) ? "[secret]" : value]));
+}
+
+function seconds(ms: number): number {
+    return Math.round(ms) / 1000;
+}
+
+export class RunReport {
+    private writesAccepted?: { at: number; detail: string };
+    private recoveryPoint?: RecoveryPoint;
+    private readonly program: string;
+
+    constructor(private readonly options: RunReportOptions) {
+        if (!/^[a-z][a-z0-9-]*$/.test(options.program)) {
+            throw new Error(`RunReport program is ${JSON.stringify(options.program)}. Accepted: a command name in lowercase letters, digits and hyphens, such as retarget-primary.`);
+        }
+        this.program = options.program;
+    }
+
+    /**
+     * Marks the instant the new primary accepts writes, as far as the control plane shows. The first
+     * mark counts: the recovery time is measured to it.
+     */
+    markWritesAccepted(detail: string): void {
+        this.writesAccepted ??= { at: this.options.progress.clock.now(), detail };
+    }
+
+    setRecoveryPoint(point: RecoveryPoint): void {
+        if (!point.source?.trim()) {
+            throw new Error("setRecoveryPoint needs source: where the figure comes from, e.g. \"GlobalDatastoreReplicationLag max over the last 5 min, CloudWatch\".");
+        }
+        this.recoveryPoint = point;
+    }
+
+    /** The report as it stands now, without writing it. */
+    build(finish: FinishOptions = {}): ReportDocument {
+        const { progress } = this.options;
+        const now = progress.clock.now();
+        const outcome = finish.outcome ?? (finish.error === undefined ? "succeeded" : isAbort(finish.error) ? "aborted" : "failed");
+        const findingsOf = (events: readonly RecoveryEvent[]) => events.flatMap((e) => e.type === "found"
+            ? [{ at: isoTime(e.at), level: e.level, what: e.what, ...(e.detail ? { detail: e.detail } : {}) }] : []);
+        return {
+            program: this.program,
+            startedAt: isoTime(progress.startedAt),
+            finishedAt: isoTime(now),
+            durationSeconds: seconds(now - progress.startedAt),
+            inputs: redactInputs(this.options.inputs, this.options.secretInputs ?? []),
+            outcome,
+            ...(finish.error !== undefined ? { error: firstLine(finish.error) } : {}),
+            recoveryTime: this.writesAccepted
+                ? { seconds: seconds(this.writesAccepted.at - progress.startedAt), writesAcceptedAt: isoTime(this.writesAccepted.at), detail: this.writesAccepted.detail }
+                : "not reached",
+            recoveryPoint: this.recoveryPoint
+                ? {
+                    ...(this.recoveryPoint.estimatedDataLossSeconds !== undefined ? { estimatedDataLossSeconds: this.recoveryPoint.estimatedDataLossSeconds } : {}),
+                    ...(this.recoveryPoint.recoveryPointAt !== undefined ? { recoveryPointAt: isoTime(this.recoveryPoint.recoveryPointAt) } : {}),
+                    source: this.recoveryPoint.source,
+                }
+                : "unknown",
+            steps: progress.steps.map((s) => ({
+                name: s.name,
+                doing: s.doing,
+                start: isoTime(s.startedAt),
+                ...(s.finishedAt !== undefined ? { end: isoTime(s.finishedAt), durationSeconds: seconds(s.finishedAt - s.startedAt) } : {}),
+                result: s.result ?? "unfinished",
+                ...(s.summary !== undefined ? { summary: s.summary } : {}),
+                findings: findingsOf(s.events),
+                waits: s.events.flatMap((e) => e.type === "waiting" ? [{ at: isoTime(e.at), waitingFor: e.waitingFor, state: e.state }] : []),
+            })),
+            runFindings: findingsOf(progress.events.filter((e) => !progress.steps.some((s) => s.name === e.step))),
+            nextSteps: finish.nextSteps ?? [],
+            events: progress.events.map((e) => ({ time: isoTime(e.at), ...e })),
+        };
+    }
+
+    /** Writes `<timestamp>-<program>.json` and `.md`; returns their paths and the document. */
+    async finish(finish: FinishOptions = {}): Promise<{ json: string; markdown: string; report: ReportDocument }> {
+        const report = this.build(finish);
+        const directory = this.options.directory ?? DEFAULT_REPORT_DIRECTORY;
+        await fs.mkdir(directory, { recursive: true });
+        const base = path.join(directory, `${fileTimestamp(this.options.progress.startedAt)}-${this.program}`);
+        await fs.writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+        await fs.writeFile(`${base}.md`, renderMarkdown(report));
+        return { json: `${base}.json`, markdown: `${base}.md`, report };
+    }
+}
+
+function isAbort(error: unknown): boolean {
+    const name = (error as { name?: string } | undefined)?.name;
+    return name === "AbortError" || name === "WaitAbortedError";
+}
+
+function cell(text: unknown): string {
+    return String(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+export function renderMarkdown(r: ReportDocument): string {
+    const lines = [
+        `# ${r.program}: ${r.outcome}`,
+        "",
+        `Started ${r.startedAt}, finished ${r.finishedAt} (${formatDuration(r.durationSeconds * 1000)}).`,
+    ];
+    if (r.error) {
+        lines.push("", `**Error:** ${r.error}`);
+    }
+    lines.push("", "## Recovery",
+        "",
+        `- Recovery time: ${r.recoveryTime === "not reached" ? "not reached (the new primary was not seen accepting writes)"
+            : `${r.recoveryTime.seconds} s, writes accepted at ${r.recoveryTime.writesAcceptedAt} (${r.recoveryTime.detail})`}`,
+        `- Recovery point: ${r.recoveryPoint === "unknown" ? "unknown" : [
+            r.recoveryPoint.estimatedDataLossSeconds !== undefined ? `estimated data loss ${r.recoveryPoint.estimatedDataLossSeconds} s` : undefined,
+            r.recoveryPoint.recoveryPointAt !== undefined ? `writes up to ${r.recoveryPoint.recoveryPointAt}` : undefined,
+            `source: ${r.recoveryPoint.source}`,
+        ].filter(Boolean).join(", ")}`);
+    lines.push("", "## Next steps", "");
+    lines.push(...(r.nextSteps.length ? r.nextSteps.map((s, i) => `${i + 1}. ${s}`) : ["None given."]));
+    lines.push("", "## Inputs", "", "| input | value |", "|---|---|");
+    lines.push(...Object.entries(r.inputs).map(([k, v]) => `| ${cell(k)} | ${cell(typeof v === "string" ? v : JSON.stringify(v))} |`));
+    lines.push("", "## Steps", "", "| step | start | end | duration | result | summary |", "|---|---|---|---|---|---|");
+    lines.push(...r.steps.map((s) => `| ${cell(s.name)} | ${s.start} | ${s.end ?? "-"} | ` +
+        `${s.durationSeconds !== undefined ? formatDuration(s.durationSeconds * 1000) : "-"} | ${s.result} | ${cell(s.summary)} |`));
+    for (const s of r.steps.filter((step) => step.findings.length || step.waits.length)) {
+        lines.push("", `### ${s.name}`, "");
+        lines.push(...s.findings.map((f) => `- ${f.at} ${f.level === "info" ? "" : `**${f.level.toUpperCase()}** `}${f.what}` +
+            `${f.detail ? ` (${cell(JSON.stringify(f.detail))})` : ""}`));
+        lines.push(...s.waits.map((w) => `- ${w.at} waiting for ${w.waitingFor}: ${w.state}`));
+    }
+    if (r.runFindings.length) {
+        lines.push("", "## Other findings", "", ...r.runFindings.map((f) => `- ${f.at} ${f.level === "info" ? "" : `**${f.level.toUpperCase()}** `}${f.what}`));
+    }
+    return `${lines.join("\n")}\n`;
+}

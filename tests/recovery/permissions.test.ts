@@ -1,0 +1,154 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RECOVERY_PERMISSIONS, RecoveryPermission, recoveryPolicyDocument } from "../../recovery/lib/permissions";
+
+const RECOVERY_DIR = path.join(__dirname, "../../recovery");
+const SDK_SERVICES: Record<string, string> = {
+    "@aws-sdk/client-elasticache": "elasticache",
+    "@aws-sdk/client-cloudwatch": "cloudwatch",
+};
+
+function tsFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        return entry.isDirectory() ? tsFiles(full) : entry.name.endsWith(".ts") ? [full] : [];
+    });
+}
+
+/**
+ * IAM actions the code calls: every `new XCommand(` (or `new ns.XCommand(`) whose name the file
+ * imports from an SDK client. The import decides the service, since both clients export commands
+ * with the same name (ListTagsForResource, TagResource, ...).
+ */
+function actionsCalledIn(source: string, file = "source"): Map<string, string[]> {
+    const named = new Map<string, string>(); // local name -> "service:Operation"
+    const namespaces = new Map<string, string>(); // namespace alias -> service
+    for (const m of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*["'](@aws-sdk\/client-[a-z]+)["']/g)) {
+        const service = SDK_SERVICES[m[2]];
+        for (const spec of m[1].split(",").map((s) => s.trim()).filter(Boolean)) {
+            const [imported, local = imported] = spec.split(/\s+as\s+/);
+            const command = /^(\w+)Command$/.exec(imported);
+            if (service && command) {
+                named.set(local, `${service}:${command[1]}`);
+            }
+        }
+    }
+    for (const m of source.matchAll(/import\s+\*\s+as\s+(\w+)\s+from\s*["'](@aws-sdk\/client-[a-z]+)["']/g)) {
+        if (SDK_SERVICES[m[2]]) {
+            namespaces.set(m[1], SDK_SERVICES[m[2]]);
+        }
+    }
+    const found = new Map<string, string[]>();
+    const add = (action: string) => found.set(action, [...(found.get(action) ?? []), file]);
+    for (const m of source.matchAll(/new\s+(?:(\w+)\.)?(\w+)\s*\(/g)) {
+        const [, alias, name] = m;
+        if (alias && namespaces.has(alias) && name.endsWith("Command")) {
+            add(`${namespaces.get(alias)}:${name.replace(/Command$/, "")}`);
+        } else if (!alias && named.has(name)) {
+            add(named.get(name)!);
+        }
+    }
+    return found;
+}
+
+function actionsCalledInRecovery(): Map<string, string[]> {
+    const all = new Map<string, string[]>();
+    for (const file of tsFiles(RECOVERY_DIR)) {
+        for (const [action, files] of actionsCalledIn(fs.readFileSync(file, "utf8"), path.relative(RECOVERY_DIR, file))) {
+            all.set(action, [...(all.get(action) ?? []), ...files]);
+        }
+    }
+    return all;
+}
+
+const SCOPE = {
+    replicationGroupArns: [
+        "arn:aws:elasticache:us-west-2:123456789012:replicationgroup:prod-us-west-2",
+        "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:prod-us-east-1",
+    ],
+    globalDatastoreArn: "arn:aws:elasticache::123456789012:globalreplicationgroup:ldgnf-prod",
+};
+
+describe("recovery permissions: one list, in step with the code", () => {
+    const called = actionsCalledInRecovery();
+    const listed = new Map<string, RecoveryPermission>(RECOVERY_PERMISSIONS.map((p) => [p.action, p]));
+
+    it("lists every AWS action the recovery code calls", () => {
+        const missing = [...called.keys()].filter((action) => !listed.has(action));
+        assert.deepEqual(missing, [], `called but not in recovery/lib/permissions.ts: ${missing.map((a) => `${a} (${called.get(a)!.join(", ")})`).join("; ")}`);
+    });
+
+    it("calls every listed action, unless the entry says which command will (plannedFor)", () => {
+        const unused = RECOVERY_PERMISSIONS.filter((p) => !called.has(p.action) && !p.plannedFor).map((p) => p.action);
+        assert.deepEqual(unused, [], "listed, never called and not planned: remove them, or say which command will call them");
+    });
+
+    it("marks nothing as planned that the code already calls", () => {
+        const stale = RECOVERY_PERMISSIONS.filter((p) => p.plannedFor && called.has(p.action)).map((p) => `${p.action} (${called.get(p.action)!.join(", ")})`);
+        assert.deepEqual(stale, [], "called now: remove plannedFor from these entries");
+    });
+
+    it("gives every action one entry, a reason and the service:Operation form", () => {
+        assert.equal(listed.size, RECOVERY_PERMISSIONS.length, "an action is listed twice");
+        for (const p of RECOVERY_PERMISSIONS) {
+            assert.match(p.action, /^(elasticache|cloudwatch):[A-Z][A-Za-z]+$/);
+            assert.ok(p.reason.length > 20, `${p.action} needs a reason`);
+        }
+    });
+
+    it("finds commands by their SDK import, named or namespaced, and ignores look-alikes", () => {
+        const source = [
+            'import { DescribeEventsCommand, ListTagsForResourceCommand as CwTags } from "@aws-sdk/client-cloudwatch";',
+            'import * as ec from "@aws-sdk/client-elasticache";',
+            'import { StartCommand } from "./local";',
+            "new CwTags({}); new ec.TestFailoverCommand({}); new StartCommand(); new DescribeEventsCommand({});",
+        ].join("\n");
+        assert.deepEqual([...actionsCalledIn(source).keys()].sort(), ["cloudwatch:DescribeEvents", "cloudwatch:ListTagsForResource", "elasticache:TestFailover"]);
+    });
+});
+
+describe("recoveryPolicyDocument: least privilege", () => {
+    const doc = recoveryPolicyDocument(SCOPE);
+    const statementWith = (action: string) => doc.Statement.find((s) => s.Action.includes(action))!;
+
+    it("allows exactly the listed actions, each once", () => {
+        const actions = doc.Statement.flatMap((s) => s.Action);
+        assert.deepEqual([...actions].sort(), RECOVERY_PERMISSIONS.map((p) => p.action).sort());
+        assert.ok(doc.Statement.every((s) => s.Effect === "Allow"));
+    });
+
+    it("reads anywhere: Describe* and GetMetricData cannot be scoped", () => {
+        for (const p of RECOVERY_PERMISSIONS.filter((x) => /:(Describe|Get)/.test(x.action))) {
+            assert.equal(statementWith(p.action).Resource, "*", p.action);
+        }
+    });
+
+    it("scopes promotion and detach to this datastore and its members, and shard failover to the members", () => {
+        const members = [...SCOPE.replicationGroupArns].sort();
+        assert.deepEqual(statementWith("elasticache:FailoverGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
+        assert.deepEqual(statementWith("elasticache:DisassociateGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
+        assert.deepEqual(statementWith("elasticache:TestFailover").Resource, members);
+        assert.deepEqual(statementWith("elasticache:DeleteGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
+        assert.deepEqual(statementWith("elasticache:DeleteReplicationGroup").Resource, [...members,
+            "arn:aws:elasticache:us-east-1:123456789012:snapshot:prod-us-east-1-final*",
+            "arn:aws:elasticache:us-west-2:123456789012:snapshot:prod-us-west-2-final*"]);
+        const mutating = doc.Statement.filter((s) => s.Resource !== "*").flatMap((s) => s.Action);
+        assert.ok(mutating.every((a) => !/:(Describe|Get)/.test(a)));
+        assert.ok(doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action).every((a) => /:(Describe|Get)/.test(a)),
+            "nothing that changes state is allowed on every resource");
+    });
+
+    it("does not depend on the order of the members, so a promotion leaves the policy unchanged", () => {
+        const swapped = recoveryPolicyDocument({ ...SCOPE, replicationGroupArns: [...SCOPE.replicationGroupArns].reverse() });
+        assert.deepEqual(swapped, doc);
+    });
+
+    it("rejects missing or malformed ARNs with the field, the value and the accepted form", () => {
+        assert.throws(() => recoveryPolicyDocument({ ...SCOPE, replicationGroupArns: [] }), /replicationGroupArns is empty/);
+        assert.throws(() => recoveryPolicyDocument({ ...SCOPE, replicationGroupArns: ["prod-us-east-1"] }),
+            /replicationGroupArns\[0\] is "prod-us-east-1"\. Accepted: arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>/);
+        assert.throws(() => recoveryPolicyDocument({ ...SCOPE, globalDatastoreArn: "arn:aws:elasticache:us-east-1:123456789012:globalreplicationgroup:x" }),
+            /globalDatastoreArn is .*\. Accepted: arn:<partition>:elasticache::<account>:globalreplicationgroup:<id>/);
+    });
+});
