@@ -1,0 +1,156 @@
+/**
+ * The preview guard: nothing a recovery runs may replace or delete a cache, its datastore or the key
+ * its data is encrypted with. Pulumi's `protect` would stop the delete half of a replacement, but only
+ * after the replacement was created and other resources were changed; the guard refuses before `up`
+ * starts, and says exactly which resource and which properties are to blame.
+ */
+import { Clock, systemClock } from "./clock";
+import { Emit } from "./events";
+import { PlannedStep, PreviewFailedError, StackDriver, StepOp, UpResult } from "./stack-driver";
+
+export const RESOURCE_TYPES = {
+    replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+    globalDatastore: "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    kmsKey: "aws:kms/key:Key",
+} as const;
+
+/**
+ * Operations that destroy the physical resource or drop it from the stack. `discard` forgets a
+ * resource without deleting it, and the next `up` would then create a second one beside it.
+ */
+export const DESTRUCTIVE_OPS: ReadonlySet<StepOp> = new Set<StepOp>([
+    "replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced", "import-replacement",
+]);
+
+/** Which resource types a guard protects. */
+export type ProtectedTypes = (type: string) => boolean;
+
+/** Every ElastiCache resource (caches, datastore, users, groups, subnet groups) and every KMS key. */
+export const STATEFUL_TYPES: ProtectedTypes = (type) => type.startsWith("aws:elasticache/") || type === RESOURCE_TYPES.kmsKey;
+
+/** The resources that hold the data: replication groups and the Global Datastore. */
+export const DATA_HOLDING_TYPES: ProtectedTypes = (type) =>
+    type === RESOURCE_TYPES.replicationGroup || type === RESOURCE_TYPES.globalDatastore;
+
+/** One protected resource the plan would destroy, with every destructive op planned for it. */
+export interface BlockedResource {
+    urn: string;
+    type: string;
+    /** Logical name, from the URN. */
+    name: string;
+    ops: StepOp[];
+    /** Properties whose change forces the replacement, when the engine said. */
+    forcedBy: string[];
+}
+
+export type GuardVerdict =
+    | { allowed: true; message: string; steps: PlannedStep[] }
+    | { allowed: false; message: string; steps: PlannedStep[]; blocked: BlockedResource[] };
+
+/** Thrown by previewThenUp when the guard refuses; `up` was not called. */
+export class GuardRefusedError extends Error {
+    constructor(readonly verdict: Extract<GuardVerdict, { allowed: false }>) {
+        super(verdict.message);
+        this.name = "GuardRefusedError";
+    }
+}
+
+/** The last `::`-separated part of a URN is the resource's logical name. */
+export function nameFromUrn(urn: string): string {
+    return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/** Judges planned steps: refused when any protected resource would be replaced or deleted. */
+export function checkPlannedSteps(steps: readonly PlannedStep[], protectedTypes: ProtectedTypes = STATEFUL_TYPES): GuardVerdict {
+    const blocked = new Map<string, BlockedResource>();
+    for (const step of steps) {
+        if (!DESTRUCTIVE_OPS.has(step.op) || !protectedTypes(step.type)) {
+            continue;
+        }
+        const entry = blocked.get(step.urn) ?? { urn: step.urn, type: step.type, name: nameFromUrn(step.urn), ops: [], forcedBy: [] };
+        entry.ops = [...new Set([...entry.ops, step.op])];
+        entry.forcedBy = [...new Set([...entry.forcedBy, ...step.replaceKeys])];
+        blocked.set(step.urn, entry);
+    }
+    const changed = steps.filter((s) => s.op !== "same").length;
+    if (blocked.size === 0) {
+        return { allowed: true, steps: [...steps], message: `preview plans ${changed} change${changed === 1 ? "" : "s"}, none replaces or deletes a protected resource` };
+    }
+    const list = [...blocked.values()];
+    const lines = list.map((b) => `  - ${b.type} ${b.name} (${b.urn}): ${b.ops.join(", ")}` +
+        (b.forcedBy.length ? `, forced by a change to ${b.forcedBy.join(", ")}` : ""));
+    return {
+        allowed: false, steps: [...steps], blocked: list,
+        message: `refusing to update: the preview would replace or delete ${list.length} protected resource${list.length === 1 ? "" : "s"}:\n` +
+            `${lines.join("\n")}\n` +
+            "Nothing was changed. Find out why the program no longer matches the deployed resources (config, refreshed drift, " +
+            "a program change) and fix that; a recovery must never recreate a cache, its datastore or its KMS key.",
+    };
+}
+
+export interface GuardedUpOptions {
+    /** Step name in emitted events. Default: "stack-update". */
+    step?: string;
+    /** Receives progress events. Default: none. */
+    emit?: Emit;
+    /** Timestamps of events. Default: the system clock. */
+    clock?: Clock;
+    /** Which types are protected. Default: STATEFUL_TYPES. */
+    protectedTypes?: ProtectedTypes;
+    /** Preview and update only these URNs (pulumi --target). Default: every resource. */
+    targets?: string[];
+}
+
+/**
+ * Runs a preview, judges it, and only when the guard allows runs `up`. Throws GuardRefusedError
+ * (without calling `up`) when it refuses: a refusal must stop the recovery, not be a value someone
+ * forgets to check.
+ */
+export async function previewThenUp(driver: StackDriver, opts: GuardedUpOptions = {}): Promise<{ verdict: GuardVerdict; result: UpResult }> {
+    const step = opts.step ?? "stack-update";
+    const clock = opts.clock ?? systemClock;
+    const emit = opts.emit ?? (() => undefined);
+    emit({ type: "step-started", at: clock.now(), step, doing: `previewing stack ${driver.stackName}` });
+    const verdict = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets);
+    if (!verdict.allowed) {
+        emit({ type: "found", at: clock.now(), step, level: "error", what: verdict.message, detail: { blocked: verdict.blocked } });
+        emit({ type: "step-finished", at: clock.now(), step, result: "failed", summary: "the guard refused the update; up was not run" });
+        throw new GuardRefusedError(verdict);
+    }
+    emit({ type: "found", at: clock.now(), step, level: "info", what: verdict.message });
+    emit({ type: "next", at: clock.now(), step, next: `pulumi up on stack ${driver.stackName}` });
+    const result = await driver.up(opts.targets ? { targets: opts.targets } : undefined);
+    const applied = result.steps.filter((s) => s.op !== "same").length;
+    emit({ type: "step-finished", at: clock.now(), step, result: "ok", summary: `up applied ${applied} change${applied === 1 ? "" : "s"}` });
+    return { verdict, result };
+}
+
+/**
+ * After a reconcile, the program and the deployment must agree on every replication group and the
+ * datastore: a fresh preview must plan no replacement or deletion of any of them.
+ */
+export async function checkNoDataHoldingReplacement(driver: StackDriver): Promise<GuardVerdict> {
+    return previewVerdict(driver, DATA_HOLDING_TYPES);
+}
+
+/**
+ * Previews and judges. The engine itself aborts a preview that would replace or delete a protected
+ * resource, after announcing the steps; the guard judges those steps so the refusal names the
+ * resource and the properties. Any other preview failure propagates as it is.
+ */
+export async function previewVerdict(driver: StackDriver, protectedTypes: ProtectedTypes, targets?: string[]): Promise<GuardVerdict> {
+    let steps: PlannedStep[];
+    try {
+        steps = await driver.preview(targets ? { targets } : undefined);
+    } catch (e) {
+        if (e instanceof PreviewFailedError) {
+            const verdict = checkPlannedSteps(e.steps, protectedTypes);
+            if (!verdict.allowed) {
+                return { ...verdict, message: `${verdict.message}
+The engine also rejected the preview: ${e.detail}` };
+            }
+        }
+        throw e;
+    }
+    return checkPlannedSteps(steps, protectedTypes);
+}

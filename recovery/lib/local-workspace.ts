@@ -1,0 +1,202 @@
+/**
+ * The real StackDriver: the Pulumi Automation API over the project directory, which runs the `pulumi`
+ * CLI. It stays thin on purpose; what can be tested without the CLI is in the pure functions below
+ * (engine events to planned steps, CLI failures to typed errors).
+ */
+import {
+    ConcurrentUpdateError, EngineEvent, LocalWorkspace, LocalWorkspaceOptions, OutputMap, Stack,
+    StackNotFoundError as AutomationStackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import {
+    BackendUnreachableError, PlannedStep, PreviewFailedError, StackConfigMap, StackConfigValue, StackDriver, StackDriverError,
+    StackLockedError, StackNotFoundError, StackOperation, StackOutputs, StepOp, TargetOptions, UpResult,
+} from "./stack-driver";
+
+/** Property diff kinds the engine marks as forcing a replacement. */
+const REPLACING_DIFF_KINDS = new Set(["add-replace", "update-replace", "delete-replace"]);
+
+/** The planned step an engine event announces, or undefined for events that announce none. */
+export function stepFromEngineEvent(event: EngineEvent): PlannedStep | undefined {
+    const metadata = event.resourcePreEvent?.metadata;
+    if (!metadata) {
+        return undefined;
+    }
+    const detailed = metadata.detailedDiff ?? {};
+    const replacingPaths = Object.entries(detailed)
+        .filter(([, diff]) => REPLACING_DIFF_KINDS.has(diff.diffKind))
+        .map(([path]) => path);
+    // `diffs` lists top-level keys; older engines send only `detailedDiff`, whose paths start with them.
+    const diffs = metadata.diffs ?? Object.keys(detailed).map(topLevelProperty);
+    return {
+        op: metadata.op as StepOp,
+        urn: metadata.urn,
+        type: metadata.type,
+        diffs: unique(diffs),
+        replaceKeys: unique([...(metadata.keys ?? []), ...replacingPaths]),
+    };
+}
+
+/**
+ * The steps of one operation, in engine order. An `up` emits a pre-event per step, and the same
+ * (urn, op) can be announced again when the engine retries; each is kept once.
+ */
+export function stepsFromEngineEvents(events: readonly EngineEvent[]): PlannedStep[] {
+    const seen = new Set<string>();
+    const steps: PlannedStep[] = [];
+    for (const event of events) {
+        const step = stepFromEngineEvent(event);
+        if (step && !seen.has(`${step.op} ${step.urn}`)) {
+            seen.add(`${step.op} ${step.urn}`);
+            steps.push(step);
+        }
+    }
+    return steps;
+}
+
+export function outputsFromAutomation(outputs: OutputMap): StackOutputs {
+    return Object.fromEntries(Object.entries(outputs).map(([key, o]) => [key, { value: o.value, secret: o.secret }]));
+}
+
+export function configFromAutomation(config: Record<string, { value: string; secret?: boolean }>): StackConfigMap {
+    return Object.fromEntries(Object.entries(config).map(([key, c]) => [key, { value: c.value, secret: c.secret === true }]));
+}
+
+/**
+ * CLI failures that mean the state backend did not answer or refused us. Network-looking failures
+ * also come from the AWS provider while resources change (an outage makes an endpoint unreachable),
+ * so for engine operations these only count before the engine started, except checkpoint writes,
+ * which always go to the backend.
+ */
+const BACKEND_FAILURES: readonly RegExp[] = [
+    /problem logging in/i,
+    /PULUMI_ACCESS_TOKEN must be set/i,
+    /could not query backend/i,
+    /unable to open bucket/i,
+    /blob \(key "[^"]*"\)/i, // self-managed backends (S3, Azure Blob, GCS) report storage errors this way
+    /\[(401|403|500|502|503|504)\]/, // Pulumi Cloud answers
+    /dial tcp/i,
+    /no such host/i,
+    /connection refused/i,
+    /i\/o timeout/i,
+    /TLS handshake timeout/i,
+    /context deadline exceeded/i,
+];
+const CHECKPOINT_FAILURE = /(save|persist|write)[^\n]*checkpoint|checkpoint[^\n]*(save|persist|write)/i;
+
+/**
+ * Maps a failure of the Automation API to a typed error. `engineStarted` says whether the engine
+ * emitted any event before failing, which separates backend trouble from provider trouble.
+ */
+export function classifyAutomationError(stackName: string, operation: StackOperation, error: unknown, engineStarted = false): Error {
+    if (error instanceof StackDriverError) {
+        return error;
+    }
+    const name = error instanceof Error ? error.name : "";
+    const message = errorMessage(error);
+    if (error instanceof ConcurrentUpdateError || name === "ConcurrentUpdateError") {
+        return new StackLockedError(stackName, operation, error);
+    }
+    if (error instanceof AutomationStackNotFoundError || name === "StackNotFoundError") {
+        return new StackNotFoundError(stackName, error);
+    }
+    const backend = BACKEND_FAILURES.find((pattern) => pattern.test(message));
+    if (CHECKPOINT_FAILURE.test(message) || (backend && !engineStarted)) {
+        return new BackendUnreachableError(stackName, operation, firstErrorLine(message), error);
+    }
+    return new StackDriverError(stackName, operation, `pulumi ${operation} failed for stack ${stackName}: ${firstErrorLine(message)}`, error);
+}
+
+function errorMessage(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The CLI's first `error:` line, which names the problem; the whole output stays on `cause`. The
+ * Automation API's message is "code: ..\n stdout: ..\n stderr: ..", so the line may carry a prefix.
+ */
+function firstErrorLine(message: string): string {
+    const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+    const errorLine = lines.find((l) => /\berror:/i.test(l));
+    return errorLine ? errorLine.slice(errorLine.search(/\berror:/i)) : lines[0] ?? "no message";
+}
+
+function topLevelProperty(path: string): string {
+    return path.split(/[.[]/)[0];
+}
+
+function unique(values: string[]): string[] {
+    return [...new Set(values)];
+}
+
+export interface LocalWorkspaceDriverOptions {
+    /** Passed to LocalWorkspace (environment variables, Pulumi home, a pinned CLI). Default: none. */
+    workspace?: LocalWorkspaceOptions;
+}
+
+/** StackDriver over an existing stack of the Pulumi project in `workDir`. */
+export class LocalWorkspaceStackDriver implements StackDriver {
+    private constructor(private readonly stack: Stack) {}
+
+    get stackName(): string {
+        return this.stack.name;
+    }
+
+    /** Selects an existing stack; fails with StackNotFoundError rather than creating one. */
+    static async select(stackName: string, workDir: string, opts: LocalWorkspaceDriverOptions = {}): Promise<LocalWorkspaceStackDriver> {
+        try {
+            return new LocalWorkspaceStackDriver(await LocalWorkspace.selectStack({ stackName, workDir }, opts.workspace));
+        } catch (e) {
+            throw classifyAutomationError(stackName, "select", e);
+        }
+    }
+
+    async getConfig(): Promise<StackConfigMap> {
+        return configFromAutomation(await this.run("getConfig", () => this.stack.getAllConfig()));
+    }
+
+    async setConfig(key: string, value: StackConfigValue): Promise<void> {
+        await this.run("setConfig", () => this.stack.setConfig(key, { value: value.value, secret: value.secret }));
+    }
+
+    async refresh(): Promise<void> {
+        await this.withEvents("refresh", (onEvent) => this.stack.refresh({ onEvent }));
+    }
+
+    async preview(options: TargetOptions = {}): Promise<PlannedStep[]> {
+        const { events } = await this.withEvents("preview", (onEvent) => this.stack.preview({ onEvent, target: options.targets }));
+        return stepsFromEngineEvents(events);
+    }
+
+    /** Not to be called directly: guard.previewThenUp is the way to update during a recovery. */
+    async up(options: TargetOptions = {}): Promise<UpResult> {
+        const { result, events } = await this.withEvents("up", (onEvent) => this.stack.up({ onEvent, target: options.targets }));
+        return { steps: stepsFromEngineEvents(events), outputs: outputsFromAutomation(result.outputs) };
+    }
+
+    async outputs(): Promise<StackOutputs> {
+        return outputsFromAutomation(await this.run("outputs", () => this.stack.outputs()));
+    }
+
+    private async run<T>(operation: StackOperation, call: () => Promise<T>): Promise<T> {
+        try {
+            return await call();
+        } catch (e) {
+            throw classifyAutomationError(this.stackName, operation, e);
+        }
+    }
+
+    private async withEvents<T>(operation: StackOperation, call: (onEvent: (e: EngineEvent) => void) => Promise<T>): Promise<{ result: T; events: EngineEvent[] }> {
+        const events: EngineEvent[] = [];
+        try {
+            const result = await call((event) => events.push(event));
+            return { result, events };
+        } catch (e) {
+            const error = classifyAutomationError(this.stackName, operation, e, events.length > 0);
+            // Only the generic failure can carry steps; locks and backend trouble stop before planning.
+            if ((operation === "preview" || operation === "up") && error.constructor === StackDriverError) {
+                throw new PreviewFailedError(this.stackName, operation, firstErrorLine(errorMessage(e)), stepsFromEngineEvents(events), e);
+            }
+            throw error;
+        }
+    }
+}

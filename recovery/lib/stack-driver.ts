@@ -1,0 +1,133 @@
+/**
+ * The only boundary between the recovery programs and the Pulumi CLI. Everything the recovery code
+ * asks of the stack goes through this interface, so it can be tested against a stateful fake
+ * (tests/recovery/fake/stack-driver.ts) and run for real through the Automation API
+ * (local-workspace.ts).
+ *
+ * There is deliberately no way to create a stack here: during an incident a mistyped --stack must
+ * fail, not produce a new empty stack whose first `up` would declare a second datastore.
+ */
+
+/**
+ * Engine step operations, as the Automation API names them (its OpType). Kept as our own union so
+ * the library does not depend on the Automation module, which needs the CLI at run time.
+ */
+export type StepOp =
+    | "same" | "create" | "update" | "delete" | "replace" | "create-replacement" | "delete-replaced"
+    | "read" | "read-replacement" | "refresh" | "discard" | "discard-replaced" | "remove-pending-replace"
+    | "import" | "import-replacement";
+
+/** One step the engine plans (preview) or performs (up). */
+export interface PlannedStep {
+    op: StepOp;
+    urn: string;
+    /** Resource type token, for example aws:elasticache/replicationGroup:ReplicationGroup. */
+    type: string;
+    /** Top-level properties that differ; empty when the engine did not say. */
+    diffs: string[];
+    /** Properties whose change forces a replacement; empty when none or unknown. */
+    replaceKeys: string[];
+}
+
+/** A configuration value as the stack holds it: secrets are flagged, never unwrapped into plain text. */
+export interface StackConfigValue {
+    value: string;
+    secret: boolean;
+}
+
+/** Every configuration key of the stack, by full key (`namespace:key`). */
+export type StackConfigMap = Record<string, StackConfigValue>;
+
+/** A stack output, secrets flagged. */
+export interface StackOutputValue {
+    value: unknown;
+    secret: boolean;
+}
+
+export type StackOutputs = Record<string, StackOutputValue>;
+
+export interface UpResult {
+    /** The steps the engine performed. */
+    steps: PlannedStep[];
+    outputs: StackOutputs;
+}
+
+/** Limits a preview or up to some resources, like `pulumi up --target`. */
+export interface TargetOptions {
+    /** URNs to operate on; every other resource is left as it is. Default: all resources. */
+    targets?: string[];
+}
+
+export interface StackDriver {
+    /** The selected stack's name. */
+    readonly stackName: string;
+    /** All configuration keys of the stack, secrets flagged. */
+    getConfig(): Promise<StackConfigMap>;
+    /** Sets one key (full `namespace:key` form); a secret value is stored encrypted. */
+    setConfig(key: string, value: StackConfigValue): Promise<void>;
+    /** Reads the real state of every resource into the stack state (drift comes in here). */
+    refresh(): Promise<void>;
+    /** What `up` would do with the current program and configuration. Changes nothing. */
+    preview(options?: TargetOptions): Promise<PlannedStep[]>;
+    /** Applies the program. Callers go through guard.previewThenUp, never here directly. */
+    up(options?: TargetOptions): Promise<UpResult>;
+    /** The outputs recorded by the last successful update. */
+    outputs(): Promise<StackOutputs>;
+}
+
+export type StackOperation = "select" | "getConfig" | "setConfig" | "refresh" | "preview" | "up" | "outputs";
+
+/** Base of every typed failure of the driver: which stack, which operation, what to do. */
+export class StackDriverError extends Error {
+    constructor(readonly stackName: string, readonly operation: StackOperation, message: string, readonly cause?: unknown) {
+        super(message);
+        this.name = "StackDriverError";
+    }
+}
+
+/** Another update holds the stack's lock. */
+export class StackLockedError extends StackDriverError {
+    constructor(stackName: string, operation: StackOperation, cause?: unknown) {
+        super(stackName, operation,
+            `stack ${stackName} is locked by another update, so ${operation} cannot run. ` +
+            "Wait for that update to finish, or if it died (for example with the failed region), cancel it " +
+            `(pulumi cancel --stack ${stackName}; for a self-managed backend: pulumi stack --stack ${stackName} ` +
+            "and remove its lock file) and run this command again.", cause);
+        this.name = "StackLockedError";
+    }
+}
+
+/** The state backend (Pulumi Cloud, S3 bucket, ...) did not answer or refused the credentials. */
+export class BackendUnreachableError extends StackDriverError {
+    constructor(stackName: string, operation: StackOperation, readonly detail: string, cause?: unknown) {
+        super(stackName, operation,
+            `the state backend of stack ${stackName} is unreachable, so ${operation} cannot run (${detail}). ` +
+            "Check `pulumi whoami` and the backend's credentials; if the backend lives in the failed region, " +
+            "recover from the AWS side (topology discovery and promotion work without the stack) and " +
+            "reconcile the stack once the backend is back.", cause);
+        this.name = "BackendUnreachableError";
+    }
+}
+
+/** The named stack does not exist; recovery never creates one. */
+export class StackNotFoundError extends StackDriverError {
+    constructor(stackName: string, cause?: unknown) {
+        super(stackName, "select",
+            `stack ${stackName} does not exist in the current backend. Recovery never creates stacks: check --stack ` +
+            "(pulumi stack ls lists the stacks) and that you are logged in to the right backend.", cause);
+        this.name = "StackNotFoundError";
+    }
+}
+
+
+/**
+ * A preview (or up) the engine aborted, for example because it would replace or delete a protected
+ * resource. The engine still announces the steps it planned before failing; they are kept so the
+ * guard can say which resource and which properties are to blame.
+ */
+export class PreviewFailedError extends StackDriverError {
+    constructor(stackName: string, operation: "preview" | "up", readonly detail: string, readonly steps: PlannedStep[], cause?: unknown) {
+        super(stackName, operation, `pulumi ${operation} failed for stack ${stackName}: ${detail}`, cause);
+        this.name = "PreviewFailedError";
+    }
+}

@@ -1,0 +1,152 @@
+/**
+ * CloudWatch GetMetricData and ListMetrics over the model, for the one metric recovery reads:
+ * AWS/ElastiCache GlobalDatastoreReplicationLag. Test-only.
+ *
+ * Dimensions, as checked: the ElastiCache metrics page says every Valkey/Redis OSS metric is
+ * computed per cache node, and AWS's published metric catalogue (the one aws-cdk-lib generates its
+ * ElastiCache metric helpers from) lists GlobalDatastoreReplicationLag with dimension sets
+ * {CacheClusterId} and {CacheClusterId, CacheNodeId} only. There is no ReplicationGroupId or
+ * GlobalReplicationGroupId dimension, although some third-party guides query one; such queries get
+ * no data here, as they would from CloudWatch. The metric describes the lag between the secondary
+ * region's primary node and the primary region's primary node, so only the shard primaries of a
+ * member that is SECONDARY publish it, in the secondary's own region. (Which node is a shard's
+ * primary is taken as of the query, not as of each datapoint.)
+ */
+import { DimensionFilter, InvalidParameterValueException, ListMetricsCommand, GetMetricDataCommand, Metric, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
+import { Durations } from "./datastore-ops";
+import { serviceError } from "./errors";
+import { HandlerEntry } from "./elasticache-handlers";
+import { DEFAULT_LAG, FakeModel, FakeNode, FakeReplicationGroup } from "./model";
+
+export const LAG_NAMESPACE = "AWS/ElastiCache";
+export const LAG_METRIC = "GlobalDatastoreReplicationLag";
+/** Lag is sampled this often inside a period to compute its statistic. */
+const SAMPLE_MS = 10_000;
+const STATS: Record<string, (values: number[]) => number> = {
+    Maximum: (v) => Math.max(...v),
+    Minimum: (v) => Math.min(...v),
+    Average: (v) => v.reduce((a, b) => a + b, 0) / v.length,
+    Sum: (v) => v.reduce((a, b) => a + b, 0),
+    SampleCount: (v) => v.length,
+};
+
+interface Publisher {
+    rg: FakeReplicationGroup;
+    shardId: string;
+    node: FakeNode;
+}
+
+/** Nodes in `region` that publish the lag metric: the current primary of each shard of each group. */
+function publishers(model: FakeModel, region: string): Publisher[] {
+    return model.replicationGroupsIn(region).flatMap((rg) =>
+        rg.nodeGroups.flatMap((g) => g.nodes.filter((n) => n.role === "primary").map((node) => ({ rg, shardId: g.id, node }))));
+}
+
+function dimensionsOf(p: Publisher): { Name: string; Value: string }[][] {
+    return [
+        [{ Name: "CacheClusterId", Value: p.node.cacheClusterId }],
+        [{ Name: "CacheClusterId", Value: p.node.cacheClusterId }, { Name: "CacheNodeId", Value: p.node.cacheNodeId }],
+    ];
+}
+
+/** CloudWatch matches the full dimension set, in any order. */
+function sameDimensions(a: { Name?: string; Value?: string }[], b: { Name: string; Value: string }[]): boolean {
+    return a.length === b.length && b.every((d) => a.some((x) => x.Name === d.Name && x.Value === d.Value));
+}
+
+function toMs(value: unknown, field: string): number {
+    const ms = value instanceof Date ? value.getTime() : new Date(value as string).getTime();
+    if (Number.isNaN(ms)) {
+        throw serviceError(InvalidParameterValueException, `${field} must be a date, got ${String(value)}`);
+    }
+    return ms;
+}
+
+function queryResult(model: FakeModel, durations: Durations, region: string, q: MetricDataQuery, startMs: number, endMs: number, descending: boolean): MetricDataResult {
+    if (!q.MetricStat?.Metric) {
+        throw serviceError(InvalidParameterValueException,
+            `MetricDataQueries[${q.Id}]: the fake answers MetricStat queries only (Expression "${q.Expression}" is not evaluated); query each node's metric instead`);
+    }
+    const { Metric: metric, Period: period, Stat: stat } = q.MetricStat;
+    if (!period || period < 60 || period % 60 !== 0) {
+        throw serviceError(InvalidParameterValueException, `MetricDataQueries[${q.Id}].MetricStat.Period must be a multiple of 60 seconds, got ${period}`);
+    }
+    const statistic = STATS[stat ?? ""];
+    if (!statistic) {
+        throw serviceError(InvalidParameterValueException, `MetricDataQueries[${q.Id}].MetricStat.Stat "${stat}" is not supported by the fake; use one of ${Object.keys(STATS).join(", ")}`);
+    }
+    const result: MetricDataResult = { Id: q.Id, Label: q.Label ?? metric.MetricName, Timestamps: [], Values: [], StatusCode: "Complete" };
+    if (metric.Namespace !== LAG_NAMESPACE || metric.MetricName !== LAG_METRIC) {
+        return result;
+    }
+    const publisher = publishers(model, region).find((p) => dimensionsOf(p).some((dims) => sameDimensions(metric.Dimensions ?? [], dims)));
+    if (!publisher) {
+        return result;
+    }
+    const periodMs = period * 1000;
+    const lag = model.replicationLag.get(FakeModel.key(publisher.rg.region, publisher.rg.id)) ?? DEFAULT_LAG;
+    const publishedUntil = model.clock.now() - durations.metricPublishDelay;
+    for (let t = Math.ceil(startMs / periodMs) * periodMs; t < endMs && t + periodMs <= publishedUntil; t += periodMs) {
+        const samples: number[] = [];
+        for (let s = t; s < t + periodMs; s += SAMPLE_MS) {
+            const value = model.roleAt(publisher.rg, s) === "SECONDARY" ? lag(s, publisher.shardId) : undefined;
+            if (value !== undefined) {
+                samples.push(value);
+            }
+        }
+        if (samples.length > 0) {
+            result.Timestamps!.push(new Date(t));
+            result.Values!.push(statistic(samples));
+        }
+    }
+    if (descending) {
+        result.Timestamps!.reverse();
+        result.Values!.reverse();
+    }
+    return result;
+}
+
+function dimensionFilterMatches(filters: DimensionFilter[], dims: { Name: string; Value: string }[]): boolean {
+    return filters.every((f) => dims.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value)));
+}
+
+export function cloudWatchHandlers(model: FakeModel, durations: Durations): HandlerEntry[] {
+    return [
+        {
+            command: GetMetricDataCommand,
+            handle: (region, input) => {
+                const queries: MetricDataQuery[] = input.MetricDataQueries ?? [];
+                if (queries.length === 0) {
+                    throw serviceError(InvalidParameterValueException, "MetricDataQueries must list at least one query");
+                }
+                const startMs = toMs(input.StartTime, "StartTime");
+                const endMs = toMs(input.EndTime, "EndTime");
+                if (startMs >= endMs) {
+                    throw serviceError(InvalidParameterValueException, `StartTime (${new Date(startMs).toISOString()}) must be before EndTime (${new Date(endMs).toISOString()})`);
+                }
+                const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
+                const results = queries.filter((q) => q.ReturnData !== false).map((q) => queryResult(model, durations, region, q, startMs, endMs, descending));
+                return { MetricDataResults: results, Messages: [] };
+            },
+        },
+        {
+            command: ListMetricsCommand,
+            handle: (region, input) => {
+                const metrics: Metric[] = [];
+                if ((input.Namespace ?? LAG_NAMESPACE) === LAG_NAMESPACE && (input.MetricName ?? LAG_METRIC) === LAG_METRIC) {
+                    for (const p of publishers(model, region)) {
+                        if (!p.rg.roleHistory.some((h) => h.role === "SECONDARY")) {
+                            continue;
+                        }
+                        for (const dims of dimensionsOf(p)) {
+                            if (dimensionFilterMatches(input.Dimensions ?? [], dims)) {
+                                metrics.push({ Namespace: LAG_NAMESPACE, MetricName: LAG_METRIC, Dimensions: dims });
+                            }
+                        }
+                    }
+                }
+                return { Metrics: metrics };
+            },
+        },
+    ];
+}

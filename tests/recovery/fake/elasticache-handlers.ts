@@ -1,0 +1,157 @@
+/**
+ * One function per ElastiCache command: reads the input the way AWS does (required fields,
+ * regional visibility, paging), calls the model or its operations, answers with SDK shapes.
+ * Test-only.
+ */
+import {
+    CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, DescribeEventsCommand, DescribeGlobalReplicationGroupsCommand,
+    DescribeReplicationGroupsCommand, DisassociateGlobalReplicationGroupCommand, FailoverGlobalReplicationGroupCommand,
+    GlobalReplicationGroupNotFoundFault, InvalidParameterValueException, ReplicationGroupNotFoundFault, TestFailoverCommand,
+} from "@aws-sdk/client-elasticache";
+import { CreateReplicationGroupArgs, DatastoreOperations } from "./datastore-ops";
+import { serviceError } from "./errors";
+import { FakeDatastore, FakeModel } from "./model";
+import { datastoreShape, eventShape, replicationGroupShape } from "./shapes";
+import { TestFailoverOperation } from "./test-failover";
+
+/** A handler gets the region the client was configured for and the command input. */
+export type Handler = (region: string, input: any) => object;
+
+/** The Command class a handler answers, and the handler. */
+export interface HandlerEntry {
+    command: abstract new (...args: any[]) => unknown;
+    handle: Handler;
+}
+
+const MINUTE_MS = 60_000;
+/** AWS keeps ElastiCache events for 14 days. */
+const EVENT_RETENTION_MS = 14 * 24 * 60 * MINUTE_MS;
+
+/** MaxRecords/Marker paging as the Describe* APIs do it (MaxRecords 20..100, default 100). */
+export function page<T>(items: T[], input: { MaxRecords?: number; Marker?: string }): { items: T[]; Marker?: string } {
+    const max = input.MaxRecords ?? 100;
+    if (!Number.isInteger(max) || max < 20 || max > 100) {
+        throw serviceError(InvalidParameterValueException, `MaxRecords must be an integer from 20 to 100, got ${input.MaxRecords}`);
+    }
+    const start = input.Marker === undefined ? 0 : Number(input.Marker);
+    if (!Number.isInteger(start) || start < 0 || start > items.length) {
+        throw serviceError(InvalidParameterValueException, `Marker "${input.Marker}" was not returned by a previous call of this operation`);
+    }
+    const end = start + max;
+    return { items: items.slice(start, end), Marker: end < items.length ? String(end) : undefined };
+}
+
+function required(command: string, input: Record<string, unknown>, ...fields: string[]): void {
+    const missing = fields.filter((f) => input[f] === undefined || input[f] === "");
+    if (missing.length > 0) {
+        throw serviceError(InvalidParameterValueException, `${command}: missing required parameter(s) ${missing.join(", ")}`);
+    }
+}
+
+function toMs(value: unknown, field: string): number {
+    const ms = value instanceof Date ? value.getTime() : typeof value === "string" || typeof value === "number" ? new Date(value).getTime() : NaN;
+    if (Number.isNaN(ms)) {
+        throw serviceError(InvalidParameterValueException, `${field} must be a date, got ${String(value)}`);
+    }
+    return ms;
+}
+
+export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOperations, testFailover: TestFailoverOperation): HandlerEntry[] {
+    const visibleDatastore = (region: string, id: string | undefined): FakeDatastore => {
+        const ds = model.datastoresVisibleIn(region).find((d) => d.id === id);
+        if (!ds) {
+            throw serviceError(GlobalReplicationGroupNotFoundFault, `GlobalReplicationGroupId "${id}": no Global Datastore with that id has a member in ${region}`);
+        }
+        return ds;
+    };
+
+    return [
+        {
+            command: DescribeGlobalReplicationGroupsCommand,
+            handle: (region, input) => {
+                const found = input.GlobalReplicationGroupId ? [visibleDatastore(region, input.GlobalReplicationGroupId)] : model.datastoresVisibleIn(region);
+                const { items, Marker } = page(found, input);
+                return { GlobalReplicationGroups: items.map((ds) => datastoreShape(model, ds, input.ShowMemberInfo === true)), Marker };
+            },
+        },
+        {
+            command: DescribeReplicationGroupsCommand,
+            handle: (region, input) => {
+                let found = model.replicationGroupsIn(region);
+                if (input.ReplicationGroupId) {
+                    found = found.filter((rg) => rg.id === input.ReplicationGroupId);
+                    if (found.length === 0) {
+                        throw serviceError(ReplicationGroupNotFoundFault, `ReplicationGroupId "${input.ReplicationGroupId}": no replication group with that id in ${region}`);
+                    }
+                }
+                const { items, Marker } = page(found, input);
+                return { ReplicationGroups: items.map(replicationGroupShape), Marker };
+            },
+        },
+        {
+            command: FailoverGlobalReplicationGroupCommand,
+            handle: (region, input) => {
+                required("FailoverGlobalReplicationGroup", input, "GlobalReplicationGroupId", "PrimaryRegion", "PrimaryReplicationGroupId");
+                const ds = visibleDatastore(region, input.GlobalReplicationGroupId);
+                datastores.failover(ds, input.PrimaryReplicationGroupId, input.PrimaryRegion);
+                return { GlobalReplicationGroup: datastoreShape(model, ds, true) };
+            },
+        },
+        {
+            command: DisassociateGlobalReplicationGroupCommand,
+            handle: (region, input) => {
+                required("DisassociateGlobalReplicationGroup", input, "GlobalReplicationGroupId", "ReplicationGroupId", "ReplicationGroupRegion");
+                const ds = visibleDatastore(region, input.GlobalReplicationGroupId);
+                datastores.disassociate(ds, input.ReplicationGroupId, input.ReplicationGroupRegion);
+                return { GlobalReplicationGroup: datastoreShape(model, ds, true) };
+            },
+        },
+        {
+            command: CreateGlobalReplicationGroupCommand,
+            handle: (region, input) => {
+                required("CreateGlobalReplicationGroup", input, "GlobalReplicationGroupIdSuffix", "PrimaryReplicationGroupId");
+                const ds = datastores.createDatastore(region, input.GlobalReplicationGroupIdSuffix, input.PrimaryReplicationGroupId, input.GlobalReplicationGroupDescription);
+                return { GlobalReplicationGroup: datastoreShape(model, ds, true) };
+            },
+        },
+        {
+            command: CreateReplicationGroupCommand,
+            handle: (region, input: CreateReplicationGroupArgs) => {
+                required("CreateReplicationGroup", input, "ReplicationGroupId", "ReplicationGroupDescription");
+                datastores.createReplicationGroup(region, input);
+                return { ReplicationGroup: replicationGroupShape(model.requireReplicationGroup(region, input.ReplicationGroupId!)) };
+            },
+        },
+        {
+            command: TestFailoverCommand,
+            handle: (region, input) => {
+                required("TestFailover", input, "ReplicationGroupId", "NodeGroupId");
+                return { ReplicationGroup: replicationGroupShape(testFailover.run(region, input.ReplicationGroupId, input.NodeGroupId)) };
+            },
+        },
+        {
+            command: DescribeEventsCommand,
+            handle: (region, input) => {
+                const now = model.clock.now();
+                const end = input.EndTime !== undefined ? toMs(input.EndTime, "EndTime") : now;
+                let start: number;
+                if (input.StartTime !== undefined) {
+                    start = toMs(input.StartTime, "StartTime");
+                } else {
+                    const minutes = input.Duration ?? 60;
+                    if (!Number.isInteger(minutes) || minutes < 0 || minutes > 14 * 24 * 60) {
+                        throw serviceError(InvalidParameterValueException, `Duration must be a whole number of minutes from 0 to 20160 (14 days), got ${input.Duration}`);
+                    }
+                    start = end - minutes * MINUTE_MS;
+                }
+                start = Math.max(start, now - EVENT_RETENTION_MS);
+                const found = model.eventsIn(region).filter((e) =>
+                    e.at >= start && e.at <= end &&
+                    (input.SourceType === undefined || e.sourceType === input.SourceType) &&
+                    (input.SourceIdentifier === undefined || e.sourceIdentifier === input.SourceIdentifier));
+                const { items, Marker } = page(found, input);
+                return { Events: items.map(eventShape), Marker };
+            },
+        },
+    ];
+}

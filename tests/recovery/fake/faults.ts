@@ -1,0 +1,153 @@
+/**
+ * Injectable faults, checked before each call reaches the model. Test-only.
+ *
+ * aws-sdk-client-mock replaces `Client#send`, so the SDK's retry middleware never runs: each
+ * injected fault reaches the code under test directly, as if the SDK had already given up.
+ */
+import { ElastiCacheServiceException } from "@aws-sdk/client-elasticache";
+import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
+import { Clock } from "../../../recovery/lib/clock";
+import { unmodelledError } from "./errors";
+
+export type Service = "elasticache" | "cloudwatch";
+
+/** Which calls a fault applies to; an omitted field matches everything. */
+export interface CallMatcher {
+    region?: string;
+    /** Command name without the "Command" suffix, e.g. "DescribeGlobalReplicationGroups". */
+    command?: string;
+    service?: Service;
+}
+
+export interface ErrorFaultArgs extends CallMatcher {
+    /** Fail this many matching calls, then stop. Default: every matching call until cleared. */
+    times?: number;
+    /** Fail only every n-th matching call (a steady rate, deterministic). Default 1 (every call). */
+    everyNth?: number;
+}
+
+export interface ThrottleArgs extends ErrorFaultArgs {
+    /**
+     * The error code. Default "Throttling", the code ElastiCache and CloudWatch (query protocol)
+     * answer with; "ThrottlingException" is what JSON-protocol services use.
+     */
+    code?: string;
+}
+
+export interface RegionDownArgs {
+    /**
+     * "timeout": the call hangs for `timeoutMs` of virtual time, then fails with name TimeoutError
+     * (the SDK's request timeout). "refused": fails at once with code ECONNREFUSED. Default "timeout".
+     */
+    mode?: "timeout" | "refused";
+    /** Default 30 s. */
+    timeoutMs?: number;
+}
+
+interface ErrorFault {
+    matcher: CallMatcher;
+    remaining: number;
+    everyNth: number;
+    seen: number;
+    make: (service: Service) => Error;
+}
+
+function matches(m: CallMatcher, service: Service, region: string, command: string): boolean {
+    return (m.region === undefined || m.region === region) && (m.command === undefined || m.command === command) && (m.service === undefined || m.service === service);
+}
+
+function baseException(service: Service) {
+    return service === "elasticache" ? ElastiCacheServiceException : CloudWatchServiceException;
+}
+
+export class Faults {
+    private errorFaults: ErrorFault[] = [];
+    private downRegions = new Map<string, Required<RegionDownArgs>>();
+    private stuckCommands = new Set<string>();
+
+    constructor(private readonly clock: Clock) {}
+
+    /** Matching calls fail with a throttling error (HTTP 400, as AWS's query protocol answers). */
+    throttle(args: ThrottleArgs = {}): void {
+        const code = args.code ?? "Throttling";
+        this.addErrorFault(args, (service) => unmodelledError(baseException(service), code, "Rate exceeded", 400));
+    }
+
+    /** Matching calls fail with ServiceUnavailable, HTTP 503. */
+    serverError(args: ErrorFaultArgs = {}): void {
+        this.addErrorFault(args, (service) => unmodelledError(baseException(service), "ServiceUnavailable", "Service is unavailable. Please try again later.", 503));
+    }
+
+    /** Every call to `region` (both services) fails like an unreachable endpoint until `regionUp`. */
+    regionDown(region: string, args: RegionDownArgs = {}): void {
+        this.downRegions.set(region, { mode: args.mode ?? "timeout", timeoutMs: args.timeoutMs ?? 30_000 });
+    }
+
+    regionUp(region: string): void {
+        this.downRegions.delete(region);
+    }
+
+    isRegionDown(region: string): boolean {
+        return this.downRegions.has(region);
+    }
+
+    /** Operations started by `command` from now on never complete (their status stays where it went). */
+    neverFinish(command: string): void {
+        this.stuckCommands.add(command);
+    }
+
+    isStuck(command: string): boolean {
+        return this.stuckCommands.has(command);
+    }
+
+    clear(): void {
+        this.errorFaults = [];
+        this.downRegions.clear();
+        this.stuckCommands.clear();
+    }
+
+    /** Rejects (or hangs, then rejects) when a fault applies to this call; resolves otherwise. */
+    async check(service: Service, region: string, command: string): Promise<void> {
+        const down = this.downRegions.get(region);
+        if (down) {
+            throw await this.unreachable(region, service, down);
+        }
+        for (const fault of this.errorFaults) {
+            if (fault.remaining <= 0 || !matches(fault.matcher, service, region, command)) {
+                continue;
+            }
+            fault.seen += 1;
+            if (fault.seen % fault.everyNth === 0) {
+                fault.remaining -= 1;
+                throw fault.make(service);
+            }
+        }
+    }
+
+    private addErrorFault(args: ErrorFaultArgs, make: (service: Service) => Error): void {
+        const everyNth = args.everyNth ?? 1;
+        if (!Number.isInteger(everyNth) || everyNth < 1) {
+            throw new Error(`Faults: everyNth must be an integer >= 1, got ${args.everyNth}`);
+        }
+        const times = args.times ?? Infinity;
+        if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
+            throw new Error(`Faults: times must be an integer >= 1 (or omitted for every call), got ${args.times}`);
+        }
+        const matcher: CallMatcher = { region: args.region, command: args.command, service: args.service };
+        this.errorFaults.push({ matcher, remaining: times, everyNth, seen: 0, make });
+    }
+
+    /** The error shape a Node.js SDK client surfaces when the endpoint never answers or refuses. */
+    private async unreachable(region: string, service: Service, down: Required<RegionDownArgs>): Promise<Error> {
+        const host = `${service}.${region}.amazonaws.com`;
+        if (down.mode === "refused") {
+            return Object.assign(new Error(`connect ECONNREFUSED ${host}:443`), {
+                code: "ECONNREFUSED", errno: -111, syscall: "connect", $metadata: { attempts: 3, totalRetryDelay: 0 },
+            });
+        }
+        await this.clock.sleep(down.timeoutMs);
+        const error = new Error(`Connection timed out after ${down.timeoutMs} ms (${host})`);
+        error.name = "TimeoutError";
+        return Object.assign(error, { $metadata: { attempts: 3, totalRetryDelay: 0 } });
+    }
+}

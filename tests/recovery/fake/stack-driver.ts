@@ -1,0 +1,332 @@
+/**
+ * Test-only: a stateful StackDriver that behaves like the Pulumi engine on this project. It holds the
+ * stack's configuration (from the real Pulumi.<stack>.yaml), a "deployed" state (the resources of the
+ * last up), and the real world (where drift happens until a refresh pulls it in). A preview runs the
+ * real program under mocks with the current configuration and diffs it against the deployed state
+ * the way the engine does: ignoreChanges honoured, replacement decided by the provider's
+ * replace-triggering properties, resources that disappear deleted, protected resources refused.
+ */
+import { PROJECT, ProgramRun, RecordedResource, loadStackFile, runProgram } from "../../../offline/run";
+import {
+    BackendUnreachableError, PlannedStep, PreviewFailedError, StackConfigMap, StackConfigValue, StackDriver,
+    StackLockedError, StackOperation, StackOutputs, TargetOptions, UpResult,
+} from "../../../recovery/lib/stack-driver";
+
+const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+const GRG = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
+const KMS_KEY = "aws:kms/key:Key";
+
+/**
+ * Properties whose change makes the AWS provider replace the resource (see the shared ElastiCache
+ * facts). `region` replaces every AWS resource in provider v7.
+ */
+export const REPLACE_TRIGGERS: Record<string, readonly string[]> = {
+    [RG]: [
+        "replicationGroupId", "port", "subnetGroupName", "atRestEncryptionEnabled", "kmsKeyId", "dataTieringEnabled",
+        "networkType", "snapshotName", "snapshotArns", "securityGroupNames", "globalReplicationGroupId",
+    ],
+    [GRG]: ["globalReplicationGroupIdSuffix", "primaryReplicationGroupId"],
+    [KMS_KEY]: ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+};
+
+export function replaceTriggers(type: string): readonly string[] {
+    return type.startsWith("aws:") ? ["region", ...(REPLACE_TRIGGERS[type] ?? [])] : [];
+}
+
+/** JSON with sorted keys, undefined dropped: equal values (secret wrappers included) give equal text. */
+export function canonical(value: unknown): string {
+    return JSON.stringify(value, (_, v: unknown) => (typeof v === "object" && v !== null && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v)) ?? "undefined";
+}
+
+/** A property path as ignoreChanges spells it: `tags.team`, `logDeliveryConfigurations[0].destination`. */
+function pathParts(path: string): (string | number)[] {
+    return path.split(/\.|(?=\[)/).filter(Boolean).map((p) => (/^\[\d+\]$/.test(p) ? Number(p.slice(1, -1)) : p));
+}
+
+function getPath(value: unknown, path: string): unknown {
+    return pathParts(path).reduce<unknown>((v, part) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[part as string] : undefined), value);
+}
+
+/** A copy of `value` with `path` set (undefined removes it), creating the containers on the way. */
+function setPath<T>(value: T, path: string, leaf: unknown): T {
+    return setAt(value, pathParts(path), leaf) as T;
+}
+
+function setAt(value: unknown, [head, ...rest]: (string | number)[], leaf: unknown): unknown {
+    const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>;
+    if (rest.length === 0) {
+        if (leaf === undefined) {
+            delete copy[head];
+        } else {
+            copy[head] = leaf;
+        }
+        return copy;
+    }
+    copy[head] = setAt(copy[head] ?? (typeof rest[0] === "number" ? [] : {}), rest, leaf);
+    return copy;
+}
+
+/** A resource as the stack state holds it. */
+export interface DeployedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    protect: boolean;
+    inputs: Record<string, unknown>;
+}
+
+/** A declared resource's inputs after ignoreChanges: ignored paths keep the deployed value. */
+export function withIgnoredChanges(old: Record<string, unknown>, declared: Record<string, unknown>, ignoreChanges: readonly string[]): Record<string, unknown> {
+    let result = { ...declared };
+    for (const path of ignoreChanges) {
+        result = setPath(result, path, getPath(old, path));
+    }
+    return result;
+}
+
+/** Top-level properties whose values differ (secrets compared by value, undefined same as absent). */
+export function changedProperties(old: Record<string, unknown>, next: Record<string, unknown>): string[] {
+    const keys = [...new Set([...Object.keys(old), ...Object.keys(next)])].sort();
+    return keys.filter((k) => canonical(old[k]) !== canonical(next[k]));
+}
+
+/**
+ * The engine's steps to go from the deployed resources to the declared ones, in engine order: the
+ * declared resources in registration order, then deletions (and the old halves of replacements) in
+ * reverse order of the state.
+ */
+export function planSteps(deployed: readonly DeployedResource[], declared: readonly RecordedResource[]): PlannedStep[] {
+    const old = new Map(deployed.map((r) => [r.urn, r]));
+    const declaredUrns = new Set(declared.map((r) => r.urn));
+    const steps: PlannedStep[] = [];
+    const tail: PlannedStep[] = [];
+    for (const r of declared) {
+        const before = old.get(r.urn);
+        if (!before) {
+            steps.push(step("create", r.urn, r.type, Object.keys(r.inputs).sort()));
+            continue;
+        }
+        const diffs = changedProperties(before.inputs, withIgnoredChanges(before.inputs, r.inputs, r.ignoreChanges));
+        const replaceKeys = diffs.filter((d) => replaceTriggers(r.type).includes(d));
+        if (replaceKeys.length > 0) {
+            steps.push(step("create-replacement", r.urn, r.type, diffs, replaceKeys), step("replace", r.urn, r.type, diffs, replaceKeys));
+            tail.unshift(step("delete-replaced", r.urn, r.type, diffs, replaceKeys));
+        } else {
+            steps.push(step(diffs.length ? "update" : "same", r.urn, r.type, diffs));
+        }
+    }
+    const deletions = deployed.filter((r) => !declaredUrns.has(r.urn)).reverse().map((r) => step("delete", r.urn, r.type, []));
+    return [...steps, ...deletions, ...tail];
+}
+
+function step(op: PlannedStep["op"], urn: string, type: string, diffs: string[], replaceKeys: string[] = []): PlannedStep {
+    return { op, urn, type, diffs, replaceKeys };
+}
+
+/** Engine refusals: a protected resource must not be replaced or deleted (the engine's own check). */
+export function protectionViolations(deployed: readonly DeployedResource[], declared: readonly RecordedResource[], steps: readonly PlannedStep[]): string[] {
+    const protectedNow = new Map<string, boolean>([
+        ...deployed.map((r) => [r.urn, r.protect] as const),
+        ...declared.map((r) => [r.urn, r.protect] as const),
+    ]);
+    return [...new Set(steps.filter((s) => (s.op === "replace" || s.op === "delete") && protectedNow.get(s.urn)).map((s) =>
+        `unable to ${s.op} resource "${s.urn}" as it is currently marked for protection`))];
+}
+
+export type DriverFault = "backend-unreachable" | "stack-locked";
+
+/** Every call the driver received, in order (config values of secrets included: this is test code). */
+export interface DriverCall {
+    op: StackOperation;
+    /** URNs a targeted preview or up was limited to. */
+    targets?: string[];
+    key?: string;
+    value?: StackConfigValue;
+}
+
+const ALL_OPS: readonly StackOperation[] = ["getConfig", "setConfig", "refresh", "preview", "up", "outputs"];
+/** Operations that take the stack's lock. */
+const LOCKING_OPS: readonly StackOperation[] = ["refresh", "preview", "up"];
+
+interface Fault {
+    fault: DriverFault;
+    ops: readonly StackOperation[];
+    remaining: number;
+}
+
+// The program runs under process-wide mocks: one run at a time, whoever asks.
+let programQueue: Promise<unknown> = Promise.resolve();
+function runSerialized(stack: string, config: StackConfigMap): Promise<ProgramRun> {
+    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]));
+    const secretKeys = Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k);
+    const run = programQueue.then(() => runProgram(stack, values, secretKeys));
+    programQueue = run.catch(() => undefined);
+    return run;
+}
+
+function toDeployed(r: RecordedResource, inputs = r.inputs): DeployedResource {
+    return { urn: r.urn, type: r.type, name: r.name, custom: r.custom, protect: r.protect, inputs: { ...inputs } };
+}
+
+function toOutputs(run: ProgramRun): StackOutputs {
+    return Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, { value: v, secret: false }]));
+}
+
+export class FakeStackDriver implements StackDriver {
+    /** Every call, in order, including the ones a fault made fail. */
+    readonly calls: DriverCall[] = [];
+    private faults: Fault[] = [];
+    private pendingDrift: { type: string; name: string; patch: Record<string, unknown> }[] = [];
+
+    private constructor(
+        readonly stackName: string,
+        private config: StackConfigMap,
+        private deployed: DeployedResource[],
+        private lastOutputs: StackOutputs,
+    ) {}
+
+    /**
+     * A driver for `stack` whose configuration starts from Pulumi.<stack>.yaml (secrets as the offline
+     * placeholders) with `overrides` applied (full keys; undefined deletes), deployed as the program
+     * declares it with `deployedWith` (default: the starting configuration).
+     */
+    static async create(stack = "prod", opts: { overrides?: Record<string, string | undefined>; deployedWith?: Record<string, string | undefined> } = {}): Promise<FakeStackDriver> {
+        const file = loadStackFile(stack);
+        const base: StackConfigMap = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k, { value: v, secret: file.secretKeys.includes(k) }]));
+        const config = applyOverrides(base, opts.overrides ?? {});
+        const deployedConfig = applyOverrides(config, opts.deployedWith ?? {});
+        const run = await runSerialized(stack, deployedConfig);
+        return new FakeStackDriver(stack, config, run.resources.map((r) => toDeployed(r)), toOutputs(run));
+    }
+
+    // ---- test controls ----
+
+    /** Makes the next `times` calls of `ops` fail (default: every operation the fault concerns, forever). */
+    injectFault(fault: DriverFault, opts: { ops?: readonly StackOperation[]; times?: number } = {}): void {
+        const ops = opts.ops ?? (fault === "stack-locked" ? LOCKING_OPS : ALL_OPS);
+        this.faults.push({ fault, ops, remaining: opts.times ?? Infinity });
+    }
+
+    clearFaults(): void {
+        this.faults = [];
+    }
+
+    /** Changes a deployed resource in the real world; the stack state learns it at the next refresh. */
+    driftRealWorld(type: string, name: string, patch: Record<string, unknown>): void {
+        this.resource(type, name); // fail now, in the test, when nothing matches
+        this.pendingDrift.push({ type, name, patch });
+    }
+
+    /** A resource of the deployed state, by type and logical name. */
+    resource(type: string, name: string): DeployedResource {
+        const found = this.deployed.filter((r) => r.type === type && r.name === name);
+        if (found.length !== 1) {
+            throw new Error(`the fake stack holds ${found.length} resources of type ${type} named ${name}; ` +
+                `names of that type: ${this.deployed.filter((r) => r.type === type).map((r) => r.name).join(", ") || "none"}`);
+        }
+        return found[0];
+    }
+
+    get deployedResources(): readonly DeployedResource[] {
+        return this.deployed;
+    }
+
+    /** The operations called, in order. */
+    get operations(): StackOperation[] {
+        return this.calls.map((c) => c.op);
+    }
+
+    // ---- StackDriver ----
+
+    async getConfig(): Promise<StackConfigMap> {
+        this.enter({ op: "getConfig" });
+        return Object.fromEntries(Object.entries(this.config).map(([k, v]) => [k, { ...v }]));
+    }
+
+    async setConfig(key: string, value: StackConfigValue): Promise<void> {
+        this.enter({ op: "setConfig", key, value });
+        // Like the CLI: a key without a namespace belongs to the project.
+        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+        this.config = { ...this.config, [fullKey]: { ...value } };
+    }
+
+    async refresh(): Promise<void> {
+        this.enter({ op: "refresh" });
+        for (const drift of this.pendingDrift) {
+            const r = this.resource(drift.type, drift.name);
+            r.inputs = { ...r.inputs, ...drift.patch };
+        }
+        this.pendingDrift = [];
+    }
+
+    async preview(options: TargetOptions = {}): Promise<PlannedStep[]> {
+        this.enter({ op: "preview", targets: options.targets });
+        const { steps } = await this.plan("preview", options.targets);
+        return steps;
+    }
+
+    async up(options: TargetOptions = {}): Promise<UpResult> {
+        this.enter({ op: "up", targets: options.targets });
+        const { steps, run } = await this.plan("up", options.targets);
+        const old = new Map(this.deployed.map((r) => [r.urn, r]));
+        const declared = run.resources.map((r) => {
+            const before = old.get(r.urn);
+            return toDeployed(r, before ? withIgnoredChanges(before.inputs, r.inputs, r.ignoreChanges) : r.inputs);
+        });
+        // Like --target: only the targeted resources change in the state; the rest stay as deployed.
+        const targets = options.targets && new Set(options.targets);
+        this.deployed = !targets ? declared : [
+            ...this.deployed.flatMap((r) => !targets.has(r.urn) ? [r] : declared.filter((d) => d.urn === r.urn)),
+            ...declared.filter((d) => targets.has(d.urn) && !old.has(d.urn)),
+        ];
+        this.lastOutputs = toOutputs(run);
+        return { steps, outputs: this.lastOutputs };
+    }
+
+    async outputs(): Promise<StackOutputs> {
+        this.enter({ op: "outputs" });
+        return structuredClone(this.lastOutputs);
+    }
+
+    private async plan(operation: "preview" | "up", targets?: readonly string[]): Promise<{ steps: PlannedStep[]; run: ProgramRun }> {
+        let run: ProgramRun;
+        try {
+            run = await runSerialized(this.stackName, this.config);
+        } catch (e) {
+            throw new PreviewFailedError(this.stackName, operation, `the program failed: ${(e as Error).message}`, [], e);
+        }
+        const steps = planSteps(this.deployed, run.resources).filter((s) => !targets || targets.includes(s.urn));
+        const violations = protectionViolations(this.deployed, run.resources, steps);
+        if (violations.length > 0) {
+            throw new PreviewFailedError(this.stackName, operation, violations.join("; "), steps);
+        }
+        return { steps, run };
+    }
+
+    private enter(call: DriverCall): void {
+        this.calls.push(call);
+        const active = this.faults.find((f) => f.remaining > 0 && f.ops.includes(call.op));
+        if (!active) {
+            return;
+        }
+        active.remaining--;
+        throw active.fault === "stack-locked"
+            ? new StackLockedError(this.stackName, call.op)
+            : new BackendUnreachableError(this.stackName, call.op, "injected: the backend did not answer");
+    }
+}
+
+function applyOverrides(config: StackConfigMap, overrides: Record<string, string | undefined>): StackConfigMap {
+    const result = { ...config };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (value === undefined) {
+            delete result[key];
+        } else {
+            result[key] = { value, secret: result[key]?.secret ?? false };
+        }
+    }
+    return result;
+}

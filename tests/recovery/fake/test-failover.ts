@@ -1,0 +1,76 @@
+/**
+ * TestFailover: promote a replica of one shard, then replace the old primary, with the events AWS
+ * documents for it, in its order. Test-only.
+ */
+import { InvalidParameterValueException, InvalidReplicationGroupStateFault, NodeGroupNotFoundFault, ReplicationGroupNotFoundFault, TestFailoverNotAvailableFault } from "@aws-sdk/client-elasticache";
+import { Durations } from "./datastore-ops";
+import { serviceError } from "./errors";
+import { FakeModel, FakeReplicationGroup } from "./model";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** AWS allows TestFailover on at most this many node groups in any rolling 24 h (per region here). */
+export const TEST_FAILOVER_QUOTA = 15;
+
+export class TestFailoverOperation {
+    constructor(
+        private readonly model: FakeModel,
+        private readonly durations: Durations,
+        private readonly neverFinishes: (command: string) => boolean,
+        private readonly quota: number = TEST_FAILOVER_QUOTA,
+    ) {}
+
+    run(region: string, rgId: string | undefined, nodeGroupId: string | undefined): FakeReplicationGroup {
+        const rg = this.model.replicationGroup(region, rgId ?? "");
+        if (!rg) {
+            throw serviceError(ReplicationGroupNotFoundFault, `ReplicationGroupId "${rgId}": no replication group with that id in ${region}`);
+        }
+        const group = rg.nodeGroups.find((g) => g.id === nodeGroupId);
+        if (!group) {
+            throw serviceError(NodeGroupNotFoundFault, `NodeGroupId "${nodeGroupId}" is not a node group of ${rg.id}; node groups: ${rg.nodeGroups.map((g) => g.id).join(", ")}`);
+        }
+        if (rg.status !== "available") {
+            throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; TestFailover needs it available`);
+        }
+        const key = FakeModel.key(region, rg.id);
+        if (this.model.testFailoverRunning.has(key)) {
+            throw serviceError(TestFailoverNotAvailableFault,
+                `A TestFailover on ${rg.id} is still replacing a node; wait for "Finished recovery for cache nodes" before testing another node group`);
+        }
+        const now = this.model.now();
+        const recent = (this.model.testFailoverCalls.get(region) ?? []).filter((at) => at > now - DAY_MS);
+        if (recent.length >= this.quota) {
+            const nextAllowed = new Date(recent[0] + DAY_MS).toISOString();
+            throw serviceError(TestFailoverNotAvailableFault,
+                `TestFailover quota reached: ${this.quota} node groups in the last 24 hours in ${region}; the next is allowed at ${nextAllowed}`);
+        }
+        const oldPrimary = group.nodes.find((n) => n.role === "primary");
+        const newPrimary = group.nodes.find((n) => n.role === "replica");
+        if (!oldPrimary || !newPrimary) {
+            throw serviceError(InvalidParameterValueException, `Node group ${group.id} of ${rg.id} has no replica to fail over to`);
+        }
+        this.model.testFailoverCalls.set(region, [...recent, now]);
+        this.model.testFailoverRunning.add(key);
+        group.status = "modifying";
+        this.model.emit(region, "replication-group", rg.id, `Test Failover API called for node group ${group.id}`);
+
+        const stuck = this.neverFinishes("TestFailover");
+        const at = (offset: number) => (stuck ? Infinity : now + offset);
+        const failoverMessage = `Failover from primary node ${oldPrimary.cacheClusterId} to replica node ${newPrimary.cacheClusterId} completed`;
+        this.model.schedule(at(this.durations.testFailoverPromotion), `${key} ${group.id} promoted`, () => {
+            oldPrimary.role = "replica";
+            newPrimary.role = "primary";
+            this.model.emit(region, "cache-cluster", newPrimary.cacheClusterId, failoverMessage);
+            this.model.emit(region, "replication-group", rg.id, failoverMessage);
+        });
+        this.model.schedule(at(this.durations.testFailoverRecoveryStart), `${key} ${group.id} recovering`, () => {
+            this.model.emit(region, "cache-cluster", oldPrimary.cacheClusterId, `Recovering cache nodes ${oldPrimary.cacheNodeId}`);
+        });
+        this.model.schedule(at(this.durations.testFailoverRecovered), `${key} ${group.id} recovered`, () => {
+            this.model.emit(region, "cache-cluster", oldPrimary.cacheClusterId, `Finished recovery for cache nodes ${oldPrimary.cacheNodeId}`);
+            group.status = "available";
+            this.model.testFailoverRunning.delete(key);
+        });
+        return rg;
+    }
+}
