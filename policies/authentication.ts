@@ -1,0 +1,155 @@
+/** Who may connect: RBAC user groups (or an AUTH token on old Redis OSS), and no enabled default user. */
+import { PolicyResource } from "@pulumi/policy";
+import { stringListOption } from "./lib/config";
+import { known, knownList, presence, read, Unverifiable } from "./lib/props";
+import { resourceRule, stackRule } from "./lib/rule";
+import { engineOf, isSecondary, regionOf, UNKNOWN_REGION } from "./lib/topology";
+import { TYPES } from "./lib/types";
+import { versionAtLeast } from "./lib/versions";
+
+export interface AuthenticationConfig {
+    /** User group ids replication groups may use. Default: [] (any). */
+    allowedUserGroupIds: string[];
+}
+
+function usesRbacEngine(props: Record<string, unknown>): { rbac: boolean; label: string } {
+    const engine = engineOf(props);
+    const version = known<string>(props, "engineVersion");
+    const label = version ? `${engine} ${version}` : `${engine} (latest version)`;
+    if (engine === "valkey" || version === undefined) {
+        return { rbac: true, label };
+    }
+    // RBAC arrived in Redis OSS 6.0; an unparseable version is elasticache-engine-version's to report.
+    return { rbac: versionAtLeast(version, "6.0") !== false, label };
+}
+
+/**
+ * elasticache-authentication: Valkey and Redis OSS 6+ use RBAC (userGroupIds); Redis OSS before 6
+ * needs an AUTH token. A Global Datastore secondary does not declare its engine, so it passes with
+ * either. Option: allowedUserGroupIds (default []: any group).
+ */
+export const authentication = resourceRule<AuthenticationConfig>({
+    name: "elasticache-authentication",
+    severity: "critical",
+    summary: "ElastiCache replication groups must authenticate clients with an RBAC user group (Valkey, Redis OSS 6+) or an AUTH token (older Redis OSS)",
+    remediationSteps: "Create an aws.elasticache.UserGroup with your users and a disabled \"default\" user, and set userGroupIds on the " +
+        "replication group. On Redis OSS before 6.0, set authToken with authTokenUpdateStrategy, which needs transit encryption.",
+    configSchema: {
+        properties: {
+            allowedUserGroupIds: stringListOption("User group ids replication groups may use. Default: [] (any group).", []),
+        },
+    },
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        const { props, config } = c;
+        const groups = presence(props, "userGroupIds");
+        const token = presence(props, "authToken") !== "absent" || presence(props, "authTokenWo") !== "absent";
+        const rbacFix = "create an RBAC user group (with the default user disabled) and set userGroupIds to it";
+        if (isSecondary(props)) {
+            if (groups === "absent" && !token) {
+                c.report("authenticate clients", "joins a Global Datastore but sets neither userGroupIds nor an AUTH token", rbacFix);
+            }
+        } else {
+            const { rbac, label } = usesRbacEngine(props);
+            if (rbac && groups === "absent") {
+                c.report("authenticate clients with an RBAC user group",
+                    token ? `runs ${label}, which supports RBAC, but relies on a shared AUTH token` : `runs ${label} and sets no userGroupIds, so any client that reaches the port can run commands`,
+                    rbacFix);
+            } else if (!rbac && !token) {
+                c.report("authenticate clients with an AUTH token", `runs ${label}, which has no RBAC, and sets no authToken`,
+                    "set authToken (16-128 characters, a secret) and authTokenUpdateStrategy, with transit encryption on");
+            }
+        }
+        if (config.allowedUserGroupIds.length > 0 && groups !== "absent") {
+            const outside = knownList<string>(props, "userGroupIds").filter((id) => !config.allowedUserGroupIds.includes(id));
+            if (outside.length > 0) {
+                c.report("use an allowed user group", `uses user group ${outside.join(", ")}, not in allowedUserGroupIds (${config.allowedUserGroupIds.join(", ")})`,
+                    "use an allowed user group, or add it to allowedUserGroupIds in the policy-pack config");
+            }
+        }
+    },
+});
+
+/** The engine's built-in user: enabled, no password, every command. */
+export const BUILT_IN_DEFAULT_USER_ID = "default";
+
+/** Redis ACL: the last "on"/"off" token wins, and a user without one is off. */
+export function accessStringEnables(accessString: string): boolean {
+    const switches = accessString.trim().toLowerCase().split(/\s+/).filter((t) => t === "on" || t === "off");
+    return switches[switches.length - 1] === "on";
+}
+
+function sameRegion(a: PolicyResource, b: PolicyResource): boolean {
+    const ra = regionOf(a);
+    const rb = regionOf(b);
+    return ra === UNKNOWN_REGION || rb === UNKNOWN_REGION || ra === rb;
+}
+
+/** The users a group's userIds refer to, among the users this stack declares. */
+function membersOf(group: PolicyResource, users: PolicyResource[]): { ids: string[]; declared: PolicyResource[] } {
+    const list = read<unknown[]>(group.props, "userIds");
+    const fedBy = (group.propertyDependencies?.userIds ?? []).filter((d) => d.type === TYPES.user);
+    if (list.state === "absent") {
+        return { ids: [], declared: [] };
+    }
+    if (list.state === "unknown") {
+        if (fedBy.length === 0) {
+            throw new Unverifiable(list.path);
+        }
+        return { ids: [], declared: fedBy };
+    }
+    const ids: string[] = [];
+    let unknownElement: string | undefined;
+    for (let i = 0; i < list.value.length; i++) {
+        const id = read<string>(list.value as unknown as Record<string, unknown>, String(i));
+        if (id.state === "known") {
+            ids.push(id.value);
+        } else if (id.state === "unknown") {
+            unknownElement = id.path;
+        }
+    }
+    if (unknownElement !== undefined && fedBy.length === 0) {
+        throw new Unverifiable(unknownElement);
+    }
+    const declared = users.filter((u) => {
+        const userId = read<string>(u.props, "userId");
+        return userId.state === "known" && ids.includes(userId.value) && sameRegion(u, group);
+    });
+    return { ids, declared: [...new Set([...declared, ...fedBy])] };
+}
+
+/**
+ * elasticache-user-group-default-user: a user group must not let the "default" user in. It fails when
+ * the group lists the built-in default user, or a user of this stack whose userName is "default" and
+ * whose access string leaves it enabled. Users declared outside the stack cannot be seen and pass.
+ */
+export const userGroupDefaultUser = stackRule({
+    name: "elasticache-user-group-default-user",
+    severity: "critical",
+    summary: "ElastiCache user groups must not contain an enabled \"default\" user, the one every unauthenticated connection runs as",
+    remediationSteps: "Declare an aws.elasticache.User with userName \"default\", accessString \"off -@all\" and no password, put its userId " +
+        "in the group instead of the built-in \"default\" id, and give applications named users.",
+    check: ({ resources, report, forEach }) => {
+        const users = resources.filter((r) => r.type === TYPES.user);
+        forEach(resources.filter((r) => r.type === TYPES.userGroup), (group) => {
+            const { ids, declared } = membersOf(group, users);
+            const declaresBuiltIn = users.some((u) => known<string>(u.props, "userId") === BUILT_IN_DEFAULT_USER_ID);
+            if (ids.includes(BUILT_IN_DEFAULT_USER_ID) && !declaresBuiltIn) {
+                report(group, "not contain an enabled \"default\" user",
+                    `lists the built-in user "${BUILT_IN_DEFAULT_USER_ID}", which is enabled with no password and every command`,
+                    "replace it with a user of userName \"default\" and accessString \"off -@all\"");
+            }
+            for (const user of declared) {
+                if (known<string>(user.props, "userName") !== "default") {
+                    continue;
+                }
+                const access = known<string>(user.props, "accessString") ?? "";
+                if (accessStringEnables(access)) {
+                    report(group, "not contain an enabled \"default\" user",
+                        `contains user "${user.name}" (userName "default") with accessString "${access}", which leaves it enabled`,
+                        "set that user's accessString to \"off -@all\"");
+                }
+            }
+        });
+    },
+});

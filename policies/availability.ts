@@ -1,0 +1,132 @@
+/** Surviving node and zone failures: cluster mode, Multi-AZ failover, replicas per shard, shard count. */
+import { skipMemcached, skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
+import { integerOption } from "./lib/config";
+import { known, knownList } from "./lib/props";
+import { resourceRule } from "./lib/rule";
+import { TYPES } from "./lib/types";
+
+/** elasticache-cluster-mode-enabled: clusterMode "enabled" (secondaries inherit it). */
+export const clusterModeEnabled = resourceRule({
+    name: "elasticache-cluster-mode-enabled",
+    severity: "medium",
+    summary: "ElastiCache replication groups must run with cluster mode enabled, so data is sharded and each shard fails over on its own",
+    remediationSteps: "Set clusterMode: \"enabled\" with a cluster-mode parameter group (default.<engine>.cluster.on). From \"disabled\", go " +
+        "through \"compatible\" and move clients to cluster-aware connections first.",
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        skipSecondary(c);
+        const mode = known<string>(c.props, "clusterMode");
+        if (mode !== "enabled") {
+            c.report("run with cluster mode enabled", mode === undefined ? "leaves clusterMode unset (disabled)" : `sets clusterMode "${mode}"`,
+                "set clusterMode: \"enabled\" and a cluster-mode parameter group");
+        }
+    },
+});
+
+/**
+ * elasticache-multi-az-failover: automatic failover and Multi-AZ on. A standalone cluster is a single
+ * node without failover and always fails; secondaries inherit both from the datastore.
+ */
+export const multiAzFailover = resourceRule({
+    name: "elasticache-multi-az-failover",
+    severity: "high",
+    summary: "ElastiCache replication groups must have automatic failover and Multi-AZ enabled",
+    remediationSteps: "Give every shard at least one replica, then set automaticFailoverEnabled: true and multiAzEnabled: true. " +
+        "Replace a standalone aws.elasticache.Cluster by a replication group.",
+    types: [TYPES.replicationGroup, TYPES.cluster],
+    check: (c) => {
+        skipSecondary(c);
+        if (c.args.type === TYPES.cluster) {
+            skipReplicationGroupMember(c);
+            skipMemcached(c);
+            c.report("fail over automatically to another availability zone", "is a standalone cluster: one primary node, no replica to fail over to",
+                "declare an aws.elasticache.ReplicationGroup with replicas, automaticFailoverEnabled and multiAzEnabled instead");
+            return;
+        }
+        const failover = known<boolean>(c.props, "automaticFailoverEnabled");
+        const multiAz = known<boolean>(c.props, "multiAzEnabled");
+        const off = [failover !== true && "automaticFailoverEnabled", multiAz !== true && "multiAzEnabled"].filter(Boolean);
+        if (off.length > 0) {
+            c.report("enable automatic failover and Multi-AZ", `does not set ${off.join(" and ")} to true`,
+                "set automaticFailoverEnabled: true and multiAzEnabled: true (needs at least one replica per shard)");
+        }
+    },
+});
+
+export interface ReplicasPerShardConfig {
+    /** Fewest replicas each shard may have. Default: 1. */
+    minReplicasPerShard: number;
+}
+
+/** The fewest replicas of any shard, from whichever of the three ways the group declares it. */
+function replicasOf(props: Record<string, unknown>): { replicas: number; from: string } {
+    const perGroup = known<number>(props, "replicasPerNodeGroup");
+    if (perGroup !== undefined) {
+        return { replicas: perGroup, from: `replicasPerNodeGroup ${perGroup}` };
+    }
+    const shards = knownList<{ replicaCount?: number }>(props, "nodeGroupConfigurations");
+    if (shards.length > 0) {
+        const fewest = Math.min(...shards.map((s) => known<number>(s as Record<string, unknown>, "replicaCount") ?? 0));
+        return { replicas: fewest, from: `a shard in nodeGroupConfigurations with ${fewest} replicas` };
+    }
+    const clusters = known<number>(props, "numCacheClusters");
+    if (clusters !== undefined) {
+        return { replicas: clusters - 1, from: `numCacheClusters ${clusters} (${clusters - 1} replicas)` };
+    }
+    return { replicas: 0, from: "no replica count (AWS creates no replicas)" };
+}
+
+/**
+ * elasticache-replicas-per-shard: at least minReplicasPerShard replicas in every shard (default 1).
+ * Applies to secondaries too: each member chooses its own replica count.
+ */
+export const replicasPerShard = resourceRule<ReplicasPerShardConfig>({
+    name: "elasticache-replicas-per-shard",
+    severity: "high",
+    summary: "ElastiCache replication groups must keep at least the configured number of replicas in every shard",
+    remediationSteps: "Raise replicasPerNodeGroup (or replicaCount of each nodeGroupConfigurations entry) to the configured minimum; " +
+        "adding replicas is an online change.",
+    configSchema: {
+        properties: {
+            minReplicasPerShard: integerOption("Fewest replicas each shard may have, 0..5. Default: 1.", 1, 0, 5),
+        },
+    },
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        const { replicas, from } = replicasOf(c.props);
+        if (replicas < c.config.minReplicasPerShard) {
+            c.report(`keep at least ${c.config.minReplicasPerShard} replicas in every shard`, `declares ${from}`,
+                `set replicasPerNodeGroup: ${c.config.minReplicasPerShard} or more`);
+        }
+    },
+});
+
+export interface ShardCountConfig {
+    /** Fewest shards (node groups) a group may have. Default: 1. */
+    minShards: number;
+}
+
+/** elasticache-shard-count: at least minShards node groups (default 1). Secondaries inherit the count. */
+export const shardCount = resourceRule<ShardCountConfig>({
+    name: "elasticache-shard-count",
+    severity: "medium",
+    summary: "ElastiCache replication groups must spread data over at least the configured number of shards",
+    remediationSteps: "Raise numNodeGroups to the configured minimum; for a Global Datastore member, change numNodeGroups on the " +
+        "aws.elasticache.GlobalReplicationGroup instead (members reject the change).",
+    configSchema: {
+        properties: {
+            minShards: integerOption("Fewest shards (node groups), 1..500. Default: 1.", 1, 1, 500),
+        },
+    },
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        skipSecondary(c);
+        const declared = known<number>(c.props, "numNodeGroups");
+        const configured = knownList(c.props, "nodeGroupConfigurations").length;
+        const shards = declared ?? (configured || 1);
+        if (shards < c.config.minShards) {
+            c.report(`have at least ${c.config.minShards} shards`, declared === undefined && configured === 0 ? "declares no shard count (1 shard)" : `declares ${shards} shards`,
+                `set numNodeGroups: ${c.config.minShards} or more`);
+        }
+    },
+});

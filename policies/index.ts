@@ -1,0 +1,14 @@
+/**
+ * The CrossGuard pack. This file only constructs it: constructing a PolicyPack starts the analyzer
+ * server, so tests import the rules from rules.ts and never this file.
+ *
+ *   pulumi preview --policy-pack policies --policy-pack-config policies/config/prod.json
+ */
+import { PolicyPack } from "@pulumi/policy";
+import { PACK_ENFORCEMENT_LEVEL } from "./lib/levels";
+import { ALL_POLICIES } from "./rules";
+
+new PolicyPack("elasticache-global", {
+    policies: ALL_POLICIES,
+    enforcementLevel: PACK_ENFORCEMENT_LEVEL,
+});

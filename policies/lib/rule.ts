@@ -1,0 +1,163 @@
+/**
+ * Builders for the pack's rules. They give every rule the same shape (description with its anchors,
+ * severity, default level, remediation, config with defaults) and the same handling of preview
+ * unknowns: a value a rule needs but cannot see becomes a "could not verify" violation at the rule's
+ * own level, never the engine's silent advisory.
+ */
+import {
+    PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity,
+    StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+import { ANCHORS, anchorText } from "./anchors";
+import { resolveConfig } from "./config";
+import { defaultEnforcementLevel } from "./levels";
+import { unknownPropertyOf } from "./props";
+import { regionOf } from "./topology";
+import { kindOf } from "./types";
+
+export interface RuleSpec {
+    /** Stable kebab-case id; policy-pack configs and other tests refer to it. */
+    name: string;
+    severity: Severity;
+    /** What the rule requires, one sentence without its final period; the anchors are appended. */
+    summary: string;
+    remediationSteps: string;
+    configSchema?: PolicyConfigSchema;
+}
+
+/** The resource a message is about, as messages name it. */
+export interface Subject {
+    kind: string;
+    name: string;
+    region: string;
+    urn?: string;
+}
+
+export function subjectOf(resource: { type: string; name: string; urn?: string; props: Record<string, unknown>; provider?: PolicyResource["provider"] }): Subject {
+    return { kind: kindOf(resource.type), name: resource.name, region: regionOf(resource), urn: resource.urn };
+}
+
+/** "ElastiCache replication group must <must>: "<name>" in <region> <found>. Fix: <fix>" */
+export function violationMessage(subject: Subject, must: string, found: string, fix: string): string {
+    return `${subject.kind} must ${must}: "${subject.name}" in ${subject.region} ${found}. Fix: ${fix}`;
+}
+
+export function couldNotVerifyMessage(rule: string, subject: Subject, property: string): string {
+    return `could not verify ${rule} on ${subject.kind} "${subject.name}" in ${subject.region}: ${property} is unknown ` +
+        "during preview. Fix: the check runs again once the value is known; to check it at preview, set the value " +
+        "from a literal or stack config instead of another resource's output.";
+}
+
+export interface ResourceCheck<C> {
+    args: ResourceValidationArgs;
+    props: Record<string, unknown>;
+    config: C;
+    subject: Subject;
+    /** Reports "<kind> must <must>: <name> in <region> <found>. Fix: <fix>". */
+    report(must: string, found: string, fix: string): void;
+    /** Marks the rule not applicable to this resource, with the reason (ends the check). */
+    notApplicable(reason: string): never;
+}
+
+function describe(spec: RuleSpec): string {
+    const anchors = ANCHORS[spec.name];
+    if (anchors === undefined) {
+        throw new Error(`rule ${spec.name} has no entry in policies/lib/anchors.ts; add one (an empty list if no control covers it)`);
+    }
+    return `${spec.summary} ${anchorText(anchors)}.`;
+}
+
+function metadata(spec: RuleSpec) {
+    return {
+        name: spec.name,
+        description: describe(spec),
+        severity: spec.severity,
+        enforcementLevel: defaultEnforcementLevel(spec.severity),
+        remediationSteps: spec.remediationSteps,
+        configSchema: spec.configSchema ?? { properties: {} },
+    };
+}
+
+/** A rule checked on each resource of the given types; other types are reported not applicable. */
+export function resourceRule<C = Record<string, never>>(
+    spec: RuleSpec & { types: readonly string[]; check: (c: ResourceCheck<C>) => void },
+): ResourceValidationPolicy {
+    return {
+        ...metadata(spec),
+        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+            if (!spec.types.includes(args.type)) {
+                args.notApplicable(`${spec.name} applies to ${spec.types.join(", ")}`);
+            }
+            const config = resolveConfig<C>(spec.name, spec.configSchema, args.getConfig<Record<string, unknown>>());
+            const subject = subjectOf(args);
+            try {
+                spec.check({
+                    args,
+                    props: args.props,
+                    config,
+                    subject,
+                    report: (must, found, fix) => reportViolation(violationMessage(subject, must, found, fix)),
+                    notApplicable: (reason) => args.notApplicable(reason),
+                });
+            } catch (e) {
+                const property = unknownPropertyOf(e);
+                if (property === undefined) {
+                    throw e;
+                }
+                reportViolation(couldNotVerifyMessage(spec.name, subject, property));
+            }
+        },
+    };
+}
+
+export interface StackCheck<C> {
+    args: StackValidationArgs;
+    resources: PolicyResource[];
+    config: C;
+    /** Reports a violation about one resource (or the stack, without a resource). */
+    report(resource: PolicyResource | undefined, must: string, found: string, fix: string): void;
+    /**
+     * Runs `check` for each resource; a value it needs but cannot see becomes a "could not verify"
+     * violation on that resource, and the other resources are still checked.
+     */
+    forEach(resources: PolicyResource[], check: (resource: PolicyResource, subject: Subject) => void): void;
+}
+
+/** A rule over the whole stack (relations between resources). */
+export function stackRule<C = Record<string, never>>(spec: RuleSpec & { check: (c: StackCheck<C>) => void }): StackValidationPolicy {
+    return {
+        ...metadata(spec),
+        validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+            const config = resolveConfig<C>(spec.name, spec.configSchema, args.getConfig<Record<string, unknown>>());
+            const stackSubject: Subject = { kind: "Stack", name: "(all resources)", region: "every region" };
+            const report = (resource: PolicyResource | undefined, must: string, found: string, fix: string) => {
+                const subject = resource ? subjectOf(resource) : stackSubject;
+                reportViolation(violationMessage(subject, must, found, fix), resource?.urn);
+            };
+            const forEach = (resources: PolicyResource[], check: (resource: PolicyResource, subject: Subject) => void) => {
+                for (const resource of resources) {
+                    const subject = subjectOf(resource);
+                    try {
+                        check(resource, subject);
+                    } catch (e) {
+                        const property = unknownPropertyOf(e);
+                        if (property === undefined) {
+                            throw e;
+                        }
+                        reportViolation(couldNotVerifyMessage(spec.name, subject, property), resource.urn);
+                    }
+                }
+            };
+            try {
+                spec.check({ args, resources: args.resources, config, report, forEach });
+            } catch (e) {
+                // Safety net for reads outside forEach: still a violation, never the engine's advisory.
+                const property = unknownPropertyOf(e);
+                if (property === undefined) {
+                    throw e;
+                }
+                reportViolation(couldNotVerifyMessage(spec.name, stackSubject, property));
+            }
+        },
+    };
+}

@@ -1,0 +1,33 @@
+/** Type tokens the pack inspects, in one place. */
+export const TYPES = {
+    replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+    cluster: "aws:elasticache/cluster:Cluster",
+    globalDatastore: "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    user: "aws:elasticache/user:User",
+    userGroup: "aws:elasticache/userGroup:UserGroup",
+    legacySecurityGroup: "aws:elasticache/securityGroup:SecurityGroup",
+    ec2SecurityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    ec2SecurityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    vpcIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    kmsKey: "aws:kms/key:Key",
+} as const;
+
+/** How messages name a resource of each type ("ElastiCache replication group must ..."). */
+export const KIND: Record<string, string> = {
+    [TYPES.replicationGroup]: "ElastiCache replication group",
+    [TYPES.cluster]: "ElastiCache cluster",
+    [TYPES.globalDatastore]: "ElastiCache Global Datastore",
+    [TYPES.user]: "ElastiCache user",
+    [TYPES.userGroup]: "ElastiCache user group",
+    [TYPES.legacySecurityGroup]: "ElastiCache security group",
+    [TYPES.ec2SecurityGroup]: "Security group",
+    [TYPES.ec2SecurityGroupRule]: "Security group rule",
+    [TYPES.vpcIngressRule]: "Security group ingress rule",
+    [TYPES.metricAlarm]: "CloudWatch alarm",
+    [TYPES.kmsKey]: "KMS key",
+};
+
+export function kindOf(type: string): string {
+    return KIND[type] ?? type;
+}

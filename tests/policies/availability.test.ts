@@ -1,0 +1,123 @@
+import * as assert from "node:assert/strict";
+import { clusterModeEnabled, multiAzFailover, replicasPerShard, shardCount } from "../../policies/availability";
+import { TYPES } from "../../policies/lib/types";
+import { checkResource, UNKNOWN } from "./helpers";
+import { compliantCluster, compliantPrimary, compliantSecondary } from "./fixtures";
+
+const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
+
+describe("policies/availability", () => {
+    describe("elasticache-cluster-mode-enabled", () => {
+        it("passes clusterMode enabled", async () => {
+            assert.deepEqual((await checkResource(clusterModeEnabled, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails clusterMode compatible and unset", async () => {
+            assert.match((await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: "compatible" })))).violations.join("\n"),
+                /^ElastiCache replication group must run with cluster mode enabled: .* sets clusterMode "compatible"/);
+            assert.match((await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: undefined })))).violations.join("\n"),
+                /leaves clusterMode unset/);
+        });
+
+        it("is not applicable to a secondary, which does not set clusterMode", async () => {
+            const outcome = await checkResource(clusterModeEnabled, group(compliantSecondary()));
+            assert.deepEqual(outcome.violations, []);
+            assert.ok(outcome.notApplicable);
+        });
+    });
+
+    describe("elasticache-multi-az-failover", () => {
+        it("passes failover and Multi-AZ on", async () => {
+            assert.deepEqual((await checkResource(multiAzFailover, group(compliantPrimary()))).violations, []);
+        });
+
+        it("names each setting that is off", async () => {
+            const { violations } = await checkResource(multiAzFailover, group(compliantPrimary({ multiAzEnabled: false, automaticFailoverEnabled: undefined })));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /does not set automaticFailoverEnabled and multiAzEnabled to true/);
+        });
+
+        it("does not flag a secondary, which inherits both", async () => {
+            assert.deepEqual((await checkResource(multiAzFailover, group(compliantSecondary()))).violations, []);
+        });
+
+        it("fails a standalone Valkey cluster: a single node cannot fail over", async () => {
+            const { violations } = await checkResource(multiAzFailover, { type: TYPES.cluster, name: "single", props: compliantCluster() });
+            assert.match(violations.join("\n"), /^ElastiCache cluster must fail over automatically to another availability zone: "single"/);
+        });
+
+        it("is not applicable to memcached clusters", async () => {
+            const outcome = await checkResource(multiAzFailover, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached" }) });
+            assert.match(outcome.notApplicable ?? "", /memcached/);
+        });
+
+        it("reports 'could not verify' for an unknown multiAzEnabled", async () => {
+            const { violations } = await checkResource(multiAzFailover, group(compliantPrimary({ multiAzEnabled: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-multi-az-failover .*multiAzEnabled is unknown/);
+        });
+    });
+
+    describe("elasticache-replicas-per-shard", () => {
+        it("passes 2 replicas with the default minimum of 1", async () => {
+            assert.deepEqual((await checkResource(replicasPerShard, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails 0 replicas with the default minimum", async () => {
+            const { violations } = await checkResource(replicasPerShard, group(compliantPrimary({ replicasPerNodeGroup: 0 })));
+            assert.match(violations.join("\n"), /must keep at least 1 replicas in every shard: .* declares replicasPerNodeGroup 0/);
+        });
+
+        it("fails 2 replicas when the config asks for 3", async () => {
+            const { violations } = await checkResource(replicasPerShard, group(compliantPrimary()), { minReplicasPerShard: 3 });
+            assert.match(violations.join("\n"), /at least 3 replicas/);
+        });
+
+        it("reads the fewest replicas from nodeGroupConfigurations", async () => {
+            const props = compliantPrimary({ replicasPerNodeGroup: undefined, nodeGroupConfigurations: [{ replicaCount: 2 }, { replicaCount: 0 }] });
+            const { violations } = await checkResource(replicasPerShard, group(props));
+            assert.match(violations.join("\n"), /a shard in nodeGroupConfigurations with 0 replicas/);
+        });
+
+        it("counts numCacheClusters minus the primary for cluster-mode-disabled groups", async () => {
+            const props = compliantPrimary({ replicasPerNodeGroup: undefined, numCacheClusters: 1 });
+            assert.match((await checkResource(replicasPerShard, group(props))).violations.join("\n"), /numCacheClusters 1 \(0 replicas\)/);
+        });
+
+        it("fails a group that declares no replica count (AWS creates none)", async () => {
+            const { violations } = await checkResource(replicasPerShard, group(compliantPrimary({ replicasPerNodeGroup: undefined })));
+            assert.match(violations.join("\n"), /no replica count/);
+        });
+
+        it("checks secondaries too: each member chooses its own replicas", async () => {
+            const { violations } = await checkResource(replicasPerShard, group(compliantSecondary(undefined, { replicasPerNodeGroup: 0 })));
+            assert.equal(violations.length, 1);
+        });
+
+        it("reports 'could not verify' for an unknown replica count", async () => {
+            const { violations } = await checkResource(replicasPerShard, group(compliantPrimary({ replicasPerNodeGroup: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify .*replicasPerNodeGroup is unknown/);
+        });
+    });
+
+    describe("elasticache-shard-count", () => {
+        it("passes 3 shards with the default minimum of 1", async () => {
+            assert.deepEqual((await checkResource(shardCount, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails 3 shards when the config asks for 4", async () => {
+            const { violations } = await checkResource(shardCount, group(compliantPrimary()), { minShards: 4 });
+            assert.match(violations.join("\n"), /must have at least 4 shards: .* declares 3 shards\. Fix: set numNodeGroups: 4 or more/);
+        });
+
+        it("counts an unset shard count as 1 shard", async () => {
+            const { violations } = await checkResource(shardCount, group(compliantPrimary({ numNodeGroups: undefined })), { minShards: 2 });
+            assert.match(violations.join("\n"), /declares no shard count \(1 shard\)/);
+        });
+
+        it("does not flag a secondary, which takes the datastore's shard count", async () => {
+            const outcome = await checkResource(shardCount, group(compliantSecondary()), { minShards: 4 });
+            assert.deepEqual(outcome.violations, []);
+            assert.ok(outcome.notApplicable);
+        });
+    });
+});

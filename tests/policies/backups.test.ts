@@ -1,0 +1,94 @@
+import * as assert from "node:assert/strict";
+import { finalSnapshot, snapshotRetention, snapshotWindow } from "../../policies/backups";
+import { TYPES } from "../../policies/lib/types";
+import { checkResource, UNKNOWN } from "./helpers";
+import { compliantCluster, compliantPrimary, compliantSecondary } from "./fixtures";
+
+const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
+
+describe("policies/backups", () => {
+    describe("elasticache-snapshot-retention", () => {
+        it("passes 14 days with the default minimum of 7", async () => {
+            assert.deepEqual((await checkResource(snapshotRetention, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails 14 days when the config asks for 21", async () => {
+            const { violations } = await checkResource(snapshotRetention, group(compliantPrimary()), { minRetentionDays: 21 });
+            assert.match(violations.join("\n"), /^ElastiCache replication group must keep automatic snapshots for at least 21 days: .* sets snapshotRetentionLimit 14/);
+        });
+
+        it("fails 6 days against the default minimum of 7", async () => {
+            const { violations } = await checkResource(snapshotRetention, group(compliantPrimary({ snapshotRetentionLimit: 6 })));
+            assert.match(violations.join("\n"), /at least 7 days/);
+        });
+
+        it("fails an unset retention (no automatic snapshots)", async () => {
+            const { violations } = await checkResource(snapshotRetention, group(compliantPrimary({ snapshotRetentionLimit: undefined })));
+            assert.match(violations.join("\n"), /leaves snapshotRetentionLimit unset \(0: no automatic snapshots\)/);
+        });
+
+        it("checks secondaries and standalone clusters", async () => {
+            assert.equal((await checkResource(snapshotRetention, group(compliantSecondary(undefined, { snapshotRetentionLimit: 1 })))).violations.length, 1);
+            assert.match((await checkResource(snapshotRetention, { type: TYPES.cluster, props: compliantCluster({ snapshotRetentionLimit: 0 }) })).violations.join("\n"),
+                /^ElastiCache cluster must keep automatic snapshots/);
+        });
+
+        it("is not applicable to memcached, which has no snapshots", async () => {
+            const outcome = await checkResource(snapshotRetention, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", snapshotRetentionLimit: undefined }) });
+            assert.match(outcome.notApplicable ?? "", /memcached/);
+        });
+    });
+
+    describe("elasticache-snapshot-window", () => {
+        it("passes a snapshot window clear of the maintenance window", async () => {
+            assert.deepEqual((await checkResource(snapshotWindow, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails an unset snapshot window", async () => {
+            const { violations } = await checkResource(snapshotWindow, group(compliantPrimary({ snapshotWindow: undefined })));
+            assert.match(violations.join("\n"), /must take snapshots in a set window: .* leaves snapshotWindow unset/);
+        });
+
+        it("fails a snapshot window that overlaps the weekly maintenance window", async () => {
+            const props = compliantPrimary({ snapshotWindow: "05:30-07:00", maintenanceWindow: "sun:06:00-sun:07:00" });
+            const { violations } = await checkResource(snapshotWindow, group(props));
+            assert.match(violations.join("\n"), /must keep the snapshot window clear of the maintenance window: .* "05:30-07:00", which overlaps maintenanceWindow "sun:06:00-sun:07:00"/);
+        });
+
+        it("catches an overlap across midnight on the maintenance day", async () => {
+            const props = compliantPrimary({ snapshotWindow: "23:30-00:30", maintenanceWindow: "mon:00:00-mon:01:00" });
+            assert.equal((await checkResource(snapshotWindow, group(props))).violations.length, 1);
+        });
+
+        it("fails malformed windows with the parser's reason", async () => {
+            const short = await checkResource(snapshotWindow, group(compliantPrimary({ snapshotWindow: "03:00-03:30" })));
+            assert.match(short.violations.join("\n"), /"03:00-03:30", which lasts 30 minutes; a snapshot window must last at least 60 minutes/);
+            const badMaintenance = await checkResource(snapshotWindow, group(compliantPrimary({ maintenanceWindow: "sunday 6am" })));
+            assert.match(badMaintenance.violations.join("\n"), /must have a valid maintenance window: .* "sunday 6am", which is not a weekly window/);
+        });
+
+        it("accepts an unset maintenance window (AWS picks one that does not clash)", async () => {
+            assert.deepEqual((await checkResource(snapshotWindow, group(compliantPrimary({ maintenanceWindow: undefined })))).violations, []);
+        });
+
+        it("reports 'could not verify' for an unknown snapshot window", async () => {
+            const { violations } = await checkResource(snapshotWindow, group(compliantPrimary({ snapshotWindow: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-snapshot-window .*snapshotWindow is unknown/);
+        });
+    });
+
+    describe("elasticache-final-snapshot", () => {
+        it("passes a named final snapshot", async () => {
+            assert.deepEqual((await checkResource(finalSnapshot, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails without finalSnapshotIdentifier", async () => {
+            const { violations } = await checkResource(finalSnapshot, group(compliantSecondary(undefined, { finalSnapshotIdentifier: undefined })));
+            assert.match(violations.join("\n"), /must take a final snapshot when deleted: .* sets no finalSnapshotIdentifier/);
+        });
+
+        it("counts a name unknown during preview as set", async () => {
+            assert.deepEqual((await checkResource(finalSnapshot, group(compliantPrimary({ finalSnapshotIdentifier: UNKNOWN })))).violations, []);
+        });
+    });
+});
