@@ -1,15 +1,22 @@
 /**
- * `npm run plan -- --stack <name> [--json]`: runs the real program offline on Pulumi.<name>.yaml and
- * prints what it would declare, grouped by region, then the stack outputs. No AWS account, no Pulumi
- * CLI. Exit codes: 0 planned, 1 invalid configuration, 2 usage error or unknown stack.
+ * `npm run plan -- --stack <name> [--json] [--policy-pack <dir>] [--policy-pack-config <file>]`: runs
+ * the real program offline on Pulumi.<name>.yaml, prints what it would declare, grouped by region, then
+ * the stack outputs, then what the policy pack (policies/ unless --policy-pack) says about it, as
+ * `pulumi preview --policy-pack` would. No AWS account, no Pulumi CLI.
+ * Exit codes: 0 planned with no mandatory violation, 1 invalid stack configuration or a mandatory
+ * violation (or a policy pack that fails), 2 usage error, unknown stack or unusable policy pack config.
  */
+import * as path from "path";
 import { parseArgs } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
+import { PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
 import { describe, redacted, shortType, typeRank } from "./describe";
 import { shardAlarmKind } from "../components/naming";
+import { PolicyConfigError, loadPolicyPackConfigFile } from "./policy/config";
+import { DEFAULT_PACK_DIR, PolicyPackError, PolicyPackProcess } from "./policy/host";
+import { EvaluateOptions, PolicyReport, evaluateOn, formatPolicyReport, startOptions } from "./policy/evaluate";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json]";
+const USAGE = "usage: npm run plan -- --stack <name> [--json] [--policy-pack <dir>] [--policy-pack-config <file>]";
 
 export interface PlanReport {
     stack: string;
@@ -38,8 +45,8 @@ export function buildReport(run: ProgramRun, file: StackFile): PlanReport {
             continue;
         }
         const entry = { type: shortType(r.type), name: r.name, protect: r.protect, summary: describe(r) };
-        // Route 53 records are global even though the provider reports a default region.
-        if (!region || r.type.startsWith("aws:route53/")) {
+        // Route 53 and IAM are global services even though the provider reports a default region.
+        if (!region || r.type.startsWith("aws:route53/") || r.type.startsWith("aws:iam/")) {
             global.push(entry);
         } else {
             (regions[region] = regions[region] ?? []).push(entry);
@@ -92,17 +99,28 @@ export function formatReport(report: PlanReport): string {
     }
     lines.push("", "Outputs");
     for (const [name, value] of Object.entries(report.outputs)) {
+        if (value === undefined) {
+            continue; // the engine records no output for an undefined value
+        }
         lines.push(`    ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n    ")}`);
     }
     lines.push("", `${report.counts.resources} resources (${report.counts.protected} protected from deletion) in ${report.counts.components} components.`);
     return lines.join("\n");
 }
 
+const FLAGS = {
+    stack: { type: "string" },
+    json: { type: "boolean" },
+    "policy-pack": { type: "string" },
+    "policy-pack-config": { type: "string" },
+    help: { type: "boolean" },
+} as const;
+
 /** Runs the plan command; `dir` holds the Pulumi.<stack>.yaml files (tests point it elsewhere). */
 export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
-    let values: { stack?: string; json?: boolean; help?: boolean };
+    let values: { stack?: string; json?: boolean; help?: boolean; "policy-pack"?: string; "policy-pack-config"?: string };
     try {
-        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } } }));
+        ({ values } = parseArgs({ args: argv, options: FLAGS }));
     } catch (e) {
         console.error(`${(e as Error).message}\n${USAGE}`);
         return 2;
@@ -118,32 +136,65 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
     let file: StackFile;
     try {
         file = loadStackFile(values.stack, dir);
+        // Read the config file before anything runs, so a typo in it fails in a second, not after the program.
+        if (values["policy-pack-config"]) {
+            loadPolicyPackConfigFile(values["policy-pack-config"]);
+        }
     } catch (e) {
-        if (e instanceof StackNotFoundError) {
+        if (e instanceof StackNotFoundError || e instanceof PolicyConfigError) {
             console.error(e.message);
             return 2;
         }
         throw e;
     }
-    let run: ProgramRun;
+    const policyOptions: EvaluateOptions = {
+        stack: values.stack,
+        project: PROJECT,
+        packDir: path.resolve(values["policy-pack"] ?? DEFAULT_PACK_DIR),
+        configFile: values["policy-pack-config"],
+        provider: { region: file.config["aws:region"] },
+    };
+    // The pack starts while the program runs: each takes seconds, and they do not share a process.
+    const starting = PolicyPackProcess.start(policyOptions.packDir, startOptions(policyOptions));
+    starting.catch(() => undefined); // reported where it is awaited
     try {
-        run = await runProgram(values.stack, file.config, file.secretKeys);
+        let run: ProgramRun;
+        try {
+            run = await runProgram(values.stack, file.config, file.secretKeys);
+        } catch (e) {
+            if (e instanceof pulumi.RunError) {
+                console.error(`Stack "${values.stack}" (${file.file.split("/").pop()}): ${e.message}`);
+                return 1;
+            }
+            throw e;
+        }
+        const policies = await evaluateOn(await starting, run.resources, policyOptions);
+        print(run, file, policies, values.json === true);
+        return policies.failed ? 1 : 0;
     } catch (e) {
-        if (e instanceof pulumi.RunError) {
-            console.error(`Stack "${values.stack}" (${file.file.split("/").pop()}): ${e.message}`);
+        if (e instanceof PolicyConfigError) {
+            console.error(e.message);
+            return 2;
+        }
+        if (e instanceof PolicyPackError) {
+            console.error(e.message.includes(policyOptions.packDir!) ? e.message : `policy pack ${policyOptions.packDir}: ${e.message}`);
             return 1;
         }
         throw e;
+    } finally {
+        await starting.then((pack) => pack.close(), () => undefined);
     }
+}
+
+function print(run: ProgramRun, file: StackFile, policies: PolicyReport, json: boolean): void {
     const report = buildReport(run, file);
-    if (values.json) {
-        console.log(JSON.stringify({ ...report, resources: run.resources.filter((r) => r.custom).map((r) => ({
+    if (json) {
+        console.log(JSON.stringify({ ...report, policies, resources: run.resources.filter((r) => r.custom).map((r) => ({
             type: r.type, name: r.name, protect: r.protect, ignoreChanges: r.ignoreChanges, properties: redacted(r),
         })) }, null, 2));
     } else {
-        console.log(formatReport(report));
+        console.log(`${formatReport(report)}\n\n${formatPolicyReport(policies)}`);
     }
-    return 0;
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../offline/plan";
 import { PROJECT_DIR, listStacks, loadStackFile } from "../../offline/run";
+import { writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
 const run = promisify(execFile);
 
@@ -54,6 +55,7 @@ describe("offline plan (npm run plan)", () => {
         assert.match(stdout, /writerParameterName: "\/elasticache-global\/prod\/writer"/);
         assert.doesNotMatch(stdout, /offline-placeholder/, "secrets never printed, placeholders included");
         assert.match(stdout, /note: elasticache-global:userPasswords is not set/);
+        assert.match(stdout, /\n\nPolicies:\n    elasticache-global@v\d+\.\d+\.\d+\n        no violations\n$/, "the real pack, after the outputs");
     });
 
     it("writes the whole --json report to a pipe before exiting", async function () {
@@ -140,5 +142,85 @@ describe("offline plan (npm run plan)", () => {
         assert.equal(err, "");
         assert.equal(code, 0);
         assert.doesNotMatch(out, /v1:bm9uY2U|offline-placeholder/);
+    });
+
+    describe("policy pack evaluation", function () {
+        this.timeout(60000);
+        // A throwaway pack with one mandatory rule (retention >= minimumDays, default 7), so these tests
+        // do not depend on the real pack's rules; tests/policies/pack.test.ts covers those.
+        let pack: string;
+        let shortRetention: string;
+        before(() => {
+            pack = writeThrowawayPack();
+            const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+            assert.match(prod, /backupRetentionDays: 14/);
+            shortRetention = tempStackDir("short", prod.replace("backupRetentionDays: 14", "backupRetentionDays: 3"));
+        });
+
+        it("prints the pack and \"no violations\" after the resources when the stack complies", async () => {
+            const { code, out, err } = await capture(["--stack", "staging", "--policy-pack", pack]);
+            assert.equal(err, "");
+            assert.equal(code, 0);
+            assert.match(out, /components\.\n\nPolicies:\n    throwaway@v0\.0\.7\n        no violations$/);
+        });
+
+        it("exits 1 on a mandatory violation and names level, policy, resource and message", async () => {
+            const { code, out } = await capture(["--stack", "short", "--policy-pack", pack], shortRetention);
+            assert.equal(code, 1);
+            for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
+                assert.match(out, new RegExp(`- \\[mandatory\\]  retention  \\(aws:elasticache/replicationGroup:ReplicationGroup: cache-${region}\\)\\n` +
+                    "          Replication groups keep snapshots long enough\\.\\n          retention 3 < 7"));
+            }
+            assert.match(out, /3 violations, 3 mandatory: pulumi preview would fail/);
+        });
+
+        it("exits 0 when --policy-pack-config lowers the rule to advisory, and reports it as advisory", async () => {
+            const config = writeConfigFile({ retention: "advisory" });
+            const { code, out } = await capture(["--stack", "short", "--policy-pack", pack, "--policy-pack-config", config], shortRetention);
+            assert.equal(code, 0);
+            assert.match(out, new RegExp(`throwaway@v0\\.0\\.7 \\(config ${config.replace(/[.\\/]/g, "\\$&")}\\)`));
+            assert.match(out, /- \[advisory\]  retention  \(aws:elasticache\/replicationGroup:ReplicationGroup: cache-us-east-1\)/);
+            assert.match(out, /3 violations, 0 mandatory$/);
+        });
+
+        it("passes options from the config file: a stricter minimum fails a compliant stack", async () => {
+            const config = writeConfigFile({ retention: { minimumDays: 30 } });
+            const { code, out } = await capture(["--stack", "prod", "--policy-pack", pack, "--policy-pack-config", config, "--json"]);
+            assert.equal(code, 1);
+            const report = JSON.parse(out);
+            assert.deepEqual(report.policies.pack, { name: "throwaway", version: "0.0.7" });
+            assert.equal(report.policies.failed, true);
+            assert.deepEqual(report.policies.violations.map((v: any) => [v.policyName, v.level, v.resourceName, v.message.split("\n")[1]]).sort(), [
+                ["retention", "mandatory", "cache-eu-west-1", "retention 14 < 30"],
+                ["retention", "mandatory", "cache-us-east-1", "retention 14 < 30"],
+                ["retention", "mandatory", "cache-us-west-2", "retention 14 < 30"],
+            ]);
+        });
+
+        it("exits 2 with a clear message for a config file that is unreadable, malformed or outside the schema", async () => {
+            const missing = await capture(["--stack", "prod", "--policy-pack", pack, "--policy-pack-config", "no/such.json"]);
+            assert.equal(missing.code, 2);
+            assert.match(missing.err, /cannot read policy pack config no\/such\.json: ENOENT/);
+
+            const badLevel = writeConfigFile({ retention: "block" });
+            const level = await capture(["--stack", "prod", "--policy-pack", pack, "--policy-pack-config", badLevel]);
+            assert.equal(level.code, 2);
+            assert.equal(level.out, "", "nothing planned");
+            assert.match(level.err, /"retention" enforcement level is "block": use one of "advisory", "mandatory", "remediate", "disabled"/);
+
+            const badOption = writeConfigFile({ retention: { minimumDays: 0 }, retentoin: "advisory" });
+            const option = await capture(["--stack", "prod", "--policy-pack", pack, "--policy-pack-config", badOption]);
+            assert.equal(option.code, 2);
+            assert.equal(option.out, "");
+            assert.match(option.err, /does not fit policy pack throwaway@0\.0\.7 \(2 problems\)/);
+            assert.match(option.err, /policy "retention" option "minimumDays" is 0: it must be at least 1/);
+            assert.match(option.err, /"retentoin" is not a policy of throwaway@0\.0\.7/);
+        });
+
+        it("exits 1 naming the pack directory when the pack cannot start", async () => {
+            const { code, err } = await capture(["--stack", "prod", "--policy-pack", path.join(pack, "missing")]);
+            assert.equal(code, 1);
+            assert.equal(err, `no policy pack in ${path.join(pack, "missing")} (the CLI needs its PulumiPolicy.yaml)`);
+        });
     });
 });

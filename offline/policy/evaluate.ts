@@ -1,0 +1,99 @@
+/**
+ * Evaluates a policy pack against what the program declared, in the order `pulumi preview` does:
+ * Analyze on each resource's inputs as it is registered, then AnalyzeStack on all of them.
+ */
+import { RecordedResource } from "../run";
+import { PackInfo, PolicyPackConfig, loadPolicyPackConfigFile, reconcilePolicyPackConfig } from "./config";
+import { DEFAULT_PACK_DIR, PolicyPackProcess, StartOptions, Violation, withPolicyPack } from "./host";
+import { AnalyzedResource, ProviderSettings, defaultAwsProvider, fromRecorded } from "./wire";
+
+export interface PolicyReport {
+    pack: { name: string; version: string };
+    /** The --policy-pack-config file, if one was given. */
+    configFile?: string;
+    violations: Array<Violation & { resourceType: string; resourceName: string }>;
+    /** True when any violation is mandatory: the CLI fails the preview. */
+    failed: boolean;
+}
+
+export interface EvaluateOptions {
+    stack: string;
+    project: string;
+    /** Policy pack directory. Default: the project's policies/. */
+    packDir?: string;
+    /** A --policy-pack-config file. Default: none (each policy's own level and schema defaults). */
+    configFile?: string;
+    /** The default AWS provider's settings, as the stack configures them. */
+    provider?: ProviderSettings;
+    startTimeoutMs?: number;
+}
+
+/** Analyze every resource, then AnalyzeStack, on an already configured pack. */
+export async function analyzeAll(pack: PolicyPackProcess, forAnalyze: AnalyzedResource[], forStack: AnalyzedResource[]): Promise<Violation[]> {
+    const violations: Violation[] = [];
+    for (const r of forAnalyze) {
+        violations.push(...await pack.analyze(r));
+    }
+    violations.push(...await pack.analyzeStack(forStack));
+    return violations;
+}
+
+/** Reads the config file (if any) and reconciles it with the pack's policies; throws PolicyConfigError. */
+export async function configurePack(pack: PolicyPackProcess, configFile?: string): Promise<{ info: PackInfo; config: PolicyPackConfig }> {
+    const info = await pack.info();
+    const given = configFile ? loadPolicyPackConfigFile(configFile) : {};
+    const config = reconcilePolicyPackConfig(info, given, configFile ? `--policy-pack-config ${configFile}` : undefined);
+    await pack.configure(config);
+    return { info, config };
+}
+
+export function toReport(info: PackInfo, violations: Violation[], resources: RecordedResource[], configFile?: string): PolicyReport {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    return {
+        pack: { name: info.name, version: info.version },
+        configFile,
+        violations: violations.map((v) => ({ ...v, resourceType: byUrn.get(v.urn)?.type ?? "", resourceName: byUrn.get(v.urn)?.name ?? "" })),
+        failed: violations.some((v) => v.level === "mandatory"),
+    };
+}
+
+export function startOptions(options: EvaluateOptions): StartOptions {
+    return { stack: { stack: options.stack, project: options.project, dryRun: true }, startTimeoutMs: options.startTimeoutMs };
+}
+
+/** Configures a started pack and evaluates the recorded resources on it (the pack keeps running). */
+export async function evaluateOn(pack: PolicyPackProcess, resources: RecordedResource[], options: EvaluateOptions): Promise<PolicyReport> {
+    const { info } = await configurePack(pack, options.configFile);
+    const provider = defaultAwsProvider(options.stack, options.project, options.provider ?? {});
+    const violations = await analyzeAll(pack,
+        resources.map((r) => fromRecorded(r, "inputs", provider)),
+        resources.map((r) => fromRecorded(r, "state", provider)));
+    return toReport(info, violations, resources, options.configFile);
+}
+
+/** Starts the pack, configures it, evaluates the recorded resources and stops it. */
+export async function evaluatePolicies(resources: RecordedResource[], options: EvaluateOptions): Promise<PolicyReport> {
+    return withPolicyPack(options.packDir ?? DEFAULT_PACK_DIR, startOptions(options), (pack) => evaluateOn(pack, resources, options));
+}
+
+/** The policy section of a preview: pack, then each violation with level, resource and message. */
+export function formatPolicyReport(report: PolicyReport): string {
+    const lines = [`Policies:`, `    ${report.pack.name}@v${report.pack.version}${report.configFile ? ` (config ${report.configFile})` : ""}`];
+    if (report.violations.length === 0) {
+        lines.push("        no violations");
+        return lines.join("\n");
+    }
+    const order = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 };
+    const sorted = [...report.violations].sort((a, b) => order[a.level] - order[b.level] || a.policyName.localeCompare(b.policyName));
+    for (const v of sorted) {
+        const resource = v.resourceType ? `${v.resourceType}: ${v.resourceName}` : v.urn || "stack";
+        lines.push(`        - [${v.level}]  ${v.policyName}  (${resource})`);
+        for (const line of v.message.split("\n")) {
+            lines.push(`          ${line}`);
+        }
+    }
+    const mandatory = report.violations.filter((v) => v.level === "mandatory").length;
+    lines.push(`    ${report.violations.length} violation${report.violations.length === 1 ? "" : "s"}, ${mandatory} mandatory` +
+        (mandatory ? ": pulumi preview would fail" : ""));
+    return lines.join("\n");
+}
