@@ -63,7 +63,7 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
     },
     {
         action: "elasticache:FailoverGlobalReplicationGroup",
-        reason: "Planned mode: promotes a secondary while the primary region still answers (no data loss beyond replication lag).",
+        reason: "Planned mode (and the first attempt in outage mode): promotes a secondary while the primary region still answers (no data loss beyond replication lag).",
         scope: "datastore-and-members",
     },
     {

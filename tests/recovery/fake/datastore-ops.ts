@@ -147,7 +147,12 @@ export class DatastoreOperations {
         if (member.role !== "SECONDARY") {
             throw serviceError(InvalidParameterValueException, `ReplicationGroupId "${rgId}" is the primary of ${ds.id}; only a secondary can be disassociated`);
         }
-        this.requireAvailable(ds, "DisassociateGlobalReplicationGroup");
+        // A promotion of this member that cannot finish (the old primary's region is down) does not block
+        // detaching it: that is the outage path, and the detach drops the stuck promotion.
+        const stuckPromotion = `failover:${member.replicationGroupId}`;
+        if (!(ds.operations.size === 1 && ds.operations.has(stuckPromotion))) {
+            this.requireAvailable(ds, "DisassociateGlobalReplicationGroup");
+        }
         const op = `disassociate:${member.replicationGroupId}`;
         member.status = "disassociating";
         ds.operations.add(op);
@@ -156,6 +161,10 @@ export class DatastoreOperations {
             const rg = this.model.requireReplicationGroup(member.region, member.replicationGroupId);
             ds.members = ds.members.filter((m) => m !== member);
             ds.operations.delete(op);
+            if (ds.operations.delete(stuckPromotion)) {
+                const primary = this.model.primaryMember(ds);
+                [rg, primary && this.model.replicationGroup(primary.region, primary.replicationGroupId)].forEach((g) => g && (g.status = "available"));
+            }
             rg.global = undefined;
             rg.roleHistory.push({ at: this.now(), role: "standalone" });
             this.model.emit(member.region, "replication-group", member.replicationGroupId, `Disassociated from Global Datastore ${ds.id}; the group now accepts writes`);

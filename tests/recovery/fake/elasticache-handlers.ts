@@ -4,11 +4,12 @@
  * Test-only.
  */
 import {
-    CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, DescribeEventsCommand, DescribeGlobalReplicationGroupsCommand,
+    CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, DeleteGlobalReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeEventsCommand, DescribeGlobalReplicationGroupsCommand,
     DescribeReplicationGroupsCommand, DisassociateGlobalReplicationGroupCommand, FailoverGlobalReplicationGroupCommand,
     GlobalReplicationGroupNotFoundFault, InvalidParameterValueException, ReplicationGroupNotFoundFault, TestFailoverCommand,
 } from "@aws-sdk/client-elasticache";
 import { CreateReplicationGroupArgs, DatastoreOperations } from "./datastore-ops";
+import { deleteDatastore, deleteReplicationGroup } from "./delete-ops";
 import { serviceError } from "./errors";
 import { FakeDatastore, FakeModel } from "./model";
 import { datastoreShape, eventShape, replicationGroupShape } from "./shapes";
@@ -120,6 +121,23 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
                 required("CreateReplicationGroup", input, "ReplicationGroupId", "ReplicationGroupDescription");
                 datastores.createReplicationGroup(region, input);
                 return { ReplicationGroup: replicationGroupShape(model.requireReplicationGroup(region, input.ReplicationGroupId!)) };
+            },
+        },
+        {
+            command: DeleteGlobalReplicationGroupCommand,
+            handle: (region, input) => {
+                required("DeleteGlobalReplicationGroup", input, "GlobalReplicationGroupId", "RetainPrimaryReplicationGroup");
+                const ds = visibleDatastore(region, input.GlobalReplicationGroupId);
+                deleteDatastore(model, ds, input.RetainPrimaryReplicationGroup);
+                return { GlobalReplicationGroup: datastoreShape(model, ds, true) };
+            },
+        },
+        {
+            command: DeleteReplicationGroupCommand,
+            handle: (region, input) => {
+                required("DeleteReplicationGroup", input, "ReplicationGroupId");
+                deleteReplicationGroup(model, region, input.ReplicationGroupId);
+                return { ReplicationGroup: replicationGroupShape(model.requireReplicationGroup(region, input.ReplicationGroupId)) };
             },
         },
         {

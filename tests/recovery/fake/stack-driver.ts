@@ -180,6 +180,7 @@ export class FakeStackDriver implements StackDriver {
     readonly calls: DriverCall[] = [];
     private faults: Fault[] = [];
     private pendingDrift: { type: string; name: string; patch: Record<string, unknown> }[] = [];
+    private pendingDeletions: string[] = [];
 
     private constructor(
         readonly stackName: string,
@@ -218,6 +219,12 @@ export class FakeStackDriver implements StackDriver {
     driftRealWorld(type: string, name: string, patch: Record<string, unknown>): void {
         this.resource(type, name); // fail now, in the test, when nothing matches
         this.pendingDrift.push({ type, name, patch });
+    }
+
+    /** Deletes a deployed resource in the real world; the stack state drops it at the next refresh. */
+    deleteInRealWorld(type: string, name: string): void {
+        const urn = this.resource(type, name).urn;
+        this.pendingDeletions.push(urn);
     }
 
     /** A resource of the deployed state, by type and logical name. */
@@ -260,6 +267,8 @@ export class FakeStackDriver implements StackDriver {
             r.inputs = { ...r.inputs, ...drift.patch };
         }
         this.pendingDrift = [];
+        this.deployed = this.deployed.filter((r) => !this.pendingDeletions.includes(r.urn));
+        this.pendingDeletions = [];
     }
 
     async preview(options: TargetOptions = {}): Promise<PlannedStep[]> {

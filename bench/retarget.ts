@@ -1,0 +1,90 @@
+/**
+ * Benchmark (not a test): how soon retarget-primary notices that a planned promotion has completed,
+ * next to what the SDK's default waiter cadence would give on the same timeline.
+ *
+ * Everything runs against the fake control plane on its virtual clock: the promotion takes the
+ * simulated durations below (a Global Datastore promotion takes about a minute), so the figures are
+ * simulated, not measured against AWS. Run: npx ts-node --transpile-only bench/retarget.ts
+ */
+import { sdkWaiterDelayMs } from "../recovery/lib/wait";
+import { harness } from "../tests/recovery/commands/harness";
+
+/** Simulated promotion durations, seconds. */
+const FAILOVER_SECONDS = [45, 52, 60, 68, 75, 90];
+/** Draws of the SDK waiter's jitter per duration. */
+const SDK_DRAWS = 2000;
+
+/** A small deterministic PRNG, so two runs of the benchmark print the same SDK figures. */
+function mulberry32(seed: number): () => number {
+    let a = seed;
+    return () => {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), 1 | a);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** The SDK waiter polls at once, then sleeps sdkWaiterDelayMs between polls: when does it first see `doneAtMs`? */
+function sdkDetectionLagMs(doneAtMs: number, random: () => number): number {
+    let at = 0;
+    for (let attempt = 1; at < doneAtMs; attempt++) {
+        at += sdkWaiterDelayMs(attempt, { random });
+    }
+    return at - doneAtMs;
+}
+
+interface Row {
+    failoverS: number;
+    polls: number;
+    oursS: number;
+    sdkMeanS: number;
+    sdkMaxS: number;
+}
+
+async function measure(failoverS: number, random: () => number): Promise<Row> {
+    const h = await harness({ durations: { failover: failoverS * 1000 } });
+    try {
+        const code = await h.run("retarget-primary", "--stack", "prod", "--to", "us-west-2", "--yes", "--json");
+        if (code !== 0) {
+            throw new Error(`the promotion failed (exit ${code}): ${h.stderr.text}`);
+        }
+        const call = h.aws.log.calls({ command: "FailoverGlobalReplicationGroup" })[0];
+        const completedAt = call.at + failoverS * 1000;
+        const report = h.lastReport();
+        if (report.recoveryTime === "not reached") {
+            throw new Error("the report has no recovery time");
+        }
+        const noticedAt = Date.parse(report.recoveryTime.writesAcceptedAt);
+        const polls = h.aws.log.calls({ command: "DescribeGlobalReplicationGroups" }).filter((c) => c.at >= call.at).length;
+        const sdk = Array.from({ length: SDK_DRAWS }, () => sdkDetectionLagMs(failoverS * 1000, random));
+        return {
+            failoverS, polls, oursS: (noticedAt - completedAt) / 1000,
+            sdkMeanS: sdk.reduce((a, b) => a + b, 0) / sdk.length / 1000, sdkMaxS: Math.max(...sdk) / 1000,
+        };
+    } finally {
+        h.cleanup();
+    }
+}
+
+async function main(): Promise<void> {
+    const random = mulberry32(20250115);
+    const rows: Row[] = [];
+    for (const seconds of FAILOVER_SECONDS) {
+        rows.push(await measure(seconds, random));
+    }
+    const header = ["promotion (simulated)", "our polls", "our detection lag", "SDK waiter lag, mean", "SDK waiter lag, worst"];
+    const cells = rows.map((r) => [`${r.failoverS} s`, String(r.polls), `${r.oursS.toFixed(2)} s`, `${r.sdkMeanS.toFixed(1)} s`, `${r.sdkMaxS.toFixed(1)} s`]);
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+    const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(" | ")} |`;
+    console.log("Detection lag of a planned promotion: time from the fake's completion to the run noticing it (virtual clock).");
+    console.log(line(header));
+    console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+    cells.forEach((c) => console.log(line(c)));
+    console.log(`SDK waiter: default cadence (15 s min, 120 s max delay, jittered), ${SDK_DRAWS} draws per duration on the same timeline.`);
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+});

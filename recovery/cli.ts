@@ -1,0 +1,101 @@
+/**
+ * The recovery CLI: `npm run recovery -- <command> [flags]`. A thin dispatcher: it picks the command,
+ * wires the real world (AWS clients, the stack through the Automation API, the terminal) into it, and
+ * is the one place that turns an error into a message and an exit code.
+ */
+import * as path from "node:path";
+import { createRegionClients } from "./lib/clients";
+import { systemClock } from "./lib/clock";
+import { terminalConfirmIo } from "./lib/confirm";
+import { UsageError, programHelp } from "./lib/flags";
+import { LocalWorkspaceStackDriver } from "./lib/local-workspace";
+import { Output } from "./lib/printer";
+import { Command, CommandContext } from "./commands/context";
+import { rejoinCommand } from "./commands/rejoin";
+import { retargetPrimaryCommand } from "./commands/retarget-primary";
+
+export const PROGRAM = "npm run recovery --";
+export const COMMANDS: readonly Command[] = [retargetPrimaryCommand, rejoinCommand];
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The real world: SDK clients from the standard credential chain, the stack in this project directory. */
+export function defaultContext(): CommandContext {
+    const controller = new AbortController();
+    // A second Ctrl-C kills the process as usual; the first lets the current step stop and the report be written.
+    process.once("SIGINT", () => controller.abort(new Error("interrupted (Ctrl-C)")));
+    return {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        clock: systemClock,
+        confirmIo: terminalConfirmIo(),
+        clients: createRegionClients(),
+        openStack: (stackName) => LocalWorkspaceStackDriver.select(stackName, PROJECT_DIR),
+        reportDir: path.join(PROJECT_DIR, "recovery-reports"),
+        invocation: PROGRAM,
+        signal: controller.signal,
+    };
+}
+
+function printError(error: unknown, out: Output, debug: boolean): void {
+    const e = error instanceof Error ? error : new Error(String(error));
+    out.write(`error: ${e.message}\n`);
+    const cause = (e as { cause?: unknown }).cause;
+    if (cause instanceof Error && !e.message.includes(cause.message)) {
+        out.write(`  caused by: ${cause.message}\n`);
+    }
+    if (debug && e.stack) {
+        out.write(`${e.stack}\n`);
+    }
+}
+
+/**
+ * Runs one command line (without the node and script arguments) and resolves to the exit code:
+ * 0 done, 1 refused or failed (the message says why), 2 bad usage (nothing was read or changed).
+ * `context` is built only when a command actually runs, so --help and usage errors touch nothing.
+ */
+export async function main(argv: readonly string[], makeContext: () => CommandContext = defaultContext,
+    out: { stdout: Output; stderr: Output } = process): Promise<number> {
+    const [name, ...rest] = argv;
+    const debug = rest.includes("--debug");
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+        (name === undefined ? out.stderr : out.stdout).write(programHelp(COMMANDS.map((c) => c.spec), PROGRAM));
+        return name === undefined ? 2 : 0;
+    }
+    const command = COMMANDS.find((c) => c.spec.name === name);
+    if (!command) {
+        out.stderr.write(`error: unknown command ${JSON.stringify(name)}. Accepted: ${COMMANDS.map((c) => c.spec.name).join(", ")}, --help.\n`);
+        return 2;
+    }
+    try {
+        return await command.run(rest, lazyContext(makeContext, out));
+    } catch (error) {
+        printError(error, out.stderr, debug);
+        if (error instanceof UsageError) {
+            out.stderr.write(`Run ${PROGRAM} ${command.spec.name} --help for the accepted flags.\n`);
+            return error.exitCode;
+        }
+        return 1;
+    }
+}
+
+/**
+ * Defers building the real context (credential chains, workspaces) until a command first needs it;
+ * output and the program's own name are there from the start, so --help and usage errors build nothing.
+ */
+function lazyContext(make: () => CommandContext, out: Pick<CommandContext, "stdout" | "stderr">): CommandContext {
+    let built: CommandContext | undefined;
+    const eager: Pick<CommandContext, "stdout" | "stderr" | "invocation"> = { ...out, invocation: PROGRAM };
+    return new Proxy({} as CommandContext, {
+        get: (_target, key) => (key in eager ? eager[key as keyof typeof eager] : (built ??= make())[key as keyof CommandContext]),
+    });
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    }, (error) => {
+        printError(error, process.stderr, true);
+        process.exitCode = 1;
+    });
+}

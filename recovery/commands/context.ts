@@ -1,0 +1,35 @@
+/**
+ * What a command needs from the outside world, in one place so tests and the benchmark can hand in a
+ * fake control plane, a fake stack, a virtual clock and captured output, and the CLI hands in the real
+ * ones. Commands never reach for process.*, the SDK or the Automation API on their own.
+ */
+import { RegionClients } from "../lib/clients";
+import { Clock } from "../lib/clock";
+import { ConfirmIo } from "../lib/confirm";
+import { CommandSpec } from "../lib/flags";
+import { Output } from "../lib/printer";
+import { StackDriver } from "../lib/stack-driver";
+
+export interface CommandContext {
+    stdout: Output;
+    stderr: Output;
+    clock: Clock;
+    confirmIo: ConfirmIo;
+    /** Per-region AWS clients; created lazily so a run never touches a region it does not need. */
+    clients: RegionClients;
+    /** Selects an existing stack; must throw (StackNotFoundError) rather than create one. */
+    openStack(stackName: string): Promise<StackDriver>;
+    /** Directory the JSON and Markdown reports go to. */
+    reportDir: string;
+    /** How the program is invoked, for the commands printed in next steps: "npm run recovery --". */
+    invocation: string;
+    /** Stops waits early (Ctrl-C, tests). */
+    signal?: AbortSignal;
+}
+
+/** A command the CLI can dispatch to. */
+export interface Command {
+    spec: CommandSpec;
+    /** Runs with the arguments after the command name; resolves to the process exit code. */
+    run(argv: readonly string[], context: CommandContext): Promise<number>;
+}

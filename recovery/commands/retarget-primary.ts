@@ -1,0 +1,31 @@
+/**
+ * `retarget-primary`: promote a secondary region and bring the stack in line. A thin command: flags,
+ * confirmation and reporting here; the decisions and calls in recovery/lib/retarget/.
+ */
+import { confirmChange } from "../lib/confirm";
+import { commandHelp, flagName, parseFlags } from "../lib/flags";
+import { runRetarget } from "../lib/retarget/run";
+import { Command } from "./context";
+import { runCommand } from "./runner";
+import { RETARGET_SPEC } from "./specs";
+
+export const retargetPrimaryCommand: Command = {
+    spec: RETARGET_SPEC,
+    async run(argv, ctx) {
+        const { values, help } = parseFlags(RETARGET_SPEC, argv);
+        if (help) {
+            ctx.stdout.write(commandHelp(RETARGET_SPEC, ctx.invocation));
+            return 0;
+        }
+        const rerun = `${ctx.invocation} ${RETARGET_SPEC.name} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
+        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values }, (driver, progress, report) => runRetarget({
+            target: values.to, mode: values.mode, reconcileOnly: values.reconcileOnly, maxLagSeconds: values.maxLagSeconds,
+            force: values.force, dryRun: values.dryRun, promotionTimeoutMs: values.promotionTimeout, waitTimeoutMs: values.waitTimeout,
+        }, {
+            driver, clients: ctx.clients, progress, report, invocation: ctx.invocation, signal: ctx.signal,
+            confirm: async (plan) => {
+                await confirmChange({ yes: values.yes, plan, expected: values.to, expectedWhat: "the target region", rerunWithYes: rerun, io: ctx.confirmIo });
+            },
+        }));
+    },
+};

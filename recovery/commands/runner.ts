@@ -1,0 +1,101 @@
+/**
+ * What every recovery command does around its own work: pick the printer, open the stack, keep the
+ * narrative, and always write the report (also when the run fails halfway), then print a summary a
+ * human can act on: outcome, recovery time, estimated data loss, next steps, where the report is.
+ */
+import { Progress, firstLine } from "../lib/progress";
+import { Outcome, ReportDocument, RunReport } from "../lib/report";
+import { jsonLinesPrinter, humanPrinter } from "../lib/printer";
+import { StackDriver } from "../lib/stack-driver";
+import { NotConfirmedError } from "../lib/confirm";
+import { RefusedError } from "../lib/retarget/preflight";
+import { CommandContext } from "./context";
+
+export interface CommandResult {
+    outcome: Outcome;
+    summary: string;
+    nextSteps: string[];
+}
+
+export interface RunOptions {
+    program: string;
+    /** The parsed flags, recorded in the report. */
+    inputs: Record<string, unknown> & { stack: string; json: boolean; debug: boolean };
+    /**
+     * Whether the command moves writes to another cluster, so recovery time and data loss mean
+     * something. Default true; rejoin only restores redundancy while the serving cluster keeps serving.
+     */
+    measuresRecovery?: boolean;
+}
+
+/** Errors that stop a run on purpose before anything changed: the message is the whole story. */
+function isRefusal(error: unknown): boolean {
+    return error instanceof RefusedError || error instanceof NotConfirmedError;
+}
+
+function summaryLines(doc: ReportDocument, summary: string, files: { json: string; markdown: string }, measuresRecovery: boolean): string[] {
+    const rt = doc.recoveryTime;
+    const rp = doc.recoveryPoint;
+    return [
+        "",
+        `${doc.program}: ${doc.outcome.toUpperCase()}: ${summary}`,
+        ...(measuresRecovery ? [
+            `  recovery time: ${rt === "not reached" ? "not reached" : `${rt.seconds} s (writes accepted at ${rt.writesAcceptedAt}: ${rt.detail})`}`,
+            `  estimated data loss: ${rp === "unknown" ? "unknown" : `${rp.estimatedDataLossSeconds !== undefined ? `${rp.estimatedDataLossSeconds} s of writes` : "not measured"} (${rp.source})`}`,
+        ] : []),
+        ...(doc.nextSteps.length ? ["  next steps:", ...doc.nextSteps.map((s, i) => `    ${i + 1}. ${s}`)] : []),
+        `  report: ${files.markdown} (and ${files.json})`,
+        "",
+    ];
+}
+
+/**
+ * Runs `body` with a progress narrative and a report, and resolves to the exit code: 0 done (or
+ * nothing to do), 1 refused or failed. The error, if any, is printed here, once.
+ */
+export async function runCommand(ctx: CommandContext, opts: RunOptions,
+    body: (driver: StackDriver, progress: Progress, report: RunReport) => Promise<CommandResult>): Promise<number> {
+    const sinks = [opts.inputs.json ? jsonLinesPrinter(ctx.stdout) : humanPrinter(ctx.stdout)];
+    const progress = new Progress({ clock: ctx.clock, sinks });
+    const report = new RunReport({ program: opts.program, inputs: opts.inputs, progress, directory: ctx.reportDir });
+    let result: CommandResult | undefined;
+    let error: unknown;
+    try {
+        const driver = await progress.step("open-stack", `selecting stack ${opts.inputs.stack}`, async (step) => {
+            const opened = await ctx.openStack(opts.inputs.stack);
+            step.summarize(`stack ${opened.stackName} selected`);
+            return opened;
+        });
+        result = await body(driver, progress, report);
+    } catch (e) {
+        error = e;
+    }
+    const refused = error !== undefined && isRefusal(error);
+    const nextSteps = result?.nextSteps ?? (refused
+        ? ["Nothing was changed. Fix what the message above says, then run the command again."]
+        : ["Read the error above and the report. Then run the same command again: it starts from the state it finds " +
+            "and does not repeat a call whose effect is already visible."]);
+    const outcome: Outcome | undefined = result?.outcome ?? (refused ? "failed" : undefined);
+    const finished = await report.finish({ outcome, error, nextSteps });
+    const summary = result?.summary ?? (error !== undefined ? firstLine(error) : "done");
+    if (error !== undefined) {
+        ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        if (opts.inputs.debug && error instanceof Error && error.stack) {
+            ctx.stderr.write(`${error.stack}\n`);
+        }
+    }
+    if (opts.inputs.json) {
+        ctx.stdout.write(`${JSON.stringify({
+            type: "summary", program: opts.program, outcome: finished.report.outcome, summary,
+            recoveryTime: finished.report.recoveryTime, recoveryPoint: finished.report.recoveryPoint,
+            nextSteps: finished.report.nextSteps, report: { json: finished.json, markdown: finished.markdown },
+            ...(error !== undefined ? { error: firstLine(error) } : {}),
+        })}\n`);
+    } else {
+        ctx.stdout.write(summaryLines(finished.report, summary, finished, opts.measuresRecovery ?? true).join("\n"));
+    }
+    if (error !== undefined) {
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,59 @@
+/**
+ * The flags of each command, as data. --help, parsing and the typed options all come from here.
+ */
+import { DEFAULT_MAX_LAG_SECONDS } from "../lib/lag";
+import { COMMON_FLAGS, CommandSpec, FlagSpec, FlagValues } from "../lib/flags";
+
+export const RETARGET_MODES = ["planned", "outage", "adopt"] as const;
+export type RetargetMode = typeof RETARGET_MODES[number];
+
+const MINUTE = 60_000;
+
+export const RETARGET_FLAGS = [
+    COMMON_FLAGS[0],
+    { key: "to", kind: "string", required: true, accepted: "the region to make primary, one of the stack's secondary regions (for example us-west-2)", description: "Region to promote: a secondary member of the stack's Global Datastore." },
+    {
+        key: "mode", kind: "choice", choices: RETARGET_MODES, default: "planned",
+        description: "planned: both regions answer, fail over cleanly. outage: the primary's region is down, talk only to --to, " +
+            "promote or else detach it. adopt: the promotion already happened (console, CLI), only bring the stack in line.",
+    },
+    { key: "maxLagSeconds", kind: "number", default: DEFAULT_MAX_LAG_SECONDS, min: 0, max: 86400, unit: "seconds", description: "Refuse to promote when the target's replication lag (max over the last 5 minutes) is above this." },
+    { key: "force", kind: "boolean", description: "Promote even when the lag is above --max-lag-seconds or unknown (accepting that data loss)." },
+    { key: "reconcileOnly", kind: "boolean", description: "Skip the promotion; only bring the stack's config and state in line with the current primary." },
+    { key: "promotionTimeout", kind: "duration", default: 3 * MINUTE, min: 10_000, max: 60 * MINUTE, description: "outage mode: how long to wait for the promotion before detaching the target instead." },
+    { key: "waitTimeout", kind: "duration", default: 20 * MINUTE, min: 10_000, max: 6 * 60 * MINUTE, description: "How long to wait for a promotion or detach to complete before giving up." },
+    ...COMMON_FLAGS.slice(1),
+] as const satisfies readonly FlagSpec[];
+
+export type RetargetOptions = FlagValues<typeof RETARGET_FLAGS>;
+
+export const RETARGET_SPEC: CommandSpec<typeof RETARGET_FLAGS> = {
+    name: "retarget-primary",
+    summary: "Promote a secondary region to primary, move the writer endpoint and bring the stack in line.",
+    examples: [
+        "retarget-primary --stack prod --to us-west-2 --dry-run",
+        "retarget-primary --stack prod --to us-west-2 --yes",
+        "retarget-primary --stack prod --to us-west-2 --mode outage --force --yes",
+        "retarget-primary --stack prod --to us-west-2 --mode adopt --yes",
+        "retarget-primary --stack prod --to us-west-2 --reconcile-only --yes",
+    ],
+    flags: RETARGET_FLAGS,
+};
+
+export const REJOIN_FLAGS = [
+    COMMON_FLAGS[0],
+    { key: "waitTimeout", kind: "duration", default: 60 * MINUTE, min: 10_000, max: 6 * 60 * MINUTE, description: "How long to wait for each deletion to complete before giving up." },
+    ...COMMON_FLAGS.slice(1),
+] as const satisfies readonly FlagSpec[];
+
+export type RejoinOptions = FlagValues<typeof REJOIN_FLAGS>;
+
+export const REJOIN_SPEC: CommandSpec<typeof REJOIN_FLAGS> = {
+    name: "rejoin",
+    summary: "After an outage and detach: retire the old datastore and stale members, rebuild the datastore around the serving cluster.",
+    examples: [
+        "rejoin --stack prod --dry-run",
+        "rejoin --stack prod --yes",
+    ],
+    flags: REJOIN_FLAGS,
+};

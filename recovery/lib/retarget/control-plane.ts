@@ -1,0 +1,112 @@
+/**
+ * The ElastiCache calls of a promotion, each asked of one named region only: in an outage the old
+ * primary's region is never contacted, because every call here takes the region it talks to.
+ */
+import {
+    DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand, DisassociateGlobalReplicationGroupCommand,
+    ElastiCacheClient, FailoverGlobalReplicationGroupCommand,
+} from "@aws-sdk/client-elasticache";
+import { Clock } from "../clock";
+import { AwsCallError, callAws } from "../errors";
+import { Emit } from "../events";
+import { PollResult, WaitResult, waitFor } from "../wait";
+import { TargetGroupState } from "./decide";
+
+export type ClientsFor = (region: string) => ElastiCacheClient;
+
+/** The replication group as its own region reports it; undefined when AWS does not know it. */
+export async function readTargetGroup(clientsFor: ClientsFor, region: string, replicationGroupId: string, signal?: AbortSignal): Promise<TargetGroupState | undefined> {
+    try {
+        const answer = await callAws({ region, service: "elasticache", operation: "DescribeReplicationGroups" },
+            () => clientsFor(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }), { abortSignal: signal }));
+        const group = answer.ReplicationGroups?.[0];
+        if (!group) {
+            return undefined;
+        }
+        return {
+            replicationGroupId,
+            status: group.Status ?? "unknown",
+            datastoreId: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId,
+            role: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupMemberRole,
+            memberClusters: group.MemberClusters ?? [],
+        };
+    } catch (e) {
+        if (e instanceof AwsCallError && e.kind === "not-found") {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+export interface PromotionTarget {
+    datastoreId: string;
+    region: string;
+    replicationGroupId: string;
+}
+
+/** PrimaryRegion and PrimaryReplicationGroupId name the secondary to promote, not the current primary. */
+export function failoverInput(t: PromotionTarget) {
+    return { GlobalReplicationGroupId: t.datastoreId, PrimaryRegion: t.region, PrimaryReplicationGroupId: t.replicationGroupId };
+}
+
+export function disassociateInput(t: PromotionTarget) {
+    return { GlobalReplicationGroupId: t.datastoreId, ReplicationGroupId: t.replicationGroupId, ReplicationGroupRegion: t.region };
+}
+
+/** Sent to the target's region: it answers for the datastore during an outage of the old primary's region. */
+export async function requestFailover(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<void> {
+    await callAws({ region: t.region, service: "elasticache", operation: "FailoverGlobalReplicationGroup" },
+        () => clientsFor(t.region).send(new FailoverGlobalReplicationGroupCommand(failoverInput(t)), { abortSignal: signal }));
+}
+
+export async function requestDetach(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<void> {
+    await callAws({ region: t.region, service: "elasticache", operation: "DisassociateGlobalReplicationGroup" },
+        () => clientsFor(t.region).send(new DisassociateGlobalReplicationGroupCommand(disassociateInput(t)), { abortSignal: signal }));
+}
+
+export interface WaitContext {
+    clock: Clock;
+    emit: Emit;
+    step: string;
+    signal?: AbortSignal;
+}
+
+/** One poll: the datastore as the target's region sees it; done when available with the target PRIMARY. */
+export async function checkPromoted(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<PollResult> {
+    const answer = await callAws({ region: t.region, service: "elasticache", operation: "DescribeGlobalReplicationGroups" },
+        () => clientsFor(t.region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: t.datastoreId, ShowMemberInfo: true }), { abortSignal: signal }));
+    const datastore = answer.GlobalReplicationGroups?.[0];
+    const role = datastore?.Members?.find((m) => m.ReplicationGroupId === t.replicationGroupId)?.Role ?? "not a member";
+    const status = datastore?.Status ?? "not found";
+    return {
+        state: `datastore ${status}, ${t.region} ${role}`,
+        done: (status === "available" || status === "primary-only") && role === "PRIMARY",
+        failed: datastore ? undefined : `${t.datastoreId} is no longer visible from ${t.region}`,
+    };
+}
+
+export function waitUntilPromoted(clientsFor: ClientsFor, t: PromotionTarget, timeoutMs: number, ctx: WaitContext): Promise<WaitResult> {
+    return waitFor({
+        waitingFor: `${t.replicationGroupId} in ${t.region} to be the primary of an available ${t.datastoreId}`,
+        check: (signal) => checkPromoted(clientsFor, t, signal),
+        timeoutMs, clock: ctx.clock, emit: ctx.emit, step: ctx.step, signal: ctx.signal,
+    });
+}
+
+/** One poll: done when the group belongs to no datastore and is available, i.e. it accepts writes. */
+export async function checkStandalone(clientsFor: ClientsFor, region: string, replicationGroupId: string, signal?: AbortSignal): Promise<PollResult> {
+    const group = await readTargetGroup(clientsFor, region, replicationGroupId, signal);
+    if (!group) {
+        return { state: "not found", done: false, failed: `${replicationGroupId} no longer exists in ${region}` };
+    }
+    const membership = group.datastoreId ? `member of ${group.datastoreId} (${group.role ?? "unknown role"})` : "standalone";
+    return { state: `${membership}, ${group.status}`, done: !group.datastoreId && group.status === "available" };
+}
+
+export function waitUntilStandalone(clientsFor: ClientsFor, region: string, replicationGroupId: string, timeoutMs: number, ctx: WaitContext): Promise<WaitResult> {
+    return waitFor({
+        waitingFor: `${replicationGroupId} in ${region} to be standalone and available`,
+        check: (signal) => checkStandalone(clientsFor, region, replicationGroupId, signal),
+        timeoutMs, clock: ctx.clock, emit: ctx.emit, step: ctx.step, signal: ctx.signal,
+    });
+}

@@ -1,0 +1,140 @@
+/**
+ * The read-only half of retarget-primary: the stack's configuration, what the control plane shows, what
+ * to do about it, and how much data it would cost. Nothing here changes anything, so a dry run is this
+ * plus a preview.
+ */
+import { StackConfig } from "../../../components/config/types";
+import { replicationGroupId } from "../../../components/naming";
+import { RegionClients } from "../clients";
+import { AwsCallError } from "../errors";
+import { LagEstimate, judgeLag, readReplicationLag } from "../lag";
+import { Progress } from "../progress";
+import { RunReport } from "../report";
+import { readStackConfig } from "../stack-config";
+import { StackDriver } from "../stack-driver";
+import { Topology, TopologyError, discoverTopology } from "../topology";
+import { readTargetGroup } from "./control-plane";
+import { Decision, RetargetMode, TargetGroupState, checkTargetRegion, decideRetarget, describeMembers } from "./decide";
+
+/** The run stops here on purpose; the message says why and what to do. Nothing was changed. */
+export class RefusedError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "RefusedError";
+    }
+}
+
+export interface PreflightRequest {
+    target: string;
+    mode: RetargetMode;
+    reconcileOnly: boolean;
+    maxLagSeconds: number;
+    force: boolean;
+}
+
+export interface PreflightResult {
+    config: StackConfig;
+    topology?: Topology;
+    targetGroup?: TargetGroupState;
+    decision: Exclude<Decision, { action: "refuse" }>;
+    lag?: LagEstimate;
+}
+
+export async function preflight(req: PreflightRequest, driver: StackDriver, clients: RegionClients, progress: Progress, report: RunReport, signal?: AbortSignal): Promise<PreflightResult> {
+    const { target, mode } = req;
+    const config = await progress.step("stack", `reading and validating the configuration of stack ${driver.stackName}`, async (step) => {
+        const { config: validated } = await readStackConfig(driver);
+        const bad = checkTargetRegion(validated, target);
+        if (bad) {
+            throw new RefusedError(bad);
+        }
+        step.found(`primaryRegion ${validated.primaryRegion}, secondaryRegions ${validated.secondaryRegions.join(", ")}, foundingRegion ${validated.foundingRegion}`);
+        step.summarize("configuration valid");
+        return validated;
+    });
+
+    const clientsFor = (region: string) => clients.elastiCache(region);
+    const { topology, targetGroup } = await progress.step("topology",
+        mode === "outage" ? `asking only ${target} (outage: the old primary's region is not contacted) for the datastore and its members`
+            : `asking ${target} first, then the other regions, for the datastore and its members`, async (step) => {
+            let found: Topology | undefined;
+            // Ids from the configuration (components/naming.ts), not the stack outputs: the state backend
+            // may be down with the failed region, and the program derives every physical name from the config.
+            try {
+                found = await discoverTopology({
+                    clientsFor, config, regionOrder: [target], onlyRegions: mode === "outage" ? [target] : undefined,
+                });
+            } catch (e) {
+                // In an outage run after a detach, the datastore is no longer visible from the target: decided below.
+                if (!(e instanceof TopologyError) || mode !== "outage") {
+                    throw e;
+                }
+                step.found(`no datastore visible from ${target}: ${e.message}`, { level: "warn" });
+            }
+            const group = await readTargetGroup(clientsFor, target, found?.members.find((m) => m.region === target)?.replicationGroupId
+                ?? replicationGroupId(config, target), signal);
+            if (found) {
+                step.found(`Global Datastore ${found.globalDatastoreId} is ${found.status}; members: ${describeMembers(found.members)}`);
+                found.failures.forEach((f) => step.found(`no answer from ${f.region}: ${f.error}`, { level: "warn" }));
+            }
+            step.found(group ? `${group.replicationGroupId} in ${target} is ${group.status}, ` +
+                `${group.datastoreId ? `${group.role} of ${group.datastoreId}` : "standalone"}` : `no replication group for ${target} found`);
+            return { topology: found, targetGroup: group };
+        });
+
+    const decision = await progress.step("decide", "deciding what to do from what the control plane shows", async (step) => {
+        const decided = decideRetarget({ mode, reconcileOnly: req.reconcileOnly, target, config, topology, targetGroup });
+        if (decided.action === "refuse") {
+            throw new RefusedError(decided.summary);
+        }
+        if (req.reconcileOnly && decided.action !== "reconcile") {
+            throw new RefusedError(`--reconcile-only: ${target} is not in charge yet (${decided.summary}). ` +
+                "Run without --reconcile-only to promote it, or wait for the promotion in progress.");
+        }
+        step.found(decided.summary);
+        step.next(nextFor(decided));
+        return decided;
+    });
+
+    let lag: LagEstimate | undefined;
+    if (decision.action === "failover") {
+        lag = await measureLag(req, targetGroup, clients, progress, report, signal);
+    } else {
+        report.setRecoveryPoint({ source: `not measured: ${target} was already promoted or detached when this run started; ` +
+            "the data loss was decided by that earlier promotion" });
+    }
+    return { config, topology, targetGroup, decision, lag };
+}
+
+function nextFor(decision: Exclude<Decision, { action: "refuse" }>): string {
+    switch (decision.action) {
+        case "failover":
+            return "check the replication lag, then promote with FailoverGlobalReplicationGroup";
+        case "wait-promotion":
+            return "wait for the promotion to complete (no new call), then reconcile the stack";
+        case "wait-detach":
+            return "wait for the detached group to be available (no new call), then reconcile the target region";
+        case "reconcile":
+            return "reconcile the stack with the control plane";
+    }
+}
+
+async function measureLag(req: PreflightRequest, group: TargetGroupState | undefined, clients: RegionClients, progress: Progress,
+    report: RunReport, signal?: AbortSignal): Promise<LagEstimate> {
+    return progress.step("lag", `reading GlobalDatastoreReplicationLag of ${req.target} from CloudWatch in ${req.target}`, async (step) => {
+        let estimate: LagEstimate;
+        try {
+            estimate = await readReplicationLag(clients.cloudWatch(req.target), group?.replicationGroupId ?? "", group?.memberClusters ?? [],
+                req.target, progress.clock.now(), signal);
+        } catch (e) {
+            throw e instanceof AwsCallError ? e : new AwsCallError({ region: req.target, service: "cloudwatch", operation: "GetMetricData" }, e);
+        }
+        report.setRecoveryPoint({ estimatedDataLossSeconds: estimate.maxSeconds, source: `${estimate.source}, ${estimate.windowStart} to ${estimate.windowEnd}` });
+        const verdict = judgeLag(estimate, req.maxLagSeconds, req.force);
+        if (!verdict.proceed) {
+            throw new RefusedError(verdict.message);
+        }
+        step.found(verdict.message, { level: verdict.forced ? "warn" : "info", detail: { maxSeconds: estimate.maxSeconds, datapoints: estimate.datapoints } });
+        return estimate;
+    });
+}

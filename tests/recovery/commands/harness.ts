@@ -1,0 +1,150 @@
+/**
+ * Test-only: runs recovery commands through the CLI entry against the fake control plane and the fake
+ * stack driver, on a virtual clock, with captured output and a throwaway report directory.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { main } from "../../../recovery/cli";
+import { CommandContext } from "../../../recovery/commands/context";
+import { RegionClients, createRegionClients } from "../../../recovery/lib/clients";
+import { StackNotFoundError } from "../../../recovery/lib/stack-driver";
+import { ConfirmIo } from "../../../recovery/lib/confirm";
+import { ReportDocument } from "../../../recovery/lib/report";
+import { Durations, FakeAws, PROD_SEED } from "../fake";
+import { SeedArgs } from "../fake/seed";
+import { FakeStackDriver } from "../fake/stack-driver";
+
+export const STACK = "prod";
+export const WRITER_PARAM = "aws:ssm/parameter:Parameter";
+
+export class Captured {
+    text = "";
+    write(chunk: string): boolean {
+        this.text += chunk;
+        return true;
+    }
+}
+
+/** openStack knows only STACK; any other name fails the way a missing stack does. */
+export interface Harness {
+    aws: FakeAws;
+    driver: FakeStackDriver;
+    stdout: Captured;
+    stderr: Captured;
+    reportDir: string;
+    confirmIo: ConfirmIo;
+    abort: AbortController;
+    run(...argv: string[]): Promise<number>;
+    /** Mutating AWS calls and stack changes (setConfig, refresh, up) so far. */
+    changes(): string[];
+    /** The newest JSON report. */
+    lastReport(): ReportDocument;
+    cleanup(): void;
+}
+
+export interface HarnessOptions {
+    seed?: SeedArgs;
+    /** How long the fake's operations take in virtual time (default: the fake's DEFAULT_DURATIONS). */
+    durations?: Partial<Durations>;
+    /** Stack config overrides (full keys; undefined deletes). */
+    overrides?: Record<string, string | undefined>;
+    /** Overrides on top of `overrides` for the deployed state only (default: deployed as configured). */
+    deployedWith?: Record<string, string | undefined>;
+    confirmIo?: ConfirmIo;
+    /** Default: the real per-region clients, which the installed fake intercepts. */
+    clients?: () => RegionClients;
+}
+
+export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
+    const aws = FakeAws.seed(opts.seed ?? PROD_SEED, { durations: opts.durations }).install();
+    const driver = await FakeStackDriver.create(STACK, { overrides: opts.overrides, deployedWith: opts.deployedWith });
+    const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "retarget-test-"));
+    const h: Harness = {
+        aws, driver, reportDir,
+        stdout: new Captured(),
+        stderr: new Captured(),
+        confirmIo: opts.confirmIo ?? { isTTY: false, ask: async () => { throw new Error("the test did not expect a question"); } },
+        abort: new AbortController(),
+        async run(...argv) {
+            h.stdout = new Captured();
+            h.stderr = new Captured();
+            const context = (): CommandContext => ({
+                stdout: h.stdout, stderr: h.stderr, clock: aws.clock, confirmIo: h.confirmIo,
+                clients: opts.clients?.() ?? createRegionClients(),
+                openStack: async (name) => {
+                    if (name !== STACK) {
+                        throw new StackNotFoundError(name);
+                    }
+                    return driver;
+                },
+                reportDir, invocation: "npm run recovery --", signal: h.abort.signal,
+            });
+            return main(argv, context, { stdout: h.stdout, stderr: h.stderr });
+        },
+        changes() {
+            return [
+                ...aws.mutatingCalls().map((c) => `${c.region} ${c.command}`),
+                ...driver.calls.filter((c) => c.op === "setConfig" || c.op === "refresh" || c.op === "up").map((c) => `stack ${c.op}`),
+            ];
+        },
+        lastReport() {
+            const files = fs.readdirSync(reportDir).filter((f) => f.endsWith(".json")).sort();
+            if (files.length === 0) {
+                throw new Error(`no report was written to ${reportDir}`);
+            }
+            return JSON.parse(fs.readFileSync(path.join(reportDir, files[files.length - 1]), "utf8")) as ReportDocument;
+        },
+        cleanup() {
+            aws.restore();
+            fs.rmSync(reportDir, { recursive: true, force: true });
+        },
+    };
+    return h;
+}
+
+/** The writer document the stack's SSM writer parameter in `region` holds. */
+export function writerDocument(driver: FakeStackDriver, region: string): { region: string; replicationGroupId: string } {
+    const params = driver.deployedResources.filter((r) => r.type === WRITER_PARAM && r.name.endsWith(`-writer-${region}`));
+    if (params.length !== 1) {
+        throw new Error(`expected one writer parameter in ${region}, found ${params.map((p) => p.name).join(", ") || "none"}`);
+    }
+    return JSON.parse(String(params[0].inputs.insecureValue));
+}
+
+const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+const GRG = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
+
+/**
+ * The fake stack and the fake control plane are separate worlds; a real refresh reads the cloud. This
+ * makes the driver's refresh read what the fake control plane holds for the data-holding resources:
+ * groups and datastores deleted there leave the state, and a surviving group's state takes its real
+ * port, encryption and datastore membership (what the provider reads back on refresh).
+ */
+export function refreshReadsFakeAws(aws: FakeAws, driver: FakeStackDriver): void {
+    const refresh = driver.refresh.bind(driver);
+    driver.refresh = async () => {
+        for (const r of driver.deployedResources) {
+            const region = String(r.inputs.region);
+            if (r.type === RG) {
+                const group = aws.model.replicationGroup(region, String(r.inputs.replicationGroupId));
+                if (!group) {
+                    driver.deleteInRealWorld(r.type, r.name);
+                } else {
+                    driver.driftRealWorld(r.type, r.name, { port: group.port, atRestEncryptionEnabled: true, globalReplicationGroupId: group.global?.datastoreId });
+                }
+            } else if (r.type === GRG) {
+                const suffix = String(r.inputs.globalReplicationGroupIdSuffix);
+                if (![...aws.model.datastores.keys()].some((id) => id.endsWith(`-${suffix}`))) {
+                    driver.deleteInRealWorld(r.type, r.name);
+                }
+            }
+        }
+        return refresh();
+    };
+}
+
+/** Full stack config key. */
+export function key(name: string): string {
+    return `elasticache-global:${name}`;
+}

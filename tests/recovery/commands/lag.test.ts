@@ -1,0 +1,61 @@
+import * as assert from "node:assert/strict";
+import { describeLag, judgeLag, lagFromMetricData, lagQueryInput } from "../../../recovery/lib/lag";
+
+const NOW = Date.UTC(2025, 0, 15, 10, 0, 0);
+const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000);
+
+describe("replication lag estimate", () => {
+    it("asks for every node's GlobalDatastoreReplicationLag maximum over the last 5 minutes", () => {
+        const input = lagQueryInput(["prod-us-west-2-0001-001", "prod-us-west-2-0001-002"], NOW);
+        assert.equal(input.StartTime!.getTime(), NOW - 5 * 60_000);
+        assert.equal(input.EndTime!.getTime(), NOW);
+        assert.deepEqual(input.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.Dimensions), [
+            [{ Name: "CacheClusterId", Value: "prod-us-west-2-0001-001" }], [{ Name: "CacheClusterId", Value: "prod-us-west-2-0001-002" }],
+        ]);
+        assert.ok(input.MetricDataQueries!.every((q) => q.MetricStat!.Stat === "Maximum" && q.MetricStat!.Period === 60 && /^[a-z]/.test(q.Id!)));
+    });
+
+    it("takes the worst value over every node and page, and the newest datapoint as the latest", () => {
+        const estimate = lagFromMetricData([
+            { MetricDataResults: [{ Values: [0.3, 2.5], Timestamps: [at(1), at(4)] }, { Values: [], Timestamps: [] }] },
+            { MetricDataResults: [{ Values: [0.9], Timestamps: [at(2)] }] },
+        ], "prod-us-west-2", "us-west-2", NOW);
+        assert.equal(estimate.maxSeconds, 2.5);
+        assert.equal(estimate.latestSeconds, 0.3);
+        assert.equal(estimate.latestAt, at(1).toISOString());
+        assert.equal(estimate.datapoints, 3);
+        assert.match(estimate.source, /GlobalDatastoreReplicationLag.*prod-us-west-2, in us-west-2/);
+    });
+
+    it("has no estimate when CloudWatch returned no datapoint", () => {
+        const estimate = lagFromMetricData([{ MetricDataResults: [{ Values: [], Timestamps: [] }] }], "rg", "us-west-2", NOW);
+        assert.equal(estimate.maxSeconds, undefined);
+        assert.match(describeLag(estimate), /^unknown: no GlobalDatastoreReplicationLag datapoint/);
+    });
+
+    describe("judging it against --max-lag-seconds", () => {
+        const lag = (maxSeconds: number | undefined) => ({ ...lagFromMetricData([], "rg", "us-west-2", NOW), maxSeconds, latestSeconds: maxSeconds });
+
+        it("proceeds at or below the limit", () => {
+            assert.deepEqual({ ...judgeLag(lag(5), 5, false), message: "" }, { proceed: true, forced: false, message: "" });
+        });
+
+        it("refuses above the limit, naming the lag, the limit and how to proceed", () => {
+            const verdict = judgeLag(lag(7.5), 5, false);
+            assert.equal(verdict.proceed, false);
+            assert.match(verdict.message, /replication lag 7\.5 s is above --max-lag-seconds 5.*--force/);
+        });
+
+        it("refuses an unknown lag, since a silent metric may be a broken link", () => {
+            const verdict = judgeLag(lag(undefined), 5, false);
+            assert.equal(verdict.proceed, false);
+            assert.match(verdict.message, /the data loss cannot be estimated/);
+        });
+
+        it("--force proceeds and says so", () => {
+            const verdict = judgeLag(lag(60), 5, true);
+            assert.ok(verdict.proceed && verdict.forced);
+            assert.match(verdict.message, /proceeding because of --force/);
+        });
+    });
+});

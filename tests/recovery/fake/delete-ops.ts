@@ -1,0 +1,55 @@
+/**
+ * Deleting a Global Datastore (keeping its primary) and deleting a replication group with a final
+ * snapshot, as `rejoin` does after an outage. Validates like AWS, then moves on with virtual time.
+ * Test-only.
+ */
+import { InvalidGlobalReplicationGroupStateFault, InvalidParameterValueException, InvalidReplicationGroupStateFault, ReplicationGroupNotFoundFault } from "@aws-sdk/client-elasticache";
+import { serviceError } from "./errors";
+import { FakeDatastore, FakeModel } from "./model";
+
+/** DeleteGlobalReplicationGroup: deleting until gone. */
+export const DELETE_DATASTORE_MS = 2 * 60_000;
+/** DeleteReplicationGroup (with its final snapshot): deleting until gone. */
+export const DELETE_REPLICATION_GROUP_MS = 6 * 60_000;
+
+export function deleteDatastore(model: FakeModel, ds: FakeDatastore, retainPrimary: unknown): void {
+    if (retainPrimary !== true) {
+        throw serviceError(InvalidParameterValueException, "RetainPrimaryReplicationGroup: the fake supports only true (keep the primary as a standalone group)");
+    }
+    if (ds.members.some((m) => m.role === "SECONDARY")) {
+        throw serviceError(InvalidGlobalReplicationGroupStateFault, `Global Datastore ${ds.id} still has secondaries; disassociate them first`);
+    }
+    const status = model.datastoreStatus(ds);
+    if (status !== "available" && status !== "primary-only") {
+        throw serviceError(InvalidGlobalReplicationGroupStateFault, `Global Datastore ${ds.id} is ${status}; it can be deleted only when available or primary-only`);
+    }
+    ds.lifecycle = "deleting";
+    model.schedule(model.clock.now() + DELETE_DATASTORE_MS, `${ds.id} deleted`, () => {
+        for (const member of ds.members) {
+            const rg = model.replicationGroup(member.region, member.replicationGroupId);
+            if (rg) {
+                rg.global = undefined;
+                rg.roleHistory.push({ at: model.clock.now(), role: "standalone" });
+            }
+        }
+        model.datastores.delete(ds.id);
+    });
+}
+
+/** The final snapshot is not modelled; tests read its name from the call log. */
+export function deleteReplicationGroup(model: FakeModel, region: string, id: string | undefined): void {
+    const rg = model.replicationGroup(region, id ?? "");
+    if (!rg) {
+        throw serviceError(ReplicationGroupNotFoundFault, `ReplicationGroupId "${id}": no replication group with that id in ${region}`);
+    }
+    if (rg.global) {
+        throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is a member of Global Datastore ${rg.global.datastoreId}; remove it from the datastore first`);
+    }
+    if (rg.status !== "available") {
+        throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; it can be deleted only when available`);
+    }
+    rg.status = "deleting";
+    model.schedule(model.clock.now() + DELETE_REPLICATION_GROUP_MS, `${region}/${rg.id} deleted`, () => {
+        model.replicationGroups.delete(FakeModel.key(region, rg.id));
+    });
+}
