@@ -31,6 +31,7 @@ export function defaultContext(): CommandContext {
         confirmIo: terminalConfirmIo(),
         clients: createRegionClients(),
         openStack: (stackName) => LocalWorkspaceStackDriver.select(stackName, PROJECT_DIR),
+        projectDir: PROJECT_DIR,
         reportDir: path.join(PROJECT_DIR, "recovery-reports"),
         invocation: PROGRAM,
         signal: controller.signal,
@@ -50,8 +51,9 @@ function printError(error: unknown, out: Output, debug: boolean): void {
 }
 
 /**
- * Runs one command line (without the node and script arguments) and resolves to the exit code:
- * 0 done, 1 refused or failed (the message says why), 2 bad usage (nothing was read or changed).
+ * Runs one command line (without the node and script arguments) and resolves to the exit code
+ * (commands/exit-codes.ts): 0 done, 1 refused or failed (the message says why), 2 bad usage (nothing
+ * was read or changed), 3 partial (promoted, the stack not reconciled).
  * `context` is built only when a command actually runs, so --help and usage errors touch nothing.
  */
 export async function main(argv: readonly string[], makeContext: () => CommandContext = defaultContext,

@@ -17,8 +17,13 @@ export interface CommandContext {
     confirmIo: ConfirmIo;
     /** Per-region AWS clients; created lazily so a run never touches a region it does not need. */
     clients: RegionClients;
-    /** Selects an existing stack; must throw (StackNotFoundError) rather than create one. */
+    /**
+     * Selects an existing stack; must throw (StackNotFoundError) rather than create one, and a
+     * StackUnavailableError when the state backend or the Pulumi CLI is unavailable.
+     */
     openStack(stackName: string): Promise<StackDriver>;
+    /** The Pulumi project directory, whose Pulumi.<stack>.yaml is read when the stack cannot be opened. */
+    projectDir: string;
     /** Directory the JSON and Markdown reports go to. */
     reportDir: string;
     /** How the program is invoked, for the commands printed in next steps: "npm run recovery --". */

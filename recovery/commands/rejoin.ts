@@ -18,7 +18,9 @@ export const rejoinCommand: Command = {
             return 0;
         }
         const rerun = `${ctx.invocation} ${REJOIN_SPEC.name} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
-        return runCommand(ctx, { program: REJOIN_SPEC.name, inputs: values, measuresRecovery: false }, async (driver, progress, report) => {
+        // Rejoin rebuilds the datastore through a stack update: without the stack there is nothing it can do safely.
+        const whenStackUnavailable = { refuse: `rejoin rebuilds the datastore through an update of stack ${values.stack}, so it needs the stack itself` };
+        return runCommand(ctx, { program: REJOIN_SPEC.name, inputs: values, measuresRecovery: false, whenStackUnavailable }, async (driver, progress, report) => {
             report.setRecoveryPoint({ source: "not applicable: rejoin retires stale copies (each with a final snapshot) while the serving cluster keeps all writes" });
             const result = await runRejoin({ dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout }, {
                 driver, clients: ctx.clients, progress, invocation: ctx.invocation, signal: ctx.signal,

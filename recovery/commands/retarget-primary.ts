@@ -18,7 +18,11 @@ export const retargetPrimaryCommand: Command = {
             return 0;
         }
         const rerun = `${ctx.invocation} ${RETARGET_SPEC.name} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
-        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values }, (driver, progress, report) => runRetarget({
+        // The promotion needs only the configuration, so it goes ahead without the stack; --reconcile-only is all about the stack.
+        const whenStackUnavailable = values.reconcileOnly
+            ? { refuse: `${flagName("reconcileOnly")} only updates stack ${values.stack}, so it needs the stack itself` }
+            : "use-stack-file" as const;
+        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values, whenStackUnavailable }, (driver, progress, report) => runRetarget({
             target: values.to, mode: values.mode, reconcileOnly: values.reconcileOnly, maxLagSeconds: values.maxLagSeconds,
             force: values.force, dryRun: values.dryRun, promotionTimeoutMs: values.promotionTimeout, waitTimeoutMs: values.waitTimeout,
         }, {

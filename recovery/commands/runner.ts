@@ -3,13 +3,16 @@
  * narrative, and always write the report (also when the run fails halfway), then print a summary a
  * human can act on: outcome, recovery time, estimated data loss, next steps, where the report is.
  */
+import * as path from "node:path";
 import { Progress, firstLine } from "../lib/progress";
 import { Outcome, ReportDocument, RunReport } from "../lib/report";
 import { jsonLinesPrinter, humanPrinter } from "../lib/printer";
-import { StackDriver } from "../lib/stack-driver";
+import { StackDriver, StackUnavailableError } from "../lib/stack-driver";
+import { NoStackSourceError, StackFileDriver, unavailableBriefly } from "../lib/stack-file";
 import { NotConfirmedError } from "../lib/confirm";
 import { RefusedError } from "../lib/retarget/preflight";
 import { CommandContext } from "./context";
+import { EXIT_DONE, EXIT_FAILED, EXIT_RECONCILE_DEFERRED } from "./exit-codes";
 
 export interface CommandResult {
     outcome: Outcome;
@@ -26,11 +29,49 @@ export interface RunOptions {
      * something. Default true; rejoin only restores redundancy while the serving cluster keeps serving.
      */
     measuresRecovery?: boolean;
+    /**
+     * When the stack cannot be opened because its state backend or the Pulumi CLI is unavailable:
+     * "use-stack-file" goes on with the configuration from the project's Pulumi.<stack>.yaml (the body
+     * gets a StackFileDriver and must leave the stack for later), or `refuse` says why the command
+     * needs the stack itself, and the run stops there with nothing changed.
+     */
+    whenStackUnavailable: "use-stack-file" | { refuse: string };
 }
 
 /** Errors that stop a run on purpose before anything changed: the message is the whole story. */
 function isRefusal(error: unknown): boolean {
-    return error instanceof RefusedError || error instanceof NotConfirmedError;
+    return error instanceof RefusedError || error instanceof NotConfirmedError || error instanceof NoStackSourceError;
+}
+
+/** Opens the stack, or, when it is unavailable and the command allows it, falls back to its stack file. */
+async function openStack(ctx: CommandContext, opts: RunOptions, progress: Progress): Promise<StackDriver> {
+    const stackName = opts.inputs.stack;
+    try {
+        return await progress.step("open-stack", `selecting stack ${stackName}`, async (step) => {
+            const opened = await ctx.openStack(stackName);
+            step.summarize(`stack ${opened.stackName} selected`);
+            return opened;
+        });
+    } catch (e) {
+        if (!(e instanceof StackUnavailableError)) {
+            throw e;
+        }
+        if (opts.whenStackUnavailable !== "use-stack-file") {
+            throw new RefusedError(`${opts.whenStackUnavailable.refuse}, and it cannot be opened: ${e.message} Nothing was changed; ` +
+                "run the same command again once it can be.");
+        }
+        return progress.step("stack-file", `reading the configuration of stack ${stackName} from the project's stack file instead`, async (step) => {
+            const driver = StackFileDriver.open(stackName, ctx.projectDir, e);
+            const file = path.basename(driver.file);
+            step.found(`stack ${stackName} cannot be opened (${unavailableBriefly(e)}: ` +
+                `${e.detail}). The configuration comes from ${file} as checked out here` +
+                `${driver.secretKeys.length ? `; the secret values (${driver.secretKeys.join(", ")}) are not read, recovery does not need them` : ""}. ` +
+                "The control-plane steps run as usual; the stack itself is NOT reconciled by this run: it must be reconciled later " +
+                "with --reconcile-only, and no deployment may run before that.", { level: "warn" });
+            step.summarize(`configuration from ${file}; the stack will be reconciled later`);
+            return driver;
+        });
+    }
 }
 
 function summaryLines(doc: ReportDocument, summary: string, files: { json: string; markdown: string }, measuresRecovery: boolean): string[] {
@@ -50,8 +91,9 @@ function summaryLines(doc: ReportDocument, summary: string, files: { json: strin
 }
 
 /**
- * Runs `body` with a progress narrative and a report, and resolves to the exit code: 0 done (or
- * nothing to do), 1 refused or failed. The error, if any, is printed here, once.
+ * Runs `body` with a progress narrative and a report, and resolves to the exit code (exit-codes.ts):
+ * 0 done (or nothing to do), 1 refused or failed, 3 partial (the promotion is done, the stack is not
+ * reconciled). The error, if any, is printed here, once.
  */
 export async function runCommand(ctx: CommandContext, opts: RunOptions,
     body: (driver: StackDriver, progress: Progress, report: RunReport) => Promise<CommandResult>): Promise<number> {
@@ -61,12 +103,7 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions,
     let result: CommandResult | undefined;
     let error: unknown;
     try {
-        const driver = await progress.step("open-stack", `selecting stack ${opts.inputs.stack}`, async (step) => {
-            const opened = await ctx.openStack(opts.inputs.stack);
-            step.summarize(`stack ${opened.stackName} selected`);
-            return opened;
-        });
-        result = await body(driver, progress, report);
+        result = await body(await openStack(ctx, opts, progress), progress, report);
     } catch (e) {
         error = e;
     }
@@ -95,7 +132,7 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions,
         ctx.stdout.write(summaryLines(finished.report, summary, finished, opts.measuresRecovery ?? true).join("\n"));
     }
     if (error !== undefined) {
-        return 1;
+        return EXIT_FAILED.code;
     }
-    return 0;
+    return finished.report.outcome === "partial" ? EXIT_RECONCILE_DEFERRED.code : EXIT_DONE.code;
 }

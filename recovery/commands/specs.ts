@@ -3,6 +3,7 @@
  */
 import { DEFAULT_MAX_LAG_SECONDS } from "../lib/lag";
 import { COMMON_FLAGS, CommandSpec, FlagSpec, FlagValues } from "../lib/flags";
+import { EXIT_DONE, EXIT_FAILED, EXIT_RECONCILE_DEFERRED, EXIT_USAGE } from "./exit-codes";
 
 export const RETARGET_MODES = ["planned", "outage", "adopt"] as const;
 export type RetargetMode = typeof RETARGET_MODES[number];
@@ -19,7 +20,8 @@ export const RETARGET_FLAGS = [
     },
     { key: "maxLagSeconds", kind: "number", default: DEFAULT_MAX_LAG_SECONDS, min: 0, max: 86400, unit: "seconds", description: "Refuse to promote when the target's replication lag (max over the last 5 minutes) is above this." },
     { key: "force", kind: "boolean", description: "Promote even when the lag is above --max-lag-seconds or unknown (accepting that data loss)." },
-    { key: "reconcileOnly", kind: "boolean", description: "Skip the promotion; only bring the stack's config and state in line with the current primary." },
+    { key: "reconcileOnly", kind: "boolean", description: "Skip the promotion; only bring the stack's config and state in line with the current primary " +
+        "(the follow-up of a run that ended partial because the stack was unavailable)." },
     { key: "promotionTimeout", kind: "duration", default: 3 * MINUTE, min: 10_000, max: 60 * MINUTE, description: "outage mode: how long to wait for the promotion before detaching the target instead." },
     { key: "waitTimeout", kind: "duration", default: 20 * MINUTE, min: 10_000, max: 6 * 60 * MINUTE, description: "How long to wait for a promotion or detach to complete before giving up." },
     ...COMMON_FLAGS.slice(1),
@@ -38,6 +40,7 @@ export const RETARGET_SPEC: CommandSpec<typeof RETARGET_FLAGS> = {
         "retarget-primary --stack prod --to us-west-2 --reconcile-only --yes",
     ],
     flags: RETARGET_FLAGS,
+    exitCodes: [EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_RECONCILE_DEFERRED],
 };
 
 export const REJOIN_FLAGS = [
@@ -56,4 +59,5 @@ export const REJOIN_SPEC: CommandSpec<typeof REJOIN_FLAGS> = {
         "rejoin --stack prod --yes",
     ],
     flags: REJOIN_FLAGS,
+    exitCodes: [EXIT_DONE, EXIT_FAILED, EXIT_USAGE],
 };

@@ -61,6 +61,12 @@ type ValueOf<F> =
 /** The parsed values of a list of flag declarations (declared `as const`), by key. */
 export type FlagValues<S extends readonly FlagSpec[]> = { [F in S[number] as F["key"]]: ValueOf<F> };
 
+/** A process exit code and what it tells the caller. */
+export interface ExitCode {
+    code: number;
+    meaning: string;
+}
+
 /** A command the CLI can run: its name, what it does, and its flags. */
 export interface CommandSpec<S extends readonly FlagSpec[] = readonly FlagSpec[]> {
     name: string;
@@ -68,6 +74,8 @@ export interface CommandSpec<S extends readonly FlagSpec[] = readonly FlagSpec[]
     /** Usage examples shown in --help. */
     examples: string[];
     flags: S;
+    /** The exit codes the command can end with, shown in --help. Default: none shown. */
+    exitCodes?: readonly ExitCode[];
 }
 
 /** Bad command-line input. The CLI prints the message and exits 2 before anything is read or changed. */
@@ -268,6 +276,7 @@ export function commandHelp(command: CommandSpec, program: string): string {
         ...rows.map(([left, right]) => `${left.padEnd(width)}${right}`),
         `${"  --help".padEnd(width)}Print this help.`,
         "",
+        ...(command.exitCodes?.length ? ["Exit codes:", ...command.exitCodes.map((e) => `  ${e.code}  ${e.meaning}`), ""] : []),
     ].join("\n");
 }
 

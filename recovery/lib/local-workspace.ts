@@ -8,8 +8,8 @@ import {
     StackNotFoundError as AutomationStackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import {
-    BackendUnreachableError, PlannedStep, PreviewFailedError, StackConfigMap, StackConfigValue, StackDriver, StackDriverError,
-    StackLockedError, StackNotFoundError, StackOperation, StackOutputs, StepOp, TargetOptions, UpResult,
+    BackendUnreachableError, PlannedStep, PreviewFailedError, PulumiCliMissingError, StackConfigMap, StackConfigValue, StackDriver,
+    StackDriverError, StackLockedError, StackNotFoundError, StackOperation, StackOutputs, StepOp, TargetOptions, UpResult,
 } from "./stack-driver";
 
 /** Property diff kinds the engine marks as forcing a replacement. */
@@ -84,6 +84,24 @@ const BACKEND_FAILURES: readonly RegExp[] = [
 const CHECKPOINT_FAILURE = /(save|persist|write)[^\n]*checkpoint|checkpoint[^\n]*(save|persist|write)/i;
 
 /**
+ * The line that says the `pulumi` executable could not be started, or undefined. The Automation API
+ * runs the CLI through execa and wraps a spawn failure in a CommandError whose message carries
+ * "Command failed with ENOENT: pulumi version" and "spawn pulumi ENOENT" (the first call it makes is
+ * `pulumi version`, but any command may be the one that finds the CLI gone). Only the CLI itself
+ * counts: an ENOENT about a file the CLI reads is an ordinary failure.
+ */
+export function missingCliLine(error: unknown): string | undefined {
+    const spawn = (error as { commandResult?: { err?: { code?: unknown; path?: unknown } } } | undefined)?.commandResult?.err;
+    const message = errorMessage(error);
+    const line = message.split("\n").map((l) => l.trim()).find((l) => /\bENOENT\b/.test(l) && /\b(spawn|Command failed with ENOENT:) \S*pulumi(\.exe)?(\s|$)/.test(l));
+    if (line) {
+        return line.replace(/^(stderr|err\?):\s*/, "");
+    }
+    return spawn?.code === "ENOENT" && typeof spawn.path === "string" && /(^|[\\/])pulumi(\.exe)?$/.test(spawn.path)
+        ? `spawn ${spawn.path} ENOENT` : undefined;
+}
+
+/**
  * Maps a failure of the Automation API to a typed error. `engineStarted` says whether the engine
  * emitted any event before failing, which separates backend trouble from provider trouble.
  */
@@ -98,6 +116,10 @@ export function classifyAutomationError(stackName: string, operation: StackOpera
     }
     if (error instanceof AutomationStackNotFoundError || name === "StackNotFoundError") {
         return new StackNotFoundError(stackName, error);
+    }
+    const missingCli = missingCliLine(error);
+    if (missingCli) {
+        return new PulumiCliMissingError(stackName, operation, missingCli, error);
     }
     const backend = BACKEND_FAILURES.find((pattern) => pattern.test(message));
     if (CHECKPOINT_FAILURE.test(message) || (backend && !engineStarted)) {

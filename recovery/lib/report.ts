@@ -15,7 +15,12 @@ export const DEFAULT_REPORT_DIRECTORY = "recovery-reports";
 /** Input names that always read as secret, whatever the command declares. */
 const SECRET_NAME = /(password|passwd|secret|token|credential|private.?key)/i;
 
-export type Outcome = "succeeded" | "failed" | "aborted" | "nothing-to-do";
+/**
+ * How a run ended. "partial": the run's change happened but a later part of it was left for another
+ * run (retarget-primary: the new primary accepts writes, the stack is not reconciled yet); the next
+ * steps say what remains.
+ */
+export type Outcome = "succeeded" | "partial" | "failed" | "aborted" | "nothing-to-do";
 
 export interface RecoveryPoint {
     /** Estimated writes lost, as seconds of replication lag; undefined when unknown. */

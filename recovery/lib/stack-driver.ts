@@ -97,15 +97,39 @@ export class StackLockedError extends StackDriverError {
     }
 }
 
+/**
+ * The stack cannot be used from this machine at all, for a reason outside the stack itself: its
+ * state backend does not answer, or the Pulumi CLI is missing. The control-plane steps of a recovery
+ * need neither, so callers catch this kind to go on without the stack and reconcile it later.
+ */
+export class StackUnavailableError extends StackDriverError {
+    constructor(stackName: string, operation: StackOperation, message: string, readonly detail: string, cause?: unknown) {
+        super(stackName, operation, message, cause);
+        this.name = "StackUnavailableError";
+    }
+}
+
 /** The state backend (Pulumi Cloud, S3 bucket, ...) did not answer or refused the credentials. */
-export class BackendUnreachableError extends StackDriverError {
-    constructor(stackName: string, operation: StackOperation, readonly detail: string, cause?: unknown) {
+export class BackendUnreachableError extends StackUnavailableError {
+    constructor(stackName: string, operation: StackOperation, detail: string, cause?: unknown) {
         super(stackName, operation,
             `the state backend of stack ${stackName} is unreachable, so ${operation} cannot run (${detail}). ` +
             "Check `pulumi whoami` and the backend's credentials; if the backend lives in the failed region, " +
             "recover from the AWS side (topology discovery and promotion work without the stack) and " +
-            "reconcile the stack once the backend is back.", cause);
+            "reconcile the stack once the backend is back.", detail, cause);
         this.name = "BackendUnreachableError";
+    }
+}
+
+/** The Automation API could not start the `pulumi` CLI: it is not installed, or not on PATH. */
+export class PulumiCliMissingError extends StackUnavailableError {
+    constructor(stackName: string, operation: StackOperation, detail: string, cause?: unknown) {
+        super(stackName, operation,
+            `the Pulumi CLI is not installed or not on PATH, so ${operation} cannot run for stack ${stackName} (${detail}). ` +
+            "Install it as the Pulumi documentation describes (\"Download & install\": the install script, Homebrew, Chocolatey " +
+            "or a release archive) or put the directory that holds `pulumi` on PATH, or run this from a machine that has it; " +
+            "the control-plane steps (topology discovery, promotion, detach) do not need it.", detail, cause);
+        this.name = "PulumiCliMissingError";
     }
 }
 

@@ -52,6 +52,8 @@ export interface ExpectedIds {
 export interface DiscoverOptions {
     /** One ElastiCache client per region; tests inject mocked clients. */
     clientsFor: (region: string) => ElastiCacheClient;
+    /** The ids to look for, when the caller has settled them. Default: from `driver`, else from `config`. */
+    ids?: ExpectedIds;
     /** Reads the stack outputs when it can. Default: none, ids come from `config`. */
     driver?: StackDriver;
     /** The validated configuration, used when the outputs are out of reach. */
@@ -97,7 +99,31 @@ export function regionsToAsk(memberRegionList: readonly string[], regionOrder: r
     return onlyRegions ? ordered.filter((r) => onlyRegions.includes(r)).concat(onlyRegions.filter((r) => !ordered.includes(r))) : ordered;
 }
 
+/**
+ * Where the ids from the stack outputs (the last deployment) and from the configuration (what the
+ * program would name things now) disagree, in words; empty when they agree. The configuration only
+ * knows the datastore's suffix, so the datastore id agrees when it ends with it.
+ */
+export function idDisagreements(fromOutputs: ExpectedIds, fromConfig: ExpectedIds): string[] {
+    const found: string[] = [];
+    if (fromOutputs.globalDatastoreId && fromConfig.suffix && !fromOutputs.globalDatastoreId.endsWith(`-${fromConfig.suffix}`)) {
+        found.push(`the outputs name datastore ${fromOutputs.globalDatastoreId}, the configuration a datastore whose id ends with -${fromConfig.suffix}`);
+    }
+    const regions = [...new Set([...Object.keys(fromConfig.replicationGroupIds), ...Object.keys(fromOutputs.replicationGroupIds)])];
+    for (const region of regions) {
+        const output = fromOutputs.replicationGroupIds[region];
+        const configured = fromConfig.replicationGroupIds[region];
+        if (output !== configured) {
+            found.push(`in ${region} the outputs name ${output ?? "no replication group"}, the configuration ${configured ?? "no replication group"}`);
+        }
+    }
+    return found;
+}
+
 async function expectedIds(opts: DiscoverOptions): Promise<{ ids: ExpectedIds; outputsProblem?: string }> {
+    if (opts.ids) {
+        return { ids: opts.ids };
+    }
     let outputsProblem: string | undefined;
     if (opts.driver) {
         try {

@@ -2,10 +2,15 @@ import * as assert from "node:assert/strict";
 import {
     CommandError, ConcurrentUpdateError, DiffKind, EngineEvent, StackNotFoundError as AutomationStackNotFoundError,
 } from "@pulumi/pulumi/automation";
-import { classifyAutomationError, stepFromEngineEvent, stepsFromEngineEvents } from "../../recovery/lib/local-workspace";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspaceStackDriver, classifyAutomationError, stepFromEngineEvent, stepsFromEngineEvents } from "../../recovery/lib/local-workspace";
 import {
-    BackendUnreachableError, PlannedStep, PreviewFailedError, StackDriverError, StackLockedError, StackNotFoundError,
+    BackendUnreachableError, PlannedStep, PreviewFailedError, PulumiCliMissingError, StackDriverError, StackLockedError, StackNotFoundError,
+    StackUnavailableError,
 } from "../../recovery/lib/stack-driver";
+import { PROJECT_DIR } from "../../offline/run";
 import { FakeStackDriver, changedProperties, planSteps, withIgnoredChanges } from "./fake/stack-driver";
 import { RecordedResource } from "../../offline/run";
 import { T } from "../helpers/program";
@@ -99,6 +104,58 @@ describe("recovery/lib/local-workspace: CLI failures to typed errors", () => {
     it("blames the backend for a failed checkpoint write even after the engine started", () => {
         const e = classifyAutomationError("prod", "up", stderr("error: failed to save checkpoint: [502] Bad Gateway"), true);
         assert.ok(e instanceof BackendUnreachableError);
+    });
+});
+
+describe("recovery/lib/local-workspace: a missing Pulumi CLI", () => {
+    /**
+     * What the Automation API throws when execa cannot start the CLI (its exec(): a CommandResult of
+     * ("", spawn error message, -2, spawn error) wrapped in a CommandError), here for `pulumi version`,
+     * the first command LocalWorkspace runs.
+     */
+    function spawnFailure(command: string): Error {
+        const spawn = Object.assign(new Error(`Command failed with ENOENT: ${command} version\nspawn ${command} ENOENT`),
+            { code: "ENOENT", errno: -2, syscall: `spawn ${command}`, path: command });
+        const result = { stdout: "", stderr: spawn.message, code: -2, err: spawn,
+            toString: () => `code: -2\n stdout: \n stderr: ${spawn.message}\n err?: ${spawn}\n` };
+        return new CommandError(result as unknown as string);
+    }
+
+    it("turns ENOENT on pulumi into PulumiCliMissingError, a StackUnavailableError that says how to fix it and what still works", () => {
+        const e = classifyAutomationError("prod", "select", spawnFailure("pulumi"));
+        assert.ok(e instanceof PulumiCliMissingError && e instanceof StackUnavailableError, `${e.name}: ${e.message}`);
+        assert.equal(e.detail, "Command failed with ENOENT: pulumi version");
+        assert.match(e.message, /^the Pulumi CLI is not installed or not on PATH, so select cannot run for stack prod \(Command failed with ENOENT: pulumi version\)\. Install it/);
+        assert.match(e.message, /the control-plane steps \(topology discovery, promotion, detach\) do not need it/);
+    });
+
+    it("recognises a CLI given by path, and the spawn error alone when the message says nothing", () => {
+        assert.ok(classifyAutomationError("prod", "preview", spawnFailure("/opt/tools/bin/pulumi")) instanceof PulumiCliMissingError);
+        const bare = new CommandError("code: -2");
+        Object.assign(bare, { commandResult: { err: { code: "ENOENT", path: "pulumi" } } });
+        const e = classifyAutomationError("prod", "getConfig", bare);
+        assert.ok(e instanceof PulumiCliMissingError);
+        assert.equal((e as PulumiCliMissingError).detail, "spawn pulumi ENOENT");
+    });
+
+    it("does not blame the CLI for other missing things: a language plugin, a file the CLI reads", () => {
+        for (const error of [spawnFailure("pulumi-language-nodejs"), new CommandError("code: 255\n stdout: \n stderr: error: open Pulumi.prod.yaml: ENOENT: no such file or directory\n err?: \n")]) {
+            const e = classifyAutomationError("prod", "preview", error);
+            assert.ok(!(e instanceof StackUnavailableError), `${e.name}: ${e.message}`);
+        }
+    });
+
+    it("selecting a stack without the CLI on PATH fails with PulumiCliMissingError, not a generic failure", async () => {
+        const emptyBin = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
+        const pathBefore = process.env.PATH;
+        process.env.PATH = emptyBin;
+        try {
+            await assert.rejects(LocalWorkspaceStackDriver.select("prod", PROJECT_DIR), (e: unknown) =>
+                e instanceof PulumiCliMissingError && /Command failed with ENOENT: pulumi version/.test(e.detail));
+        } finally {
+            process.env.PATH = pathBefore;
+            fs.rmSync(emptyBin, { recursive: true, force: true });
+        }
     });
 });
 

@@ -6,7 +6,7 @@ import {
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { validateConfig } from "../../components/config/validate";
 import { loadStackFile } from "../../offline/run";
-import { TopologyError, discoverTopology, regionsToAsk } from "../../recovery/lib/topology";
+import { ExpectedIds, TopologyError, discoverTopology, idDisagreements, idsFromConfig, regionsToAsk } from "../../recovery/lib/topology";
 import { StackDriver, StackOutputs } from "../../recovery/lib/stack-driver";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1"];
@@ -142,6 +142,21 @@ describe("recovery/lib/topology", () => {
     it("says why it cannot look at all when the outputs are unreadable and no configuration was given", async () => {
         await assert.rejects(discoverTopology({ driver: outputsDriver(new Error("backend down")), clientsFor }),
             /cannot tell which datastore to look for: the stack outputs could not be read: backend down/);
+    });
+
+    it("says where the stack outputs and the configuration disagree, and nothing when they agree", () => {
+        const fromConfig = idsFromConfig(prodConfig());
+        const outputs = (overrides: Partial<ExpectedIds> = {}): ExpectedIds => ({
+            source: "outputs", globalDatastoreId: DATASTORE_ID, replicationGroupIds: { ...fromConfig.replicationGroupIds }, ...overrides,
+        });
+        assert.deepEqual(idDisagreements(outputs(), fromConfig), []);
+        assert.deepEqual(idDisagreements(outputs({ globalDatastoreId: "ldgnf-prod-old" }), fromConfig),
+            ["the outputs name datastore ldgnf-prod-old, the configuration a datastore whose id ends with -prod"]);
+        const { "eu-west-1": _dropped, ...twoRegions } = fromConfig.replicationGroupIds;
+        assert.deepEqual(idDisagreements(outputs({ replicationGroupIds: { ...twoRegions, "us-west-2": "old-us-west-2" } }), fromConfig), [
+            "in us-west-2 the outputs name old-us-west-2, the configuration prod-us-west-2",
+            "in eu-west-1 the outputs name no replication group, the configuration prod-eu-west-1",
+        ]);
     });
 
     it("orders regions: preferred first, then the members, limited to onlyRegions", () => {

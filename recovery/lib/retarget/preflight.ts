@@ -12,9 +12,10 @@ import { Progress } from "../progress";
 import { RunReport } from "../report";
 import { readStackConfig } from "../stack-config";
 import { StackDriver } from "../stack-driver";
-import { Topology, TopologyError, discoverTopology } from "../topology";
-import { readTargetGroup } from "./control-plane";
+import { ExpectedIds, Topology } from "../topology";
+import { ClientsFor, readTargetGroup } from "./control-plane";
 import { Decision, RetargetMode, TargetGroupState, checkTargetRegion, decideRetarget, describeMembers } from "./decide";
+import { SOURCE_NAME, discoverWithCandidates, idCandidates } from "./ids";
 
 /** The run stops here on purpose; the message says why and what to do. Nothing was changed. */
 export class RefusedError extends Error {
@@ -57,24 +58,24 @@ export async function preflight(req: PreflightRequest, driver: StackDriver, clie
     const { topology, targetGroup } = await progress.step("topology",
         mode === "outage" ? `asking only ${target} (outage: the old primary's region is not contacted) for the datastore and its members`
             : `asking ${target} first, then the other regions, for the datastore and its members`, async (step) => {
-            let found: Topology | undefined;
-            // Ids from the configuration (components/naming.ts), not the stack outputs: the state backend
-            // may be down with the failed region, and the program derives every physical name from the config.
-            try {
-                found = await discoverTopology({
-                    clientsFor, config, regionOrder: [target], onlyRegions: mode === "outage" ? [target] : undefined,
-                });
-            } catch (e) {
+            const { candidates, findings } = await idCandidates(driver, config);
+            findings.forEach((f) => step.found(f.what, { level: f.level }));
+            const discovered = await discoverWithCandidates(candidates, {
+                clientsFor, regionOrder: [target], onlyRegions: mode === "outage" ? [target] : undefined,
+            });
+            discovered.findings.forEach((f) => step.found(f.what, { level: f.level }));
+            const found = discovered.topology;
+            if (discovered.notFound) {
                 // In an outage run after a detach, the datastore is no longer visible from the target: decided below.
-                if (!(e instanceof TopologyError) || mode !== "outage") {
-                    throw e;
+                if (mode !== "outage") {
+                    throw discovered.notFound;
                 }
-                step.found(`no datastore visible from ${target}: ${e.message}`, { level: "warn" });
+                step.found(`no datastore visible from ${target}: ${discovered.notFound.message}`, { level: "warn" });
             }
-            const group = await readTargetGroup(clientsFor, target, found?.members.find((m) => m.region === target)?.replicationGroupId
-                ?? replicationGroupId(config, target), signal);
+            const group = await readTargetGroupOf(clientsFor, target, found, candidates, config, signal);
             if (found) {
-                step.found(`Global Datastore ${found.globalDatastoreId} is ${found.status}; members: ${describeMembers(found.members)}`);
+                step.found(`Global Datastore ${found.globalDatastoreId} is ${found.status} (ids from ${SOURCE_NAME[found.source]}); ` +
+                    `members: ${describeMembers(found.members)}`);
                 found.failures.forEach((f) => step.found(`no answer from ${f.region}: ${f.error}`, { level: "warn" }));
             }
             step.found(group ? `${group.replicationGroupId} in ${target} is ${group.status}, ` +
@@ -104,6 +105,25 @@ export async function preflight(req: PreflightRequest, driver: StackDriver, clie
             "the data loss was decided by that earlier promotion" });
     }
     return { config, topology, targetGroup, decision, lag };
+}
+
+/**
+ * The target's replication group as its region reports it. The datastore's member list names it when
+ * the datastore is visible; otherwise (an outage run after a detach) each candidate's id is asked in
+ * turn, and the first the region knows is the one.
+ */
+async function readTargetGroupOf(clientsFor: ClientsFor, target: string, topology: Topology | undefined, candidates: readonly ExpectedIds[],
+    config: StackConfig, signal?: AbortSignal): Promise<TargetGroupState | undefined> {
+    const member = topology?.members.find((m) => m.region === target)?.replicationGroupId;
+    const ids = member ? [member] : [...new Set([...candidates.map((c) => c.replicationGroupIds[target]), replicationGroupId(config, target)]
+        .filter((id): id is string => id !== undefined))];
+    for (const id of ids) {
+        const group = await readTargetGroup(clientsFor, target, id, signal);
+        if (group) {
+            return group;
+        }
+    }
+    return undefined;
 }
 
 function nextFor(decision: Exclude<Decision, { action: "refuse" }>): string {

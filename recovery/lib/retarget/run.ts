@@ -2,19 +2,28 @@
  * retarget-primary from preflight to report: decide from the control plane, confirm, promote (or in an
  * outage detach), then reconcile the stack. Every step is observable and every rerun continues from
  * what it finds (see decide.ts), so an interrupted run is finished by running the same command again.
+ * The stack is needed only for the reconcile: when it is out of reach (state backend down, Pulumi CLI
+ * missing), before or after the promotion, the promotion stands and the reconcile is left for a
+ * --reconcile-only run (outcome.ts says how).
  */
 import { RegionClients } from "../clients";
 import { AwsCallError } from "../errors";
 import { Progress, firstLine } from "../progress";
-import { ReconcileResult, reconcileStack } from "../reconcile";
-import { Outcome, RunReport } from "../report";
-import { StackDriver } from "../stack-driver";
+import { ReconcileOptions, ReconcileResult, reconcileStack } from "../reconcile";
+import { RunReport } from "../report";
+import { stackUnavailability, unavailableBriefly } from "../stack-file";
+import { StackDriver, StackUnavailableError } from "../stack-driver";
 import { WaitAbortedError, WaitError } from "../wait";
 import {
     ClientsFor, PromotionTarget, WaitContext, disassociateInput, failoverInput, requestDetach, requestFailover,
     waitUntilPromoted, waitUntilStandalone,
 } from "./control-plane";
+import {
+    Promotion, RetargetResult, RunFacts, deferredPlanLine, deferredResult, dryRunResult, reconciledResult, skipReconcile,
+} from "./outcome";
 import { PreflightRequest, PreflightResult, preflight } from "./preflight";
+
+export type { RetargetResult } from "./outcome";
 
 export interface RetargetRequest extends PreflightRequest {
     dryRun: boolean;
@@ -36,29 +45,23 @@ export interface RetargetDeps {
     signal?: AbortSignal;
 }
 
-export interface RetargetResult {
-    outcome: Outcome;
-    summary: string;
-    nextSteps: string[];
-    /** What the run did or, in a dry run, would do. */
-    plan: string[];
-}
-
-/** How the target came to accept writes, which decides what the stack may be told afterwards. */
-type Promotion = "promoted" | "detached" | "already";
-
 export async function runRetarget(req: RetargetRequest, deps: RetargetDeps): Promise<RetargetResult> {
     const { progress, report, driver } = deps;
+    const unavailable = stackUnavailability(driver);
     const pre = await preflight(req, driver, deps.clients, progress, report, deps.signal);
-    const plan = planLines(req, pre);
+    const facts: Omit<RunFacts, "plan"> = { target: req.target, mode: req.mode, stackName: driver.stackName, invocation: deps.invocation, pre };
+    const plan = planLines(req, pre, unavailable && deferredPlanLine(facts, unavailable));
+    const run: RunFacts = { ...facts, plan };
     progress.found(`plan: ${plan.join("; ")}`);
-    const command = (extra: string) => `${deps.invocation} retarget-primary --stack ${driver.stackName} --to ${req.target} --mode ${req.mode}${extra}`;
+    const reconcileOptions: ReconcileOptions = { driver, progress, target: req.target, dryRun: req.dryRun, onlyRegion: req.mode === "outage" ? req.target : undefined };
 
-    const outageTargeted = req.mode === "outage";
     if (req.dryRun) {
-        await reconcileStack({ driver, progress, target: req.target, dryRun: true, onlyRegion: outageTargeted ? req.target : undefined });
-        return { outcome: "succeeded", summary: "dry run: nothing was changed; the plan is printed above", plan,
-            nextSteps: [`Review the plan above, then run: ${command(" --yes")}`] };
+        if (unavailable) {
+            await skipReconcile(progress, run, unavailable, true);
+            return dryRunResult(run, unavailable);
+        }
+        const dry = await reconcileOrDefer(reconcileOptions, progress);
+        return dryRunResult(run, dry instanceof StackUnavailableError ? dry : undefined);
     }
     await deps.confirm(plan);
 
@@ -66,17 +69,42 @@ export async function runRetarget(req: RetargetRequest, deps: RetargetDeps): Pro
     const clientsFor: ClientsFor = (region) => deps.clients.elastiCache(region);
     const promotion = await promote(req, pre, clientsFor, deps, ctx);
 
-    const reconcile = await reconcileStack({
-        driver, progress, target: req.target, dryRun: false, onlyRegion: outageTargeted ? req.target : undefined,
-    });
-    return finish(req, pre, promotion, reconcile, plan, deps);
+    if (unavailable) {
+        await skipReconcile(progress, run, unavailable, false);
+        return deferredResult(run, promotion, unavailable, "not-started");
+    }
+    const reconciled = await reconcileOrDefer(reconcileOptions, progress);
+    if (reconciled instanceof StackUnavailableError) {
+        const update = progress.steps.find((s) => s.name === "stack-update");
+        return deferredResult(run, promotion, reconciled, !update ? "not-started" : update.result === "ok" ? "done" : "interrupted");
+    }
+    return reconciledResult(run, promotion, reconciled);
+}
+
+/**
+ * Reconciles, or returns the StackUnavailableError that stopped it halfway: by then the control-plane
+ * part may be done, and losing the stack must not turn a promotion that happened into a failed run.
+ */
+async function reconcileOrDefer(options: ReconcileOptions, progress: Progress): Promise<ReconcileResult | StackUnavailableError> {
+    try {
+        return await reconcileStack(options);
+    } catch (e) {
+        if (!(e instanceof StackUnavailableError)) {
+            throw e;
+        }
+        progress.found(`the stack became unavailable while it was being reconciled (${unavailableBriefly(e)}): ${e.message} ` +
+            (options.dryRun ? "A real run would do the same control-plane steps and leave the reconcile for later."
+                : "What the control plane did stands; only the reconcile is left for later."), { level: "warn" });
+        return e;
+    }
 }
 
 function target(req: RetargetRequest, pre: PreflightResult): PromotionTarget {
     return { datastoreId: pre.decision.datastoreId ?? "", region: req.target, replicationGroupId: pre.decision.targetGroupId };
 }
 
-export function planLines(req: RetargetRequest, pre: PreflightResult): string[] {
+/** The control-plane calls the run makes, then what it does to the stack (`stackLine` when that differs from the usual reconcile). */
+export function planLines(req: RetargetRequest, pre: PreflightResult, stackLine?: string): string[] {
     const t = target(req, pre);
     const lines: string[] = [];
     switch (pre.decision.action) {
@@ -99,9 +127,9 @@ export function planLines(req: RetargetRequest, pre: PreflightResult): string[] 
             lines.push("no control-plane call: the target is already in charge");
             break;
     }
-    lines.push(req.mode === "outage"
+    lines.push(stackLine ?? (req.mode === "outage"
         ? `update only the resources in ${req.target} that follow the primary (writer/reader parameters, alarms, dashboards) with a targeted up`
-        : "set primaryRegion/secondaryRegions (and pin foundingRegion) in the stack config, refresh, preview through the guard, up");
+        : "set primaryRegion/secondaryRegions (and pin foundingRegion) in the stack config, refresh, preview through the guard, up"));
     return lines;
 }
 
@@ -171,43 +199,4 @@ async function promoteOrDetach(req: RetargetRequest, t: PromotionTarget, clients
         report.markWritesAccepted(`${t.replicationGroupId} standalone and available in ${req.target}`);
     });
     return "detached";
-}
-
-function finish(req: RetargetRequest, pre: PreflightResult, promotion: Promotion, reconcile: ReconcileResult, plan: string[], deps: RetargetDeps): RetargetResult {
-    const stack = deps.driver.stackName;
-    const oldPrimary = pre.config.primaryRegion === req.target ? undefined : pre.config.primaryRegion;
-    const commit = `Commit the updated stack configuration (Pulumi.${stack}.yaml: ${reconcile.changes.map((c) => c.key).join(", ")}) ` +
-        "so the next deployment from CI does not move the primary back.";
-    const checkWriter = `Check that applications write to ${req.target}: the SSM parameter /elasticache-global/${stack}/writer in ${req.target} names it.`;
-    if (reconcile.nothingToDo) {
-        return { outcome: "nothing-to-do", plan, summary: `nothing to do: ${req.target} is the primary, the stack configuration says so and a preview plans no change`, nextSteps: [] };
-    }
-    if (req.mode === "outage") {
-        const rebuild = promotion === "detached"
-            ? `The Global Datastore must be rebuilt: ${req.target} now runs standalone. When ${oldPrimary ?? "the old primary's region"} answers again, ` +
-              `run ${deps.invocation} rejoin --stack ${stack} --dry-run, review it, then run it with --yes.`
-            : `When ${oldPrimary ?? "the old primary's region"} answers again, run ${deps.invocation} retarget-primary --stack ${stack} --to ${req.target} --reconcile-only --yes ` +
-              "to bring the whole stack in line.";
-        return {
-            outcome: "succeeded", plan,
-            summary: promotion === "detached" ? `${req.target} detached and accepting writes; only its own endpoint resources were updated`
-                : `${req.target} promoted; only its own endpoint resources were updated`,
-            nextSteps: [
-                rebuild,
-                `Do NOT run a plain pulumi up on stack ${stack} until then: it cannot reach ${oldPrimary ?? "the failed region"}. ` +
-                "The protect option on the replication groups and the datastore makes it fail rather than destroy them, but it would fail halfway.",
-                checkWriter,
-                ...(reconcile.changes.length ? [commit] : []),
-            ],
-        };
-    }
-    return {
-        outcome: "succeeded", plan,
-        summary: `${req.target} is the primary; the stack's config and state follow it and a final preview replaces or deletes no cache or datastore`,
-        nextSteps: [
-            checkWriter,
-            ...(reconcile.changes.length ? [commit] : []),
-            ...(oldPrimary ? [`To roll back once ${oldPrimary} is healthy: ${deps.invocation} retarget-primary --stack ${stack} --to ${oldPrimary} --dry-run, then --yes.`] : []),
-        ],
-    };
 }

@@ -31,6 +31,14 @@ describe("recovery CLI entry", () => {
         }
     });
 
+    it("<command> --help lists the exit codes; retarget-primary's include 3 for a promotion whose reconcile was deferred", async () => {
+        const retarget = (await run("retarget-primary", "--help")).stdout;
+        assert.match(retarget, /^Exit codes:\n  0  done.*\n  1  refused or failed.*\n  2  bad flags.*\n  3  partial: the new primary accepts writes, but the stack was not reconciled.*--reconcile-only/m);
+        const rejoin = (await run("rejoin", "--help")).stdout;
+        assert.match(rejoin, /^Exit codes:\n  0 .*\n  1 .*\n  2 /m);
+        assert.doesNotMatch(rejoin, /^  3 /m, "rejoin never ends partial: without the stack it refuses");
+    });
+
     it("a bad flag exits 2 with a message naming the flag, the value and what is accepted", async () => {
         const { code, stderr } = await run("retarget-primary", "--stack", "prod", "--to", "us-west-2", "--mode", "yolo");
         assert.equal(code, 2);

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PROJECT_DIR } from "../../../offline/run";
 import { main } from "../../../recovery/cli";
 import { CommandContext } from "../../../recovery/commands/context";
 import { RegionClients, createRegionClients } from "../../../recovery/lib/clients";
@@ -30,6 +31,11 @@ export class Captured {
 export interface Harness {
     aws: FakeAws;
     driver: FakeStackDriver;
+    /**
+     * When set, opening any stack fails with this error (a BackendUnreachableError or
+     * PulumiCliMissingError: the stack cannot be reached from this machine). Default: opens.
+     */
+    openStackFails?: Error;
     stdout: Captured;
     stderr: Captured;
     reportDir: string;
@@ -59,6 +65,7 @@ export interface HarnessOptions {
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     const aws = FakeAws.seed(opts.seed ?? PROD_SEED, { durations: opts.durations }).install();
     const driver = await FakeStackDriver.create(STACK, { overrides: opts.overrides, deployedWith: opts.deployedWith });
+    outputsNameFakeAwsDatastore(aws, driver);
     const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "retarget-test-"));
     const h: Harness = {
         aws, driver, reportDir,
@@ -73,12 +80,15 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
                 stdout: h.stdout, stderr: h.stderr, clock: aws.clock, confirmIo: h.confirmIo,
                 clients: opts.clients?.() ?? createRegionClients(),
                 openStack: async (name) => {
+                    if (h.openStackFails) {
+                        throw h.openStackFails;
+                    }
                     if (name !== STACK) {
                         throw new StackNotFoundError(name);
                     }
                     return driver;
                 },
-                reportDir, invocation: "npm run recovery --", signal: h.abort.signal,
+                projectDir: PROJECT_DIR, reportDir, invocation: "npm run recovery --", signal: h.abort.signal,
             });
             return main(argv, context, { stdout: h.stdout, stderr: h.stderr });
         },
@@ -141,6 +151,28 @@ export function refreshReadsFakeAws(aws: FakeAws, driver: FakeStackDriver): void
             }
         }
         return refresh();
+    };
+}
+
+/**
+ * The program's offline stand-in for AWS makes up the datastore's region code, and the fake control
+ * plane uses the real ones. A real stack's outputs carry the id AWS gave, so this makes the fake
+ * stack's globalDatastoreId output name the fake control plane's datastore with the same suffix
+ * (left as it is when there is none, or more than one).
+ */
+export function outputsNameFakeAwsDatastore(aws: FakeAws, driver: FakeStackDriver): void {
+    const outputs = driver.outputs.bind(driver);
+    driver.outputs = async () => {
+        const result = await outputs();
+        const made = result.globalDatastoreId?.value;
+        if (typeof made === "string") {
+            const suffix = made.slice(made.indexOf("-") + 1);
+            const real = [...aws.model.datastores.keys()].filter((id) => id.endsWith(`-${suffix}`));
+            if (real.length === 1) {
+                result.globalDatastoreId = { ...result.globalDatastoreId, value: real[0] };
+            }
+        }
+        return result;
     };
 }
 

@@ -1,0 +1,174 @@
+/**
+ * How a retarget-primary run ends: its outcome, the one-line summary and the next steps a human acts
+ * on. Two endings: the stack was reconciled, or it could not be reached (state backend down, Pulumi
+ * CLI missing) and the reconcile is left for a --reconcile-only run, while the promotion stands.
+ */
+import { writerParameterName } from "../../../components/naming";
+import { Progress } from "../progress";
+import { ReconcileResult } from "../reconcile";
+import { Outcome } from "../report";
+import { PulumiCliMissingError, StackUnavailableError } from "../stack-driver";
+import { unavailableBriefly } from "../stack-file";
+import { RetargetMode } from "./decide";
+import { PreflightResult } from "./preflight";
+
+export interface RetargetResult {
+    outcome: Outcome;
+    summary: string;
+    nextSteps: string[];
+    /** What the run did or, in a dry run, would do. */
+    plan: string[];
+}
+
+/** How the target came to accept writes, which decides what the stack may be told afterwards. */
+export type Promotion = "promoted" | "detached" | "already";
+
+/** What the endings need to know about the run. */
+export interface RunFacts {
+    target: string;
+    mode: RetargetMode;
+    stackName: string;
+    /** The command line that runs this program, for next steps: "npm run recovery --". */
+    invocation: string;
+    pre: PreflightResult;
+    plan: string[];
+}
+
+/** The exact retarget-primary command line for this stack, target and mode, with `extra` flags. */
+export function retargetCommand(run: Omit<RunFacts, "plan">, extra: string): string {
+    return `${run.invocation} retarget-primary --stack ${run.stackName} --to ${run.target} --mode ${run.mode}${extra}`;
+}
+
+/** What must change before the stack can be reconciled. */
+function whenAvailable(unavailable: StackUnavailableError): string {
+    return unavailable instanceof PulumiCliMissingError
+        ? "the Pulumi CLI is installed (here, or on another machine with this project)"
+        : "the state backend answers again";
+}
+
+function reconcileLater(run: Omit<RunFacts, "plan">, unavailable: StackUnavailableError): string {
+    return `When ${whenAvailable(unavailable)}, reconcile the stack: run ${retargetCommand(run, " --reconcile-only --dry-run")}, ` +
+        `review it, then ${retargetCommand(run, " --reconcile-only --yes")}.`;
+}
+
+function oldPrimaryOf(run: RunFacts): string | undefined {
+    return run.pre.config.primaryRegion === run.target ? undefined : run.pre.config.primaryRegion;
+}
+
+/** The plan's last line when the stack is unavailable: what this run will not do. */
+export function deferredPlanLine(run: Omit<RunFacts, "plan">, unavailable: StackUnavailableError): string {
+    return `leave stack ${run.stackName} as it is (${unavailableBriefly(unavailable)}): its configuration and the writer parameters` +
+        `${run.pre.config.route53 ? " and DNS record" : ""} are updated later by ${retargetCommand(run, " --reconcile-only --yes")}`;
+}
+
+/** A "reconcile" step that does not run, so the narrative and the report say why and what comes instead. */
+export async function skipReconcile(progress: Progress, run: RunFacts, unavailable: StackUnavailableError, dryRun: boolean): Promise<void> {
+    await progress.step("reconcile", `bringing stack ${run.stackName} in line with ${run.target} as primary`, async (step) => {
+        step.found(`${dryRun ? "a real run would leave this" : "left"} for later: stack ${run.stackName} cannot be used because ` +
+            `${unavailableBriefly(unavailable)} (${unavailable.detail}); the control plane is not affected`, { level: "warn" });
+        step.next(reconcileLater(run, unavailable));
+        step.skip(`deferred: ${unavailableBriefly(unavailable)}`);
+    });
+}
+
+export function dryRunResult(run: RunFacts, unavailable?: StackUnavailableError): RetargetResult {
+    if (!unavailable) {
+        return { outcome: "succeeded", summary: "dry run: nothing was changed; the plan is printed above", plan: run.plan,
+            nextSteps: [`Review the plan above, then run: ${retargetCommand(run, " --yes")}`] };
+    }
+    return {
+        outcome: "succeeded", plan: run.plan,
+        summary: `dry run: nothing was changed; the control-plane steps would run as planned, the reconcile of stack ${run.stackName} ` +
+            `would be left for later (${unavailableBriefly(unavailable)})`,
+        nextSteps: [
+            `Review the plan above, then run: ${retargetCommand(run, " --yes")}. It will end PARTIAL (exit code 3): ` +
+                `the new primary accepts writes, the stack is not reconciled.`,
+            reconcileLater(run, unavailable),
+        ],
+    };
+}
+
+/** outage: what remains once the old primary's region answers again. */
+function outageFollowUp(run: RunFacts, promotion: Promotion): string {
+    const oldPrimary = oldPrimaryOf(run);
+    return promotion === "detached"
+        ? `The Global Datastore must be rebuilt: ${run.target} now runs standalone. When ${oldPrimary ?? "the old primary's region"} answers again, ` +
+          `run ${run.invocation} rejoin --stack ${run.stackName} --dry-run, review it, then run it with --yes.`
+        : `When ${oldPrimary ?? "the old primary's region"} answers again, run ${run.invocation} retarget-primary --stack ${run.stackName} --to ${run.target} --reconcile-only --yes ` +
+          "to bring the whole stack in line.";
+}
+
+function writerCheck(run: RunFacts): string {
+    return `Check that applications write to ${run.target}: the SSM parameter ${writerParameterName(run.pre.config)} in ${run.target} names it.`;
+}
+
+export function reconciledResult(run: RunFacts, promotion: Promotion, reconcile: ReconcileResult): RetargetResult {
+    const { target, stackName: stack, plan } = run;
+    const oldPrimary = oldPrimaryOf(run);
+    const commit = `Commit the updated stack configuration (Pulumi.${stack}.yaml: ${reconcile.changes.map((c) => c.key).join(", ")}) ` +
+        "so the next deployment from CI does not move the primary back.";
+    if (reconcile.nothingToDo) {
+        return { outcome: "nothing-to-do", plan, summary: `nothing to do: ${target} is the primary, the stack configuration says so and a preview plans no change`, nextSteps: [] };
+    }
+    if (run.mode === "outage") {
+        return {
+            outcome: "succeeded", plan,
+            summary: promotion === "detached" ? `${target} detached and accepting writes; only its own endpoint resources were updated`
+                : `${target} promoted; only its own endpoint resources were updated`,
+            nextSteps: [
+                outageFollowUp(run, promotion),
+                `Do NOT run a plain pulumi up on stack ${stack} until then: it cannot reach ${oldPrimary ?? "the failed region"}. ` +
+                "The protect option on the replication groups and the datastore makes it fail rather than destroy them, but it would fail halfway.",
+                writerCheck(run),
+                ...(reconcile.changes.length ? [commit] : []),
+            ],
+        };
+    }
+    return {
+        outcome: "succeeded", plan,
+        summary: `${target} is the primary; the stack's config and state follow it and a final preview replaces or deletes no cache or datastore`,
+        nextSteps: [
+            writerCheck(run),
+            ...(reconcile.changes.length ? [commit] : []),
+            ...(oldPrimary ? [`To roll back once ${oldPrimary} is healthy: ${run.invocation} retarget-primary --stack ${stack} --to ${oldPrimary} --dry-run, then --yes.`] : []),
+        ],
+    };
+}
+
+/**
+ * The control-plane part is done (the target accepts writes) and the stack is not reconciled.
+ * `stackUpdate` says how far the stack got: "not-started" when nothing was sent to it (the writer
+ * endpoint certainly still names the old primary), "interrupted" when its update began and did not
+ * finish (it may have moved some endpoint resources), "done" when only a later check failed.
+ */
+export function deferredResult(run: RunFacts, promotion: Promotion, unavailable: StackUnavailableError,
+    stackUpdate: "not-started" | "interrupted" | "done"): RetargetResult {
+    const { target, stackName: stack } = run;
+    const oldPrimary = oldPrimaryOf(run);
+    const group = run.pre.decision.targetGroupId;
+    const how = promotion === "promoted" ? "promoted" : promotion === "detached" ? "detached" : "was already in charge";
+    const writer = writerParameterName(run.pre.config);
+    const dns = run.pre.config.route53 ? " and the Route 53 writer record" : "";
+    const byHand = `point writers at ${group} in ${target} by hand until the reconcile has run ` +
+        `(its configuration endpoint: aws elasticache describe-replication-groups --replication-group-id ${group} --region ${target})`;
+    const writerStep = stackUpdate === "done"
+        ? writerCheck(run)
+        : stackUpdate === "interrupted"
+            ? `The stack update stopped halfway: check the SSM parameter ${writer} in each region${dns}; ` +
+              `where they still name ${oldPrimary ?? "the old primary"}, ${byHand}.`
+            : `The writer endpoint follows the stack, so it was NOT moved: the SSM parameter ${writer}${dns} ` +
+              `${dns ? "still name" : "still names"} ${oldPrimary ?? "the old primary"}. ${byHand[0].toUpperCase()}${byHand.slice(1)}.`;
+    return {
+        outcome: "partial", plan: run.plan,
+        summary: `${target} ${how} and accepts writes; stack ${stack} is NOT reconciled (${unavailableBriefly(unavailable)}): ` +
+            "run --reconcile-only later, as the next steps say",
+        nextSteps: [
+            reconcileLater(run, unavailable),
+            `Until then, do NOT deploy stack ${stack} (no CI deployment, no pulumi up): ` + (oldPrimary
+                ? `the committed Pulumi.${stack}.yaml still names ${oldPrimary} as the primary, so a deployment would move the writer back there. `
+                : "its state does not record the promotion yet. ") + "Pause automatic deployments.",
+            writerStep,
+            ...(run.mode === "outage" ? [outageFollowUp(run, promotion)] : []),
+        ],
+    };
+}
