@@ -26,15 +26,19 @@ export interface EndpointDocument {
     globalDatastoreId: string;
 }
 
+/**
+ * The parameter's text. The recovery programs write the writer parameter directly when the stack
+ * cannot be updated (a regional outage), so both must produce the same text from the same fields.
+ */
+export function endpointDocumentText(doc: EndpointDocument): string {
+    const { role, region, replicationGroupId, configurationEndpoint, port, globalDatastoreId } = doc;
+    return JSON.stringify({ role, region, replicationGroupId, configurationEndpoint, port, globalDatastoreId });
+}
+
 function endpointDocument(role: EndpointDocument["role"], member: DatastoreMember, globalDatastoreId: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.jsonStringify({
-        role,
-        region: member.region,
-        replicationGroupId: member.replicationGroupId,
-        configurationEndpoint: member.configurationEndpoint,
-        port: member.port,
-        globalDatastoreId,
-    });
+    return pulumi.all([member.replicationGroupId, member.configurationEndpoint, member.port, globalDatastoreId])
+        .apply(([replicationGroupId, configurationEndpoint, port, id]) =>
+            endpointDocumentText({ role, region: member.region, replicationGroupId, configurationEndpoint, port, globalDatastoreId: id }));
 }
 
 /**
