@@ -118,17 +118,51 @@ function membersOf(group: PolicyResource, users: PolicyResource[]): { ids: strin
     return { ids, declared: [...new Set([...declared, ...fedBy])] };
 }
 
+/** Why a user declared in the stack lets unauthenticated clients in, or undefined when it does not. */
+function enabledDefaultUser(user: PolicyResource): string | undefined {
+    if (known<string>(user.props, "userName") !== "default") {
+        return undefined;
+    }
+    const access = known<string>(user.props, "accessString") ?? "";
+    return accessStringEnables(access) ? `user "${user.name}" (userName "default") with accessString "${access}", which leaves it enabled` : undefined;
+}
+
 /**
- * elasticache-user-group-default-user: a user group must not let the "default" user in. It fails when
- * the group lists the built-in default user, or a user of this stack whose userName is "default" and
- * whose access string leaves it enabled. Users declared outside the stack cannot be seen and pass.
+ * The user an association adds: its userId, or the users of the stack that feed it while it is
+ * unknown. The built-in id "default" counts unless the stack declares a user with that id.
+ */
+function associatedUsers(association: PolicyResource, users: PolicyResource[]): { builtIn?: string; declared: PolicyResource[] } {
+    const userId = read<string>(association.props, "userId");
+    if (userId.state === "unknown") {
+        const fedBy = (association.propertyDependencies?.userId ?? []).filter((d) => d.type === TYPES.user);
+        if (fedBy.length === 0) {
+            throw new Unverifiable(userId.path);
+        }
+        return { declared: fedBy };
+    }
+    if (userId.state === "absent") {
+        return { declared: [] };
+    }
+    const declared = users.filter((u) => known<string>(u.props, "userId") === userId.value && sameRegion(u, association));
+    return { builtIn: userId.value === BUILT_IN_DEFAULT_USER_ID && declared.length === 0 ? userId.value : undefined, declared };
+}
+
+const DISABLED_DEFAULT_FIX = "replace it with a user of userName \"default\" and accessString \"off -@all\"";
+
+/**
+ * elasticache-user-group-default-user: a user group must not let the "default" user in, whether it
+ * lists it in userIds or an aws.elasticache.UserGroupAssociation adds it. It fails on the built-in
+ * default user, or a user of this stack whose userName is "default" and whose access string leaves it
+ * enabled. Users declared outside the stack cannot be seen and pass.
  */
 export const userGroupDefaultUser = stackRule({
     name: "elasticache-user-group-default-user",
     severity: "critical",
-    summary: "ElastiCache user groups must not contain an enabled \"default\" user, the one every unauthenticated connection runs as",
+    summary: "ElastiCache user groups must not contain an enabled \"default\" user, the one every unauthenticated connection runs as, " +
+        "neither in userIds nor added by a UserGroupAssociation",
     remediationSteps: "Declare an aws.elasticache.User with userName \"default\", accessString \"off -@all\" and no password, put its userId " +
-        "in the group instead of the built-in \"default\" id, and give applications named users.",
+        "in the group instead of the built-in \"default\" id, give applications named users, and add no enabled default user through " +
+        "aws.elasticache.UserGroupAssociation.",
     check: ({ resources, report, forEach }) => {
         const users = resources.filter((r) => r.type === TYPES.user);
         forEach(resources.filter((r) => r.type === TYPES.userGroup), (group) => {
@@ -136,19 +170,24 @@ export const userGroupDefaultUser = stackRule({
             const declaresBuiltIn = users.some((u) => known<string>(u.props, "userId") === BUILT_IN_DEFAULT_USER_ID);
             if (ids.includes(BUILT_IN_DEFAULT_USER_ID) && !declaresBuiltIn) {
                 report(group, "not contain an enabled \"default\" user",
-                    `lists the built-in user "${BUILT_IN_DEFAULT_USER_ID}", which is enabled with no password and every command`,
-                    "replace it with a user of userName \"default\" and accessString \"off -@all\"");
+                    `lists the built-in user "${BUILT_IN_DEFAULT_USER_ID}", which is enabled with no password and every command`, DISABLED_DEFAULT_FIX);
             }
-            for (const user of declared) {
-                if (known<string>(user.props, "userName") !== "default") {
-                    continue;
-                }
-                const access = known<string>(user.props, "accessString") ?? "";
-                if (accessStringEnables(access)) {
-                    report(group, "not contain an enabled \"default\" user",
-                        `contains user "${user.name}" (userName "default") with accessString "${access}", which leaves it enabled`,
-                        "set that user's accessString to \"off -@all\"");
-                }
+            for (const problem of declared.map(enabledDefaultUser).filter((p) => p !== undefined)) {
+                report(group, "not contain an enabled \"default\" user", `contains ${problem}`, "set that user's accessString to \"off -@all\"");
+            }
+        });
+        forEach(resources.filter((r) => r.type === TYPES.userGroupAssociation), (association) => {
+            const { builtIn, declared } = associatedUsers(association, users);
+            // The group matters only for the message: an enabled default user is wrong in any group.
+            const target = read<string>(association.props, "userGroupId");
+            const toGroup = target.state === "known" ? `to user group ${target.value}` : "to its user group";
+            if (builtIn !== undefined) {
+                report(association, "not add an enabled \"default\" user",
+                    `adds the built-in user "${builtIn}" ${toGroup}, which lets every client in with no password and every command`, DISABLED_DEFAULT_FIX);
+            }
+            for (const problem of declared.map(enabledDefaultUser).filter((p) => p !== undefined)) {
+                report(association, "not add an enabled \"default\" user", `adds ${problem}, ${toGroup}`,
+                    "set that user's accessString to \"off -@all\", or associate a named user instead");
             }
         });
     },

@@ -1,24 +1,36 @@
 /** Surviving node and zone failures: cluster mode, Multi-AZ failover, replicas per shard, shard count. */
 import { skipMemcached, skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
-import { integerOption } from "./lib/config";
-import { known, knownList } from "./lib/props";
+import { integerOption, REQUIRE_EXPLICIT } from "./lib/config";
+import { declaredShards, judgeAutomaticFailover, judgeClusterMode, judgeMultiAz } from "./lib/inherited";
+import { inputSettings, known, knownList, knownValue } from "./lib/props";
 import { resourceRule } from "./lib/rule";
 import { TYPES } from "./lib/types";
 
-/** elasticache-cluster-mode-enabled: clusterMode "enabled" (secondaries inherit it). */
-export const clusterModeEnabled = resourceRule({
+export interface ClusterModeConfig {
+    /** Reject a cluster mode left to the parameter group or the shard count. Default: false. */
+    requireExplicit: boolean;
+}
+
+/**
+ * elasticache-cluster-mode-enabled: clusterMode "enabled" (secondaries inherit it). Unset, AWS takes
+ * cluster mode from the parameter group, so a `*.cluster.on` group or more than one shard counts as
+ * enabled unless requireExplicit (default false).
+ */
+export const clusterModeEnabled = resourceRule<ClusterModeConfig>({
     name: "elasticache-cluster-mode-enabled",
     severity: "medium",
     summary: "ElastiCache replication groups must run with cluster mode enabled, so data is sharded and each shard fails over on its own",
     remediationSteps: "Set clusterMode: \"enabled\" with a cluster-mode parameter group (default.<engine>.cluster.on). From \"disabled\", go " +
         "through \"compatible\" and move clients to cluster-aware connections first.",
+    configSchema: { properties: { requireExplicit: REQUIRE_EXPLICIT } },
     types: [TYPES.replicationGroup],
     check: (c) => {
         skipSecondary(c);
-        const mode = known<string>(c.props, "clusterMode");
-        if (mode !== "enabled") {
-            c.report("run with cluster mode enabled", mode === undefined ? "leaves clusterMode unset (disabled)" : `sets clusterMode "${mode}"`,
-                "set clusterMode: \"enabled\" and a cluster-mode parameter group");
+        const mode = judgeClusterMode(inputSettings(c.props));
+        if (mode.fromDefault && mode.ok && c.config.requireExplicit) {
+            c.report("set clusterMode explicitly (requireExplicit is on)", mode.found, "set clusterMode: \"enabled\"");
+        } else if (!mode.ok) {
+            c.report("run with cluster mode enabled", mode.found, "set clusterMode: \"enabled\" and a cluster-mode parameter group");
         }
     },
 });
@@ -43,9 +55,9 @@ export const multiAzFailover = resourceRule({
                 "declare an aws.elasticache.ReplicationGroup with replicas, automaticFailoverEnabled and multiAzEnabled instead");
             return;
         }
-        const failover = known<boolean>(c.props, "automaticFailoverEnabled");
-        const multiAz = known<boolean>(c.props, "multiAzEnabled");
-        const off = [failover !== true && "automaticFailoverEnabled", multiAz !== true && "multiAzEnabled"].filter(Boolean);
+        const settings = inputSettings(c.props);
+        const verdicts = { automaticFailoverEnabled: judgeAutomaticFailover(settings), multiAzEnabled: judgeMultiAz(settings) };
+        const off = Object.entries(verdicts).filter(([, verdict]) => !verdict.ok).map(([setting]) => setting);
         if (off.length > 0) {
             c.report("enable automatic failover and Multi-AZ", `does not set ${off.join(" and ")} to true`,
                 "set automaticFailoverEnabled: true and multiAzEnabled: true (needs at least one replica per shard)");
@@ -121,11 +133,10 @@ export const shardCount = resourceRule<ShardCountConfig>({
     types: [TYPES.replicationGroup],
     check: (c) => {
         skipSecondary(c);
-        const declared = known<number>(c.props, "numNodeGroups");
-        const configured = knownList(c.props, "nodeGroupConfigurations").length;
-        const shards = declared ?? (configured || 1);
+        const declared = knownValue(declaredShards(inputSettings(c.props)));
+        const shards = declared ?? 1;
         if (shards < c.config.minShards) {
-            c.report(`have at least ${c.config.minShards} shards`, declared === undefined && configured === 0 ? "declares no shard count (1 shard)" : `declares ${shards} shards`,
+            c.report(`have at least ${c.config.minShards} shards`, declared === undefined ? "declares no shard count (1 shard)" : `declares ${shards} shards`,
                 `set numNodeGroups: ${c.config.minShards} or more`);
         }
     },

@@ -1,10 +1,11 @@
 /** Encryption at rest and in transit. */
 import { skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
 import { REQUIRE_EXPLICIT, stringListOption } from "./lib/config";
-import { AT_REST_ENCRYPTION_DEFAULT, TRANSIT_ENCRYPTION_MODE_DEFAULT } from "./lib/defaults";
-import { known, read, Unverifiable } from "./lib/props";
+import { TRANSIT_ENCRYPTION_MODE_DEFAULT } from "./lib/defaults";
+import { judgeAtRestEncryption, judgeTransitEncryption, judgeTransitEncryptionMode } from "./lib/inherited";
+import { inputSettings, read, Unverifiable } from "./lib/props";
 import { resourceRule } from "./lib/rule";
-import { engineOf, isCacheEngine, isSecondary } from "./lib/topology";
+import { isSecondary } from "./lib/topology";
 import { TYPES } from "./lib/types";
 
 export interface EncryptionAtRestConfig {
@@ -41,14 +42,11 @@ export const encryptionAtRest = resourceRule<EncryptionAtRestConfig>({
         const { props, config } = c;
         const replaceFix = "set atRestEncryptionEnabled: true (this replaces the group: restore a snapshot into a new encrypted group)";
         if (!isSecondary(props)) {
-            const engine = engineOf(props);
-            const atRest = known<boolean>(props, "atRestEncryptionEnabled");
-            if (atRest === false) {
-                c.report("encrypt data at rest", "sets atRestEncryptionEnabled: false", replaceFix);
-            } else if (atRest === undefined && config.requireExplicit) {
+            const atRest = judgeAtRestEncryption(inputSettings(props));
+            if (atRest.fromDefault && config.requireExplicit) {
                 c.report("set atRestEncryptionEnabled explicitly (requireExplicit is on)", "leaves it to the engine default", "set atRestEncryptionEnabled: true");
-            } else if (atRest === undefined && !(isCacheEngine(engine) && AT_REST_ENCRYPTION_DEFAULT[engine])) {
-                c.report("encrypt data at rest", `leaves atRestEncryptionEnabled unset, and ${engine} does not encrypt at rest by default`, replaceFix);
+            } else if (!atRest.ok) {
+                c.report("encrypt data at rest", atRest.found, replaceFix);
             }
         }
         const key = read<string>(props, "kmsKeyId");
@@ -95,23 +93,21 @@ export const encryptionInTransit = resourceRule<EncryptionInTransitConfig>({
     check: (c) => {
         skipSecondary(c);
         skipReplicationGroupMember(c);
-        const { props, config } = c;
-        const enabled = known<boolean>(props, "transitEncryptionEnabled");
-        if (enabled !== true) {
-            c.report("encrypt traffic in transit", enabled === false ? "sets transitEncryptionEnabled: false" : "leaves transitEncryptionEnabled unset (off)",
-                "set transitEncryptionEnabled: true and have clients connect with TLS");
+        const settings = inputSettings(c.props);
+        const enabled = judgeTransitEncryption(settings);
+        if (!enabled.ok) {
+            c.report("encrypt traffic in transit", enabled.found, "set transitEncryptionEnabled: true and have clients connect with TLS");
             return;
         }
         if (c.args.type !== TYPES.replicationGroup) {
             return;
         }
-        const mode = known<string>(props, "transitEncryptionMode");
-        if (mode === undefined && config.requireExplicit) {
+        const mode = judgeTransitEncryptionMode(settings);
+        if (mode.fromDefault && c.config.requireExplicit) {
             c.report("set transitEncryptionMode explicitly (requireExplicit is on)", `leaves it to the default ("${TRANSIT_ENCRYPTION_MODE_DEFAULT}")`,
                 "set transitEncryptionMode: \"required\"");
-        } else if (mode !== undefined && mode !== "required") {
-            c.report("require TLS from every client", `sets transitEncryptionMode "${mode}", which also accepts plain-text connections`,
-                "move every client to TLS, then set transitEncryptionMode: \"required\"");
+        } else if (!mode.ok) {
+            c.report("require TLS from every client", mode.found, "move every client to TLS, then set transitEncryptionMode: \"required\"");
         }
     },
 });

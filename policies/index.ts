@@ -6,9 +6,9 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { PACK_ENFORCEMENT_LEVEL } from "./lib/levels";
-import { ALL_POLICIES } from "./rules";
+import { ALL_POLICIES, PACK_NAME } from "./rules";
 
-new PolicyPack("elasticache-global", {
+new PolicyPack(PACK_NAME, {
     policies: ALL_POLICIES,
     enforcementLevel: PACK_ENFORCEMENT_LEVEL,
 });

@@ -1,9 +1,11 @@
 /** Network exposure: private subnet groups, no world-open cache port, no EC2-Classic security groups. */
+import { PolicyResource } from "@pulumi/policy";
 import { skipReplicationGroupMember } from "./lib/applicability";
 import { integerListOption } from "./lib/config";
-import { DEFAULT_CACHE_PORT } from "./lib/defaults";
-import { known, knownList, read } from "./lib/props";
-import { resourceRule } from "./lib/rule";
+import { DEFAULT_CACHE_PORT, DEFAULT_PORT_BY_ENGINE } from "./lib/defaults";
+import { engineFrom } from "./lib/inherited";
+import { known, knownList, knownValue, read, stateSettings, Unverifiable } from "./lib/props";
+import { resourceRule, stackRule } from "./lib/rule";
 import { TYPES } from "./lib/types";
 
 /**
@@ -31,9 +33,11 @@ export const noDefaultSubnetGroup = resourceRule({
 });
 
 export interface PortNotPublicConfig {
-    /** Ports the caches listen on. Default: [6379]. */
+    /** Ports watched besides the port of every replication group and cluster in the stack. Default: [6379]. */
     ports: number[];
 }
+
+const INGRESS_TYPES: string[] = [TYPES.ec2SecurityGroup, TYPES.ec2SecurityGroupRule, TYPES.vpcIngressRule];
 
 /** One ingress permission and the keys its resource type uses for protocol and sources. */
 interface Ingress {
@@ -42,15 +46,19 @@ interface Ingress {
     cidrKeys: string[];
 }
 
-function ingressOf(type: string, props: Record<string, unknown>): Ingress[] {
-    if (type === TYPES.ec2SecurityGroup) {
-        return knownList<Record<string, unknown>>(props, "ingress")
+function ingressOf(resource: PolicyResource): Ingress[] {
+    if (resource.type === TYPES.ec2SecurityGroup) {
+        // AWS computes the inline list of a group that declares none: unknown at creation, and empty.
+        const inline = knownValue(stateSettings(resource)<unknown[]>("ingress"));
+        return (inline === undefined ? [] : knownList<Record<string, unknown>>(resource.props, "ingress"))
             .map((rule) => ({ rule, protocolKey: "protocol", cidrKeys: ["cidrBlocks", "ipv6CidrBlocks"] }));
     }
-    if (type === TYPES.ec2SecurityGroupRule) {
-        return known<string>(props, "type") === "ingress" ? [{ rule: props, protocolKey: "protocol", cidrKeys: ["cidrBlocks", "ipv6CidrBlocks"] }] : [];
+    if (resource.type === TYPES.ec2SecurityGroupRule) {
+        return known<string>(resource.props, "type") === "ingress"
+            ? [{ rule: resource.props, protocolKey: "protocol", cidrKeys: ["cidrBlocks", "ipv6CidrBlocks"] }]
+            : [];
     }
-    return [{ rule: props, protocolKey: "ipProtocol", cidrKeys: ["cidrIpv4", "cidrIpv6"] }];
+    return [{ rule: resource.props, protocolKey: "ipProtocol", cidrKeys: ["cidrIpv4", "cidrIpv6"] }];
 }
 
 /** A /0 block: 0.0.0.0/0, ::/0 or any address written with a zero-length prefix. */
@@ -71,41 +79,81 @@ function opensPort(ingress: Ingress, port: number): boolean {
 }
 
 /**
- * elasticache-port-not-public: no security group ingress (inline, SecurityGroupRule, or
- * vpc.SecurityGroupIngressRule) opens a cache port (default 6379) to 0.0.0.0/0 or ::/0. Option: ports.
+ * The ports caches of the stack listen on: each replication group's and cluster's `port`, or its
+ * engine's default when unset (AWS reports the default only once the cache exists). Throws
+ * Unverifiable for a port another resource feeds.
  */
-export const portNotPublic = resourceRule<PortNotPublicConfig>({
+function cachePorts(resources: PolicyResource[]): number[] {
+    const ports: number[] = [];
+    for (const cache of resources.filter((r) => r.type === TYPES.replicationGroup || r.type === TYPES.cluster)) {
+        const settings = stateSettings(cache);
+        if (settings("port").state === "unknown") {
+            throw new Unverifiable(`port of "${cache.name}"`, `set port on "${cache.name}" from a literal or stack config`);
+        }
+        const port = knownValue(settings<number>("port")) ?? DEFAULT_PORT_BY_ENGINE[engineFrom(settings)];
+        if (port !== undefined) {
+            ports.push(port);
+        }
+    }
+    return ports;
+}
+
+/**
+ * elasticache-port-not-public: no security group ingress (inline, SecurityGroupRule, or
+ * vpc.SecurityGroupIngressRule) opens to 0.0.0.0/0 or ::/0 a port a cache of the stack listens on (its
+ * `port`, or the engine default) or one of `ports` (default [6379]). A stack rule, so it sees the
+ * caches' ports.
+ */
+export const portNotPublic = stackRule<PortNotPublicConfig>({
     name: "elasticache-port-not-public",
     severity: "critical",
-    summary: "Security groups must not open a cache port to the whole internet (0.0.0.0/0 or ::/0)",
+    summary: "Security groups must not open a cache port (the port of any cache in the stack, or a configured one) to the whole internet (0.0.0.0/0 or ::/0)",
     remediationSteps: "Admit the cache port only from the application's CIDRs or, better, from its security groups " +
         "(referencedSecurityGroupId); reach the cache from outside the VPC through a VPN or peering, never the internet.",
     configSchema: {
         properties: {
-            ports: integerListOption(`Ports the caches listen on. Default: [${DEFAULT_CACHE_PORT}].`, [DEFAULT_CACHE_PORT], 1, 65535),
+            ports: integerListOption(`Ports watched besides the port of every replication group and cluster in the stack. Default: [${DEFAULT_CACHE_PORT}].`,
+                [DEFAULT_CACHE_PORT], 1, 65535),
         },
     },
-    types: [TYPES.ec2SecurityGroup, TYPES.ec2SecurityGroupRule, TYPES.vpcIngressRule],
     check: (c) => {
-        for (const ingress of ingressOf(c.args.type, c.props)) {
-            const world = ingress.cidrKeys.flatMap((key) => knownList<string>(ingress.rule, key)).filter(isWorld);
-            const ports = world.length > 0 ? c.config.ports.filter((p) => opensPort(ingress, p)) : [];
-            if (ports.length > 0) {
-                c.report("not open a cache port to the internet", `admits ${world.join(" and ")} on port ${ports.join(", ")}`,
-                    "admit only the application's security groups or private CIDRs");
+        let watched: number[] | undefined;
+        const portsToWatch = () => (watched ??= [...new Set([...c.config.ports, ...cachePorts(c.resources)])].sort((a, b) => a - b));
+        c.forEach(c.resources.filter((r) => INGRESS_TYPES.includes(r.type)), (resource) => {
+            for (const ingress of ingressOf(resource)) {
+                const world = ingress.cidrKeys.flatMap((key) => knownList<string>(ingress.rule, key)).filter(isWorld);
+                const ports = world.length > 0 ? portsToWatch().filter((p) => opensPort(ingress, p)) : [];
+                if (ports.length > 0) {
+                    c.report(resource, "not open a cache port to the internet", `admits ${world.join(" and ")} on port ${ports.join(", ")}`,
+                        "admit only the application's security groups or private CIDRs");
+                }
             }
-        }
+        });
     },
 });
 
-/** elasticache-no-legacy-security-group: no EC2-Classic ElastiCache security groups. */
+/**
+ * elasticache-no-legacy-security-group: no EC2-Classic cache security groups. @pulumi/aws 7.x no longer
+ * has aws.elasticache.SecurityGroup; what remains of EC2-Classic is `securityGroupNames` (cache security
+ * group names, as opposed to VPC securityGroupIds) on replication groups, and on clusters in older
+ * providers. The old type is still flagged for older providers.
+ */
 export const noLegacySecurityGroup = resourceRule({
     name: "elasticache-no-legacy-security-group",
     severity: "medium",
-    summary: "Stacks must not declare ElastiCache security groups, which belong to EC2-Classic; caches use VPC security groups",
-    remediationSteps: "Delete the aws.elasticache.SecurityGroup and put the cache in a VPC with securityGroupIds.",
-    types: [TYPES.legacySecurityGroup],
+    summary: "ElastiCache replication groups and clusters must not use EC2-Classic cache security groups (securityGroupNames, or the aws.elasticache.SecurityGroup of older providers); caches use VPC security groups",
+    remediationSteps: "Remove securityGroupNames and put the cache in a VPC with securityGroupIds (this replaces the cache: restore a snapshot " +
+        "into the new one); delete any aws.elasticache.SecurityGroup.",
+    types: [TYPES.replicationGroup, TYPES.cluster, TYPES.legacySecurityGroup],
     check: (c) => {
-        c.report("not be used", "is an EC2-Classic cache security group", "use VPC security groups through securityGroupIds on the cache");
+        if (c.args.type === TYPES.legacySecurityGroup) {
+            c.report("not be used", "is an EC2-Classic cache security group", "use VPC security groups through securityGroupIds on the cache");
+            return;
+        }
+        const names = knownList<string>(c.props, "securityGroupNames");
+        if (names.length > 0) {
+            c.report("not use EC2-Classic cache security groups", `sets securityGroupNames ${JSON.stringify(names)}`,
+                "remove securityGroupNames and set securityGroupIds to VPC security groups (replaces the cache)");
+        }
     },
 });

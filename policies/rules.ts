@@ -11,6 +11,9 @@ import { globalDatastoreEligibility, globalDatastoreLagAlarms, globalDatastorePr
 import { noDefaultSubnetGroup, noLegacySecurityGroup, portNotPublic } from "./network";
 import { autoMinorVersionUpgrade, engineVersion, eventNotifications, logDelivery, statefulResourcesProtected } from "./operations";
 
+/** The pack's name, as the engine reports it next to each violation. */
+export const PACK_NAME = "elasticache-global";
+
 export const ALL_POLICIES: Policies = [
     encryptionAtRest,
     encryptionInTransit,

@@ -39,7 +39,7 @@ export const ANCHORS: Readonly<Record<string, readonly Anchor[]>> = {
     "elasticache-replicas-per-shard": [],
     "elasticache-shard-count": [],
     "elasticache-snapshot-retention": [
-        sh("ElastiCache.1"), config("elasticache-redis-cluster-automatic-backup-check"),
+        sh("ElastiCache.1"), config("elasticache-redis-cluster-automatic-backup-check"), config("elasticache-automatic-backup-check-enabled"),
         checkov("CKV_AWS_134"), trivy("AVD-AWS-0050"),
     ],
     "elasticache-snapshot-window": [],

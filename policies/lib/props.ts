@@ -8,6 +8,7 @@
  * violation by the rule wrapper (see rule.ts).
  */
 import * as policySdk from "@pulumi/policy";
+import { PolicyResource } from "@pulumi/policy";
 
 interface UnknownValueErrorShape extends Error {
     /** Property path of the unknown value, e.g. ["logDeliveryConfigurations", "0", "logType"]. */
@@ -22,20 +23,30 @@ const UnknownValueError = (policySdk as unknown as { UnknownValueError: new (...
  * "could not verify" violation at the rule's own enforcement level.
  */
 export class Unverifiable extends Error {
-    constructor(readonly property: string) {
+    /**
+     * @param property what is unknown, as the message names it
+     * @param remedy which input to set, and how, so the value is known at preview ("set engine on
+     *   the ..."). Leave it out when no input would help, for a value only AWS computes.
+     */
+    constructor(readonly property: string, readonly remedy?: string) {
         super(`${property} is unknown during preview`);
     }
 }
 
-/** The property path an unknown-value error is about, or undefined for any other error. */
-export function unknownPropertyOf(e: unknown): string | undefined {
+/** What an unknown-value error is about, or undefined for any other error. */
+export function unverifiableOf(e: unknown): { property: string; remedy?: string } | undefined {
     if (e instanceof Unverifiable) {
-        return e.property;
+        return { property: e.property, remedy: e.remedy };
     }
     if (UnknownValueError && e instanceof UnknownValueError) {
-        return e.props.map(String).join(".");
+        return { property: e.props.map(String).join(".") };
     }
     return undefined;
+}
+
+/** The property path an unknown-value error is about, or undefined for any other error. */
+export function unknownPropertyOf(e: unknown): string | undefined {
+    return unverifiableOf(e)?.property;
 }
 
 export type Read<T> =
@@ -60,13 +71,17 @@ export function read<T = unknown>(props: Record<string, unknown>, key: string): 
     }
 }
 
-/** The known value of `props[key]`; throws Unverifiable when it is unknown. */
-export function known<T = unknown>(props: Record<string, unknown>, key: string): T | undefined {
-    const r = read<T>(props, key);
+/** The value of a read, undefined when absent; throws Unverifiable when it is unknown. */
+export function knownValue<T>(r: Read<T>): T | undefined {
     if (r.state === "unknown") {
         throw new Unverifiable(r.path);
     }
     return r.state === "known" ? r.value : undefined;
+}
+
+/** The known value of `props[key]`; throws Unverifiable when it is unknown. */
+export function known<T = unknown>(props: Record<string, unknown>, key: string): T | undefined {
+    return knownValue(read<T>(props, key));
 }
 
 /**
@@ -103,4 +118,37 @@ export function knownList<T = unknown>(props: Record<string, unknown>, key: stri
         elements.push((element.state === "known" ? element.value : undefined) as T);
     }
     return elements;
+}
+
+/**
+ * One resource's own settings, as a rule reads them. The engine shows a policy two shapes of a
+ * resource, and an unknown value means something different in each:
+ * - Analyze (resource rules) gets the inputs; an unknown input is fed by another resource's output.
+ * - AnalyzeStack (stack rules) gets the state: inputs plus outputs. For a resource about to be created,
+ *   every output AWS computes is unknown, including a setting the program left unset
+ *   (atRestEncryptionEnabled, clusterMode, a member's globalReplicationGroupId ...). Only the engine's
+ *   property dependencies tell the two kinds of unknown apart.
+ */
+export type Settings = <T = unknown>(key: string) => Read<T>;
+
+/** Settings of a resource rule: the inputs as they are. */
+export function inputSettings(props: Record<string, unknown>): Settings {
+    return <T>(key: string) => read<T>(props, key);
+}
+
+/** Whether the engine names another resource that feeds this property. */
+export function fedByAnotherResource(resource: Pick<PolicyResource, "propertyDependencies">, key: string): boolean {
+    return (resource.propertyDependencies?.[key] ?? []).length > 0;
+}
+
+/**
+ * Settings of a stack rule: an unknown value that no other resource feeds is one AWS computes because
+ * the program left it unset, so it reads as unset and the rule judges the default AWS applies. An
+ * unknown value another resource feeds stays unknown.
+ */
+export function stateSettings(resource: Pick<PolicyResource, "props" | "propertyDependencies">): Settings {
+    return <T>(key: string) => {
+        const r = read<T>(resource.props, key);
+        return r.state === "unknown" && !fedByAnotherResource(resource, key) ? { state: "absent" } : r;
+    };
 }

@@ -11,7 +11,7 @@ import {
 import { ANCHORS, anchorText } from "./anchors";
 import { resolveConfig } from "./config";
 import { defaultEnforcementLevel } from "./levels";
-import { unknownPropertyOf } from "./props";
+import { unverifiableOf } from "./props";
 import { regionOf } from "./topology";
 import { kindOf } from "./types";
 
@@ -42,10 +42,18 @@ export function violationMessage(subject: Subject, must: string, found: string, 
     return `${subject.kind} must ${must}: "${subject.name}" in ${subject.region} ${found}. Fix: ${fix}`;
 }
 
-export function couldNotVerifyMessage(rule: string, subject: Subject, property: string): string {
+/**
+ * A value the rule needs is unknown. The fix names an input to set only when the thrower knows one
+ * (`remedy`): a value only AWS computes cannot be set from a literal, it can only be waited for.
+ */
+export function couldNotVerifyMessage(rule: string, subject: Subject, property: string, remedy?: string): string {
     return `could not verify ${rule} on ${subject.kind} "${subject.name}" in ${subject.region}: ${property} is unknown ` +
-        "during preview. Fix: the check runs again once the value is known; to check it at preview, set the value " +
-        "from a literal or stack config instead of another resource's output.";
+        `during preview. Fix: the rule checks it once the value is known, in a later preview or update${remedy ? `; to make it verifiable now, ${remedy}` : ""}.`;
+}
+
+/** An unknown input is always fed by another resource's output, so setting it directly is a real remedy. */
+function inputRemedy(property: string): string {
+    return `set ${property} from a literal or stack config instead of another resource's output`;
 }
 
 export interface ResourceCheck<C> {
@@ -100,11 +108,11 @@ export function resourceRule<C = Record<string, never>>(
                     notApplicable: (reason) => args.notApplicable(reason),
                 });
             } catch (e) {
-                const property = unknownPropertyOf(e);
-                if (property === undefined) {
+                const unknown = unverifiableOf(e);
+                if (unknown === undefined) {
                     throw e;
                 }
-                reportViolation(couldNotVerifyMessage(spec.name, subject, property));
+                reportViolation(couldNotVerifyMessage(spec.name, subject, unknown.property, unknown.remedy ?? inputRemedy(unknown.property)));
             }
         },
     };
@@ -140,11 +148,11 @@ export function stackRule<C = Record<string, never>>(spec: RuleSpec & { check: (
                     try {
                         check(resource, subject);
                     } catch (e) {
-                        const property = unknownPropertyOf(e);
-                        if (property === undefined) {
+                        const unknown = unverifiableOf(e);
+                        if (unknown === undefined) {
                             throw e;
                         }
-                        reportViolation(couldNotVerifyMessage(spec.name, subject, property), resource.urn);
+                        reportViolation(couldNotVerifyMessage(spec.name, subject, unknown.property, unknown.remedy), resource.urn);
                     }
                 }
             };
@@ -152,11 +160,11 @@ export function stackRule<C = Record<string, never>>(spec: RuleSpec & { check: (
                 spec.check({ args, resources: args.resources, config, report, forEach });
             } catch (e) {
                 // Safety net for reads outside forEach: still a violation, never the engine's advisory.
-                const property = unknownPropertyOf(e);
-                if (property === undefined) {
+                const unknown = unverifiableOf(e);
+                if (unknown === undefined) {
                     throw e;
                 }
-                reportViolation(couldNotVerifyMessage(spec.name, stackSubject, property));
+                reportViolation(couldNotVerifyMessage(spec.name, stackSubject, unknown.property, unknown.remedy));
             }
         },
     };

@@ -2,17 +2,17 @@
  * Where a resource lives and what role a replication group plays in a Global Datastore.
  */
 import { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
-import { Engine, ENGINES } from "../../components/config/engine";
-import { presence, read, Unverifiable } from "./props";
+import { engineFrom } from "./inherited";
+import { inputSettings, presence, read, stateSettings } from "./props";
 import { TYPES } from "./types";
 
 export const UNKNOWN_REGION = "unknown";
 
 /**
  * The region of a resource: its own `region` input first (@pulumi/aws v7 lets one provider declare
- * resources in several regions, and the program sets it everywhere), else the region of an explicit
- * provider, else "unknown". The default provider's region comes from the stack's `aws:region`, which
- * a policy cannot read, so rules that need the region treat "unknown" as something to report.
+ * resources in several regions, and the program sets it everywhere), else its provider's region. The
+ * engine sends every resource's provider with its inputs, the default provider's too, whose `region`
+ * is the stack's aws:region. "unknown" only when neither is known.
  */
 export function regionOf(resource: { props: Record<string, unknown>; provider?: PolicyProviderResource }): string {
     const own = read<string>(resource.props, "region");
@@ -31,25 +31,19 @@ export function regionOf(resource: { props: Record<string, unknown>; provider?: 
 }
 
 /**
- * A replication group that joins a Global Datastore: `globalReplicationGroupId` is set, even if its
- * value is unknown during preview (the datastore's id is computed). Such a group inherits engine,
- * version, node type, shard count, encryption, failover and cluster mode from the datastore's primary.
+ * For resource rules, on inputs: a replication group that joins a Global Datastore sets
+ * `globalReplicationGroupId`, even if to a value unknown during preview (the datastore's id is
+ * computed). Such a group inherits engine, version, node type, shard count, encryption, failover and
+ * cluster mode from the datastore's primary. Stack rules read membership from the state instead
+ * (membershipOf), where AWS reports the id on the founder too.
  */
 export function isSecondary(props: Record<string, unknown>): boolean {
     return presence(props, "globalReplicationGroupId") !== "absent";
 }
 
-/** Engine of a replication group or cluster. Unset means "redis", the provider's default. */
+/** Engine of a replication group or cluster, from its inputs. Unset means "redis", the provider's default. */
 export function engineOf(props: Record<string, unknown>): string {
-    const engine = read<string>(props, "engine");
-    if (engine.state === "unknown") {
-        throw new Unverifiable(engine.path);
-    }
-    return engine.state === "known" ? engine.value.toLowerCase() : "redis";
-}
-
-export function isCacheEngine(engine: string): engine is Engine {
-    return (ENGINES as readonly string[]).includes(engine);
+    return engineFrom(inputSettings(props));
 }
 
 export interface DatastoreTopology {
@@ -88,29 +82,34 @@ function findPrimary(datastore: PolicyResource, groups: PolicyResource[]): Pick<
         : { primaryProblem: { unknown: true, text: "primaryReplicationGroupId is unknown during preview and no single replication group in the stack feeds it" } };
 }
 
-function datastoreOf(group: PolicyResource, datastores: PolicyResource[]): PolicyResource | undefined {
-    const joined = read<string>(group.props, "globalReplicationGroupId");
-    if (joined.state === "absent") {
-        return undefined;
+/** What a replication group's state says about the datastore it belongs to. */
+export type Membership =
+    | { joins: "none" }
+    | { joins: "stack"; datastore: PolicyResource }
+    | { joins: "outside"; id: string };
+
+/**
+ * Membership from the state. A known id names a datastore of the stack (by id, or by "<code>-<suffix>"
+ * while AWS's region code is not known yet) or one outside it. An unknown id is a member only when the
+ * engine's property dependencies name a datastore that feeds it: the founder's id, and that of any
+ * group outside a datastore, is unknown at creation too, because AWS computes it.
+ */
+export function membershipOf(group: PolicyResource, datastores: PolicyResource[]): Membership {
+    const joined = stateSettings(group)<string>("globalReplicationGroupId");
+    if (joined.state === "absent" || (joined.state === "known" && joined.value === "")) {
+        return { joins: "none" };
     }
-    if (joined.state === "known") {
-        const exact = datastores.find((d) => knownString(d.props, "globalReplicationGroupId") === joined.value || knownString(d.props, "id") === joined.value);
-        // AWS prefixes the suffix with a region code, so "<code>-<suffix>" also identifies the datastore.
-        const bySuffix = datastores.find((d) => {
-            const suffix = knownString(d.props, "globalReplicationGroupIdSuffix");
-            return suffix !== undefined && joined.value.endsWith(`-${suffix}`);
-        });
-        if (exact ?? bySuffix) {
-            return exact ?? bySuffix;
-        }
-    } else {
-        const feeder = dependenciesOf(group, "globalReplicationGroupId", TYPES.globalDatastore)[0];
-        if (feeder) {
-            return feeder;
-        }
+    if (joined.state === "unknown") {
+        const feeder = dependenciesOf(group, "globalReplicationGroupId", TYPES.globalDatastore).find((d) => datastores.includes(d));
+        return feeder ? { joins: "stack", datastore: feeder } : { joins: "none" };
     }
-    // With one datastore in the stack, a member that names any datastore belongs to it.
-    return datastores.length === 1 ? datastores[0] : undefined;
+    const exact = datastores.find((d) => knownString(d.props, "globalReplicationGroupId") === joined.value || knownString(d.props, "id") === joined.value);
+    const bySuffix = datastores.find((d) => {
+        const suffix = knownString(d.props, "globalReplicationGroupIdSuffix");
+        return suffix !== undefined && joined.value.endsWith(`-${suffix}`);
+    });
+    const datastore = exact ?? bySuffix;
+    return datastore ? { joins: "stack", datastore } : { joins: "outside", id: joined.value };
 }
 
 /** Every Global Datastore in the stack with its primary and secondaries. */
@@ -120,7 +119,10 @@ export function datastoreTopologies(resources: PolicyResource[]): DatastoreTopol
     return datastores.map((datastore) => {
         const primarySide = findPrimary(datastore, groups);
         // The founder's state records the datastore too once it has joined, so exclude the primary.
-        const secondaries = groups.filter((g) => g !== primarySide.primary && datastoreOf(g, datastores) === datastore);
+        const secondaries = groups.filter((g) => {
+            const membership = membershipOf(g, datastores);
+            return g !== primarySide.primary && membership.joins === "stack" && membership.datastore === datastore;
+        });
         return { datastore, ...primarySide, secondaries };
     });
 }

@@ -5,6 +5,8 @@ export const TYPES = {
     globalDatastore: "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
     user: "aws:elasticache/user:User",
     userGroup: "aws:elasticache/userGroup:UserGroup",
+    userGroupAssociation: "aws:elasticache/userGroupAssociation:UserGroupAssociation",
+    /** Gone from @pulumi/aws 7.x (EC2-Classic); kept so the pack still flags it under older providers. */
     legacySecurityGroup: "aws:elasticache/securityGroup:SecurityGroup",
     ec2SecurityGroup: "aws:ec2/securityGroup:SecurityGroup",
     ec2SecurityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
@@ -20,6 +22,7 @@ export const KIND: Record<string, string> = {
     [TYPES.globalDatastore]: "ElastiCache Global Datastore",
     [TYPES.user]: "ElastiCache user",
     [TYPES.userGroup]: "ElastiCache user group",
+    [TYPES.userGroupAssociation]: "ElastiCache user group association",
     [TYPES.legacySecurityGroup]: "ElastiCache security group",
     [TYPES.ec2SecurityGroup]: "Security group",
     [TYPES.ec2SecurityGroupRule]: "Security group rule",

@@ -127,6 +127,40 @@ describe("policies/authentication", () => {
             assert.match(outcome.violations.join("\n"), /contains user "users-us-east-1-default-disabled"/);
         });
 
+        describe("members added by aws.elasticache.UserGroupAssociation", () => {
+            const association = (userId: unknown, name = "extra-member"): StackInput =>
+                ({ type: TYPES.userGroupAssociation, name, props: { region, userGroupId: "prod-users", userId } });
+
+            it("fails an association that adds the built-in default user, on the association", async () => {
+                const outcome = await checkStack(userGroupDefaultUser, [...compliant(), association("default")]);
+                assert.equal(outcome.violations.length, 1);
+                assert.match(outcome.violations[0], /^ElastiCache user group association must not add an enabled "default" user: "extra-member" in us-east-1 adds the built-in user "default" to user group prod-users/);
+                assert.deepEqual(outcome.urns, [urnOf(TYPES.userGroupAssociation, "extra-member")]);
+            });
+
+            it("fails an association that adds a declared, enabled user named default", async () => {
+                const enabled = { type: TYPES.user, name: "default-enabled", props: { region, engine: "valkey", userId: "prod-default-on", userName: "default", accessString: "on ~* +@all" } };
+                const { violations } = await checkStack(userGroupDefaultUser, [...compliant(), enabled, association("prod-default-on")]);
+                assert.match(violations.join("\n"), /"extra-member" in us-east-1 adds user "default-enabled" \(userName "default"\) with accessString "on ~\* \+@all"/);
+            });
+
+            it("passes associations that add a disabled default user or a named user", async () => {
+                const stack = [...compliant(), association("prod-default-disabled", "a1"), association("prod-app", "a2")];
+                assert.deepEqual((await checkStack(userGroupDefaultUser, stack)).violations, []);
+            });
+
+            it("follows property dependencies when the association's userId is unknown", async () => {
+                const enabled = changeResource(compliant(), `users-${region}-default-disabled`, { accessString: "on ~* +@all" });
+                const fed = { ...association(UNKNOWN), feeds: { userId: [`users-${region}-default-disabled`] } };
+                assert.match((await checkStack(userGroupDefaultUser, [...enabled, fed])).violations.join("\n"), /adds user "users-us-east-1-default-disabled"/);
+            });
+
+            it("reports 'could not verify' when the association's userId is unknown and nothing in the stack feeds it", async () => {
+                const outcome = await checkStack(userGroupDefaultUser, [...compliant(), association(UNKNOWN)]);
+                assert.match(outcome.violations.join("\n"), /^could not verify elasticache-user-group-default-user on ElastiCache user group association "extra-member" in us-east-1: userId is unknown/);
+            });
+        });
+
         it("reports 'could not verify' when userIds are unknown and nothing in the stack feeds them", async () => {
             const stack = changeResource(compliant(), `users-${region}`, { userIds: UNKNOWN });
             const outcome = await checkStack(userGroupDefaultUser, stack);

@@ -12,11 +12,41 @@ describe("policies/availability", () => {
             assert.deepEqual((await checkResource(clusterModeEnabled, group(compliantPrimary()))).violations, []);
         });
 
-        it("fails clusterMode compatible and unset", async () => {
+        it("fails clusterMode compatible and disabled", async () => {
             assert.match((await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: "compatible" })))).violations.join("\n"),
                 /^ElastiCache replication group must run with cluster mode enabled: .* sets clusterMode "compatible"/);
-            assert.match((await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: undefined })))).violations.join("\n"),
-                /leaves clusterMode unset/);
+            assert.match((await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: "disabled" })))).violations.join("\n"),
+                /sets clusterMode "disabled"/);
+        });
+
+        it("infers cluster mode when clusterMode is unset, as AWS does, from a *.cluster.on parameter group or more than one shard", async () => {
+            const byGroup = compliantPrimary({ clusterMode: undefined, numNodeGroups: 1 });
+            const byShards = compliantPrimary({ clusterMode: undefined, parameterGroupName: "prod-valkey8" });
+            assert.deepEqual((await checkResource(clusterModeEnabled, group(byGroup))).violations, []);
+            assert.deepEqual((await checkResource(clusterModeEnabled, group(byShards))).violations, []);
+        });
+
+        it("fails an unset clusterMode that neither the parameter group nor the shard count shows enabled", async () => {
+            const plainGroup = compliantPrimary({ clusterMode: undefined, parameterGroupName: "default.valkey8", numNodeGroups: 1 });
+            const nothing = compliantPrimary({ clusterMode: undefined, parameterGroupName: undefined, numNodeGroups: undefined });
+            assert.match((await checkResource(clusterModeEnabled, group(plainGroup))).violations.join("\n"),
+                /leaves clusterMode unset with parameter group "default\.valkey8", which is not a \*\.cluster\.on group, and 1 shard/);
+            assert.match((await checkResource(clusterModeEnabled, group(nothing))).violations.join("\n"),
+                /leaves clusterMode unset with the engine's default parameter group and 1 shard, so cluster mode is off/);
+        });
+
+        it("fails an inferred cluster mode when requireExplicit is set", async () => {
+            const { violations } = await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: undefined })), { requireExplicit: true });
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /must set clusterMode explicitly \(requireExplicit is on\): .* leaves clusterMode to its parameter group "default\.valkey8\.cluster\.on"/);
+            assert.deepEqual((await checkResource(clusterModeEnabled, group(compliantPrimary()), { requireExplicit: true })).violations, []);
+        });
+
+        it("reports 'could not verify' only when the unknown decides: an unknown parameter group with one shard", async () => {
+            const oneShard = await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: undefined, numNodeGroups: 1, parameterGroupName: UNKNOWN })));
+            assert.match(oneShard.violations.join("\n"), /^could not verify elasticache-cluster-mode-enabled .*parameterGroupName is unknown/);
+            const threeShards = await checkResource(clusterModeEnabled, group(compliantPrimary({ clusterMode: undefined, parameterGroupName: UNKNOWN })));
+            assert.deepEqual(threeShards.violations, []);
         });
 
         it("is not applicable to a secondary, which does not set clusterMode", async () => {

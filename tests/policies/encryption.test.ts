@@ -61,7 +61,9 @@ describe("policies/encryption", () => {
             const outcome = await checkResource(encryptionAtRest, group(compliantPrimary({ kmsKeyId: UNKNOWN })), { allowedKmsKeys: ["alias/cache"] });
             assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
             assert.equal(outcome.violations.length, 1);
-            assert.match(outcome.violations[0], /^could not verify elasticache-encryption-at-rest on ElastiCache replication group "cache-us-east-1" in us-east-1: kmsKeyId is unknown during preview/);
+            assert.match(outcome.violations[0], /^could not verify elasticache-encryption-at-rest on ElastiCache replication group "cache-us-east-1" in us-east-1: kmsKeyId is unknown during preview\. /);
+            // An unknown input always comes from another resource's output, so setting it directly is a real remedy.
+            assert.match(outcome.violations[0], /Fix: the rule checks it once the value is known, in a later preview or update; to make it verifiable now, set kmsKeyId from a literal or stack config instead of another resource's output\.$/);
         });
 
         it("accepts a key on the allow-list by full ARN or by its key/<id> tail, and rejects others", async () => {

@@ -3,7 +3,7 @@
  * one of these and changes one thing.
  */
 import { TYPES } from "../../policies/lib/types";
-import { StackInput, withProps } from "./helpers";
+import { StackInput, UNKNOWN, withProps } from "./helpers";
 
 export const PRIMARY_REGION = "us-east-1";
 export const SECONDARY_REGIONS = ["us-west-2", "eu-west-1"] as const;
@@ -34,7 +34,7 @@ function regionalProps(region: string): Record<string, unknown> {
         maintenanceWindow: "sun:06:00-sun:07:00",
         finalSnapshotIdentifier: `prod-${region}-final`,
         autoMinorVersionUpgrade: true,
-        notificationTopicArn: `arn:aws:sns:${region}:123456789012:prod-elasticache-events`,
+        notificationTopicArn: topicArn(region),
         logDeliveryConfigurations: logs,
     };
 }
@@ -89,16 +89,25 @@ export function compliantCluster(changes: Record<string, unknown> = {}): Record<
     }, changes);
 }
 
-/** A per-shard alarm on GlobalDatastoreReplicationLag, as the program's monitoring declares it. */
-export function lagAlarm(region: string, changes: Record<string, unknown> = {}): Record<string, unknown> {
+/** Shards of the compliant deployment (numNodeGroups of the datastore and its primary). */
+export const SHARDS = 3;
+
+function topicArn(region: string): string {
+    return `arn:aws:sns:${region}:123456789012:prod-elasticache-events`;
+}
+
+/** The alarm on one shard's GlobalDatastoreReplicationLag, as the program's monitoring declares it. */
+export function lagAlarm(region: string, shard = 1, changes: Record<string, unknown> = {}): Record<string, unknown> {
     const group = `prod-${region}`;
-    const nodes = [1, 2, 3].map((n) => `${group}-0001-00${n}`);
+    const shardId = String(shard).padStart(4, "0");
+    const nodes = [1, 2, 3].map((n) => `${group}-${shardId}-00${n}`);
     return withProps({
         region,
-        name: `${group}-0001-global-replication-lag`,
+        name: `${group}-${shardId}-global-replication-lag`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: 30,
         evaluationPeriods: 5,
+        alarmActions: [topicArn(region)],
         metricQueries: [
             ...nodes.map((node, i) => ({
                 id: `m${i + 1}`,
@@ -110,16 +119,22 @@ export function lagAlarm(region: string, changes: Record<string, unknown> = {}):
     }, changes);
 }
 
-/** The datastore's props as the stack state records them (outputs included). */
+/** Name of the lag alarm resource of one secondary's shard in compliantStack(). */
+export function lagAlarmName(region: string, shard: number): string {
+    return `lag-${region}-${shard}`;
+}
+
+/** The datastore's props as the stack state records them once it exists (AWS reports its engine). */
 export function compliantDatastore(changes: Record<string, unknown> = {}): Record<string, unknown> {
     return withProps({
         region: PRIMARY_REGION,
         globalReplicationGroupIdSuffix: "prod",
         globalReplicationGroupId: DATASTORE_ID,
         primaryReplicationGroupId: `prod-${PRIMARY_REGION}`,
+        engine: "valkey",
         cacheNodeType: "cache.r7g.xlarge",
         engineVersion: "8.0",
-        numNodeGroups: 3,
+        numNodeGroups: SHARDS,
         automaticFailoverEnabled: true,
     }, changes);
 }
@@ -134,19 +149,55 @@ export function usersOf(region: string): StackInput[] {
 }
 
 /**
- * A whole compliant deployment: datastore, a primary and two secondaries (protected), their KMS keys,
- * users, and a lag alarm for each secondary.
+ * A whole compliant deployment after its first `pulumi up`: datastore, a primary and two secondaries
+ * (protected), their KMS keys, users, and a lag alarm on every shard of each secondary.
  */
 export function compliantStack(): StackInput[] {
     const regions = [PRIMARY_REGION, ...SECONDARY_REGIONS];
+    const shards = Array.from({ length: SHARDS }, (_, i) => i + 1);
     return [
         { type: TYPES.globalDatastore, name: "datastore", props: compliantDatastore(), protect: true },
         { type: TYPES.replicationGroup, name: `cache-${PRIMARY_REGION}`, props: compliantPrimary(), protect: true },
         ...SECONDARY_REGIONS.map((region) => ({ type: TYPES.replicationGroup, name: `cache-${region}`, props: compliantSecondary(region), protect: true })),
         ...regions.map((region) => ({ type: TYPES.kmsKey, name: `key-${region}`, props: { region, enableKeyRotation: true }, protect: true })),
         ...regions.flatMap(usersOf),
-        ...SECONDARY_REGIONS.map((region) => ({ type: TYPES.metricAlarm, name: `lag-${region}`, props: lagAlarm(region) })),
+        ...SECONDARY_REGIONS.flatMap((region) => shards.map((shard) => ({ type: TYPES.metricAlarm, name: lagAlarmName(region, shard), props: lagAlarm(region, shard) }))),
     ];
+}
+
+/**
+ * The same deployment as AnalyzeStack sees it in the stack's first preview, before anything exists:
+ * the outputs AWS computes that the rules read are unknown, and so is every input fed by one (the
+ * engine names the feeding resource in propertyDependencies). The program never sets the datastore's
+ * engine, and the founder never sets globalReplicationGroupId: both are unknown with nothing feeding
+ * them. (tests/policies/program.test.ts runs the same check on the whole program's first preview.)
+ */
+export function firstPreviewStack(): StackInput[] {
+    const primary = `cache-${PRIMARY_REGION}`;
+    let stack = changeResource(compliantStack(), "datastore",
+        { primaryReplicationGroupId: UNKNOWN, globalReplicationGroupId: UNKNOWN, engine: UNKNOWN, arn: UNKNOWN },
+        { feeds: { primaryReplicationGroupId: [primary] } });
+    stack = changeResource(stack, primary, { globalReplicationGroupId: UNKNOWN, arn: UNKNOWN, configurationEndpointAddress: UNKNOWN, kmsKeyId: UNKNOWN },
+        { feeds: { kmsKeyId: [`key-${PRIMARY_REGION}`] } });
+    for (const region of SECONDARY_REGIONS) {
+        stack = changeResource(stack, `cache-${region}`,
+            { globalReplicationGroupId: UNKNOWN, arn: UNKNOWN, configurationEndpointAddress: UNKNOWN, kmsKeyId: UNKNOWN, engine: UNKNOWN, port: UNKNOWN },
+            { feeds: { globalReplicationGroupId: ["datastore"], kmsKeyId: [`key-${region}`] } });
+    }
+    return stack;
+}
+
+/**
+ * A replication group of the stack outside the datastore, as the first preview sees it: AWS computes
+ * its globalReplicationGroupId (unknown), and no datastore feeds it.
+ */
+export function standaloneGroupInFirstPreview(region: string = SECONDARY_REGIONS[0]): StackInput {
+    return {
+        type: TYPES.replicationGroup,
+        name: `sessions-${region}`,
+        props: compliantPrimary({ region, replicationGroupId: `sessions-${region}`, globalReplicationGroupId: UNKNOWN, arn: UNKNOWN }),
+        protect: true,
+    };
 }
 
 /** The stack with one resource's props changed (by name); undefined values remove keys. */

@@ -103,13 +103,16 @@ export interface ResourceInput {
     props: Record<string, unknown>;
     name?: string;
     protect?: boolean;
-    /** An explicit provider, as `provider` in ResourceValidationArgs. */
+    /**
+     * The resource's provider, as `provider` in the validation args: its inputs. The engine sends the
+     * default provider too, whose inputs carry the stack's aws:region.
+     */
     provider?: Record<string, unknown>;
 }
 
 function provider(input: ResourceInput) {
     return input.provider
-        ? { type: "pulumi:providers:aws", name: "explicit", urn: urnOf("pulumi:providers:aws", "explicit"), props: engineProps(input.provider) }
+        ? { type: "pulumi:providers:aws", name: "default", urn: urnOf("pulumi:providers:aws", "default"), props: engineProps(input.provider) }
         : undefined;
 }
 
@@ -149,20 +152,18 @@ export async function checkResource(policy: Policy, input: ResourceInput, config
 
 export interface StackInput extends ResourceInput {
     name: string;
-    /** Property dependencies by name of the resources that feed each property (what previews rely on). */
+    /** The resource's URN. Default: urnOf(type, name). */
+    urn?: string;
+    /** Property dependencies: per property, the names or URNs of the resources that feed it (what previews rely on). */
     feeds?: Record<string, string[]>;
 }
 
-/** Runs a stack policy over the resources and collects what it reports. */
-export async function checkStack(policy: Policy, inputs: StackInput[], config: Record<string, unknown> = {}): Promise<Outcome> {
-    const stackPolicy = policy as StackValidationPolicy;
-    if (!stackPolicy.validateStack) {
-        throw new Error(`${policy.name} is not a stack policy`);
-    }
+/** The resources as a stack policy receives them, property dependencies resolved to the resources. */
+export function policyResources(inputs: StackInput[]): PolicyResource[] {
     const resources: PolicyResource[] = inputs.map((input) => ({
         type: input.type,
         name: input.name,
-        urn: urnOf(input.type, input.name),
+        urn: input.urn ?? urnOf(input.type, input.name),
         props: engineProps(input.props),
         opts: { protect: input.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
         provider: provider(input),
@@ -171,11 +172,11 @@ export async function checkStack(policy: Policy, inputs: StackInput[], config: R
         isType: () => false,
         asType: () => undefined,
     }) as unknown as PolicyResource);
-    const byName = new Map(resources.map((r) => [r.name, r]));
+    const byKey = new Map([...resources.map((r) => [r.name, r] as const), ...resources.map((r) => [r.urn, r] as const)]);
     inputs.forEach((input, i) => {
         for (const [property, names] of Object.entries(input.feeds ?? {})) {
             resources[i].propertyDependencies[property] = names.map((n) => {
-                const feeder = byName.get(n);
+                const feeder = byKey.get(n);
                 if (!feeder) {
                     throw new Error(`feeds of ${input.name}.${property} names ${n}, which is not among the test's resources`);
                 }
@@ -183,6 +184,16 @@ export async function checkStack(policy: Policy, inputs: StackInput[], config: R
             });
         }
     });
+    return resources;
+}
+
+/** Runs a stack policy over the resources and collects what it reports. */
+export async function checkStack(policy: Policy, inputs: StackInput[], config: Record<string, unknown> = {}): Promise<Outcome> {
+    const stackPolicy = policy as StackValidationPolicy;
+    if (!stackPolicy.validateStack) {
+        throw new Error(`${policy.name} is not a stack policy`);
+    }
+    const resources = policyResources(inputs);
     const resolved = configFor(policy, config);
     const outcome: Outcome = { violations: [], urns: [] };
     const args = { resources, stackTags: new Map<string, string>(), getConfig: () => resolved, notApplicable } as unknown as StackValidationArgs;

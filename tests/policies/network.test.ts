@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
 import { TYPES } from "../../policies/lib/types";
 import { noDefaultSubnetGroup, noLegacySecurityGroup, portNotPublic } from "../../policies/network";
-import { checkResource, UNKNOWN } from "./helpers";
+import { checkResource, checkStack, StackInput, UNKNOWN, urnOf } from "./helpers";
 import { compliantCluster, compliantPrimary } from "./fixtures";
 
 const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
-const vpcRule = (props: Record<string, unknown>) => ({ type: TYPES.vpcIngressRule, name: "from-cidr-1", props: { region: "us-east-1", ipProtocol: "tcp", fromPort: 6379, toPort: 6379, ...props } });
+const vpcRule = (props: Record<string, unknown>): StackInput => ({ type: TYPES.vpcIngressRule, name: "from-cidr-1", props: { region: "us-east-1", ipProtocol: "tcp", fromPort: 6379, toPort: 6379, ...props } });
 
 describe("policies/network", () => {
     describe("elasticache-no-default-subnet-group", () => {
@@ -23,63 +23,116 @@ describe("policies/network", () => {
     });
 
     describe("elasticache-port-not-public", () => {
+        /** A stack with the compliant primary (port 6379) and the given security group resources. */
+        const stack = (...ingress: StackInput[]): StackInput[] => [{ type: TYPES.replicationGroup, name: "cache-us-east-1", props: compliantPrimary() }, ...ingress];
+        const check = (resources: StackInput[], config: Record<string, unknown> = {}) => checkStack(portNotPublic, resources, config);
+
         it("passes a rule from a private CIDR", async () => {
-            assert.deepEqual((await checkResource(portNotPublic, vpcRule({ cidrIpv4: "10.100.0.0/16" }))).violations, []);
+            assert.deepEqual((await check(stack(vpcRule({ cidrIpv4: "10.100.0.0/16" })))).violations, []);
         });
 
-        it("fails 0.0.0.0/0 and ::/0 on the cache port", async () => {
-            assert.match((await checkResource(portNotPublic, vpcRule({ cidrIpv4: "0.0.0.0/0" }))).violations.join("\n"),
+        it("fails 0.0.0.0/0 and ::/0 on the cache port, on the rule", async () => {
+            const outcome = await check(stack(vpcRule({ cidrIpv4: "0.0.0.0/0" })));
+            assert.match(outcome.violations.join("\n"),
                 /^Security group ingress rule must not open a cache port to the internet: "from-cidr-1" in us-east-1 admits 0\.0\.0\.0\/0 on port 6379/);
-            assert.equal((await checkResource(portNotPublic, vpcRule({ cidrIpv6: "::/0" }))).violations.length, 1);
+            assert.deepEqual(outcome.urns, [urnOf(TYPES.vpcIngressRule, "from-cidr-1")]);
+            assert.equal((await check(stack(vpcRule({ cidrIpv6: "::/0" })))).violations.length, 1);
         });
 
         it("fails all-protocol rules and port ranges that include the cache port", async () => {
-            assert.equal((await checkResource(portNotPublic, vpcRule({ ipProtocol: "-1", fromPort: undefined, toPort: undefined, cidrIpv4: "0.0.0.0/0" }))).violations.length, 1);
-            assert.equal((await checkResource(portNotPublic, vpcRule({ fromPort: 6000, toPort: 7000, cidrIpv4: "0.0.0.0/0" }))).violations.length, 1);
+            assert.equal((await check(stack(vpcRule({ ipProtocol: "-1", fromPort: undefined, toPort: undefined, cidrIpv4: "0.0.0.0/0" })))).violations.length, 1);
+            assert.equal((await check(stack(vpcRule({ fromPort: 6000, toPort: 7000, cidrIpv4: "0.0.0.0/0" })))).violations.length, 1);
         });
 
         it("passes the world on another port or protocol", async () => {
-            assert.deepEqual((await checkResource(portNotPublic, vpcRule({ fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }))).violations, []);
-            assert.deepEqual((await checkResource(portNotPublic, vpcRule({ ipProtocol: "udp", cidrIpv4: "0.0.0.0/0" }))).violations, []);
+            assert.deepEqual((await check(stack(vpcRule({ fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" })))).violations, []);
+            assert.deepEqual((await check(stack(vpcRule({ ipProtocol: "udp", cidrIpv4: "0.0.0.0/0" })))).violations, []);
         });
 
         it("watches the configured ports", async () => {
             const rule = vpcRule({ fromPort: 6380, toPort: 6380, cidrIpv4: "0.0.0.0/0" });
-            assert.deepEqual((await checkResource(portNotPublic, rule)).violations, []);
-            assert.equal((await checkResource(portNotPublic, rule, { ports: [6379, 6380] })).violations.length, 1);
+            assert.deepEqual((await check(stack(rule))).violations, []);
+            assert.equal((await check(stack(rule), { ports: [6379, 6380] })).violations.length, 1);
+        });
+
+        it("watches the port of every replication group and cluster in the stack", async () => {
+            const open = vpcRule({ fromPort: 6380, toPort: 6380, cidrIpv4: "0.0.0.0/0" });
+            const group6380 = { type: TYPES.replicationGroup, name: "cache-6380", props: compliantPrimary({ port: 6380 }) };
+            const cluster6380 = { type: TYPES.cluster, name: "single-6380", props: compliantCluster({ port: 6380 }) };
+            assert.match((await check([...stack(open), group6380])).violations.join("\n"), /admits 0\.0\.0\.0\/0 on port 6380/);
+            assert.match((await check([...stack(open), cluster6380])).violations.join("\n"), /admits 0\.0\.0\.0\/0 on port 6380/);
+        });
+
+        it("takes the engine's default port for a cache that sets none, also when AWS has not reported it yet", async () => {
+            const open = (port: number) => vpcRule({ fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0" });
+            const memcached = { type: TYPES.cluster, name: "memo", props: compliantCluster({ engine: "memcached", port: UNKNOWN }) };
+            assert.match((await check([memcached, open(11211)])).violations.join("\n"), /on port 11211/);
+            const valkey = { type: TYPES.cluster, name: "single", props: compliantCluster({ port: undefined }) };
+            assert.match((await check([valkey, open(6379)], { ports: [1] })).violations.join("\n"), /on port 6379/);
+        });
+
+        it("reports 'could not verify' for a cache port fed by another resource only when a rule opens something to the world", async () => {
+            const fed: StackInput = { type: TYPES.replicationGroup, name: "cache-fed", props: compliantPrimary({ port: UNKNOWN }), feeds: { port: ["from-cidr-1"] } };
+            const open = await check([fed, vpcRule({ fromPort: 0, toPort: 1024, cidrIpv4: "0.0.0.0/0" })]);
+            assert.match(open.violations.join("\n"), /^could not verify elasticache-port-not-public on Security group ingress rule "from-cidr-1" in us-east-1: port of "cache-fed" is unknown/);
+            assert.deepEqual((await check([fed, vpcRule({ cidrIpv4: "10.0.0.0/8" })])).violations, []);
         });
 
         it("checks inline ingress of an EC2 security group", async () => {
-            const sg = { type: TYPES.ec2SecurityGroup, name: "sg", props: { ingress: [
+            const sg = { type: TYPES.ec2SecurityGroup, name: "sg", props: { region: "us-east-1", ingress: [
                 { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] },
                 { protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["10.0.0.0/8"], ipv6CidrBlocks: ["::/0"] },
             ] } };
-            assert.match((await checkResource(portNotPublic, sg)).violations.join("\n"), /^Security group must not open a cache port to the internet: .* admits ::\/0 on port 6379/);
+            assert.match((await check(stack(sg))).violations.join("\n"), /^Security group must not open a cache port to the internet: .* admits ::\/0 on port 6379/);
+        });
+
+        it("reads a security group's inline ingress that AWS computes (none declared) as empty", async () => {
+            const sg = { type: TYPES.ec2SecurityGroup, name: "sg", props: { region: "us-east-1", ingress: UNKNOWN } };
+            assert.deepEqual((await check(stack(sg))).violations, []);
         });
 
         it("checks SecurityGroupRule resources of type ingress only", async () => {
-            const rule = (type: string) => ({ type: TYPES.ec2SecurityGroupRule, props: { type, protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/0"] } });
-            assert.equal((await checkResource(portNotPublic, rule("ingress"))).violations.length, 1);
-            assert.deepEqual((await checkResource(portNotPublic, rule("egress"))).violations, []);
+            const rule = (type: string) => ({ type: TYPES.ec2SecurityGroupRule, name: `rule-${type}`, props: { region: "us-east-1", type, protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/0"] } });
+            assert.equal((await check(stack(rule("ingress")))).violations.length, 1);
+            assert.deepEqual((await check(stack(rule("egress")))).violations, []);
         });
 
         it("does not need the ports of a rule that is not open to the world", async () => {
-            assert.deepEqual((await checkResource(portNotPublic, vpcRule({ fromPort: UNKNOWN, toPort: UNKNOWN, cidrIpv4: "10.0.0.0/8" }))).violations, []);
+            assert.deepEqual((await check(stack(vpcRule({ fromPort: UNKNOWN, toPort: UNKNOWN, cidrIpv4: "10.0.0.0/8" })))).violations, []);
         });
 
-        it("reports 'could not verify' when a world-open rule's ports are unknown", async () => {
-            const { violations } = await checkResource(portNotPublic, vpcRule({ fromPort: UNKNOWN, cidrIpv4: "0.0.0.0/0" }));
+        it("reports 'could not verify' when a world-open rule's ports come from another resource", async () => {
+            const rule: StackInput = { ...vpcRule({ fromPort: UNKNOWN, cidrIpv4: "0.0.0.0/0" }), feeds: { fromPort: ["cache-us-east-1"] } };
+            const { violations } = await check(stack(rule));
             assert.match(violations.join("\n"), /^could not verify elasticache-port-not-public .*fromPort is unknown/);
         });
 
         it("rejects a port outside 1..65535, naming the option", async () => {
-            await assert.rejects(checkResource(portNotPublic, vpcRule({ cidrIpv4: "10.0.0.0/8" }), { ports: [70000] }),
+            await assert.rejects(check(stack(vpcRule({ cidrIpv4: "10.0.0.0/8" })), { ports: [70000] }),
                 /policy elasticache-port-not-public: option ports is \[70000\]; expected a list whose items are each an integer of at most 65535/);
         });
     });
 
     describe("elasticache-no-legacy-security-group", () => {
-        it("fails any ElastiCache security group", async () => {
+        it("fails a replication group or cluster that names EC2-Classic cache security groups (securityGroupNames)", async () => {
+            const { violations } = await checkResource(noLegacySecurityGroup, group(compliantPrimary({ securityGroupNames: ["default"] })));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /^ElastiCache replication group must not use EC2-Classic cache security groups: "cache-us-east-1" in us-east-1 sets securityGroupNames \["default"\]/);
+            const cluster = await checkResource(noLegacySecurityGroup, { type: TYPES.cluster, name: "single", props: compliantCluster({ securityGroupNames: ["legacy"] }) });
+            assert.match(cluster.violations.join("\n"), /^ElastiCache cluster must not use EC2-Classic cache security groups/);
+        });
+
+        it("passes VPC security groups only (securityGroupIds), with securityGroupNames unset or empty", async () => {
+            assert.deepEqual((await checkResource(noLegacySecurityGroup, group(compliantPrimary()))).violations, []);
+            assert.deepEqual((await checkResource(noLegacySecurityGroup, group(compliantPrimary({ securityGroupNames: [] })))).violations, []);
+        });
+
+        it("reports 'could not verify' for securityGroupNames fed by another resource", async () => {
+            const { violations } = await checkResource(noLegacySecurityGroup, group(compliantPrimary({ securityGroupNames: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-no-legacy-security-group .*securityGroupNames is unknown/);
+        });
+
+        it("still fails the aws.elasticache.SecurityGroup type of older providers", async () => {
             const { violations } = await checkResource(noLegacySecurityGroup, { type: TYPES.legacySecurityGroup, name: "classic", props: { name: "classic" } });
             assert.match(violations.join("\n"), /^ElastiCache security group must not be used: "classic"/);
         });

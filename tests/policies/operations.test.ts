@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { TYPES } from "../../policies/lib/types";
 import { autoMinorVersionUpgrade, engineVersion, eventNotifications, logDelivery, statefulResourcesProtected } from "../../policies/operations";
 import { checkResource, checkStack, UNKNOWN, urnOf } from "./helpers";
-import { changeResource, compliantCluster, compliantPrimary, compliantRedisPrimary, compliantSecondary, compliantStack } from "./fixtures";
+import { changeResource, compliantCluster, compliantPrimary, compliantRedisPrimary, compliantSecondary, compliantStack, lagAlarmName } from "./fixtures";
 
 const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
 
@@ -113,9 +113,12 @@ describe("policies/operations", () => {
             assert.deepEqual(outcome.urns, [urnOf(TYPES.globalDatastore, "datastore"), urnOf(TYPES.kmsKey, "key-eu-west-1")]);
         });
 
-        it("does not ask for protection on stateless resources", async () => {
-            const stack = changeResource(compliantStack(), "lag-us-west-2", {}, { protect: false });
-            assert.deepEqual((await checkStack(statefulResourcesProtected, stack)).violations, []);
+        it("asks for protection only on replication groups, datastores and KMS keys", async () => {
+            const unprotected = compliantStack().map((r) => ({ ...r, protect: false }));
+            const outcome = await checkStack(statefulResourcesProtected, unprotected);
+            const stateful = unprotected.filter((r) => [TYPES.replicationGroup, TYPES.globalDatastore, TYPES.kmsKey].includes(r.type as never));
+            assert.ok(unprotected.some((r) => r.name === lagAlarmName("us-west-2", 1)), "the stack holds stateless resources too");
+            assert.deepEqual(outcome.urns, stateful.map((r) => urnOf(r.type, r.name)));
         });
     });
 });

@@ -1,12 +1,14 @@
 /**
  * The real policy pack as a whole, over the gRPC Analyzer protocol the Pulumi engine uses: started once
  * as its own process, configured from policies/config/<stack>.json, fed the resources the program
- * declares under mocks. The compliant stacks must pass; each mutation must produce its violation.
+ * declares under mocks. The compliant stacks must pass, both when every value is known and as the
+ * first preview of a new stack; each mutation must produce its violation. Last, the pack started
+ * exactly as the Pulumi CLI starts it.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { ProgramRun, RecordedResource, runStack } from "../../offline/run";
-import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../offline/policy/host";
+import { DEFAULT_PACK_DIR, PolicyPackProcess, withPolicyPack } from "../../offline/policy/host";
 import { PolicyPackConfig } from "../../offline/policy/config";
 import { UNKNOWN } from "../../offline/policy/wire";
 import { T, runWith } from "../helpers/program";
@@ -57,13 +59,40 @@ const MUTATIONS: Mutation[] = [
         expect: { policy: "elasticache-port-not-public", resource: "cache-us-west-2-from-cidr-2", message: /admits 0\.0\.0\.0\/0 on port 6379/ },
     },
     {
-        title: "an EC2-Classic cache security group", stack: "prod",
-        edit: (rs) => [...rs, {
-            ...structuredClone(byName(rs, PRIMARY)), type: "aws:elasticache/securityGroup:SecurityGroup", name: "legacy",
-            urn: "urn:pulumi:prod::elasticache-global::aws:elasticache/securityGroup:SecurityGroup::legacy",
-            inputs: { name: "legacy", securityGroupNames: ["default"] }, state: { name: "legacy", securityGroupNames: ["default"] }, protect: false,
-        }],
-        expect: { policy: "elasticache-no-legacy-security-group", resource: "legacy" },
+        title: "an EC2-Classic security group name on a replication group", stack: "prod",
+        edit: (rs) => setProperty(byName(rs, "cache-eu-west-1"), "securityGroupNames", ["default"]),
+        expect: { policy: "elasticache-no-legacy-security-group", resource: "cache-eu-west-1" },
+    },
+    {
+        title: "the built-in default user added to a user group by an association", stack: "prod",
+        edit: (rs) => {
+            const group = rs.find((r) => r.type === T.userGroup && r.state.region === "us-east-1");
+            assert.ok(group, "the prod stack declares a user group in us-east-1");
+            return [...rs, {
+                ...structuredClone(group), type: "aws:elasticache/userGroupAssociation:UserGroupAssociation", name: "open-door",
+                urn: "urn:pulumi:prod::elasticache-global::aws:elasticache/userGroupAssociation:UserGroupAssociation::open-door",
+                inputs: { region: "us-east-1", userGroupId: group.state.userGroupId, userId: "default" },
+                state: { region: "us-east-1", userGroupId: group.state.userGroupId, userId: "default" },
+                protect: false, dependencies: [], propertyDependencies: {},
+            }];
+        },
+        expect: { policy: "elasticache-user-group-default-user", resource: "open-door" },
+    },
+    {
+        title: "a cache on port 6380 with 6380 open to the world", stack: "prod",
+        edit: (rs) => {
+            setProperty(byName(rs, "cache-us-west-2"), "port", 6380);
+            const ingress = byName(rs, "cache-us-west-2-from-cidr-2", T.ingress);
+            setProperty(ingress, "fromPort", 6380);
+            setProperty(ingress, "toPort", 6380);
+            setProperty(ingress, "cidrIpv4", "0.0.0.0/0");
+        },
+        expect: { policy: "elasticache-port-not-public", resource: "cache-us-west-2-from-cidr-2", message: /6380/ },
+    },
+    {
+        title: "one shard of a secondary without its replication lag alarm", stack: "prod",
+        edit: (rs) => rs.filter((r) => !(r.type === T.alarm && r.state.region === "us-west-2" && r.name.includes("0002") && JSON.stringify(r.inputs).includes(LAG_METRIC))),
+        expect: { policy: "global-datastore-lag-alarms", resource: "cache-us-west-2", message: /0002/ },
     },
     {
         title: "protect removed from a replication group", stack: "prod",
@@ -121,12 +150,15 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
     this.timeout(180000);
     let pack: PolicyPackProcess;
     const runs: Partial<Record<"prod" | "staging", ProgramRun>> = {};
+    const firstPreviews: Partial<Record<"prod" | "staging", ProgramRun>> = {};
 
     before(async () => {
         assert.ok(fs.existsSync(`${DEFAULT_PACK_DIR}/index.ts`), "policies/index.ts constructs the pack");
         pack = await PolicyPackProcess.start(DEFAULT_PACK_DIR, { stack: { stack: "prod", project: "elasticache-global", dryRun: true } });
         runs.prod = await runStack("prod");
         runs.staging = await runStack("staging");
+        firstPreviews.prod = await runStack("prod", undefined, { firstPreview: true });
+        firstPreviews.staging = await runStack("staging", undefined, { firstPreview: true });
     });
 
     after(async () => {
@@ -151,6 +183,15 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
             assert.ok(fs.existsSync(POLICY_CONFIG(stack)), `policies/config/${stack}.json exists`);
             await configureFor(pack, stack);
             const findings = await evaluate(pack, stack, runs[stack]!.resources);
+            const mandatory = findings.filter((f) => f.level === "mandatory");
+            assert.deepEqual(mandatory, [], describeFindings(mandatory));
+        });
+
+        it(`passes the first preview of a new ${stack} stack with policies/config/${stack}.json: no mandatory violation`, async () => {
+            // What `pulumi preview` sends before anything exists: ids, ARNs, endpoints, the datastore's
+            // id and engine, a secondary's engine ... all unknown (tests/offline/first-preview.test.ts).
+            await configureFor(pack, stack);
+            const findings = await evaluate(pack, stack, firstPreviews[stack]!.resources);
             const mandatory = findings.filter((f) => f.level === "mandatory");
             assert.deepEqual(mandatory, [], describeFindings(mandatory));
         });
@@ -183,4 +224,22 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
             assert.ok(hits.every((h) => h.packName === "elasticache-global"), "named after the pack");
         });
     }
+});
+
+describe("the policy pack started as the Pulumi CLI starts it", function () {
+    // Unmodified run-policy-pack from the pack directory type-checks the pack with ts-node on start.
+    this.timeout(300000);
+
+    it("loads, serves every rule and evaluates a resource", async () => {
+        await withPolicyPack(DEFAULT_PACK_DIR, { launcher: "cli", startTimeoutMs: 240000, callTimeoutMs: 60000 }, async (cli) => {
+            const info = await cli.info();
+            assert.equal(info.name, "elasticache-global");
+            assert.deepEqual(info.policies.map((p) => p.name).sort(), [...POLICIES].sort());
+            await configureFor(cli, "prod");
+            const run = await runWith({ backupRetentionDays: 1 }, "prod", "prod");
+            const findings = await evaluate(cli, "prod", run.resources);
+            assert.ok(findings.some((f) => f.policyName === "elasticache-snapshot-retention" && f.resourceName === PRIMARY && f.level === "mandatory"),
+                describeFindings(findings));
+        });
+    });
 });

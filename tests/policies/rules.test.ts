@@ -2,11 +2,17 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
+import { Policy, ResourceValidationPolicy } from "@pulumi/policy";
+import { replicasPerShard, shardCount } from "../../policies/availability";
+import { snapshotRetention } from "../../policies/backups";
 import { ANCHORS } from "../../policies/lib/anchors";
 import { resolveConfig } from "../../policies/lib/config";
 import { defaultEnforcementLevel } from "../../policies/lib/levels";
+import { TYPES } from "../../policies/lib/types";
 import { ALL_POLICIES } from "../../policies/rules";
-import { loadPackConfig } from "./pack-config";
+import { compliantPrimary } from "./fixtures";
+import { checkResource } from "./helpers";
+import { resolvedPackConfig } from "./pack-config";
 
 const README = fs.readFileSync(path.resolve(__dirname, "../../policies/README.md"), "utf8");
 
@@ -30,7 +36,7 @@ const EXPECTED_NAMES = [
 /** Every external control the README must map to a rule. */
 const REQUIRED_CONTROLS = [
     ...[1, 2, 3, 4, 5, 6, 7].map((n) => `Security Hub ElastiCache.${n}`),
-    ...["elasticache-redis-cluster-automatic-backup-check", "elasticache-auto-minor-version-upgrade-check",
+    ...["elasticache-redis-cluster-automatic-backup-check", "elasticache-automatic-backup-check-enabled", "elasticache-auto-minor-version-upgrade-check",
         "elasticache-repl-grp-auto-failover-enabled", "elasticache-repl-grp-encrypted-at-rest", "elasticache-repl-grp-encrypted-in-transit",
         "elasticache-repl-grp-redis-auth-enabled", "elasticache-subnet-group-check", "elasticache-supported-engine-version",
         "elasticache-rbac-auth-enabled"].map((id) => `AWS Config ${id}`),
@@ -91,36 +97,63 @@ describe("policies/rules", () => {
         }
     });
 
+    it("documents every enforcement level, and remediate as mandatory because no rule remediates", () => {
+        for (const level of ["advisory", "mandatory", "remediate", "disabled"]) {
+            assert.ok(README.includes(`\`${level}\``), `policies/README.md does not mention the level ${level}`);
+        }
+        // The SDK reports a validation at level remediate as mandatory when the policy has no remediateResource.
+        assert.deepEqual(ALL_POLICIES.filter((p) => (p as ResourceValidationPolicy).remediateResource).map((p) => p.name), []);
+        assert.match(README, /`remediate`[^\n]*(reported|treated) as `mandatory`/);
+    });
+
+    it("states plainly where the pack and an external control disagree on this program", () => {
+        const prodRetention = resolvedPackConfig("prod")[snapshotRetention.name].properties.minRetentionDays;
+        const backupRow = readmeRow("AWS Config elasticache-redis-cluster-automatic-backup-check");
+        assert.match(backupRow, /default(s)? (of |to )?15 days/);
+        assert.ok(backupRow.includes(`${prodRetention}`), `the row does not say that prod keeps ${prodRetention} days`);
+        assert.match(readmeRow("checkov CKV_AWS_31"), /fails/);
+    });
+
+    it("says the pack runs from this repository and why", () => {
+        assert.match(README, /--policy-pack policies/);
+        assert.match(README, /not\s+published/);
+        assert.match(README, /components\/config/);
+    });
+
     for (const stack of ["prod", "staging"]) {
-        it(`config/${stack}.json names only real rules and options, with valid values`, () => {
-            const config = loadPackConfig(stack);
-            const levels = ["advisory", "mandatory", "remediate", "disabled"];
-            for (const [key, value] of Object.entries(config)) {
-                if (key === "all") {
-                    assert.ok(levels.includes(value as string), `all: ${value}`);
-                    continue;
-                }
-                const policy = ALL_POLICIES.find((p) => p.name === key);
-                assert.ok(policy, `${key} is not a rule of the pack`);
-                if (typeof value === "string") {
-                    assert.ok(levels.includes(value));
-                } else {
-                    assert.ok(value.enforcementLevel === undefined || levels.includes(value.enforcementLevel));
-                    assert.doesNotThrow(() => resolveConfig(key, policy.configSchema, value));
-                }
+        it(`config/${stack}.json fits the pack: real rules and options, valid values, by the harness's reader and the pack's own`, () => {
+            const resolved = resolvedPackConfig(stack);
+            assert.deepEqual(Object.keys(resolved).sort(), ALL_POLICIES.map((p) => p.name).sort());
+            for (const policy of ALL_POLICIES) {
+                assert.doesNotThrow(() => resolveConfig(policy.name, policy.configSchema, resolved[policy.name].properties));
             }
         });
     }
 
-    it("tunes prod and staging as documented", () => {
-        const prod = loadPackConfig("prod") as Record<string, Record<string, unknown> | string>;
-        const staging = loadPackConfig("staging") as Record<string, Record<string, unknown> | string>;
-        const option = (c: typeof prod, rule: string, key: string) => (c[rule] as Record<string, unknown>)[key];
-        assert.equal(prod.all, "mandatory");
-        assert.deepEqual(Object.values(prod).filter((v) => typeof v === "object" && v.enforcementLevel !== "mandatory"), []);
-        assert.deepEqual([option(prod, "elasticache-snapshot-retention", "minRetentionDays"), option(prod, "elasticache-replicas-per-shard", "minReplicasPerShard"), option(prod, "elasticache-shard-count", "minShards")], [14, 2, 3]);
-        assert.deepEqual([option(staging, "elasticache-snapshot-retention", "minRetentionDays"), option(staging, "elasticache-replicas-per-shard", "minReplicasPerShard"), option(staging, "elasticache-shard-count", "minShards")], [7, 1, 2]);
-        const advisory = Object.entries(staging).filter(([, v]) => typeof v === "object" && v.enforcementLevel === "advisory").map(([k]) => k);
-        assert.deepEqual(advisory.sort(), ["elasticache-event-notifications", "global-datastore-lag-alarms"]);
-    });
+    /** Thresholds the example configs tune, the README's words for them, and a compliant group to try them on. */
+    const THRESHOLDS: { policy: Policy; option: string; property: string; words: (n: number) => string }[] = [
+        { policy: snapshotRetention, option: "minRetentionDays", property: "snapshotRetentionLimit", words: (n) => `${n} days of snapshots` },
+        { policy: replicasPerShard, option: "minReplicasPerShard", property: "replicasPerNodeGroup", words: (n) => `${n} replica${n === 1 ? "" : "s"} per shard` },
+        { policy: shardCount, option: "minShards", property: "numNodeGroups", words: (n) => `${n} shards` },
+    ];
+
+    for (const stack of ["prod", "staging"]) {
+        it(`config/${stack}.json enforces the thresholds and levels its README row states`, async () => {
+            const resolved = resolvedPackConfig(stack);
+            const row = readmeRow(`\`config/${stack}.json\``);
+            for (const { policy, option, property, words } of THRESHOLDS) {
+                const { properties } = resolved[policy.name];
+                const minimum = properties[option] as number;
+                assert.ok(row.includes(words(minimum)), `README row of config/${stack}.json does not say "${words(minimum)}"`);
+                const at = await checkResource(policy, { type: TYPES.replicationGroup, props: compliantPrimary({ [property]: minimum }) }, properties);
+                const below = await checkResource(policy, { type: TYPES.replicationGroup, props: compliantPrimary({ [property]: minimum - 1 }) }, properties);
+                assert.deepEqual(at.violations, [], `${policy.name} rejects ${property} ${minimum} under config/${stack}.json`);
+                assert.equal(below.violations.length, 1, `${policy.name} accepts ${property} ${minimum - 1} under config/${stack}.json`);
+            }
+            const levelsCell = row.split("|").slice(-2, -1)[0];
+            const notMandatory = Object.entries(resolved).filter(([, c]) => c.enforcementLevel !== "mandatory").map(([name]) => name).sort();
+            const namedInCell = [...levelsCell.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]).sort();
+            assert.deepEqual(notMandatory, namedInCell, `README says of config/${stack}.json: "${levelsCell.trim()}"`);
+        });
+    }
 });
