@@ -3,6 +3,7 @@
  * per resource type. Secrets are shown as [secret].
  */
 import { RecordedResource, mapSecrets } from "./run";
+import { UNKNOWN } from "./policy/wire";
 
 type Props = Record<string, any>;
 
@@ -24,13 +25,13 @@ const DESCRIBERS: Record<string, (p: Props) => string> = {
         ].join(", ");
     },
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": (p) =>
-        `id ${p.globalReplicationGroupId}, primary at creation ${p.primaryReplicationGroupId}, ${p.cacheNodeType}, ` +
+        `id ${p.globalReplicationGroupId ?? "[unknown]"}, primary at creation ${p.primaryReplicationGroupId}, ${p.cacheNodeType}, ` +
         `engine version ${p.engineVersion}, ${p.numNodeGroups} shards, automatic failover ${p.automaticFailoverEnabled ? "on" : "off"}`,
     // A password makes the whole authentication block secret.
     "aws:elasticache/user:User": (p) =>
         `user ${p.userName} (id ${p.userId}), ${p.authenticationMode?.type ?? "password [secret]"}, access "${p.accessString}"`,
     "aws:elasticache/userGroup:UserGroup": (p) => `group ${p.userGroupId}: ${(p.userIds ?? []).join(", ")}`,
-    "aws:elasticache/subnetGroup:SubnetGroup": (p) => `${p.name} on ${(p.subnetIds ?? []).length} subnets`,
+    "aws:elasticache/subnetGroup:SubnetGroup": (p) => `${p.name} on ${Array.isArray(p.subnetIds) ? p.subnetIds.length : "[unknown]"} subnets`,
     "aws:ec2/vpc:Vpc": (p) => `${p.cidrBlock} (new, private only)`,
     "aws:ec2/subnet:Subnet": (p) => `${p.cidrBlock} in ${p.availabilityZone}`,
     "aws:ec2/securityGroup:SecurityGroup": (p) => `${p.name}`,
@@ -44,7 +45,8 @@ const DESCRIBERS: Record<string, (p: Props) => string> = {
     "aws:sns/topicSubscription:TopicSubscription": (p) => `${p.protocol} ${p.endpoint}`,
     "aws:ssm/parameter:Parameter": (p) => {
         const doc = safeJson(p.insecureValue);
-        return `${p.name} -> ${doc ? `${doc.role} ${doc.region} ${doc.configurationEndpoint}` : "[secret]"}`;
+        const shown = doc ? `${doc.role} ${doc.region} ${doc.configurationEndpoint}` : p.insecureValue === "[unknown]" ? "[unknown]" : "[secret]";
+        return `${p.name} -> ${shown}`;
     },
     "aws:route53/record:Record": (p) => `${p.name} ${p.type} -> ${(p.records ?? []).join(", ")} (ttl ${p.ttl})`,
     "aws:cloudwatch/dashboard:Dashboard": (p) => `${p.dashboardName}`,
@@ -82,9 +84,23 @@ function safeJson(text: unknown): Props | undefined {
     }
 }
 
-/** Inputs and computed values with every secret replaced by "[secret]". */
+/** Every UNKNOWN (a first preview) replaced by "[unknown]", recursively. */
+function showUnknowns(value: unknown): unknown {
+    if (value === UNKNOWN) {
+        return "[unknown]";
+    }
+    if (Array.isArray(value)) {
+        return value.map(showUnknowns);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showUnknowns(v)]));
+    }
+    return value;
+}
+
+/** Inputs and computed values with every secret replaced by "[secret]" and every unknown by "[unknown]". */
 export function redacted(r: RecordedResource): Props {
-    return mapSecrets(r.state, () => "[secret]") as Props;
+    return showUnknowns(mapSecrets(r.state, () => "[secret]")) as Props;
 }
 
 /** Order in which the plan lists a region's resources: what it stands on first, then the cache, then what follows it. */

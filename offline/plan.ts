@@ -1,8 +1,8 @@
 /**
- * `npm run plan -- --stack <name> [--json] [--policy-pack <dir>] [--policy-pack-config <file>]`: runs
- * the real program offline on Pulumi.<name>.yaml, prints what it would declare, grouped by region, then
- * the stack outputs, then what the policy pack (policies/ unless --policy-pack) says about it, as
- * `pulumi preview --policy-pack` would. No AWS account, no Pulumi CLI.
+ * `npm run plan -- --stack <name> [flags]` (FLAGS below, or --help): runs the real program offline on
+ * Pulumi.<name>.yaml, prints what it would declare, grouped by region, then the stack outputs, then
+ * what the policy pack (policies/ unless --policy-pack) says about it, with the stack's config file
+ * beside the pack, as `pulumi preview --policy-pack` would. No AWS account, no Pulumi CLI.
  * Exit codes: 0 planned with no mandatory violation, 1 invalid stack configuration or a mandatory
  * violation (or a policy pack that fails), 2 usage error, unknown stack or unusable policy pack config.
  */
@@ -12,11 +12,78 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
 import { describe, redacted, shortType, typeRank } from "./describe";
 import { shardAlarmKind } from "../components/naming";
-import { PolicyConfigError, loadPolicyPackConfigFile } from "./policy/config";
+import { PolicyConfigError, choosePolicyPackConfig, loadPolicyPackConfigFile } from "./policy/config";
 import { DEFAULT_PACK_DIR, PolicyPackError, PolicyPackProcess } from "./policy/host";
 import { EvaluateOptions, PolicyReport, evaluateOn, formatPolicyReport, startOptions } from "./policy/evaluate";
+import { UNKNOWN } from "./policy/wire";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json] [--policy-pack <dir>] [--policy-pack-config <file>]";
+/** Every flag, once: parseArgs reads the types, --help prints the rest. */
+const FLAGS = {
+    stack: { type: "string", value: "<name>", help: "the stack to plan: Pulumi.<name>.yaml (required)" },
+    json: { type: "boolean", help: "print the report as JSON instead of text" },
+    "first-preview": {
+        type: "boolean",
+        help: "plan as the first `pulumi preview` of a stack never deployed: ids, ARNs, endpoints and every other value AWS " +
+            "computes are unknown, in the report and for the policy pack, as the engine sends them then",
+    },
+    "policy-pack": { type: "string", value: "<dir>", help: "the policy pack to run (default: policies/)" },
+    "policy-pack-config": {
+        type: "string", value: "<file>",
+        help: "the policy pack config file, as the Pulumi CLI reads it (default: <pack>/config/<stack>.json when it exists, " +
+            "e.g. policies/config/prod.json)",
+    },
+    "no-policy-pack-config": { type: "boolean", help: "use no config file: each policy's own level and option defaults" },
+    help: { type: "boolean", help: "print this help" },
+} as const;
+
+type FlagName = keyof typeof FLAGS;
+type FlagValues = { [K in FlagName]?: (typeof FLAGS)[K]["type"] extends "string" ? string : boolean };
+
+const USAGE = `usage: npm run plan -- --stack <name> ${Object.entries(FLAGS)
+    .filter(([name]) => name !== "stack" && name !== "help")
+    .map(([name, f]) => `[--${name}${"value" in f ? ` ${f.value}` : ""}]`).join(" ")}`;
+
+function helpText(): string {
+    const rows = Object.entries(FLAGS).map(([name, f]) => [`--${name}${"value" in f ? ` ${f.value}` : ""}`, f.help]);
+    const width = Math.max(...rows.map(([flag]) => flag.length));
+    return [USAGE, "", ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`), "",
+        "Exit codes: 0 no mandatory violation, 1 invalid stack configuration or a mandatory violation, 2 bad flags, " +
+        "an unknown stack or an unusable policy pack config."].join("\n");
+}
+
+/** Shown where a first preview has no value yet, as `pulumi preview` shows "output<T>". */
+export const UNKNOWN_SHOWN = "[unknown]";
+
+function showUnknowns(value: unknown): unknown {
+    if (value === UNKNOWN) {
+        return UNKNOWN_SHOWN;
+    }
+    if (Array.isArray(value)) {
+        return value.map(showUnknowns);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showUnknowns(v)]));
+    }
+    return value;
+}
+
+/**
+ * The run as the report shows it, with UNKNOWN as UNKNOWN_SHOWN (the summaries and JSON cannot show a
+ * symbol). In a first preview each resource is shown by what the program declared, in the region the
+ * provider planned, as `pulumi preview` lists a create: its planned state would show every computed
+ * output unknown, a primary's globalReplicationGroupId among them.
+ */
+function forDisplay(run: ProgramRun, firstPreview: boolean): ProgramRun {
+    return {
+        ...run,
+        outputs: showUnknowns(run.outputs) as Record<string, unknown>,
+        resources: run.resources.map((r) => ({
+            ...r,
+            inputs: showUnknowns(r.inputs) as Record<string, unknown>,
+            state: showUnknowns(firstPreview && r.custom ? { ...r.inputs, region: r.state.region } : r.state) as Record<string, unknown>,
+        })),
+    };
+}
 
 export interface PlanReport {
     stack: string;
@@ -108,38 +175,36 @@ export function formatReport(report: PlanReport): string {
     return lines.join("\n");
 }
 
-const FLAGS = {
-    stack: { type: "string" },
-    json: { type: "boolean" },
-    "policy-pack": { type: "string" },
-    "policy-pack-config": { type: "string" },
-    help: { type: "boolean" },
-} as const;
-
 /** Runs the plan command; `dir` holds the Pulumi.<stack>.yaml files (tests point it elsewhere). */
 export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
-    let values: { stack?: string; json?: boolean; help?: boolean; "policy-pack"?: string; "policy-pack-config"?: string };
+    let values: FlagValues;
     try {
-        ({ values } = parseArgs({ args: argv, options: FLAGS }));
+        const options = Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }]));
+        ({ values } = parseArgs({ args: argv, options }) as { values: FlagValues });
     } catch (e) {
         console.error(`${(e as Error).message}\n${USAGE}`);
         return 2;
     }
     if (values.help) {
-        console.log(USAGE);
+        console.log(helpText());
         return 0;
     }
     if (!values.stack) {
         console.error(`--stack is required. Stacks in this project: ${listStacks(dir).join(", ")}.\n${USAGE}`);
         return 2;
     }
+    const packDir = path.resolve(values["policy-pack"] ?? DEFAULT_PACK_DIR);
+    const firstPreview = values["first-preview"] === true;
     let file: StackFile;
+    let policyOptions: EvaluateOptions;
     try {
         file = loadStackFile(values.stack, dir);
+        const config = choosePolicyPackConfig({ packDir, stack: values.stack, flag: values["policy-pack-config"], off: values["no-policy-pack-config"] });
         // Read the config file before anything runs, so a typo in it fails in a second, not after the program.
-        if (values["policy-pack-config"]) {
-            loadPolicyPackConfigFile(values["policy-pack-config"]);
+        if (config.source !== "none") {
+            loadPolicyPackConfigFile(config.file);
         }
+        policyOptions = { stack: values.stack, project: PROJECT, packDir, config, provider: { region: file.config["aws:region"] } };
     } catch (e) {
         if (e instanceof StackNotFoundError || e instanceof PolicyConfigError) {
             console.error(e.message);
@@ -147,20 +212,17 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
         }
         throw e;
     }
-    const policyOptions: EvaluateOptions = {
-        stack: values.stack,
-        project: PROJECT,
-        packDir: path.resolve(values["policy-pack"] ?? DEFAULT_PACK_DIR),
-        configFile: values["policy-pack-config"],
-        provider: { region: file.config["aws:region"] },
-    };
+    if (firstPreview) {
+        file.notices.push(`first preview of a new stack: ids, ARNs, endpoints and other values AWS computes are ${UNKNOWN_SHOWN}, ` +
+            "as the engine sends them to the policy pack then.");
+    }
     // The pack starts while the program runs: each takes seconds, and they do not share a process.
     const starting = PolicyPackProcess.start(policyOptions.packDir, startOptions(policyOptions));
     starting.catch(() => undefined); // reported where it is awaited
     try {
         let run: ProgramRun;
         try {
-            run = await runProgram(values.stack, file.config, file.secretKeys);
+            run = await runProgram(values.stack, file.config, file.secretKeys, [], { firstPreview });
         } catch (e) {
             if (e instanceof pulumi.RunError) {
                 console.error(`Stack "${values.stack}" (${file.file.split("/").pop()}): ${e.message}`);
@@ -169,7 +231,7 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
             throw e;
         }
         const policies = await evaluateOn(await starting, run.resources, policyOptions);
-        print(run, file, policies, values.json === true);
+        print(run, file, policies, { json: values.json === true, firstPreview });
         return policies.failed ? 1 : 0;
     } catch (e) {
         if (e instanceof PolicyConfigError) {
@@ -186,9 +248,10 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
     }
 }
 
-function print(run: ProgramRun, file: StackFile, policies: PolicyReport, json: boolean): void {
+function print(recorded: ProgramRun, file: StackFile, policies: PolicyReport, options: { json: boolean; firstPreview: boolean }): void {
+    const run = forDisplay(recorded, options.firstPreview);
     const report = buildReport(run, file);
-    if (json) {
+    if (options.json) {
         console.log(JSON.stringify({ ...report, policies, resources: run.resources.filter((r) => r.custom).map((r) => ({
             type: r.type, name: r.name, protect: r.protect, ignoreChanges: r.ignoreChanges, properties: redacted(r),
         })) }, null, 2));

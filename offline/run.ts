@@ -1,14 +1,21 @@
 /**
  * Runs the real program (index.ts) offline: Pulumi's mocks in place of the engine, the AWS fake in
  * place of the provider, the stack's YAML as its configuration. It records what the engine would
- * receive for every resource: inputs, computed outputs and the resource options that matter for
- * safety (protect, ignoreChanges, parent, dependencies).
+ * receive for every resource: inputs, computed outputs, the resource options that matter for safety
+ * (protect, ignoreChanges, parent) and which resources each property depends on.
+ *
+ * Two modes. By default every value is known, as in `pulumi up` or a preview of a stack whose state
+ * already holds every output. With `firstPreview` it runs as `pulumi preview` of a stack never
+ * deployed: the provider has computed nothing yet, so ids, ARNs, endpoints and every other computed
+ * output are unknown, and so is every input built from one (see policy/provider-schema.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { AwsFake } from "./aws-fake";
+import { FirstPreviewMocks } from "./policy/provider-schema";
+import { UNKNOWN } from "./policy/wire";
 import { NAMESPACE } from "../components/config/keys";
 import { DEFAULTS, DEFAULT_USERS } from "../components/config/defaults";
 import { DEFAULT_ENGINE_VERSION, ENGINES, Engine, parseVersion, supportsRbac } from "../components/config/engine";
@@ -31,13 +38,26 @@ export interface RecordedResource {
     /** URN of the parent, "" for the root. */
     parent: string;
     id?: string;
-    /** Inputs as the engine received them; secret values stay wrapped (see isSecret). */
+    /**
+     * Inputs as the engine received them, before the provider's Check; secret values stay wrapped (see
+     * isSecret), values unknown during a first preview are UNKNOWN.
+     */
     inputs: Record<string, unknown>;
-    /** Inputs plus what the (fake) provider computed. */
+    /** Inputs plus what the (fake) provider computed; in a first preview, its planned state. */
     state: Record<string, unknown>;
     protect: boolean;
     ignoreChanges: string[];
     dependencies: string[];
+    /**
+     * Per input property, the URNs of the resources whose outputs it was built from, as the SDK sends
+     * them with RegisterResource. Absent on resources a test builds by hand.
+     */
+    propertyDependencies?: Record<string, string[]>;
+}
+
+export interface RunOptions {
+    /** Run as the first `pulumi preview` of a stack that was never deployed (see the file comment). Default: false. */
+    firstPreview?: boolean;
 }
 
 export interface ProgramRun {
@@ -173,11 +193,33 @@ function fillMissingSecrets(config: Record<string, string>, secretKeys: string[]
     }
 }
 
+/** The SDK's unknown value (and the engine's unknown sentinel) as UNKNOWN, everywhere inside `value`. */
+function withUnknowns(value: unknown): unknown {
+    if (pulumi.isUnknown(value) || value === pulumi.runtime.unknownValue) {
+        return UNKNOWN;
+    }
+    if (Array.isArray(value)) {
+        return value.map(withUnknowns);
+    }
+    if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknowns(v)]));
+    }
+    return value;
+}
+
+/** A stack output's value; secrets unwrapped as `pulumi stack output --show-secrets` shows them, unknowns as UNKNOWN. */
 async function outputValue(value: unknown): Promise<unknown> {
-    return new Promise((resolve) => pulumi.output(value as pulumi.Input<any>).apply((v: unknown) => {
-        resolve(v);
-        return v;
-    }));
+    // Serializing resolves every output inside, known or not (apply would never call back on an unknown).
+    const { value: serialized } = await pulumi.runtime.serializeProperties("output", { value: value as pulumi.Input<unknown> });
+    return withUnknowns(mapSecrets(serialized, (secret) => secret));
+}
+
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+    const result: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, key: string) => {
+        result[key] = deps.getUrnsList();
+    });
+    return result;
 }
 
 /**
@@ -188,13 +230,15 @@ export async function runProgram(
     stack: string, config: Record<string, string>, secretKeys: string[] = [],
     /** Receives every registration as it happens, so a caller sees what was declared even when the program throws. */
     recorded: RecordedResource[] = [],
+    { firstPreview = false }: RunOptions = {},
 ): Promise<ProgramRun> {
-    await pulumi.runtime.setMocks(new AwsFake(), PROJECT, stack, false);
+    const fake = new AwsFake();
+    await pulumi.runtime.setMocks(firstPreview ? new FirstPreviewMocks(fake) : fake, PROJECT, stack, firstPreview);
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) => register(req, (err: unknown, res: any) => {
         if (!err && res) {
-            const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+            const inputs = withUnknowns(pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, unknown>;
             recorded.push({
                 urn: res.getUrn(),
                 type: req.getType(),
@@ -203,10 +247,11 @@ export async function runProgram(
                 parent: req.getParent(),
                 id: res.getId() || undefined,
                 inputs,
-                state: { ...inputs, ...pulumi.runtime.deserializeProperties(res.getObject()) },
+                state: { ...inputs, ...withUnknowns(pulumi.runtime.deserializeProperties(res.getObject())) as Record<string, unknown> },
                 protect: req.getProtect() === true,
                 ignoreChanges: req.getIgnorechangesList(),
                 dependencies: req.getDependenciesList(),
+                propertyDependencies: propertyDependenciesOf(req),
             });
         }
         callback(err, res);
@@ -232,8 +277,8 @@ export async function runProgram(
 }
 
 /** Loads a stack file and runs the program on it. */
-export async function runStack(stack: string, dir = PROJECT_DIR): Promise<ProgramRun & { file: StackFile }> {
+export async function runStack(stack: string, dir = PROJECT_DIR, options: RunOptions = {}): Promise<ProgramRun & { file: StackFile }> {
     const file = loadStackFile(stack, dir);
-    const run = await runProgram(stack, file.config, file.secretKeys);
+    const run = await runProgram(stack, file.config, file.secretKeys, [], options);
     return { ...run, file };
 }

@@ -1,25 +1,32 @@
 /**
  * The CI workflows, parsed: what runs when, for which stacks, with which policy pack and config, on
- * which pinned actions, with which credentials.
+ * which pinned actions, with which credentials, in which concurrency groups; and the deploy's
+ * engine-version / node-type detection, run on sample `pulumi preview --json` documents.
  */
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { parse } from "yaml";
 import { PROJECT_DIR, listStacks } from "../offline/run";
+import { PreviewDocumentError, main as detectMain, rollingChanges } from "../.github/scripts/engine-or-node-change";
 
 const DIR = path.join(PROJECT_DIR, ".github", "workflows");
 
 interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string }
+interface Concurrency { group: string; "cancel-in-progress"?: boolean }
 interface Job {
     needs?: string | string[];
+    environment?: string;
     strategy?: { matrix?: { include?: Array<Record<string, string>>; stack?: string[] }; "max-parallel"?: number };
-    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    concurrency?: Concurrency;
     permissions?: Record<string, string>;
     env?: Record<string, string>;
     steps: Step[];
 }
-interface Workflow { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> }
+interface Workflow { on: Record<string, unknown>; permissions?: Record<string, string>; concurrency?: Concurrency; jobs: Record<string, Job> }
 
 function load(file: string): Workflow {
     return parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
@@ -35,8 +42,16 @@ function stacksOf(job: Job): string[] {
 
 /** Replaces ${{ matrix.x }} with the entry's values. */
 function expand(text: string, entry: Record<string, string>): string {
-    return text.replace(/\$\{\{\s*matrix\.(\w+)\s*\}\}/g, (_, key: string) => entry[key] ?? `<no matrix.${key}>`);
+    return text.replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_, key: string) => entry[key] ?? `<no matrix.${key}>`);
 }
+
+/** The comment block a workflow file starts with. */
+function headerComment(file: string): string {
+    const lines = fs.readFileSync(path.join(DIR, file), "utf8").split("\n");
+    return lines.slice(0, lines.findIndex((l) => !l.startsWith("#"))).join("\n");
+}
+
+const FIXTURES = path.join(PROJECT_DIR, "tests", "workflows");
 
 /** Steps that run Pulumi: the action with a command, or the CLI. */
 function pulumiSteps(job: Job): Step[] {
@@ -117,8 +132,6 @@ describe("CI workflows (.github/workflows)", () => {
         const snapshot = job.steps.findIndex((s) => /npm run recovery -- snapshot --stack/.test(s.run ?? ""));
         const up = job.steps.findIndex((s) => s.with?.command === "up");
         assert.ok(detect >= 0 && detect < snapshot && snapshot < up, `detect, snapshot, up in order: ${names.join(" | ")}`);
-        assert.match(job.steps[detect].run!, /engineVersion/);
-        assert.match(job.steps[detect].run!, /nodeType/);
         assert.equal(job.steps[snapshot].if, "steps.changes.outputs.engine_or_node_change == 'true'");
         assert.match(job.steps[snapshot].run!, /--reason /);
         assert.match(job.steps[snapshot].run!, /if \[ ! -f recovery\/commands\/snapshot\.ts \]; then[\s\S]*exit 1/, "fails closed until the command exists");
@@ -126,22 +139,74 @@ describe("CI workflows (.github/workflows)", () => {
         assert.deepEqual(job.strategy?.matrix?.include?.map((m) => m.stack), ["staging", "prod"]);
     });
 
-    for (const file of ["preview.yml", "deploy.yml", "drift.yml"]) {
-        it(`${file}: least privilege, one operation per stack, OIDC credentials, token from secrets`, () => {
-            const wf = load(file);
-            assert.deepEqual(wf.permissions, { contents: "read" }, "read-only by default");
-            for (const job of Object.values(wf.jobs).filter((j) => pulumiSteps(j).length > 0)) {
+    for (const file of ["deploy.yml", "drift.yml"]) {
+        it(`${file}: one operation per stack in the shared pulumi-<stack> group, never cancelled; the stack's environment and deploy role`, () => {
+            for (const job of Object.values(load(file).jobs).filter((j) => pulumiSteps(j).length > 0)) {
                 assert.equal(job.concurrency?.group, "pulumi-${{ matrix.stack }}");
                 assert.equal(job.concurrency?.["cancel-in-progress"], false, "never cancel a running Pulumi operation");
-                assert.equal(job.permissions?.["id-token"], "write", "OIDC");
+                assert.equal(job.environment, "${{ matrix.stack }}", "the environment holds the deploy role and its protection rules");
                 const aws = job.steps.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                 assert.equal(aws.length, 1);
                 assert.equal(aws[0].with?.["role-to-assume"], "${{ vars.AWS_ROLE_ARN }}");
+            }
+        });
+    }
+
+    it("preview.yml: its own concurrency group per pull request, no environment, a read-only preview role per stack", () => {
+        const wf = load("preview.yml");
+        const groups = [wf.concurrency, ...Object.values(wf.jobs).map((j) => j.concurrency)].filter((c): c is Concurrency => !!c);
+        assert.ok(groups.length > 0, "previews are grouped");
+        for (const c of groups) {
+            assert.doesNotMatch(c.group, /^pulumi-/, `${c.group}: a preview must never queue in the deploy's group (it would cancel a pending deploy)`);
+        }
+        assert.match(wf.concurrency!.group, /\$\{\{ github\.event\.pull_request\.number \}\}/, "one group per pull request");
+        assert.equal(wf.concurrency!["cancel-in-progress"], true, "a new push supersedes the previous preview");
+        const job = wf.jobs.preview;
+        assert.equal(job.environment, undefined, "no deployment environment: no approvals, and no access to the deploy role");
+        const aws = job.steps.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+        assert.equal(aws.length, 1);
+        assert.equal(aws[0].with?.["role-to-assume"], "${{ vars[matrix.preview-role-variable] }}");
+        const variables = job.strategy!.matrix!.include!.map((m) => [m.stack, m["preview-role-variable"]]);
+        assert.deepEqual(variables, STACKS.map((stack) => [stack, `AWS_PREVIEW_ROLE_ARN_${stack.toUpperCase()}`]));
+    });
+
+    for (const file of ["preview.yml", "deploy.yml", "drift.yml"]) {
+        it(`${file}: least privilege, OIDC credentials, token from secrets`, () => {
+            const wf = load(file);
+            assert.deepEqual(wf.permissions, { contents: "read" }, "read-only by default");
+            for (const job of Object.values(wf.jobs).filter((j) => pulumiSteps(j).length > 0)) {
+                assert.equal(job.permissions?.["id-token"], "write", "OIDC");
+                const aws = job.steps.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                 assert.equal(aws[0].with?.["aws-access-key-id"], undefined, "no long-lived keys");
                 const tokens = [job.env?.PULUMI_ACCESS_TOKEN, ...job.steps.map((s) => s.env?.PULUMI_ACCESS_TOKEN)].filter(Boolean);
                 assert.ok(tokens.length > 0, "PULUMI_ACCESS_TOKEN is provided");
                 assert.ok(tokens.every((t) => t === "${{ secrets.PULUMI_ACCESS_TOKEN }}"));
             }
+        });
+
+        it(`${file}: the comment at the top documents the GitHub setup it needs: every variable, secret and environment`, () => {
+            const header = headerComment(file);
+            assert.match(header, /GitHub setup/);
+            const text = fs.readFileSync(path.join(DIR, file), "utf8");
+            const wf = load(file);
+            const needed = new Set([...text.matchAll(/\$\{\{ (?:vars|secrets)\.(\w+) \}\}/g)].map((m) => m[1]));
+            for (const job of Object.values(wf.jobs)) {
+                for (const entry of job.strategy?.matrix?.include ?? []) {
+                    if (entry["preview-role-variable"]) {
+                        needed.add(entry["preview-role-variable"]);
+                    }
+                }
+                if (job.environment) {
+                    for (const stack of STACKS) {
+                        needed.add(stack);
+                    }
+                }
+            }
+            assert.ok(needed.size > 0);
+            for (const name of needed) {
+                assert.match(header, new RegExp(`\\b${name}\\b`), `${file} documents ${name}`);
+            }
+            assert.match(header, /Concurrency:/, "and why it is grouped the way it is");
         });
 
         it(`${file}: every action pinned to an exact version or commit, no plaintext secrets`, () => {
@@ -162,5 +227,93 @@ describe("CI workflows (.github/workflows)", () => {
             }
         });
     }
-});
 
+    describe("deploy.yml: finding engine version and node type changes in `pulumi preview --json`", function () {
+        this.timeout(120000);
+        const detectStep = () => load("deploy.yml").jobs.deploy.steps.find((s) => s.id === "changes")!;
+        const prod = { stack: "prod", region: "us-east-1" };
+        let work: string;
+
+        before(() => {
+            // A checkout to run the step in: the repository's scripts and modules, and a `pulumi` that
+            // prints a sample preview document instead of previewing.
+            work = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-step-"));
+            fs.symlinkSync(path.join(PROJECT_DIR, ".github"), path.join(work, ".github"), "dir");
+            fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(work, "node_modules"), "dir");
+            fs.mkdirSync(path.join(work, "bin"));
+            fs.writeFileSync(path.join(work, "bin", "pulumi"), "#!/bin/sh\ncat \"$PREVIEW_FIXTURE\"\n", { mode: 0o755 });
+        });
+
+        /** Runs the step's script as GitHub does (bash -e, pipefail) and returns its exit code and $GITHUB_OUTPUT. */
+        async function runStep(fixture: string): Promise<{ code: number; output: string; stderr: string }> {
+            const output = path.join(work, `output-${path.basename(fixture)}`);
+            fs.writeFileSync(output, "");
+            const script = expand(detectStep().run!, prod);
+            try {
+                const { stderr } = await promisify(execFile)("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+                    cwd: work, env: { ...process.env, PATH: `${path.join(work, "bin")}:${process.env.PATH}`, PREVIEW_FIXTURE: fixture, GITHUB_OUTPUT: output },
+                });
+                return { code: 0, output: fs.readFileSync(output, "utf8"), stderr };
+            } catch (e) {
+                const err = e as { code: number; stderr: string };
+                return { code: err.code, output: fs.readFileSync(output, "utf8"), stderr: err.stderr };
+            }
+        }
+
+        it("the step's script outputs true for a replication group whose engine version changes, and names it", async () => {
+            const { code, output, stderr } = await runStep(path.join(FIXTURES, "preview-engine-version-change.json"));
+            assert.equal(code, 0, stderr);
+            assert.equal(output, "engine_or_node_change=true\n");
+            assert.match(stderr, /cache-us-east-1 \(aws:elasticache\/replicationGroup:ReplicationGroup, update\): engineVersion/);
+        });
+
+        it("the step's script outputs false when only other properties change", async () => {
+            const { code, output } = await runStep(path.join(FIXTURES, "preview-no-engine-change.json"));
+            assert.equal(code, 0);
+            assert.equal(output, "engine_or_node_change=false\n");
+        });
+
+        it("the step fails, and the deployment with it, on a preview document it cannot read", async () => {
+            const broken = path.join(work, "broken.json");
+            fs.writeFileSync(broken, "error: [409] Conflict: Another update is currently in progress.\n");
+            const { code, output, stderr } = await runStep(broken);
+            assert.notEqual(code, 0);
+            assert.equal(output, "", "no answer is written");
+            assert.match(stderr, /cannot tell whether preview\.json changes an engine version or node type: Unexpected token/);
+        });
+
+        const step = (op: string, type: string, name: string, diff: { diffReasons?: string[]; replaceReasons?: string[]; detailedDiff?: Record<string, unknown> }) =>
+            ({ op, urn: `urn:pulumi:prod::elasticache-global::elasticache-global:index:GlobalDatastore$${type}::${name}`, newState: { type }, ...diff });
+        const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+        const GRG = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
+
+        it("finds the datastore's node type or version change, from diffReasons, detailedDiff or replaceReasons", () => {
+            assert.deepEqual(rollingChanges({ steps: [step("update", GRG, "cache-datastore", { detailedDiff: { cacheNodeType: { kind: "update", inputDiff: true } } })] }),
+                [{ urn: step("update", GRG, "cache-datastore", {}).urn, type: GRG, op: "update", properties: ["cacheNodeType"] }]);
+            assert.deepEqual(rollingChanges({ steps: [step("update", GRG, "d", { diffReasons: ["engineVersion", "cacheNodeType"] })] })[0].properties, ["engineVersion", "cacheNodeType"]);
+            assert.deepEqual(rollingChanges({ steps: [step("create-replacement", RG, "g", { replaceReasons: ["nodeType"] }), step("replace", RG, "g", { replaceReasons: ["nodeType"] })] })
+                .map((c) => [c.op, c.properties]), [["replace", ["nodeType"]]], "one entry per resource");
+        });
+
+        it("ignores new resources (no data yet), other properties, other types and an empty preview", () => {
+            assert.deepEqual(rollingChanges({ steps: [
+                step("create", RG, "new", { detailedDiff: { engineVersion: { kind: "add" } } }),
+                step("update", RG, "g", { detailedDiff: { "nodeGroupConfigurations[0].replicaCount": { kind: "update" } }, diffReasons: ["nodeGroupConfigurations"] }),
+                step("update", "aws:cloudwatch/metricAlarm:MetricAlarm", "a", { diffReasons: ["nodeType"] }),
+                step("same", GRG, "d", {}),
+            ] }), []);
+            assert.deepEqual(rollingChanges({}), [], "no steps: nothing changes");
+        });
+
+        it("names what is wrong with a document that is not a preview, and the CLI exits 2", () => {
+            assert.throws(() => rollingChanges([]), (e: Error) => e instanceof PreviewDocumentError && /expected the JSON object `pulumi preview --json` prints, got \[\]/.test(e.message));
+            assert.throws(() => rollingChanges({ steps: {} }), /"steps" is \{\}: expected the list of preview steps/);
+            assert.throws(() => rollingChanges({ steps: [{ op: "update" }] }), /a step without "urn" and "op"/);
+            const errors: string[] = [];
+            assert.equal(detectMain([], () => undefined, (l) => errors.push(l)), 2);
+            assert.match(errors[0], /^usage: engine-or-node-change\.ts <file written by `pulumi preview --json`>/);
+            assert.equal(detectMain([path.join(work, "missing.json")], () => undefined, (l) => errors.push(l)), 2);
+            assert.match(errors[1], /cannot tell whether .*missing\.json changes an engine version or node type: ENOENT/);
+        });
+    });
+});

@@ -11,6 +11,7 @@
  * default). A file that passes here means the same to the CLI.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { ENFORCEMENT_LEVELS, EnforcementLevel } from "./wire";
 import { JsonSchema, checkSchema } from "./schema";
 
@@ -164,4 +165,51 @@ export function reconcilePolicyPackConfig(info: PackInfo, given: PolicyPackConfi
             `(${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
     }
     return result;
+}
+
+/** Which policy pack config file a run uses, and why. */
+export type PolicyConfigChoice =
+    /** Named with --policy-pack-config. */
+    | { source: "flag"; file: string }
+    /** The stack's own file beside the pack, `<pack>/config/<stack>.json`, used when no flag says otherwise. */
+    | { source: "stack"; file: string }
+    /** None: each policy's own level and option defaults. `looked` is the stack file that did not exist, if any. */
+    | { source: "none"; looked?: string };
+
+/** The stack's config file beside a pack: policies/config/prod.json for the project's pack and stack prod. */
+export function stackConfigFile(packDir: string, stack: string): string {
+    return path.join(packDir, "config", `${stack}.json`);
+}
+
+/**
+ * The config file for a run: `flag` when given, none when `off`, otherwise the stack's file beside
+ * the pack when it exists (as CI passes it to `pulumi preview`), otherwise none.
+ */
+export function choosePolicyPackConfig(options: { packDir: string; stack: string; flag?: string; off?: boolean }): PolicyConfigChoice {
+    if (options.flag !== undefined && options.off) {
+        throw new PolicyConfigError(`--policy-pack-config ${options.flag} and --no-policy-pack-config contradict each other: give one of them`);
+    }
+    if (options.flag !== undefined) {
+        return { source: "flag", file: options.flag };
+    }
+    if (options.off) {
+        return { source: "none" };
+    }
+    const file = stackConfigFile(options.packDir, options.stack);
+    return fs.existsSync(file) ? { source: "stack", file } : { source: "none", looked: file };
+}
+
+/** One line for the report: which file, and why that one. */
+export function describePolicyConfig(choice: PolicyConfigChoice, relativeTo = process.cwd()): string {
+    const shown = (file: string) => (path.isAbsolute(file) && !path.relative(relativeTo, file).startsWith("..") ? path.relative(relativeTo, file) : file);
+    switch (choice.source) {
+        case "flag":
+            return `config: ${shown(choice.file)}, from --policy-pack-config`;
+        case "stack":
+            return `config: ${shown(choice.file)}, the stack's file beside the pack`;
+        case "none":
+            return choice.looked
+                ? `no config file: ${shown(choice.looked)} does not exist; each policy's own level and defaults`
+                : "no config file, as --no-policy-pack-config asks; each policy's own level and defaults";
+    }
 }

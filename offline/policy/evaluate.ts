@@ -3,14 +3,14 @@
  * Analyze on each resource's inputs as it is registered, then AnalyzeStack on all of them.
  */
 import { RecordedResource } from "../run";
-import { PackInfo, PolicyPackConfig, loadPolicyPackConfigFile, reconcilePolicyPackConfig } from "./config";
+import { PackInfo, PolicyConfigChoice, PolicyPackConfig, describePolicyConfig, loadPolicyPackConfigFile, reconcilePolicyPackConfig } from "./config";
 import { DEFAULT_PACK_DIR, PolicyPackProcess, StartOptions, Violation, withPolicyPack } from "./host";
 import { AnalyzedResource, ProviderSettings, defaultAwsProvider, fromRecorded } from "./wire";
 
 export interface PolicyReport {
     pack: { name: string; version: string };
-    /** The --policy-pack-config file, if one was given. */
-    configFile?: string;
+    /** The policy pack config file used, and why (see choosePolicyPackConfig). */
+    config: PolicyConfigChoice;
     violations: Array<Violation & { resourceType: string; resourceName: string }>;
     /** True when any violation is mandatory: the CLI fails the preview. */
     failed: boolean;
@@ -21,8 +21,8 @@ export interface EvaluateOptions {
     project: string;
     /** Policy pack directory. Default: the project's policies/. */
     packDir?: string;
-    /** A --policy-pack-config file. Default: none (each policy's own level and schema defaults). */
-    configFile?: string;
+    /** The policy pack config file. Default: none (each policy's own level and schema defaults). */
+    config?: PolicyConfigChoice;
     /** The default AWS provider's settings, as the stack configures them. */
     provider?: ProviderSettings;
     startTimeoutMs?: number;
@@ -47,11 +47,11 @@ export async function configurePack(pack: PolicyPackProcess, configFile?: string
     return { info, config };
 }
 
-export function toReport(info: PackInfo, violations: Violation[], resources: RecordedResource[], configFile?: string): PolicyReport {
+export function toReport(info: PackInfo, violations: Violation[], resources: RecordedResource[], config: PolicyConfigChoice = { source: "none" }): PolicyReport {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     return {
         pack: { name: info.name, version: info.version },
-        configFile,
+        config,
         violations: violations.map((v) => ({ ...v, resourceType: byUrn.get(v.urn)?.type ?? "", resourceName: byUrn.get(v.urn)?.name ?? "" })),
         failed: violations.some((v) => v.level === "mandatory"),
     };
@@ -63,12 +63,13 @@ export function startOptions(options: EvaluateOptions): StartOptions {
 
 /** Configures a started pack and evaluates the recorded resources on it (the pack keeps running). */
 export async function evaluateOn(pack: PolicyPackProcess, resources: RecordedResource[], options: EvaluateOptions): Promise<PolicyReport> {
-    const { info } = await configurePack(pack, options.configFile);
+    const config = options.config ?? { source: "none" };
+    const { info } = await configurePack(pack, config.source === "none" ? undefined : config.file);
     const provider = defaultAwsProvider(options.stack, options.project, options.provider ?? {});
     const violations = await analyzeAll(pack,
         resources.map((r) => fromRecorded(r, "inputs", provider)),
         resources.map((r) => fromRecorded(r, "state", provider)));
-    return toReport(info, violations, resources, options.configFile);
+    return toReport(info, violations, resources, config);
 }
 
 /** Starts the pack, configures it, evaluates the recorded resources and stops it. */
@@ -78,7 +79,7 @@ export async function evaluatePolicies(resources: RecordedResource[], options: E
 
 /** The policy section of a preview: pack, then each violation with level, resource and message. */
 export function formatPolicyReport(report: PolicyReport): string {
-    const lines = [`Policies:`, `    ${report.pack.name}@v${report.pack.version}${report.configFile ? ` (config ${report.configFile})` : ""}`];
+    const lines = [`Policies:`, `    ${report.pack.name}@v${report.pack.version} (${describePolicyConfig(report.config)})`];
     if (report.violations.length === 0) {
         lines.push("        no violations");
         return lines.join("\n");

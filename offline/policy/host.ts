@@ -42,8 +42,15 @@ export interface StartOptions {
     startTimeoutMs?: number;
     /** Per-call deadline for each RPC. Default 30 000 ms. */
     callTimeoutMs?: number;
-    /** tsconfig the pack is transpiled with. Default: the project's tsconfig.json. */
+    /** tsconfig the pack is transpiled with. Default: the project's tsconfig.json. Ignored with launcher "cli". */
     tsconfig?: string;
+    /**
+     * How the pack's process starts. "transpile-only" (default): run-policy-pack through launch-pack.ts,
+     * which skips ts-node's type check (`tsc --noEmit` does it once for the whole project). "cli": exactly
+     * as the Pulumi CLI's policy analyzer plugin does, `node <run-policy-pack> <engine> .` from the pack
+     * directory, unmodified, so ts-node type-checks the pack with its own compiler options on every start.
+     */
+    launcher?: "transpile-only" | "cli";
     /** Stack facts the engine gives the pack (ConfigureStack and PULUMI_* variables). Default: none. */
     stack?: { stack: string; project: string; organization?: string; dryRun?: boolean; tags?: Record<string, string> };
 }
@@ -75,7 +82,8 @@ export class PolicyPackProcess {
         if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
             throw new PolicyPackError(`no policy pack in ${dir} (the CLI needs its PulumiPolicy.yaml)`);
         }
-        const env: NodeJS.ProcessEnv = {
+        const asCli = options.launcher === "cli";
+        const env: NodeJS.ProcessEnv = asCli ? { ...process.env } : {
             ...process.env,
             // The pack is compiled with the options `tsc --noEmit` checked it with, wherever it lives.
             TS_NODE_PROJECT: options.tsconfig ?? path.join(PROJECT_DIR, "tsconfig.json"),
@@ -86,8 +94,10 @@ export class PolicyPackProcess {
             env.PULUMI_DRY_RUN = env.PULUMI_NODEJS_DRY_RUN = String(options.stack.dryRun ?? true);
         }
         // No engine listens: run-policy-pack requires the argument but never dials it.
-        const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), LAUNCHER, "127.0.0.1:0", "."],
-            { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const args = asCli
+            ? [require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] }), "127.0.0.1:0", "."]
+            : ["-r", require.resolve("ts-node/register/transpile-only"), LAUNCHER, "127.0.0.1:0", "."];
+        const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
         child.stderr!.on("data", (d: Buffer) => {
             stderr = (stderr + d.toString()).slice(-16 * 1024);

@@ -3,10 +3,16 @@
  * AnalyzerResource messages, properties as a protobuf Struct in the engine's property encoding
  * (secrets as signature objects, preview unknowns as a sentinel string), and the reverse for the
  * diagnostics a pack answers with.
+ *
+ * As the engine's analyzer plugin does: Analyze carries the resource's inputs after the provider's
+ * Check, and no property dependencies (AnalyzeRequest has no field for them); AnalyzeStack carries
+ * each resource's outputs, parent, dependencies and, per property, the resources it depends on,
+ * leaving out properties that depend on none.
  */
 import * as path from "path";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
-import { RecordedResource } from "../run";
+import type { RecordedResource } from "../run";
+import { checkedInputs } from "./provider-schema";
 
 /** The string that stands for a value not known until the update (`pulumi preview` shows "output<T>"). */
 export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -65,6 +71,8 @@ export interface AnalyzedResource {
     options: AnalyzedResourceOptions;
     provider?: AnalyzedProvider;
     dependencies?: string[];
+    /** Per property, the URNs of the resources it depends on (AnalyzeStack only). */
+    propertyDependencies?: Record<string, string[]>;
 }
 
 export interface ProviderSettings {
@@ -88,18 +96,21 @@ export function defaultAwsProvider(stack: string, project: string, settings: Pro
 }
 
 /**
- * A recorded registration as the engine would present it: inputs for Analyze (`use: "inputs"`) or
- * inputs plus computed outputs for AnalyzeStack (`use: "state"`). Only AWS resources get the provider.
+ * A recorded registration as the engine would present it: inputs after the provider's Check for
+ * Analyze (`use: "inputs"`), or the state (inputs plus computed outputs) for AnalyzeStack
+ * (`use: "state"`). Only AWS resources get the provider.
  */
 export function fromRecorded(r: RecordedResource, use: "inputs" | "state", provider?: AnalyzedProvider): AnalyzedResource {
+    const aws = r.custom && r.type.startsWith("aws:");
     return {
         urn: r.urn,
         type: r.type,
         name: r.name,
-        properties: use === "inputs" ? r.inputs : r.state,
+        properties: use === "state" ? r.state : aws ? checkedInputs(r.type, r.inputs) : r.inputs,
         options: { protect: r.protect, ignoreChanges: r.ignoreChanges, parent: r.parent },
-        provider: provider && r.custom && r.type.startsWith("aws:") ? provider : undefined,
+        provider: provider && aws ? provider : undefined,
         dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
     };
 }
 
@@ -194,6 +205,14 @@ export function stackResourceMessage(r: AnalyzedResource): analyzer.AnalyzerReso
     m.setOptions(optionsMessage(r.options));
     m.setParent(r.options.parent ?? "");
     m.setDependenciesList(r.dependencies ?? []);
+    const propertyDependencies = m.getPropertydependenciesMap();
+    for (const [property, urns] of Object.entries(r.propertyDependencies ?? {})) {
+        if (urns.length > 0) {
+            const deps = new analyzer.AnalyzerPropertyDependencies();
+            deps.setUrnsList(urns);
+            propertyDependencies.set(property, deps);
+        }
+    }
     if (r.provider) {
         m.setProvider(providerMessage(r.provider));
     }

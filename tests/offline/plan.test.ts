@@ -6,9 +6,14 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../offline/plan";
 import { PROJECT_DIR, listStacks, loadStackFile } from "../../offline/run";
-import { writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
+import { REPLICATION_GROUP, writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
 const run = promisify(execFile);
+
+/** `text` as a literal inside a RegExp. */
+function escape(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
 
 /** Captures what main() prints. */
 async function capture(argv: string[], dir?: string): Promise<{ code: number; out: string; err: string }> {
@@ -55,7 +60,8 @@ describe("offline plan (npm run plan)", () => {
         assert.match(stdout, /writerParameterName: "\/elasticache-global\/prod\/writer"/);
         assert.doesNotMatch(stdout, /offline-placeholder/, "secrets never printed, placeholders included");
         assert.match(stdout, /note: elasticache-global:userPasswords is not set/);
-        assert.match(stdout, /\n\nPolicies:\n    elasticache-global@v\d+\.\d+\.\d+\n        no violations\n$/, "the real pack, after the outputs");
+        assert.match(stdout, /\n\nPolicies:\n    elasticache-global@v\d+\.\d+\.\d+ \(config: policies\/config\/prod\.json, the stack's file beside the pack\)\n        no violations\n$/,
+            "the real pack with the stack's config, after the outputs");
     });
 
     it("writes the whole --json report to a pipe before exiting", async function () {
@@ -97,6 +103,16 @@ describe("offline plan (npm run plan)", () => {
         assert.match(err, /elasticache-global:secondaryRegions\[0\] is "us-east-1": it is the primary region/);
         assert.match(err, /elasticache-global:shards is 0/);
         assert.match(err, /elasticache-global:nodeType is "cache.t4g.medium"/);
+    });
+
+    it("--help lists every flag with what it does, and the exit codes", async () => {
+        const { code, out } = await capture(["--help"]);
+        assert.equal(code, 0);
+        for (const flag of ["--stack <name>", "--json", "--first-preview", "--policy-pack <dir>", "--policy-pack-config <file>", "--no-policy-pack-config"]) {
+            assert.match(out, new RegExp(`^  ${escape(flag)}\\s+\\S`, "m"), `${flag} is described`);
+        }
+        assert.match(out, /default: <pack>\/config\/<stack>\.json when it exists/);
+        assert.match(out, /Exit codes: 0 .* 1 .* 2 /);
     });
 
     it("exits 2 naming the known stacks for an unknown stack or a missing --stack", async () => {
@@ -161,7 +177,8 @@ describe("offline plan (npm run plan)", () => {
             const { code, out, err } = await capture(["--stack", "staging", "--policy-pack", pack]);
             assert.equal(err, "");
             assert.equal(code, 0);
-            assert.match(out, /components\.\n\nPolicies:\n    throwaway@v0\.0\.7\n        no violations$/);
+            assert.match(out, new RegExp("components\\.\\n\\nPolicies:\\n    throwaway@v0\\.0\\.7 \\(no config file: " +
+                `${escape(path.join(pack, "config", "staging.json"))} does not exist; each policy's own level and defaults\\)\\n        no violations$`));
         });
 
         it("exits 1 on a mandatory violation and names level, policy, resource and message", async () => {
@@ -178,7 +195,7 @@ describe("offline plan (npm run plan)", () => {
             const config = writeConfigFile({ retention: "advisory" });
             const { code, out } = await capture(["--stack", "short", "--policy-pack", pack, "--policy-pack-config", config], shortRetention);
             assert.equal(code, 0);
-            assert.match(out, new RegExp(`throwaway@v0\\.0\\.7 \\(config ${config.replace(/[.\\/]/g, "\\$&")}\\)`));
+            assert.match(out, new RegExp(`throwaway@v0\\.0\\.7 \\(config: ${escape(config)}, from --policy-pack-config\\)`));
             assert.match(out, /- \[advisory\]  retention  \(aws:elasticache\/replicationGroup:ReplicationGroup: cache-us-east-1\)/);
             assert.match(out, /3 violations, 0 mandatory$/);
         });
@@ -215,6 +232,54 @@ describe("offline plan (npm run plan)", () => {
             assert.match(option.err, /does not fit policy pack throwaway@0\.0\.7 \(2 problems\)/);
             assert.match(option.err, /policy "retention" option "minimumDays" is 0: it must be at least 1/);
             assert.match(option.err, /"retentoin" is not a policy of throwaway@0\.0\.7/);
+        });
+
+        it("uses the stack's config file beside the pack unless a flag says otherwise, and says which", async () => {
+            const withConfig = writeThrowawayPack({ configs: { short: { retention: "advisory" } } });
+            const byDefault = await capture(["--stack", "short", "--policy-pack", withConfig], shortRetention);
+            assert.equal(byDefault.code, 0, "config/short.json lowers the rule to advisory");
+            assert.match(byDefault.out, new RegExp(`throwaway@v0\\.0\\.7 \\(config: ${escape(path.join(withConfig, "config", "short.json"))}, the stack's file beside the pack\\)`));
+            assert.match(byDefault.out, /3 violations, 0 mandatory$/);
+
+            const off = await capture(["--stack", "short", "--policy-pack", withConfig, "--no-policy-pack-config"], shortRetention);
+            assert.equal(off.code, 1, "without a config file the rule is mandatory again");
+            assert.match(off.out, /\(no config file, as --no-policy-pack-config asks; each policy's own level and defaults\)/);
+
+            const stricter = writeConfigFile({ retention: { minimumDays: 1 } });
+            const flag = await capture(["--stack", "short", "--policy-pack", withConfig, "--policy-pack-config", stricter, "--json"], shortRetention);
+            assert.equal(flag.code, 0, "the flag replaces the stack's file: minimum 1 day, 3 days comply");
+            assert.deepEqual(JSON.parse(flag.out).policies.config, { source: "flag", file: stricter });
+        });
+
+        it("exits 2 when --policy-pack-config and --no-policy-pack-config are both given", async () => {
+            const { code, out, err } = await capture(["--stack", "prod", "--policy-pack", pack, "--policy-pack-config", "a.json", "--no-policy-pack-config"]);
+            assert.equal(code, 2);
+            assert.equal(out, "");
+            assert.equal(err, "--policy-pack-config a.json and --no-policy-pack-config contradict each other: give one of them");
+        });
+
+        it("--first-preview: the pack gets unknowns where AWS has not computed anything yet, and still checks literals", async () => {
+            const echoing = writeConfigFile({ echo: { types: [REPLICATION_GROUP] } });
+            const preview = await capture(["--stack", "short", "--first-preview", "--json", "--policy-pack", pack, "--policy-pack-config", echoing], shortRetention);
+            assert.equal(preview.code, 1, "the short retention is a literal: known, so still a mandatory violation");
+            const report = JSON.parse(preview.out);
+            assert.ok(report.notices.some((n: string) => /^first preview of a new stack: .* are \[unknown\]/.test(n)));
+            const echoes = report.policies.violations.filter((v: any) => v.policyName === "echo");
+            assert.equal(echoes.length, 3, "one per replication group");
+            for (const echo of echoes) {
+                assert.equal(echo.level, "advisory");
+                assert.match(echo.message, /can't run policy 'echo' from policy pack 'throwaway@v0\.0\.7' during preview/);
+            }
+            assert.deepEqual(report.policies.violations.filter((v: any) => v.policyName === "retention").map((v: any) => v.level), ["mandatory", "mandatory", "mandatory"]);
+            const secondary = report.resources.find((r: any) => r.name === "cache-us-west-2");
+            assert.equal(secondary.properties.globalReplicationGroupId, "[unknown]");
+            assert.equal(secondary.properties.snapshotRetentionLimit, 3);
+            assert.equal(report.outputs.globalDatastoreId, "[unknown]");
+
+            const known = await capture(["--stack", "short", "--json", "--policy-pack", pack, "--policy-pack-config", echoing], shortRetention);
+            const seen = JSON.parse(known.out).policies.violations.filter((v: any) => v.policyName === "echo").map((v: any) => JSON.parse(v.message.split("\n")[1]));
+            assert.equal(seen.length, 3);
+            assert.ok(seen.every((s: any) => typeof s.props.kmsKeyId === "string" && s.props.kmsKeyId.startsWith("arn:aws:kms:")), "without --first-preview every value is known");
         });
 
         it("exits 1 naming the pack directory when the pack cannot start", async () => {

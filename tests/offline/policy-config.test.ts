@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
-import { PackInfo, PolicyConfigError, loadPolicyPackConfigFile, parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../offline/policy/config";
+import * as path from "node:path";
+import { PackInfo, PolicyConfigError, choosePolicyPackConfig, describePolicyConfig, loadPolicyPackConfigFile, parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../offline/policy/config";
+import { DEFAULT_PACK_DIR } from "../../offline/policy/host";
 import { checkSchema } from "../../offline/policy/schema";
-import { writeConfigFile } from "./throwaway-pack";
+import { writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
 const INFO: PackInfo = {
     name: "pack",
@@ -91,5 +93,27 @@ describe("policy pack config (--policy-pack-config, as the Pulumi CLI reads it)"
         assert.match(problems[0].reason, /uses "oneOf", which this checker does not support/);
         assert.deepEqual(checkSchema([1, 1], { type: "array", uniqueItems: true }).map((p) => p.reason), ["must not repeat items"]);
         assert.deepEqual(checkSchema("x", { enum: ["a", "b"] }).map((p) => p.reason), ['must be one of "a", "b"']);
+    });
+
+    describe("which config file a run uses", () => {
+        it("the stack's file beside the pack when it exists, e.g. policies/config/prod.json", () => {
+            const choice = choosePolicyPackConfig({ packDir: DEFAULT_PACK_DIR, stack: "prod" });
+            assert.deepEqual(choice, { source: "stack", file: path.join(DEFAULT_PACK_DIR, "config", "prod.json") });
+            assert.equal(describePolicyConfig(choice, path.dirname(DEFAULT_PACK_DIR)), "config: policies/config/prod.json, the stack's file beside the pack");
+        });
+
+        it("none when the stack has no file, saying where it looked", () => {
+            const pack = writeThrowawayPack();
+            const choice = choosePolicyPackConfig({ packDir: pack, stack: "prod" });
+            assert.deepEqual(choice, { source: "none", looked: path.join(pack, "config", "prod.json") });
+            assert.match(describePolicyConfig(choice), /^no config file: .*config\/prod\.json does not exist; each policy's own level and defaults$/);
+        });
+
+        it("the flag's file over the stack's, none when turned off, and an error when both are asked", () => {
+            assert.deepEqual(choosePolicyPackConfig({ packDir: DEFAULT_PACK_DIR, stack: "prod", flag: "other.json" }), { source: "flag", file: "other.json" });
+            assert.deepEqual(choosePolicyPackConfig({ packDir: DEFAULT_PACK_DIR, stack: "prod", off: true }), { source: "none" });
+            assert.throws(() => choosePolicyPackConfig({ packDir: DEFAULT_PACK_DIR, stack: "prod", flag: "other.json", off: true }),
+                (e: Error) => e instanceof PolicyConfigError && /--policy-pack-config other\.json and --no-policy-pack-config contradict each other/.test(e.message));
+        });
     });
 });

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { reconcilePolicyPackConfig } from "../../offline/policy/config";
 import { PolicyPackError, PolicyPackProcess, withPolicyPack } from "../../offline/policy/host";
-import { AnalyzedResource, UNKNOWN, UNKNOWN_SENTINEL, toWireValue } from "../../offline/policy/wire";
+import { AnalyzedResource, UNKNOWN, UNKNOWN_SENTINEL, fromRecorded, toWireValue } from "../../offline/policy/wire";
+import { RecordedResource } from "../../offline/run";
 import { REPLICATION_GROUP, isRunning, writePack, writeThrowawayPack } from "./throwaway-pack";
 
 const URN = (name: string, type = REPLICATION_GROUP) => `urn:pulumi:test::elasticache-global::${type}::${name}`;
@@ -97,20 +98,43 @@ describe("policy pack over gRPC (offline/policy/host)", function () {
         assert.match(violations[0].message, /can't run policy 'retention' from policy pack 'throwaway@v2\.3\.4' during preview: .*snapshotRetentionLimit/);
     });
 
-    it("AnalyzeStack sends every resource with options, parent and dependencies; stack violations name their resource", async () => {
+    it("AnalyzeStack sends every resource with options, parent, dependencies and property dependencies; stack violations name their resource", async () => {
         const info = await pack.info();
         await pack.configure(reconcilePolicyPackConfig(info, { "stack-echo": { properties: { enabled: true } } }));
         const kms: AnalyzedResource = { urn: URN("kms", "aws:kms/key:Key"), type: "aws:kms/key:Key", name: "kms", properties: {}, options: { protect: true, ignoreChanges: [] } };
         const parent: AnalyzedResource = { urn: URN("cache", "elasticache-global:index:GlobalCache"), type: "elasticache-global:index:GlobalCache", name: "cache", properties: {}, options: { protect: false, ignoreChanges: [] } };
-        const violations = await pack.analyzeStack([parent, kms, group("a", { snapshotRetentionLimit: 7 }), group("b", { snapshotRetentionLimit: 7 }, false)]);
+        const withKey = { ...group("a", { snapshotRetentionLimit: 7 }), propertyDependencies: { kmsKeyId: [kms.urn], snapshotRetentionLimit: [] } };
+        const violations = await pack.analyzeStack([parent, kms, withKey, group("b", { snapshotRetentionLimit: 7 }, false)]);
         const unprotected = violations.filter((v) => v.policyName === "protected-groups");
         assert.deepEqual(unprotected.map((v) => [v.urn, v.level, v.message.split("\n")[1]]), [[URN("b"), "mandatory", "not protected: b"]]);
         const echo = violations.find((v) => v.policyName === "stack-echo");
         assert.ok(echo);
-        const seen = JSON.parse(echo.message.split("\n")[1]) as Array<{ urn: string; parent: string | null; dependencies: string[] }>;
+        const seen = JSON.parse(echo.message.split("\n")[1]) as Array<{ urn: string; parent: string | null; dependencies: string[]; propertyDependencies: Record<string, string[]> }>;
         assert.deepEqual(seen.map((r) => r.urn), [parent.urn, kms.urn, URN("a"), URN("b")]);
         assert.equal(seen[2].parent, parent.urn);
         assert.deepEqual(seen[2].dependencies, [kms.urn]);
+        assert.deepEqual(seen[2].propertyDependencies, { kmsKeyId: [kms.urn] }, "as the engine: properties that depend on nothing are left out");
+        assert.deepEqual(seen[3].propertyDependencies, {});
+    });
+
+    it("sends Analyze the inputs after the provider's Check (schema defaults filled in), AnalyzeStack the state as recorded", async () => {
+        await pack.configure(reconcilePolicyPackConfig(await pack.info(), {
+            echo: { properties: { types: [REPLICATION_GROUP] } }, "stack-echo": { properties: { enabled: true } },
+        }));
+        const secondary: RecordedResource = {
+            urn: URN("cache-eu-west-1"), type: REPLICATION_GROUP, name: "cache-eu-west-1", custom: true, parent: "",
+            inputs: { globalReplicationGroupId: "ldgnf-prod", automaticFailoverEnabled: true },
+            state: { globalReplicationGroupId: "ldgnf-prod", automaticFailoverEnabled: true, engine: "valkey" },
+            protect: true, ignoreChanges: [], dependencies: [],
+        };
+        const analyzed = (await pack.analyze(fromRecorded(secondary, "inputs"))).find((v) => v.policyName === "echo");
+        const props = JSON.parse(analyzed!.message.split("\n")[1]).props;
+        assert.equal(props.multiAzEnabled, false, "the provider's schema default reaches Analyze");
+        assert.equal(props.automaticFailoverEnabled, true, "a value the program set is kept");
+        assert.equal("engine" in props, false, "engine has no schema default: absent until the provider fills it in");
+        const stackEcho = (await pack.analyzeStack([fromRecorded(secondary, "state")])).find((v) => v.policyName === "stack-echo");
+        const [state] = JSON.parse(stackEcho!.message.split("\n")[1]);
+        assert.deepEqual(state.props, secondary.state);
     });
 
     it("prefers the version in PulumiPolicy.yaml, as the CLI does", async () => {

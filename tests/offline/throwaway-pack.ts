@@ -9,13 +9,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../offline/run";
 
-export function writePack(files: { indexTs: string; version?: string; yamlVersion?: string }): string {
+/** `configs`: policy pack config files to put beside the pack, by stack (`config/<stack>.json`). */
+export function writePack(files: { indexTs: string; version?: string; yamlVersion?: string; configs?: Record<string, unknown> }): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-pack-"));
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "throwaway-pack", version: files.version ?? "0.0.7" }));
     fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"),
         `runtime: nodejs\ndescription: test pack\n${files.yamlVersion ? `version: ${files.yamlVersion}\n` : ""}`);
     fs.writeFileSync(path.join(dir, "index.ts"), files.indexTs);
+    for (const [stack, config] of Object.entries(files.configs ?? {})) {
+        fs.mkdirSync(path.join(dir, "config"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "config", `${stack}.json`), JSON.stringify(config));
+    }
     return dir;
 }
 
@@ -27,7 +32,8 @@ export const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGr
  *   reads snapshotRetentionLimit of the group, so an unknown one is the engine's "can't run" advisory.
  * - echo (advisory, resource): reports what it received: type, name, urn, options, provider, config, props.
  * - protected-groups (mandatory, stack): every replication group is protected; reports on the group's URN.
- * - stack-echo (advisory, stack): reports the resources it received with their parent and dependencies.
+ * - stack-echo (advisory, stack): reports the resources it received with their parent, dependencies and
+ *   property dependencies.
  * Echo policies only run on types named in their option `types` (default: none), so they stay quiet in plans.
  */
 export const THROWAWAY_PACK = `
@@ -90,6 +96,7 @@ new PolicyPack("throwaway", {
                 }
                 report(JSON.stringify(args.resources.map((r) => ({
                     urn: r.urn, parent: r.parent?.urn ?? null, dependencies: r.dependencies.map((d) => d.urn), props: r.props,
+                    propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map((d) => d.urn)])),
                 }))));
             },
         },
@@ -97,7 +104,7 @@ new PolicyPack("throwaway", {
 });
 `;
 
-export function writeThrowawayPack(options: { version?: string; yamlVersion?: string } = {}): string {
+export function writeThrowawayPack(options: { version?: string; yamlVersion?: string; configs?: Record<string, unknown> } = {}): string {
     return writePack({ indexTs: THROWAWAY_PACK, ...options });
 }
 
