@@ -2,13 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { recoveryPolicyDocument } from "../../recovery/lib/permissions";
 import { DEFAULT_MAX_SESSION_SECONDS, RecoveryRoleArgs } from "./args";
-import { recoveryRoleName } from "../naming";
+import { recoveryRoleName, writerParameterName } from "../naming";
 
 export { RecoveryRoleArgs, DEFAULT_MAX_SESSION_SECONDS } from "./args";
 
 /**
  * The IAM role the recovery programs run under: it can read the deployment anywhere and change only
- * this stack's datastore and replication groups, with exactly the actions recovery/lib/permissions.ts
+ * this stack's datastore, replication groups and writer parameter, with exactly the actions recovery/lib/permissions.ts
  * lists. IAM is global, so the role is declared once, without a region.
  */
 export class RecoveryRole extends pulumi.ComponentResource {
@@ -48,7 +48,7 @@ export function createRecoveryRole(name: string, parent: pulumi.Resource, args: 
 
     const role = new aws.iam.Role(`${name}-recovery`, {
         name: recoveryRoleName(args.naming),
-        description: `Recovery programs of ${args.naming.namePrefix}: promote, detach and fail over this stack's ElastiCache resources`,
+        description: `Recovery programs of ${args.naming.namePrefix}: promote, detach and fail over this stack's ElastiCache resources, move its writer parameter`,
         assumeRolePolicy: principals.apply((trusted) => JSON.stringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { AWS: trusted }, Action: "sts:AssumeRole" }],
@@ -62,7 +62,7 @@ export function createRecoveryRole(name: string, parent: pulumi.Resource, args: 
         role: role.name,
         name: "recovery-actions",
         policy: pulumi.all([pulumi.all(args.replicationGroupArns), globalDatastoreArn]).apply(([replicationGroupArns, datastoreArn]) =>
-            JSON.stringify(recoveryPolicyDocument({ replicationGroupArns, globalDatastoreArn: datastoreArn }))),
+            JSON.stringify(recoveryPolicyDocument({ replicationGroupArns, globalDatastoreArn: datastoreArn, writerParameterName: writerParameterName(args.naming) }))),
     }, { parent: role });
 
     return { role, policy };

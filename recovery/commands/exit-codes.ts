@@ -9,6 +9,7 @@ export const EXIT_FAILED: ExitCode = { code: 1, meaning: "refused or failed; the
 export const EXIT_USAGE: ExitCode = { code: 2, meaning: "bad flags; nothing was read or changed" };
 export const EXIT_RECONCILE_DEFERRED: ExitCode = {
     code: 3,
-    meaning: "partial: the new primary accepts writes, but the stack was not reconciled (state backend or Pulumi CLI unavailable); " +
-        "the next steps give the --reconcile-only command to run once it is back, and no deployment may run until then",
+    meaning: "partial: the new primary accepts writes, but the stack was not reconciled (state backend or Pulumi CLI unavailable), " +
+        "or in an outage the writer parameter could not be written in the target's region or a region that answered with an error; " +
+        "the next steps give the --reconcile-only command (in an outage, the command for each region left), and no deployment may run until then",
 };

@@ -3,7 +3,7 @@
  * confirmation and reporting here; the decisions and calls in recovery/lib/retarget/.
  */
 import { confirmChange } from "../lib/confirm";
-import { commandHelp, flagName, parseFlags } from "../lib/flags";
+import { UsageError, commandHelp, flagName, parseFlags } from "../lib/flags";
 import { runRetarget } from "../lib/retarget/run";
 import { Command } from "./context";
 import { runCommand } from "./runner";
@@ -17,14 +17,20 @@ export const retargetPrimaryCommand: Command = {
             ctx.stdout.write(commandHelp(RETARGET_SPEC, ctx.invocation));
             return 0;
         }
+        if (values.detach && values.mode !== "outage") {
+            throw new UsageError(`${flagName("detach")} is given with --mode ${values.mode}. Accepted: ${flagName("detach")} only with --mode outage ` +
+                "(a planned promotion hands over cleanly and needs no detach).", RETARGET_SPEC.name);
+        }
         const rerun = `${ctx.invocation} ${RETARGET_SPEC.name} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
         // The promotion needs only the configuration, so it goes ahead without the stack; --reconcile-only is all about the stack.
         const whenStackUnavailable = values.reconcileOnly
             ? { refuse: `${flagName("reconcileOnly")} only updates stack ${values.stack}, so it needs the stack itself` }
             : "use-stack-file" as const;
-        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values, whenStackUnavailable }, (driver, progress, report) => runRetarget({
+        const stackFileConsequence = values.mode === "outage"
+            ? "Outage mode needs only the configuration: it never updates the stack, and no deployment may run until rejoin (or --reconcile-only) has." : undefined;
+        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values, whenStackUnavailable, stackFileConsequence }, (driver, progress, report) => runRetarget({
             target: values.to, mode: values.mode, reconcileOnly: values.reconcileOnly, maxLagSeconds: values.maxLagSeconds,
-            force: values.force, dryRun: values.dryRun, promotionTimeoutMs: values.promotionTimeout, waitTimeoutMs: values.waitTimeout,
+            force: values.force, detach: values.detach, dryRun: values.dryRun, promotionTimeoutMs: values.promotionTimeout, waitTimeoutMs: values.waitTimeout,
         }, {
             driver, clients: ctx.clients, progress, report, invocation: ctx.invocation, signal: ctx.signal,
             confirm: async (plan) => {

@@ -36,6 +36,11 @@ export interface RunOptions {
      * needs the stack itself, and the run stops there with nothing changed.
      */
     whenStackUnavailable: "use-stack-file" | { refuse: string };
+    /**
+     * What going on with the stack file means for the stack, said in the warning. Default: the stack is
+     * not reconciled by this run and must be with --reconcile-only before any deployment.
+     */
+    stackFileConsequence?: string;
 }
 
 /** Errors that stop a run on purpose before anything changed: the message is the whole story. */
@@ -66,8 +71,8 @@ async function openStack(ctx: CommandContext, opts: RunOptions, progress: Progre
             step.found(`stack ${stackName} cannot be opened (${unavailableBriefly(e)}: ` +
                 `${e.detail}). The configuration comes from ${file} as checked out here` +
                 `${driver.secretKeys.length ? `; the secret values (${driver.secretKeys.join(", ")}) are not read, recovery does not need them` : ""}. ` +
-                "The control-plane steps run as usual; the stack itself is NOT reconciled by this run: it must be reconciled later " +
-                "with --reconcile-only, and no deployment may run before that.", { level: "warn" });
+                (opts.stackFileConsequence ?? "The control-plane steps run as usual; the stack itself is NOT reconciled by this run: it must be reconciled later " +
+                "with --reconcile-only, and no deployment may run before that."), { level: "warn" });
             step.summarize(`configuration from ${file}; the stack will be reconciled later`);
             return driver;
         });
@@ -81,7 +86,8 @@ function summaryLines(doc: ReportDocument, summary: string, files: { json: strin
         "",
         `${doc.program}: ${doc.outcome.toUpperCase()}: ${summary}`,
         ...(measuresRecovery ? [
-            `  recovery time: ${rt === "not reached" ? "not reached" : `${rt.seconds} s (writes accepted at ${rt.writesAcceptedAt}: ${rt.detail})`}`,
+            `  recovery time: ${rt === "not reached" ? "not reached" : `${rt.seconds} s from the start of the run (writes accepted at ${rt.writesAcceptedAt}: ${rt.detail})`}`,
+            ...(typeof doc.promotionTime === "object" ? [`  promotion time: ${doc.promotionTime.seconds} s from ${doc.promotionTime.firstMutatingCall}`] : []),
             `  estimated data loss: ${rp === "unknown" ? "unknown" : `${rp.estimatedDataLossSeconds !== undefined ? `${rp.estimatedDataLossSeconds} s of writes` : "not measured"} (${rp.source})`}`,
         ] : []),
         ...(doc.nextSteps.length ? ["  next steps:", ...doc.nextSteps.map((s, i) => `    ${i + 1}. ${s}`)] : []),
@@ -108,7 +114,9 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions,
         error = e;
     }
     const refused = error !== undefined && isRefusal(error);
-    const nextSteps = result?.nextSteps ?? (refused
+    // Some failures know better than the generic advice (a reconcile refused after the config changed must not be rerun).
+    const ownSteps = (error as { nextSteps?: unknown } | undefined)?.nextSteps;
+    const nextSteps = result?.nextSteps ?? (Array.isArray(ownSteps) ? ownSteps as string[] : undefined) ?? (refused
         ? ["Nothing was changed. Fix what the message above says, then run the command again."]
         : ["Read the error above and the report. Then run the same command again: it starts from the state it finds " +
             "and does not repeat a call whose effect is already visible."]);

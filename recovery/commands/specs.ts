@@ -19,11 +19,15 @@ export const RETARGET_FLAGS = [
             "promote or else detach it. adopt: the promotion already happened (console, CLI), only bring the stack in line.",
     },
     { key: "maxLagSeconds", kind: "number", default: DEFAULT_MAX_LAG_SECONDS, min: 0, max: 86400, unit: "seconds", description: "Refuse to promote when the target's replication lag (max over the last 5 minutes) is above this." },
-    { key: "force", kind: "boolean", description: "Promote even when the lag is above --max-lag-seconds or unknown (accepting that data loss)." },
+    { key: "force", kind: "boolean", description: "Promote even when the lag is above --max-lag-seconds or unknown (accepting that data loss). " +
+        "In an outage the lag metric stops, so the lag is unknown and an outage run needs --force." },
+    { key: "detach", kind: "boolean", description: "outage mode only: detach the target at once, without trying a promotion first " +
+        "(when the promotion is known not to work; it also avoids leaving the datastore modifying)." },
     { key: "reconcileOnly", kind: "boolean", description: "Skip the promotion; only bring the stack's config and state in line with the current primary " +
         "(the follow-up of a run that ended partial because the stack was unavailable)." },
     { key: "promotionTimeout", kind: "duration", default: 3 * MINUTE, min: 10_000, max: 60 * MINUTE, description: "outage mode: how long to wait for the promotion before detaching the target instead." },
-    { key: "waitTimeout", kind: "duration", default: 20 * MINUTE, min: 10_000, max: 6 * 60 * MINUTE, description: "How long to wait for a promotion or detach to complete before giving up." },
+    { key: "waitTimeout", kind: "duration", default: 20 * MINUTE, min: 10_000, max: 6 * 60 * MINUTE, description: "How long to wait for a promotion or detach " +
+        "to complete (outage: how long to keep asking for a detach AWS refuses) before giving up." },
     ...COMMON_FLAGS.slice(1),
 ] as const satisfies readonly FlagSpec[];
 
@@ -36,6 +40,7 @@ export const RETARGET_SPEC: CommandSpec<typeof RETARGET_FLAGS> = {
         "retarget-primary --stack prod --to us-west-2 --dry-run",
         "retarget-primary --stack prod --to us-west-2 --yes",
         "retarget-primary --stack prod --to us-west-2 --mode outage --force --yes",
+        "retarget-primary --stack prod --to us-west-2 --mode outage --detach --force --yes",
         "retarget-primary --stack prod --to us-west-2 --mode adopt --yes",
         "retarget-primary --stack prod --to us-west-2 --reconcile-only --yes",
     ],
@@ -46,6 +51,10 @@ export const RETARGET_SPEC: CommandSpec<typeof RETARGET_FLAGS> = {
 export const REJOIN_FLAGS = [
     COMMON_FLAGS[0],
     { key: "waitTimeout", kind: "duration", default: 60 * MINUTE, min: 10_000, max: 6 * 60 * MINUTE, description: "How long to wait for each deletion to complete before giving up." },
+    { key: "detachedAt", kind: "string", accepted: "an ISO 8601 time in the past, such as 2025-01-15T10:04:32Z",
+        description: "When the serving cluster was detached, if its events no longer say (AWS keeps them 14 days): the start of the window in which the old primary's writes are counted." },
+    { key: "acceptLostWrites", kind: "boolean", description: "Retire the old clusters even when the old primary took writes after the detach, or that cannot be told: " +
+        "those writes then survive only in its final snapshot." },
     ...COMMON_FLAGS.slice(1),
 ] as const satisfies readonly FlagSpec[];
 
@@ -57,6 +66,7 @@ export const REJOIN_SPEC: CommandSpec<typeof REJOIN_FLAGS> = {
     examples: [
         "rejoin --stack prod --dry-run",
         "rejoin --stack prod --yes",
+        "rejoin --stack prod --detached-at 2025-01-15T10:04:32Z --yes",
     ],
     flags: REJOIN_FLAGS,
     exitCodes: [EXIT_DONE, EXIT_FAILED, EXIT_USAGE],

@@ -1,17 +1,31 @@
 /**
- * ElastiCache and CloudWatch clients per region. Credentials and endpoints come from the SDK's standard
- * chains only (AWS_PROFILE, SSO, instance roles; AWS_ENDPOINT_URL_ELASTICACHE and
- * AWS_ENDPOINT_URL_CLOUDWATCH), so a local emulator or a different account is a matter of environment,
- * never of code. Clients are created on first use: a run that never needs the failed region never
- * opens a connection to it.
+ * ElastiCache, CloudWatch and SSM clients per region. Credentials and endpoints come from the SDK's
+ * standard chains only (AWS_PROFILE, SSO, instance roles; AWS_ENDPOINT_URL_ELASTICACHE,
+ * AWS_ENDPOINT_URL_CLOUDWATCH and AWS_ENDPOINT_URL_SSM), so a local emulator or a different account is
+ * a matter of environment, never of code. Clients are created on first use: a run that never needs
+ * the failed region never opens a connection to it.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { AwsService } from "./errors";
 
 export interface RegionClients {
+    /** For reads and polling: the SDK retries transient failures itself. */
     elastiCache(region: string): ElastiCacheClient;
+    /**
+     * For calls that change the datastore (failover, detach, delete): one attempt only. When the
+     * answer to a failover is lost, an SDK retry would be refused ("modifying") by the promotion the
+     * first attempt started, and that refusal would be mistaken for a failure; the caller re-reads
+     * the datastore after any unclear failure instead.
+     */
+    elastiCacheForChanges(region: string): ElastiCacheClient;
     cloudWatch(region: string): CloudWatchClient;
+    /**
+     * SSM, where the writer parameter lives. Short timeouts (ssmRequestTimeoutMs): during an outage
+     * it is asked in every member region, and a region that does not answer must not hold the run up.
+     */
+    ssm(region: string): SSMClient;
     /** Regions a client was asked for, per service, in order of first use. */
     contacted(): Record<AwsService, string[]>;
 }
@@ -27,12 +41,15 @@ export interface RegionClientsOptions {
     connectionTimeoutMs?: number;
     /** Milliseconds to wait for a response once connected. Default 20000. */
     requestTimeoutMs?: number;
+    /** Milliseconds an SSM call may take once connected. Default 5000: a parameter write is small. */
+    ssmRequestTimeoutMs?: number;
 }
 
 export const CLIENT_DEFAULTS: Required<RegionClientsOptions> = {
     maxAttempts: 4,
     connectionTimeoutMs: 5000,
     requestTimeoutMs: 20000,
+    ssmRequestTimeoutMs: 5000,
 };
 
 // Loose on purpose: it catches typos and swapped arguments; AWS itself rejects regions that do not exist.
@@ -47,7 +64,7 @@ function checkRegion(region: string, service: AwsService): void {
 
 function checkOptions(options: Required<RegionClientsOptions>): void {
     const limits: Array<[keyof RegionClientsOptions, number, number]> = [
-        ["maxAttempts", 1, 10], ["connectionTimeoutMs", 100, 60000], ["requestTimeoutMs", 100, 300000],
+        ["maxAttempts", 1, 10], ["connectionTimeoutMs", 100, 60000], ["requestTimeoutMs", 100, 300000], ["ssmRequestTimeoutMs", 100, 300000],
     ];
     for (const [key, min, max] of limits) {
         const value = options[key];
@@ -60,35 +77,36 @@ function checkOptions(options: Required<RegionClientsOptions>): void {
 export function createRegionClients(options: RegionClientsOptions = {}): RegionClients {
     const resolved = { ...CLIENT_DEFAULTS, ...options };
     checkOptions(resolved);
-    const common = (region: string) => ({
+    const common = (region: string, overrides: { maxAttempts?: number; requestTimeoutMs?: number } = {}) => ({
         region,
         // Adaptive: the client also slows itself down when throttled, which matters when several
         // regions and pollers share one account's API limits during an incident.
         retryMode: "adaptive",
-        maxAttempts: resolved.maxAttempts,
-        requestHandler: { connectionTimeout: resolved.connectionTimeoutMs, requestTimeout: resolved.requestTimeoutMs },
+        maxAttempts: overrides.maxAttempts ?? resolved.maxAttempts,
+        requestHandler: { connectionTimeout: resolved.connectionTimeoutMs, requestTimeout: overrides.requestTimeoutMs ?? resolved.requestTimeoutMs },
     });
-    const elastiCache = new Map<string, ElastiCacheClient>();
-    const cloudWatch = new Map<string, CloudWatchClient>();
+    const contacted: Record<AwsService, string[]> = { elasticache: [], cloudwatch: [], ssm: [] };
+    /** One client per region and kind, created on first use; `service` records the contact and checks the region. */
+    function cached<C>(service: AwsService, create: (region: string) => C): (region: string) => C {
+        const clients = new Map<string, C>();
+        return (region) => {
+            checkRegion(region, service);
+            let client = clients.get(region);
+            if (!client) {
+                client = create(region);
+                clients.set(region, client);
+                if (!contacted[service].includes(region)) {
+                    contacted[service].push(region);
+                }
+            }
+            return client;
+        };
+    }
     return {
-        elastiCache(region) {
-            checkRegion(region, "elasticache");
-            let client = elastiCache.get(region);
-            if (!client) {
-                client = new ElastiCacheClient(common(region));
-                elastiCache.set(region, client);
-            }
-            return client;
-        },
-        cloudWatch(region) {
-            checkRegion(region, "cloudwatch");
-            let client = cloudWatch.get(region);
-            if (!client) {
-                client = new CloudWatchClient(common(region));
-                cloudWatch.set(region, client);
-            }
-            return client;
-        },
-        contacted: () => ({ elasticache: [...elastiCache.keys()], cloudwatch: [...cloudWatch.keys()] }),
+        elastiCache: cached("elasticache", (region) => new ElastiCacheClient(common(region))),
+        elastiCacheForChanges: cached("elasticache", (region) => new ElastiCacheClient(common(region, { maxAttempts: 1 }))),
+        cloudWatch: cached("cloudwatch", (region) => new CloudWatchClient(common(region))),
+        ssm: cached("ssm", (region) => new SSMClient(common(region, { requestTimeoutMs: resolved.ssmRequestTimeoutMs }))),
+        contacted: () => ({ elasticache: [...contacted.elasticache], cloudwatch: [...contacted.cloudwatch], ssm: [...contacted.ssm] }),
     };
 }

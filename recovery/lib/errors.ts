@@ -5,7 +5,7 @@
  * login (credentials, access denied), or re-read the situation (not found, invalid state).
  */
 
-export type AwsService = "elasticache" | "cloudwatch";
+export type AwsService = "elasticache" | "cloudwatch" | "ssm";
 
 export type AwsErrorKind =
     | "throttled"
@@ -21,6 +21,7 @@ export type AwsErrorKind =
 export const ENDPOINT_ENV: Record<AwsService, string> = {
     elasticache: "AWS_ENDPOINT_URL_ELASTICACHE",
     cloudwatch: "AWS_ENDPOINT_URL_CLOUDWATCH",
+    ssm: "AWS_ENDPOINT_URL_SSM",
 };
 
 // Error names as the SDK reports them (the Query protocol's error code, or the modelled fault's name).
@@ -154,8 +155,13 @@ function describeAwsError(kind: AwsErrorKind, context: AwsCallContext, error: un
             return `No valid AWS credentials for ${operation} in ${region} (${what}): log in again ` +
                 "(for example aws sso login, or set AWS_PROFILE) and run again.";
         case "access-denied":
-            return `${operation} in ${region} was denied (${what}): the credentials lack ${service}:${operation}; ` +
-                "assume the stack's recovery role (stack output recoveryRoleArn) or grant that action.";
+            // The recovery role covers only the control-plane calls; the reconcile runs Pulumi with the
+            // same process credentials, so pointing everyone at the role would break the reconcile.
+            return `${operation} in ${region} was denied (${what}): the credentials lack ${service}:${operation}. ` +
+                "For the promotion (retarget-primary, rejoin), assume the stack's recovery role (stack output recoveryRoleArn), " +
+                "which allows exactly the control-plane calls recovery makes, or grant that action. The recovery role cannot run " +
+                "the stack reconcile (Pulumi refresh and up need the deployment's credentials): once the promotion is done, run " +
+                "retarget-primary --reconcile-only with the credentials you deploy this stack with.";
         case "not-found":
             return `${operation} in ${region} found nothing (${what}): check the stack, the region and the ids, ` +
                 "or whether the resource was deleted.";

@@ -83,7 +83,8 @@ export function checkPlannedSteps(steps: readonly PlannedStep[], protectedTypes:
         allowed: false, steps: [...steps], blocked: list,
         message: `refusing to update: the preview would replace or delete ${list.length} protected resource${list.length === 1 ? "" : "s"}:\n` +
             `${lines.join("\n")}\n` +
-            "Nothing was changed. Find out why the program no longer matches the deployed resources (config, refreshed drift, " +
+            // Only the update is known not to have run: a caller may have changed the configuration or refreshed the state first.
+            "pulumi up was not run. Find out why the program no longer matches the deployed resources (config, refreshed drift, " +
             "a program change) and fix that; a recovery must never recreate a cache, its datastore or its KMS key.",
     };
 }

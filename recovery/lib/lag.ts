@@ -13,6 +13,19 @@ export const LAG_METRIC = "GlobalDatastoreReplicationLag";
 export const LAG_NAMESPACE = "AWS/ElastiCache";
 /** How far back the estimate looks. */
 export const LAG_WINDOW_MS = 5 * 60_000;
+/**
+ * How far back the last datapoint is looked for when the metric went silent: it is published only
+ * while the secondary hears from the primary's region, so in an outage the last value before the
+ * silence is all there is.
+ */
+export const LAG_LOOKBACK_MS = 3 * 60 * 60_000;
+/**
+ * A 60 s datapoint is normally readable one to two minutes after its period starts; no datapoint
+ * for longer than this means the metric stopped (normal delay plus two missed periods).
+ */
+export const LAG_STALE_AFTER_MS = 4 * 60_000;
+/** GetMetricData takes at most this many queries per request. */
+export const MAX_QUERIES_PER_REQUEST = 500;
 /** CloudWatch's finest period for these metrics. */
 export const LAG_PERIOD_SECONDS = 60;
 /** Default of --max-lag-seconds: a few seconds of writes is what a planned promotion may cost. */
@@ -29,6 +42,11 @@ export interface LagEstimate {
     windowStart: string;
     windowEnd: string;
     datapoints: number;
+    /**
+     * Set when the metric stopped being published (no datapoint for LAG_STALE_AFTER_MS): then
+     * maxSeconds is undefined, and this is the last datapoint seen, if any within LAG_LOOKBACK_MS.
+     */
+    silentSince?: { at: string; seconds: number } | "no datapoint";
     /** Where the number comes from, for a human: metric, statistic, region, replication group. */
     source: string;
 }
@@ -38,26 +56,56 @@ export type LagVerdict =
     | { proceed: false; message: string };
 
 /**
- * One MetricStat query per node of the target group. Nodes that do not publish the metric (replicas,
- * or every node of a group that is not a secondary) simply return no datapoints.
+ * One MetricStat query per node (`metric` of AWS/ElastiCache, dimension CacheClusterId), in requests
+ * of at most MAX_QUERIES_PER_REQUEST queries. Nodes that do not publish the metric return no datapoints.
  */
+export function nodeMetricRequests(metric: string, stat: string, nodeIds: readonly string[], startMs: number, endMs: number): GetMetricDataCommandInput[] {
+    const requests: GetMetricDataCommandInput[] = [];
+    for (let first = 0; first < nodeIds.length; first += MAX_QUERIES_PER_REQUEST) {
+        requests.push({
+            StartTime: new Date(startMs),
+            EndTime: new Date(endMs),
+            ScanBy: "TimestampDescending",
+            // Ids must start with a lowercase letter; the node id goes into the label for readers of raw output.
+            MetricDataQueries: nodeIds.slice(first, first + MAX_QUERIES_PER_REQUEST).map((node, i) => ({
+                Id: `node${first + i}`,
+                Label: node,
+                MetricStat: {
+                    Metric: { Namespace: LAG_NAMESPACE, MetricName: metric, Dimensions: [{ Name: "CacheClusterId", Value: node }] },
+                    Period: LAG_PERIOD_SECONDS,
+                    Stat: stat,
+                },
+                ReturnData: true,
+            })),
+        });
+    }
+    return requests;
+}
+
+/** The lag queries of the estimate window, batched (see nodeMetricRequests). */
+export function lagQueryInputs(nodeIds: readonly string[], nowMs: number, windowMs = LAG_WINDOW_MS): GetMetricDataCommandInput[] {
+    return nodeMetricRequests(LAG_METRIC, "Maximum", nodeIds, nowMs - windowMs, nowMs);
+}
+
+/** All the queries of the estimate window in one input, for up to MAX_QUERIES_PER_REQUEST nodes. */
 export function lagQueryInput(nodeIds: readonly string[], nowMs: number, windowMs = LAG_WINDOW_MS): GetMetricDataCommandInput {
-    return {
-        StartTime: new Date(nowMs - windowMs),
-        EndTime: new Date(nowMs),
-        ScanBy: "TimestampDescending",
-        // Ids must start with a lowercase letter; the node id goes into the label for readers of raw output.
-        MetricDataQueries: nodeIds.map((node, i) => ({
-            Id: `node${i}`,
-            Label: node,
-            MetricStat: {
-                Metric: { Namespace: LAG_NAMESPACE, MetricName: LAG_METRIC, Dimensions: [{ Name: "CacheClusterId", Value: node }] },
-                Period: LAG_PERIOD_SECONDS,
-                Stat: "Maximum",
-            },
-            ReturnData: true,
-        })),
-    };
+    return lagQueryInputs(nodeIds, nowMs, windowMs)[0] ?? { StartTime: new Date(nowMs - windowMs), EndTime: new Date(nowMs), MetricDataQueries: [] };
+}
+
+type MetricClient = { send(command: GetMetricDataCommand, options?: { abortSignal?: AbortSignal }): Promise<GetMetricDataCommandOutput> };
+
+/** Sends each request, following NextToken, and returns every page. */
+export async function getMetricPages(cloudwatch: MetricClient, requests: readonly GetMetricDataCommandInput[], signal?: AbortSignal): Promise<GetMetricDataCommandOutput[]> {
+    const pages: GetMetricDataCommandOutput[] = [];
+    for (const input of requests) {
+        let token: string | undefined;
+        do {
+            const page = await cloudwatch.send(new GetMetricDataCommand({ ...input, NextToken: token }), { abortSignal: signal });
+            pages.push(page);
+            token = page.NextToken;
+        } while (token);
+    }
+    return pages;
 }
 
 /** Folds GetMetricData pages (one SEARCH returns one result per node) into one estimate. */
@@ -94,24 +142,42 @@ export function lagFromMetricData(
     };
 }
 
-/** Reads the estimate, following NextToken. The client must be the target region's. */
+/**
+ * An estimate whose newest datapoint is older than LAG_STALE_AFTER_MS is no estimate: the writes since
+ * then are not in it. Its numbers move to `silentSince`.
+ */
+export function withStaleness(estimate: LagEstimate, lastSeen: { at: string; seconds: number } | undefined, nowMs: number): LagEstimate {
+    return isCurrent(estimate, nowMs) ? estimate : { ...estimate, maxSeconds: undefined, silentSince: lastSeen ?? "no datapoint" };
+}
+
+function isCurrent(estimate: LagEstimate, nowMs: number): boolean {
+    return estimate.latestAt !== undefined && nowMs - Date.parse(estimate.latestAt) <= LAG_STALE_AFTER_MS;
+}
+
+/** Reads the estimate, batched and following NextToken. The client must be the target region's. */
 export async function readReplicationLag(
-    cloudwatch: { send(command: GetMetricDataCommand, options?: { abortSignal?: AbortSignal }): Promise<GetMetricDataCommandOutput> },
-    replicationGroupId: string, nodeIds: readonly string[], region: string, nowMs: number, signal?: AbortSignal,
+    cloudwatch: MetricClient, replicationGroupId: string, nodeIds: readonly string[], region: string, nowMs: number, signal?: AbortSignal,
 ): Promise<LagEstimate> {
-    const input = lagQueryInput(nodeIds, nowMs);
-    const pages: GetMetricDataCommandOutput[] = [];
-    let token: string | undefined;
-    do {
-        const page = await cloudwatch.send(new GetMetricDataCommand({ ...input, NextToken: token }), { abortSignal: signal });
-        pages.push(page);
-        token = page.NextToken;
-    } while (token);
-    return lagFromMetricData(pages, replicationGroupId, region, nowMs);
+    const estimate = lagFromMetricData(await getMetricPages(cloudwatch, lagQueryInputs(nodeIds, nowMs), signal), replicationGroupId, region, nowMs);
+    if (isCurrent(estimate, nowMs)) {
+        return estimate;
+    }
+    // Silent: look further back for the last value, which is what the operator can reason from.
+    const longer = lagFromMetricData(await getMetricPages(cloudwatch, lagQueryInputs(nodeIds, nowMs, LAG_LOOKBACK_MS), signal),
+        replicationGroupId, region, nowMs, LAG_LOOKBACK_MS);
+    const lastSeen = longer.latestAt !== undefined && longer.latestSeconds !== undefined ? { at: longer.latestAt, seconds: longer.latestSeconds } : undefined;
+    return withStaleness(estimate, lastSeen, nowMs);
 }
 
 /** One line for humans: "at most 0.8 s (latest 0.4 s at ...) over 5 minutes up to ...". */
 export function describeLag(estimate: LagEstimate): string {
+    if (estimate.silentSince !== undefined) {
+        const last = estimate.silentSince === "no datapoint"
+            ? `no datapoint in the last ${LAG_LOOKBACK_MS / 3_600_000} hours`
+            : `last datapoint at ${estimate.silentSince.at} showed ${estimate.silentSince.seconds} s`;
+        return `unknown; ${last}, none since (the metric stops when the secondary no longer hears from the primary's region, ` +
+            `so every write accepted there since then may be lost) (${estimate.source})`;
+    }
     if (estimate.maxSeconds === undefined) {
         return `unknown: no ${LAG_METRIC} datapoint between ${estimate.windowStart} and ${estimate.windowEnd} (${estimate.source})`;
     }

@@ -8,7 +8,7 @@ import {
     StackNotFoundError as AutomationStackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import {
-    BackendUnreachableError, PlannedStep, PreviewFailedError, PulumiCliMissingError, StackConfigMap, StackConfigValue, StackDriver,
+    BackendUnreachableError, PlannedStep, PreviewFailedError, PulumiCliMissingError, StackConfigMap, StackDriver,
     StackDriverError, StackLockedError, StackNotFoundError, StackOperation, StackOutputs, StepOp, TargetOptions, UpResult,
 } from "./stack-driver";
 
@@ -163,6 +163,11 @@ export class LocalWorkspaceStackDriver implements StackDriver {
         return this.stack.name;
     }
 
+    /** Test-only: wraps a stack the caller already selected (tests pass a stand-in that records the calls). */
+    static wrap(stack: Stack): LocalWorkspaceStackDriver {
+        return new LocalWorkspaceStackDriver(stack);
+    }
+
     /** Selects an existing stack; fails with StackNotFoundError rather than creating one. */
     static async select(stackName: string, workDir: string, opts: LocalWorkspaceDriverOptions = {}): Promise<LocalWorkspaceStackDriver> {
         try {
@@ -176,8 +181,10 @@ export class LocalWorkspaceStackDriver implements StackDriver {
         return configFromAutomation(await this.run("getConfig", () => this.stack.getAllConfig()));
     }
 
-    async setConfig(key: string, value: StackConfigValue): Promise<void> {
-        await this.run("setConfig", () => this.stack.setConfig(key, { value: value.value, secret: value.secret }));
+    /** One `pulumi config set-all`: the CLI saves the stack's configuration once, with every key or none. */
+    async setConfigs(values: StackConfigMap): Promise<void> {
+        const config = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, { value: v.value, secret: v.secret }]));
+        await this.run("setConfig", () => this.stack.setAllConfig(config));
     }
 
     async refresh(): Promise<void> {

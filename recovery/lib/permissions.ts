@@ -19,7 +19,9 @@ export type ResourceScope =
     /** The Global Datastore together with its member replication groups. */
     | "datastore-and-members"
     /** The stack's replication groups and the final snapshots taken when they are deleted (<id>-final...). */
-    | "members-and-final-snapshots";
+    | "members-and-final-snapshots"
+    /** The stack's writer SSM parameter, in each member region. */
+    | "writer-parameters";
 
 export interface RecoveryPermission {
     /** IAM action, "<service>:<Operation>". */
@@ -31,6 +33,11 @@ export interface RecoveryPermission {
      * call is written: the test fails on an action that is called and still marked planned.
      */
     plannedFor?: string;
+    /**
+     * The action (service:Operation) whose call needs this one too, when no code calls it directly:
+     * AWS authorizes some requests against more than one action.
+     */
+    impliedBy?: string;
 }
 
 export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
@@ -46,20 +53,28 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
     },
     {
         action: "elasticache:DescribeEvents",
-        reason: "Follows a shard failover through the member's events (Test Failover API called, failover completed, recovery finished).",
+        reason: "Rejoin: finds when the serving cluster was detached, from its events; also follows shard failovers.",
         scope: "any",
-        plannedFor: "failover-shard",
     },
     {
         action: "elasticache:DescribeSnapshots",
-        reason: "Finds the newest usable snapshot and its creation time, the recovery point of a restore.",
+        reason: "Rejoin: finds the final snapshots of the retired groups by name and waits until they are available.",
         scope: "any",
-        plannedFor: "restore",
     },
     {
         action: "cloudwatch:GetMetricData",
-        reason: "Reads GlobalDatastoreReplicationLag in the promoted region to estimate the data a promotion loses.",
+        reason: "Reads GlobalDatastoreReplicationLag in the promoted region (the data a promotion loses) and SetTypeCmds of the old primary (writes rejoin would lose).",
         scope: "any",
+    },
+    {
+        action: "ssm:GetParameter",
+        reason: "Rejoin: reads the writer parameter to tell the serving cluster apart when more than one group is standalone.",
+        scope: "writer-parameters",
+    },
+    {
+        action: "ssm:PutParameter",
+        reason: "Outage mode and rejoin: points the writer parameter of each region at the cluster that accepts writes, without running Pulumi.",
+        scope: "writer-parameters",
     },
     {
         action: "elasticache:FailoverGlobalReplicationGroup",
@@ -82,6 +97,12 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
         scope: "members-and-final-snapshots",
     },
     {
+        action: "elasticache:CreateSnapshot",
+        reason: "Rejoin: DeleteReplicationGroup with FinalSnapshotIdentifier creates the final snapshot, which AWS authorizes as CreateSnapshot.",
+        scope: "members-and-final-snapshots",
+        impliedBy: "elasticache:DeleteReplicationGroup",
+    },
+    {
         action: "elasticache:TestFailover",
         reason: "Shard failover and drills: fails one shard over to a replica inside its region.",
         scope: "members",
@@ -95,6 +116,8 @@ export interface PolicyScope {
     replicationGroupArns: string[];
     /** ARN of the Global Datastore (global: no region in it). */
     globalDatastoreArn: string;
+    /** Name of the writer SSM parameter (components/naming.ts writerParameterName), the same in every member region. */
+    writerParameterName: string;
 }
 
 export interface PolicyStatement {
@@ -117,7 +140,18 @@ const STATEMENT_IDS: Record<ResourceScope, string> = {
     "members": "ActOnStackReplicationGroups",
     "datastore-and-members": "ActOnStackGlobalDatastore",
     "members-and-final-snapshots": "RetireStackReplicationGroups",
+    "writer-parameters": "MoveStackWriterParameter",
 };
+
+const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$/;
+
+/** The writer parameter in the region and account of each member (parameter ARNs drop the name's leading slash). */
+function writerParameterArns(replicationGroupArns: readonly string[], name: string): string[] {
+    return replicationGroupArns.map((arn) => {
+        const [, partition, , region, account] = arn.split(":");
+        return `arn:${partition}:ssm:${region}:${account}:parameter/${name.slice(1)}`;
+    });
+}
 
 /** Final snapshots are named after their group (components/naming.ts finalSnapshotName, plus a suffix per run). */
 function finalSnapshotArnPattern(replicationGroupArn: string): string {
@@ -139,14 +173,19 @@ export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly
         throw new Error(`recoveryPolicyDocument: globalDatastoreArn is ${JSON.stringify(scope.globalDatastoreArn)}. ` +
             "Accepted: arn:<partition>:elasticache::<account>:globalreplicationgroup:<id>.");
     }
+    if (!PARAMETER_NAME.test(scope.writerParameterName)) {
+        throw new Error(`recoveryPolicyDocument: writerParameterName is ${JSON.stringify(scope.writerParameterName)}. ` +
+            "Accepted: an absolute SSM parameter name such as /elasticache-global/<stack>/writer.");
+    }
     const members = [...scope.replicationGroupArns].sort();
     const resources: Record<ResourceScope, string | string[]> = {
         "any": "*",
         "members": members,
         "datastore-and-members": [scope.globalDatastoreArn, ...members],
         "members-and-final-snapshots": [...members, ...members.map(finalSnapshotArnPattern)],
+        "writer-parameters": writerParameterArns(members, scope.writerParameterName),
     };
-    const order: ResourceScope[] = ["any", "datastore-and-members", "members", "members-and-final-snapshots"];
+    const order: ResourceScope[] = ["any", "datastore-and-members", "members", "members-and-final-snapshots", "writer-parameters"];
     return {
         Version: "2012-10-17",
         Statement: order

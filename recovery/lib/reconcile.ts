@@ -4,27 +4,19 @@
  * dashboards. Afterwards a fresh preview must plan no replacement or deletion of any replication group
  * or the datastore, otherwise the next plain `pulumi up` would destroy data.
  *
- * It runs after planned and adopt, alone with --reconcile-only (the state backend may have been out of
- * reach during the promotion), and in a targeted form after an outage detach, when the old primary's
- * region can be neither refreshed nor updated.
+ * It runs after planned and adopt, and alone with --reconcile-only (the state backend may have been out
+ * of reach during the promotion). Never in an outage: any preview or update runs the whole program,
+ * which needs every region (retarget/outage.ts moves the writer parameter directly instead).
  */
 import { Clock } from "./clock";
-import { GuardVerdict, checkNoDataHoldingReplacement, checkPlannedSteps, nameFromUrn, previewThenUp } from "./guard";
-import { Progress } from "./progress";
-import { ConfigChange, applyConfigChanges, configChangesForPrimary, readStackConfig } from "./stack-config";
-import { PlannedStep, StackDriver } from "./stack-driver";
-
-/**
- * Resource types whose content depends on which region is primary: the writer and reader parameters,
- * the Route 53 writer record, the per-region alarms (a primary has no cross-region lag alarms) and
- * dashboards. Nothing that holds data.
- */
-export const FOLLOWS_PRIMARY_TYPES: readonly string[] = [
-    "aws:ssm/parameter:Parameter",
-    "aws:route53/record:Record",
-    "aws:cloudwatch/metricAlarm:MetricAlarm",
-    "aws:cloudwatch/dashboard:Dashboard",
-];
+import { FoundingRegion, FoundingRegionError, resolveFoundingRegion } from "./founding-region";
+import { GuardRefusedError, GuardVerdict, checkNoDataHoldingReplacement, checkPlannedSteps, previewThenUp } from "./guard";
+import { Progress, StepContext, firstLine } from "./progress";
+import { RawConfig } from "../../components/config/reader";
+import {
+    ConfigChange, InterruptedRetarget, applyConfigChanges, configChangesForPrimary, readStackConfig, revertCommands,
+} from "./stack-config";
+import { PlannedStep, StackDriver, StackOutputs, StackUnavailableError } from "./stack-driver";
 
 export interface ReconcileOptions {
     driver: StackDriver;
@@ -34,10 +26,22 @@ export interface ReconcileOptions {
     /** Only read and preview; change neither the configuration nor the stack. */
     dryRun: boolean;
     /**
-     * Outage mode: update only the resources of this region that follow the primary (FOLLOWS_PRIMARY_TYPES),
-     * skipping the refresh, which would have to reach the failed region.
+     * The datastore id the control plane reports, one more record of the founding region (its region
+     * code). Default: only the stack's own records are used.
      */
-    onlyRegion?: string;
+    controlPlaneDatastoreId?: string;
+}
+
+/**
+ * The reconcile stopped on purpose. The message says what this run had already changed in the stack
+ * (so nobody believes nothing happened) and why it stopped; `nextSteps` say what a human does now,
+ * which is never "run the same command again": it would stop the same way.
+ */
+export class ReconcileRefusedError extends Error {
+    constructor(message: string, readonly nextSteps: string[], readonly verdict?: GuardVerdict) {
+        super(message);
+        this.name = "ReconcileRefusedError";
+    }
 }
 
 export interface ReconcileResult {
@@ -48,8 +52,6 @@ export interface ReconcileResult {
     planned: PlannedStep[];
     /** The preview after the update, judged for data-holding resources; undefined in a dry run. */
     finalCheck?: GuardVerdict;
-    /** URNs updated in a targeted reconcile. */
-    targets?: string[];
 }
 
 function changed(steps: readonly PlannedStep[]): PlannedStep[] {
@@ -60,24 +62,17 @@ function describeChange(c: ConfigChange): string {
     return `${c.key}: ${c.from ?? "(not set)"} -> ${c.to}`;
 }
 
-/** Logical names carry the region as a whole dash-separated segment (cache-us-west-2-dashboard). */
-export function inRegion(urn: string, region: string): boolean {
-    return new RegExp(`(^|-)${region.replace(/-/g, "\\-")}(-|$)`).test(nameFromUrn(urn));
-}
-
-/** The URNs a targeted reconcile may update: changed resources that follow the primary, in `region`. */
-export function followerTargets(steps: readonly PlannedStep[], region: string): string[] {
-    return changed(steps).filter((s) => FOLLOWS_PRIMARY_TYPES.includes(s.type) &&
-        (inRegion(s.urn, region) || s.type === "aws:route53/record:Record")).map((s) => s.urn);
-}
-
 export async function reconcileStack(opts: ReconcileOptions): Promise<ReconcileResult> {
     const { driver, progress, target, dryRun } = opts;
     const changes = await progress.step("stack-config", `reading the configuration of stack ${driver.stackName}`, async (step) => {
-        const { raw, config } = await readStackConfig(driver);
-        const list = configChangesForPrimary(raw, config, target);
+        const { raw, config, interrupted } = await readStackConfig(driver);
+        if (interrupted) {
+            step.found(describeInterrupted(interrupted), { level: "warn" });
+        }
+        const founding = await foundingRegionOf(driver, raw, opts.controlPlaneDatastoreId, step);
+        const list = configChangesForPrimary(raw, config, target, founding.region);
         step.found(list.length ? `configuration changes for ${target} as primary: ${list.map(describeChange).join("; ")}`
-            : `the configuration already names ${target} as primary (foundingRegion ${config.foundingRegion} pinned)`);
+            : `the configuration already names ${target} as primary (foundingRegion ${founding.region} pinned)`);
         step.summarize(`${list.length} configuration change${list.length === 1 ? "" : "s"}`);
         return list;
     });
@@ -89,16 +84,14 @@ export async function reconcileStack(opts: ReconcileOptions): Promise<ReconcileR
             step.found(`${verdict.message}${changes.length ? "; the configuration changes above are not applied in a dry run, " +
                 "the real run previews again with them and refuses any replacement or deletion of a cache, its datastore or its KMS key" : ""}`,
             { level: verdict.allowed ? "info" : "warn" });
-            const then = opts.onlyRegion
-                ? `a targeted preview and up of the resources in ${opts.onlyRegion} that follow the primary (no refresh: the failed region cannot be read)`
-                : "refresh, preview through the guard, then up";
+            const then = "refresh, preview through the guard, then up";
             step.next(changes.length ? `would set ${changes.map(describeChange).join("; ")}, then ${then}` : `would run ${then}`);
             return planned;
         });
         return { changes, nothingToDo: false, planned: changed(steps) };
     }
 
-    if (changes.length === 0 && !opts.onlyRegion) {
+    if (changes.length === 0) {
         const pending = await progress.step("preview", `checking whether stack ${driver.stackName} already matches`, async (step) => {
             const planned = changed(await driver.preview());
             step.found(planned.length ? `the preview plans ${planned.length} changes: reconciling` : "the preview plans no change");
@@ -116,18 +109,24 @@ export async function reconcileStack(opts: ReconcileOptions): Promise<ReconcileR
         });
     }
 
-    if (opts.onlyRegion) {
-        return reconcileTargeted(opts, opts.onlyRegion, changes);
-    }
-
     await progress.step("refresh", `refreshing stack ${driver.stackName} so the state records the new roles`, async () => {
         await driver.refresh();
     });
-    const { result } = await previewThenUp(driver, { step: "stack-update", emit: progress.emit, clock: progress.clock as Clock });
+    let result: Awaited<ReturnType<typeof previewThenUp>>["result"];
+    try {
+        ({ result } = await previewThenUp(driver, { step: "stack-update", emit: progress.emit, clock: progress.clock as Clock }));
+    } catch (e) {
+        throw e instanceof GuardRefusedError ? guardRefusal(driver.stackName, target, changes, e) : e;
+    }
     const finalCheck = await progress.step("final-check", "previewing again: no replication group or datastore may be replaced or deleted", async (step) => {
         const verdict = await checkNoDataHoldingReplacement(driver);
         if (!verdict.allowed) {
-            throw new Error(`after the update, ${verdict.message}`);
+            throw new ReconcileRefusedError(`stack ${driver.stackName} was updated, but a fresh preview after the update still plans to ` +
+                `replace or delete data:\n${verdict.message}`, [
+                `Do NOT run pulumi up on stack ${driver.stackName} (by hand or from CI) until a pulumi preview plans no replacement ` +
+                "or deletion of a replication group or the datastore: that update would destroy a cache.",
+                "Find out why the program and the deployment disagree on those resources (the properties named above) and fix that first.",
+            ], verdict);
         }
         step.found(verdict.message);
         return verdict;
@@ -135,16 +134,68 @@ export async function reconcileStack(opts: ReconcileOptions): Promise<ReconcileR
     return { changes, nothingToDo: false, planned: changed(result.steps), finalCheck };
 }
 
-async function reconcileTargeted(opts: ReconcileOptions, region: string, changes: ConfigChange[]): Promise<ReconcileResult> {
-    const { driver, progress } = opts;
-    const targets = await progress.step("targets", `finding the resources in ${region} that follow the primary`, async (step) => {
-        const found = followerTargets(await driver.preview(), region);
-        step.found(found.length ? `will update ${found.length}: ${found.map(nameFromUrn).join(", ")}` : `nothing in ${region} needs to change`);
-        return found;
+function describeInterrupted(i: InterruptedRetarget): string {
+    return `the stored configuration is invalid only because an earlier retarget to ${i.primaryRegion} was interrupted between ` +
+        `its keys (primaryRegion was written, secondaryRegions was not: ${i.problems.join(" ")}). The member regions from ` +
+        `${i.membersSource} are ${i.members.join(", ")}; the remaining keys are written now, with the other changes below`;
+}
+
+/**
+ * Read-only: the founding region the records agree on, checked before a promotion so that a
+ * disagreement stops the run while nothing has changed, not after the primary has moved.
+ */
+export async function checkFoundingRegion(driver: StackDriver, progress: Progress, controlPlaneDatastoreId?: string): Promise<FoundingRegion> {
+    return progress.step("founding-region", "checking which region founded the Global Datastore, before anything changes", async (step) => {
+        const { raw } = await readStackConfig(driver);
+        return foundingRegionOf(driver, raw, controlPlaneDatastoreId, step);
     });
-    if (targets.length === 0) {
-        return { changes, nothingToDo: false, planned: [], targets };
+}
+
+/** The founding region from the deployment's records; a disagreement stops the run before anything is written. */
+async function foundingRegionOf(driver: StackDriver, raw: RawConfig, controlPlaneDatastoreId: string | undefined, step: StepContext): Promise<FoundingRegion> {
+    let outputs: StackOutputs | undefined;
+    try {
+        outputs = await driver.outputs();
+    } catch (e) {
+        if (e instanceof StackUnavailableError) {
+            throw e;
+        }
+        step.found(`the stack outputs could not be read (${firstLine(e)}); the founding region is taken from the other records`, { level: "warn" });
     }
-    const { result } = await previewThenUp(driver, { step: "stack-update", emit: progress.emit, clock: progress.clock, targets });
-    return { changes, nothingToDo: false, planned: changed(result.steps), targets };
+    try {
+        const founding = resolveFoundingRegion(raw, { outputs, controlPlaneDatastoreId });
+        step.found(`foundingRegion ${founding.region}, from ${founding.evidence.map((e) => e.source).join(", ")}` +
+            (founding.unusable.length ? ` (not usable: ${founding.unusable.join("; ")})` : ""));
+        return founding;
+    } catch (e) {
+        if (e instanceof FoundingRegionError) {
+            throw new ReconcileRefusedError(`stack ${driver.stackName} was not changed: ${e.message}`, [
+                `The stack's configuration and state are as they were. Pin foundingRegion as the message says, check it with ` +
+                `pulumi preview --stack ${driver.stackName} (no replication group or datastore may be replaced), then reconcile.`,
+            ]);
+        }
+        throw e;
+    }
+}
+
+/** The guard refused after the configuration was written and the state refreshed: say exactly that. */
+function guardRefusal(stackName: string, target: string, changes: readonly ConfigChange[], refused: GuardRefusedError): ReconcileRefusedError {
+    const written = changes.length
+        ? `it set ${changes.map(describeChange).join("; ")}`
+        : "it changed no configuration key";
+    const revert = revertCommands(stackName, changes);
+    const blocked = refused.verdict.blocked.map((b) => `${b.name} (${b.ops.join(", ")}${b.forcedBy.length ? `, forced by ${b.forcedBy.join(", ")}` : ""})`);
+    return new ReconcileRefusedError(
+        `stack ${stackName} was NOT brought in line with ${target} as primary: the guard refused the update, after this run had ` +
+        `already changed the stack: ${written}, and it refreshed the state (which now records what AWS reports).\n` +
+        `What the guard refused, and why: ${refused.verdict.message}` +
+        (revert.length ? `\nTo put the configuration back as it was: ${revert.join(" && ")}` : ""), [
+            `Do not run this command again as it is: the same preview would be refused. The writer endpoint was not moved by this run ` +
+            `(pulumi up did not run): check the SSM writer parameter and point writers at ${target} by hand if it still names another region.`,
+            `Find out why the program would replace or delete ${blocked.join(", ")}: compare the properties named above with the ` +
+            `deployed resources, fix the configuration or the program, and review pulumi preview --stack ${stackName} until it plans ` +
+            "no replacement or deletion of a cache, its datastore or its KMS key; only then update the stack.",
+            ...(revert.length ? [`Only if the configuration must go back (for example so CI does not deploy it): ${revert.join(" && ")}. ` +
+                `The control plane keeps ${target} as primary, so that configuration does not match it either.`] : []),
+        ], refused.verdict);
 }

@@ -73,7 +73,14 @@ export interface ReportDocument {
     inputs: Record<string, unknown>;
     outcome: Outcome;
     error?: string;
+    /** From the start of the run (confirmation and preflight included) to writes accepted. */
     recoveryTime: { seconds: number; writesAcceptedAt: string; detail: string } | "not reached";
+    /**
+     * From this run's first mutating call to writes accepted: how long AWS took, without the human
+     * and the checks. "not reached" when writes were not accepted after the call; "no mutating call"
+     * when this run made none (an earlier run or a human had already promoted).
+     */
+    promotionTime: { seconds: number; firstMutatingCallAt: string; firstMutatingCall: string; writesAcceptedAt: string } | "not reached" | "no mutating call";
     recoveryPoint: { estimatedDataLossSeconds?: number; recoveryPointAt?: string; source: string } | "unknown";
     steps: StepReport[];
     /** Findings and next steps outside any step. */
@@ -99,6 +106,7 @@ function seconds(ms: number): number {
 
 export class RunReport {
     private writesAccepted?: { at: number; detail: string };
+    private firstMutatingCall?: { at: number; detail: string };
     private recoveryPoint?: RecoveryPoint;
     private readonly program: string;
 
@@ -115,6 +123,14 @@ export class RunReport {
      */
     markWritesAccepted(detail: string): void {
         this.writesAccepted ??= { at: this.options.progress.clock.now(), detail };
+    }
+
+    /**
+     * Marks the instant of the run's first mutating call (FailoverGlobalReplicationGroup, a detach),
+     * made right before it. The first mark counts: the promotion time is measured from it.
+     */
+    markFirstMutatingCall(detail: string): void {
+        this.firstMutatingCall ??= { at: this.options.progress.clock.now(), detail };
     }
 
     setRecoveryPoint(point: RecoveryPoint): void {
@@ -142,6 +158,7 @@ export class RunReport {
             recoveryTime: this.writesAccepted
                 ? { seconds: seconds(this.writesAccepted.at - progress.startedAt), writesAcceptedAt: isoTime(this.writesAccepted.at), detail: this.writesAccepted.detail }
                 : "not reached",
+            promotionTime: this.promotionTime(),
             recoveryPoint: this.recoveryPoint
                 ? {
                     ...(this.recoveryPoint.estimatedDataLossSeconds !== undefined ? { estimatedDataLossSeconds: this.recoveryPoint.estimatedDataLossSeconds } : {}),
@@ -163,6 +180,19 @@ export class RunReport {
             nextSteps: finish.nextSteps ?? [],
             events: progress.events.map((e) => ({ time: isoTime(e.at), ...e })),
         };
+    }
+
+    private promotionTime(): ReportDocument["promotionTime"] {
+        const call = this.firstMutatingCall;
+        if (!call) {
+            return "no mutating call";
+        }
+        // Writes accepted before the call (an earlier promotion) do not measure this call.
+        if (!this.writesAccepted || this.writesAccepted.at < call.at) {
+            return "not reached";
+        }
+        return { seconds: seconds(this.writesAccepted.at - call.at), firstMutatingCallAt: isoTime(call.at), firstMutatingCall: call.detail,
+            writesAcceptedAt: isoTime(this.writesAccepted.at) };
     }
 
     /** Writes `<timestamp>-<program>.json` and `.md`; returns their paths and the document. */
@@ -197,8 +227,14 @@ export function renderMarkdown(r: ReportDocument): string {
     }
     lines.push("", "## Recovery",
         "",
-        `- Recovery time: ${r.recoveryTime === "not reached" ? "not reached (the new primary was not seen accepting writes)"
+        `- Recovery time (from the start of the run, confirmation and preflight included): ${r.recoveryTime === "not reached"
+            ? "not reached (the new primary was not seen accepting writes)"
             : `${r.recoveryTime.seconds} s, writes accepted at ${r.recoveryTime.writesAcceptedAt} (${r.recoveryTime.detail})`}`,
+        `- Promotion time (from the first mutating call to writes accepted): ${r.promotionTime === "no mutating call"
+            ? "not measured, this run made no mutating call"
+            : r.promotionTime === "not reached" ? "not reached (writes were not seen accepted after the call)"
+                : `${r.promotionTime.seconds} s, ${r.promotionTime.firstMutatingCall} at ${r.promotionTime.firstMutatingCallAt}, ` +
+                `writes accepted at ${r.promotionTime.writesAcceptedAt}`}`,
         `- Recovery point: ${r.recoveryPoint === "unknown" ? "unknown" : [
             r.recoveryPoint.estimatedDataLossSeconds !== undefined ? `estimated data loss ${r.recoveryPoint.estimatedDataLossSeconds} s` : undefined,
             r.recoveryPoint.recoveryPointAt !== undefined ? `writes up to ${r.recoveryPoint.recoveryPointAt}` : undefined,

@@ -63,8 +63,13 @@ export interface StackDriver {
     readonly stackName: string;
     /** All configuration keys of the stack, secrets flagged. */
     getConfig(): Promise<StackConfigMap>;
-    /** Sets one key (full `namespace:key` form); a secret value is stored encrypted. */
-    setConfig(key: string, value: StackConfigValue): Promise<void>;
+    /**
+     * Sets every key given (full `namespace:key` form) in one write: all of them or, when it fails,
+     * none. Keys that only make sense together (primaryRegion and secondaryRegions) must never be
+     * written one by one: an interruption in between leaves a configuration the program rejects. A
+     * secret value is stored encrypted.
+     */
+    setConfigs(values: StackConfigMap): Promise<void>;
     /** Reads the real state of every resource into the stack state (drift comes in here). */
     refresh(): Promise<void>;
     /** What `up` would do with the current program and configuration. Changes nothing. */

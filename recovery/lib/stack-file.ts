@@ -58,7 +58,7 @@ export class StackFileDriver implements StackDriver {
         return Object.fromEntries(Object.entries(this.config).map(([key, value]) => [key, { ...value }]));
     }
 
-    async setConfig(): Promise<void> {
+    async setConfigs(): Promise<void> {
         throw this.unavailable;
     }
 

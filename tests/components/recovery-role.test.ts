@@ -37,7 +37,7 @@ describe("RecoveryRole: the IAM role the recovery programs assume", () => {
         assert.deepEqual(actions, RECOVERY_PERMISSIONS.map((p) => p.action).sort());
     });
 
-    it("scopes changes to this stack's datastore and replication groups", () => {
+    it("scopes changes to this stack's datastore, replication groups, final snapshots and writer parameter", () => {
         const members = ["us-east-1", "us-west-2", "eu-west-1"].map((region) => String(memberIn(prod, region).state.arn)).sort();
         const datastoreArn = `arn:aws:elasticache::123456789012:globalreplicationgroup:${prod.outputs.globalDatastoreId}`;
         const scoped = policyOf(prod).Statement.filter((s) => s.Resource !== "*");
@@ -45,6 +45,11 @@ describe("RecoveryRole: the IAM role the recovery programs assume", () => {
         assert.deepEqual(failover.Resource, [datastoreArn, ...members]);
         const testFailover = scoped.find((s) => s.Action.includes("elasticache:TestFailover"))!;
         assert.deepEqual(testFailover.Resource, members);
+        const createSnapshot = scoped.find((s) => s.Action.includes("elasticache:CreateSnapshot"))!;
+        assert.deepEqual(createSnapshot.Resource, [...members, ...members.map((arn) => arn.replace(/:replicationgroup:(.*)$/, ":snapshot:$1-final*"))]);
+        const writer = scoped.find((s) => s.Action.includes("ssm:PutParameter"))!;
+        assert.deepEqual(writer.Action, ["ssm:GetParameter", "ssm:PutParameter"]);
+        assert.deepEqual(writer.Resource, members.map((arn) => `arn:aws:ssm:${arn.split(":")[3]}:123456789012:parameter/elasticache-global/test/writer`));
         const unscoped = policyOf(prod).Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action);
         assert.ok(unscoped.every((a) => /:(Describe|Get)/.test(a)), `only reads may apply to "*": ${unscoped.join(", ")}`);
     });

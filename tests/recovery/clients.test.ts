@@ -5,6 +5,7 @@ import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeGlobalReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { CLIENT_DEFAULTS, createRegionClients } from "../../recovery/lib/clients";
 import { AwsCallError, AwsCallContext, callAws, classifyAwsError } from "../../recovery/lib/errors";
 
@@ -70,12 +71,48 @@ describe("recovery clients: one per region, from the SDK's standard chains", () 
 
     it("creates clients on first use, one per region and service, and records the regions contacted", () => {
         const clients = createRegionClients();
-        assert.deepEqual(clients.contacted(), { elasticache: [], cloudwatch: [] });
+        assert.deepEqual(clients.contacted(), { elasticache: [], cloudwatch: [], ssm: [] });
         const east = clients.elastiCache("us-east-1");
         assert.equal(clients.elastiCache("us-east-1"), east, "cached per region");
         assert.notEqual(clients.elastiCache("us-west-2"), east);
         clients.cloudWatch("us-west-2");
-        assert.deepEqual(clients.contacted(), { elasticache: ["us-east-1", "us-west-2"], cloudwatch: ["us-west-2"] });
+        clients.elastiCacheForChanges("eu-west-1");
+        clients.ssm("eu-west-1");
+        assert.deepEqual(clients.contacted(), { elasticache: ["us-east-1", "us-west-2", "eu-west-1"], cloudwatch: ["us-west-2"], ssm: ["eu-west-1"] });
+    });
+
+    it("makes changes with one attempt, so a lost answer is re-read rather than retried into a refusal", async () => {
+        const clients = createRegionClients({ maxAttempts: 6 });
+        assert.equal(await clients.elastiCacheForChanges("us-west-2").config.maxAttempts(), 1);
+        assert.notEqual(clients.elastiCacheForChanges("us-west-2"), clients.elastiCache("us-west-2"));
+        assert.equal(await clients.elastiCache("us-west-2").config.maxAttempts(), 6);
+    });
+
+    it("sends SSM calls to AWS_ENDPOINT_URL_SSM, with a short request timeout", async () => {
+        const server = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (c) => (body += c));
+            req.on("end", () => {
+                requests.push({ target: String(req.headers["x-amz-target"]), body });
+                res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+                res.end(JSON.stringify({ Version: 2, Tier: "Standard" }));
+            });
+        });
+        const requests: { target: string; body: string }[] = [];
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            process.env.AWS_ENDPOINT_URL_SSM = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const client = createRegionClients().ssm("eu-west-1");
+            const out = await client.send(new PutParameterCommand({ Name: "/elasticache-global/prod/writer", Value: "{}", Type: "String", Overwrite: true }));
+            assert.equal(out.Version, 2);
+            assert.equal(requests.length, 1);
+            assert.equal(requests[0].target, "AmazonSSM.PutParameter");
+            assert.deepEqual(JSON.parse(requests[0].body), { Name: "/elasticache-global/prod/writer", Value: "{}", Type: "String", Overwrite: true });
+            const handler = client.config.requestHandler as unknown as { configProvider: Promise<{ requestTimeout?: number }> };
+            assert.equal((await handler.configProvider).requestTimeout, CLIENT_DEFAULTS.ssmRequestTimeoutMs);
+        } finally {
+            await new Promise((resolve) => server.close(resolve));
+        }
     });
 
     it("sets the region, adaptive retries and the attempt budget", async () => {
@@ -116,7 +153,7 @@ describe("recovery clients: one per region, from the SDK's standard chains", () 
             ["a missing datastore", 404, "GlobalReplicationGroupNotFoundFault", "not-found", /found nothing \(GlobalReplicationGroupNotFoundFault: Rate exceeded\)/],
             ["a busy datastore", 400, "InvalidGlobalReplicationGroupState", "invalid-state", /was refused in the current state \(InvalidGlobalReplicationGroupStateFault/],
             ["expired credentials", 403, "ExpiredToken", "credentials", /No valid AWS credentials for DescribeGlobalReplicationGroups in us-east-1/],
-            ["a missing permission", 403, "AccessDenied", "access-denied", /the credentials lack elasticache:DescribeGlobalReplicationGroups; assume the stack's recovery role/],
+            ["a missing permission", 403, "AccessDenied", "access-denied", /the credentials lack elasticache:DescribeGlobalReplicationGroups\. For the promotion .*assume the stack's recovery role/],
             ["an unknown parameter", 400, "InvalidParameterValue", "other", /DescribeGlobalReplicationGroups in us-east-1 failed \(InvalidParameterValueException/],
         ];
         for (const [what, status, code, kind, message] of cases) {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import {
     CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, DescribeEventsCommand, DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand,
-    DescribeSnapshotsCommand, DisassociateGlobalReplicationGroupCommand, ElastiCacheClient, ElastiCacheServiceException,
+    DescribeCacheClustersCommand, DisassociateGlobalReplicationGroupCommand, ElastiCacheClient, ElastiCacheServiceException,
     FailoverGlobalReplicationGroupCommand, GlobalReplicationGroupNotFoundFault, InvalidGlobalReplicationGroupStateFault,
     InvalidParameterCombinationException, InvalidParameterValueException, ReplicationGroupNotFoundFault, TestFailoverCommand,
     TestFailoverNotAvailableFault,
@@ -303,8 +303,8 @@ describe("FakeAws", () => {
         });
 
         it("names a command it does not answer", async () => {
-            const error = await rejection(ec("us-east-1").send(new DescribeSnapshotsCommand({})));
-            assert.match(error.message, /does not answer DescribeSnapshotsCommand/);
+            const error = await rejection(ec("us-east-1").send(new DescribeCacheClustersCommand({})));
+            assert.match(error.message, /does not answer DescribeCacheClustersCommand/);
         });
 
         it("restore() puts the real send back", () => {

@@ -7,6 +7,7 @@ const RECOVERY_DIR = path.join(__dirname, "../../recovery");
 const SDK_SERVICES: Record<string, string> = {
     "@aws-sdk/client-elasticache": "elasticache",
     "@aws-sdk/client-cloudwatch": "cloudwatch",
+    "@aws-sdk/client-ssm": "ssm",
 };
 
 function tsFiles(dir: string): string[] {
@@ -68,6 +69,7 @@ const SCOPE = {
         "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:prod-us-east-1",
     ],
     globalDatastoreArn: "arn:aws:elasticache::123456789012:globalreplicationgroup:ldgnf-prod",
+    writerParameterName: "/elasticache-global/prod/writer",
 };
 
 describe("recovery permissions: one list, in step with the code", () => {
@@ -79,9 +81,16 @@ describe("recovery permissions: one list, in step with the code", () => {
         assert.deepEqual(missing, [], `called but not in recovery/lib/permissions.ts: ${missing.map((a) => `${a} (${called.get(a)!.join(", ")})`).join("; ")}`);
     });
 
-    it("calls every listed action, unless the entry says which command will (plannedFor)", () => {
-        const unused = RECOVERY_PERMISSIONS.filter((p) => !called.has(p.action) && !p.plannedFor).map((p) => p.action);
+    it("calls every listed action, unless the entry says which command will (plannedFor) or which called action needs it (impliedBy)", () => {
+        const unused = RECOVERY_PERMISSIONS.filter((p) => !called.has(p.action) && !p.plannedFor && !p.impliedBy).map((p) => p.action);
         assert.deepEqual(unused, [], "listed, never called and not planned: remove them, or say which command will call them");
+        const orphans = RECOVERY_PERMISSIONS.filter((p) => p.impliedBy && !called.has(p.impliedBy)).map((p) => `${p.action} (implied by ${p.impliedBy})`);
+        assert.deepEqual(orphans, [], "implied by an action the code no longer calls");
+    });
+
+    it("allows what rejoin's final snapshots need: CreateSnapshot with DeleteReplicationGroup, DescribeSnapshots called", () => {
+        assert.equal(listed.get("elasticache:CreateSnapshot")?.impliedBy, "elasticache:DeleteReplicationGroup");
+        assert.ok(called.has("elasticache:DescribeSnapshots") && !listed.get("elasticache:DescribeSnapshots")!.plannedFor);
     });
 
     it("marks nothing as planned that the code already calls", () => {
@@ -92,7 +101,7 @@ describe("recovery permissions: one list, in step with the code", () => {
     it("gives every action one entry, a reason and the service:Operation form", () => {
         assert.equal(listed.size, RECOVERY_PERMISSIONS.length, "an action is listed twice");
         for (const p of RECOVERY_PERMISSIONS) {
-            assert.match(p.action, /^(elasticache|cloudwatch):[A-Z][A-Za-z]+$/);
+            assert.match(p.action, /^(elasticache|cloudwatch|ssm):[A-Z][A-Za-z]+$/);
             assert.ok(p.reason.length > 20, `${p.action} needs a reason`);
         }
     });
@@ -118,8 +127,8 @@ describe("recoveryPolicyDocument: least privilege", () => {
         assert.ok(doc.Statement.every((s) => s.Effect === "Allow"));
     });
 
-    it("reads anywhere: Describe* and GetMetricData cannot be scoped", () => {
-        for (const p of RECOVERY_PERMISSIONS.filter((x) => /:(Describe|Get)/.test(x.action))) {
+    it("reads anywhere: ElastiCache Describe* and GetMetricData cannot be scoped", () => {
+        for (const p of RECOVERY_PERMISSIONS.filter((x) => /^(elasticache|cloudwatch):(Describe|Get)/.test(x.action))) {
             assert.equal(statementWith(p.action).Resource, "*", p.action);
         }
     });
@@ -130,13 +139,23 @@ describe("recoveryPolicyDocument: least privilege", () => {
         assert.deepEqual(statementWith("elasticache:DisassociateGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
         assert.deepEqual(statementWith("elasticache:TestFailover").Resource, members);
         assert.deepEqual(statementWith("elasticache:DeleteGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
-        assert.deepEqual(statementWith("elasticache:DeleteReplicationGroup").Resource, [...members,
+        const retire = [...members,
             "arn:aws:elasticache:us-east-1:123456789012:snapshot:prod-us-east-1-final*",
-            "arn:aws:elasticache:us-west-2:123456789012:snapshot:prod-us-west-2-final*"]);
-        const mutating = doc.Statement.filter((s) => s.Resource !== "*").flatMap((s) => s.Action);
+            "arn:aws:elasticache:us-west-2:123456789012:snapshot:prod-us-west-2-final*"];
+        assert.deepEqual(statementWith("elasticache:DeleteReplicationGroup").Resource, retire);
+        assert.deepEqual(statementWith("elasticache:CreateSnapshot").Resource, retire, "the final snapshot is authorized as CreateSnapshot");
+        const mutating = doc.Statement.filter((s) => s.Resource !== "*").flatMap((s) => s.Action).filter((a) => a !== "ssm:GetParameter");
         assert.ok(mutating.every((a) => !/:(Describe|Get)/.test(a)));
         assert.ok(doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action).every((a) => /:(Describe|Get)/.test(a)),
             "nothing that changes state is allowed on every resource");
+    });
+
+    it("scopes the writer parameter's read and write to that parameter, in each member's region and account", () => {
+        const parameters = ["arn:aws:ssm:us-east-1:123456789012:parameter/elasticache-global/prod/writer",
+            "arn:aws:ssm:us-west-2:123456789012:parameter/elasticache-global/prod/writer"];
+        assert.deepEqual(statementWith("ssm:PutParameter").Resource, parameters);
+        assert.deepEqual(statementWith("ssm:GetParameter").Resource, parameters);
+        assert.deepEqual(statementWith("ssm:PutParameter").Action, ["ssm:GetParameter", "ssm:PutParameter"]);
     });
 
     it("does not depend on the order of the members, so a promotion leaves the policy unchanged", () => {
@@ -150,5 +169,7 @@ describe("recoveryPolicyDocument: least privilege", () => {
             /replicationGroupArns\[0\] is "prod-us-east-1"\. Accepted: arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>/);
         assert.throws(() => recoveryPolicyDocument({ ...SCOPE, globalDatastoreArn: "arn:aws:elasticache:us-east-1:123456789012:globalreplicationgroup:x" }),
             /globalDatastoreArn is .*\. Accepted: arn:<partition>:elasticache::<account>:globalreplicationgroup:<id>/);
+        assert.throws(() => recoveryPolicyDocument({ ...SCOPE, writerParameterName: "elasticache-global/prod/writer" }),
+            /writerParameterName is "elasticache-global\/prod\/writer"\. Accepted: an absolute SSM parameter name such as \/elasticache-global\/<stack>\/writer/);
     });
 });

@@ -34,6 +34,7 @@ async function run(directory: string, failAt?: "promote"): Promise<{ json: strin
             step.summarize("lag 0.4 s");
         });
         await progress.step("promote", "promoting us-west-2", async (step) => {
+            report.markFirstMutatingCall("FailoverGlobalReplicationGroup in us-west-2");
             step.emit({ type: "waiting", at: clock.now(), step: "promote", waitingFor: "datastore available", state: "modifying", elapsedMs: 0 });
             await clock.sleep(61_500);
             if (failAt === "promote") {
@@ -75,6 +76,9 @@ describe("run reports", () => {
             [["info", "GlobalDatastoreReplicationLag max 0.4 s over 5 min"], ["warn", "us-east-1 still answers"]]);
         assert.deepEqual(r.steps[1].waits, [{ at: "2025-01-15T10:00:00.923Z", waitingFor: "datastore available", state: "modifying" }]);
         assert.deepEqual(r.recoveryTime, { seconds: 62.3, writesAcceptedAt: "2025-01-15T10:01:02.423Z", detail: "us-west-2 is PRIMARY and available" });
+        // Without the 0.8 s of preflight before the call.
+        assert.deepEqual(r.promotionTime, { seconds: 61.5, firstMutatingCallAt: "2025-01-15T10:00:00.923Z",
+            firstMutatingCall: "FailoverGlobalReplicationGroup in us-west-2", writesAcceptedAt: "2025-01-15T10:01:02.423Z" });
         assert.deepEqual(r.recoveryPoint, { estimatedDataLossSeconds: 0.4, source: "GlobalDatastoreReplicationLag max over the last 5 min, CloudWatch" });
         assert.deepEqual(r.nextSteps, ["Set primaryRegion to us-west-2 in Pulumi.prod.yaml", "Run pulumi up"]);
         assert.equal(r.durationSeconds, 62.3);
@@ -84,7 +88,8 @@ describe("run reports", () => {
         const { markdown } = await run(tempDir());
         const md = fs.readFileSync(markdown, "utf8");
         assert.match(md, /^# retarget-primary: succeeded$/m);
-        assert.match(md, /^- Recovery time: 62\.3 s, writes accepted at 2025-01-15T10:01:02\.423Z \(us-west-2 is PRIMARY and available\)$/m);
+        assert.match(md, /^- Recovery time \(from the start of the run, confirmation and preflight included\): 62\.3 s, writes accepted at 2025-01-15T10:01:02\.423Z \(us-west-2 is PRIMARY and available\)$/m);
+        assert.match(md, /^- Promotion time \(from the first mutating call to writes accepted\): 61\.5 s, FailoverGlobalReplicationGroup in us-west-2 at 2025-01-15T10:00:00\.923Z, writes accepted at 2025-01-15T10:01:02\.423Z$/m);
         assert.match(md, /^- Recovery point: estimated data loss 0\.4 s, source: GlobalDatastoreReplicationLag max over the last 5 min, CloudWatch$/m);
         assert.match(md, /^1\. Set primaryRegion to us-west-2 in Pulumi\.prod\.yaml\n2\. Run pulumi up$/m);
         assert.match(md, /^\| authToken \| \[secret\] \|$/m);
@@ -100,11 +105,13 @@ describe("run reports", () => {
         assert.equal(r.error, "Timed out after 1m 01s waiting for datastore available");
         assert.deepEqual(r.steps.map((s: any) => [s.name, s.result]), [["guard", "ok"], ["promote", "failed"]]);
         assert.equal(r.recoveryTime, "not reached");
+        assert.equal(r.promotionTime, "not reached");
         assert.equal(r.recoveryPoint.estimatedDataLossSeconds, 0.4, "what was learnt before the failure stays");
         const md = fs.readFileSync(markdown, "utf8");
         assert.match(md, /^# retarget-primary: failed$/m);
         assert.match(md, /^\*\*Error:\*\* Timed out after 1m 01s waiting for datastore available$/m);
-        assert.match(md, /^- Recovery time: not reached/m);
+        assert.match(md, /^- Recovery time \(from the start of the run, confirmation and preflight included\): not reached/m);
+        assert.match(md, /^- Promotion time \(from the first mutating call to writes accepted\): not reached/m);
         assert.match(md, /^\| promote \| .* \| failed \| Timed out after 1m 01s waiting for datastore available \|$/m);
     });
 
@@ -126,5 +133,24 @@ describe("run reports", () => {
         assert.throws(() => new RunReport({ program: "../etc", inputs: {}, progress }), /RunReport program is "\.\.\/etc"\. Accepted: a command name/);
         const report = new RunReport({ program: "restore", inputs: {}, progress });
         assert.throws(() => report.setRecoveryPoint({ source: " " }), /setRecoveryPoint needs source/);
+    });
+
+    it("measures no promotion time when the run made no mutating call, and only counts writes accepted after the call", async () => {
+        const clock = new VirtualClock(START);
+        const progress = new Progress({ clock });
+        const adopted = new RunReport({ program: "retarget-primary", inputs: {}, progress, directory: tempDir() });
+        adopted.markWritesAccepted("us-west-2 was already PRIMARY");
+        const doc = adopted.build();
+        assert.equal(doc.promotionTime, "no mutating call");
+        assert.ok(doc.recoveryTime !== "not reached");
+        const md = (await adopted.finish()).markdown;
+        assert.match(fs.readFileSync(md, "utf8"), /^- Promotion time \(from the first mutating call to writes accepted\): not measured, this run made no mutating call$/m);
+
+        const later = new RunReport({ program: "retarget-primary", inputs: {}, progress, directory: tempDir() });
+        later.markWritesAccepted("accepted before");
+        await clock.sleep(1000);
+        later.markFirstMutatingCall("DisassociateGlobalReplicationGroup in us-west-2");
+        later.markFirstMutatingCall("a second call does not move the start");
+        assert.equal(later.build().promotionTime, "not reached");
     });
 });

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
-    CommandError, ConcurrentUpdateError, DiffKind, EngineEvent, StackNotFoundError as AutomationStackNotFoundError,
+    CommandError, ConcurrentUpdateError, DiffKind, EngineEvent, Stack, StackNotFoundError as AutomationStackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -159,6 +159,40 @@ describe("recovery/lib/local-workspace: a missing Pulumi CLI", () => {
     });
 });
 
+describe("recovery/lib/local-workspace: configuration writes", () => {
+    /** A selected stack that records the config writes it is asked for, or fails them. */
+    function recordingStack(fail?: Error): { stack: Stack; writes: unknown[] } {
+        const writes: unknown[] = [];
+        const stack = { name: "prod", setAllConfig: async (config: unknown) => {
+            writes.push(config);
+            if (fail) {
+                throw fail;
+            }
+        } };
+        return { stack: stack as unknown as Stack, writes };
+    }
+
+    it("writes every key with one `pulumi config set-all` (setAllConfig), secrets flagged", async () => {
+        const { stack, writes } = recordingStack();
+        await LocalWorkspaceStackDriver.wrap(stack).setConfigs({
+            [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false },
+            [`${NS}:secondaryRegions`]: { value: "[\"eu-west-1\",\"us-east-1\"]", secret: false },
+            [`${NS}:authToken`]: { value: "t".repeat(20), secret: true },
+        });
+        assert.deepEqual(writes, [{
+            [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false },
+            [`${NS}:secondaryRegions`]: { value: "[\"eu-west-1\",\"us-east-1\"]", secret: false },
+            [`${NS}:authToken`]: { value: "t".repeat(20), secret: true },
+        }]);
+    });
+
+    it("reports a backend that fails the write as BackendUnreachableError on setConfig", async () => {
+        const { stack } = recordingStack(new CommandError("code: 255\n stdout: \n stderr: error: could not query backend for stacks: [503] Service Unavailable\n err?: \n"));
+        await assert.rejects(LocalWorkspaceStackDriver.wrap(stack).setConfigs({ [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false } }),
+            (e: unknown) => e instanceof BackendUnreachableError && e.operation === "setConfig");
+    });
+});
+
 function recorded(urn: string, type: string, inputs: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
     return { urn, type, name: urn.slice(urn.lastIndexOf("::") + 2), custom: true, parent: "", inputs, state: inputs, protect: false, ignoreChanges: [], dependencies: [], ...extra };
 }
@@ -251,6 +285,25 @@ describe("tests/recovery/fake/stack-driver: FakeStackDriver on the prod stack", 
         await driver.setConfig("replicasPerShard", { value: "3", secret: false });
         assert.deepEqual((await driver.getConfig())[`${NS}:replicasPerShard`], { value: "3", secret: false });
         assert.deepEqual(driver.calls[0], { op: "setConfig", key: "replicasPerShard", value: { value: "3", secret: false } });
+    });
+
+    it("writes setConfigs all at once: a failure leaves every key as it was, and a fault can start after some calls", async () => {
+        const driver = await FakeStackDriver.create("prod");
+        const move = {
+            [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false },
+            [`${NS}:secondaryRegions`]: { value: JSON.stringify(["eu-west-1", "us-east-1"]), secret: false },
+        };
+        driver.injectFault("backend-unreachable", { ops: ["setConfig"], after: 1, times: 1 });
+        await driver.setConfigs({ [`${NS}:replicasPerShard`]: { value: "3", secret: false } });
+        await assert.rejects(driver.setConfigs(move), BackendUnreachableError);
+        const failed = await driver.getConfig();
+        assert.deepEqual([failed[`${NS}:replicasPerShard`].value, failed[`${NS}:primaryRegion`].value, failed[`${NS}:secondaryRegions`].value],
+            ["3", "us-east-1", JSON.stringify(["us-west-2", "eu-west-1"])]);
+        await driver.setConfigs(move);
+        const config = await driver.getConfig();
+        assert.deepEqual([config[`${NS}:primaryRegion`].value, config[`${NS}:secondaryRegions`].value], ["us-west-2", JSON.stringify(["eu-west-1", "us-east-1"])]);
+        assert.deepEqual(driver.calls.map((c) => c.op), ["setConfig", "setConfig", "getConfig", "setConfig", "getConfig"]);
+        assert.deepEqual(driver.calls[3].values, move);
     });
 
     it("rejects a drift on a resource the stack does not hold, naming what it holds", async () => {

@@ -37,7 +37,7 @@ describe("recovery/lib/stack-file: the stack's configuration when the stack cann
     it("fails every other operation with the reason the stack could not be opened", async () => {
         const cliMissing = new PulumiCliMissingError("prod", "select", "Command failed with ENOENT: pulumi version");
         const driver = StackFileDriver.open("prod", PROJECT_DIR, cliMissing);
-        for (const call of [() => driver.setConfig(), () => driver.refresh(), () => driver.preview(), () => driver.up(), () => driver.outputs()]) {
+        for (const call of [() => driver.setConfigs(), () => driver.refresh(), () => driver.preview(), () => driver.up(), () => driver.outputs()]) {
             await assert.rejects(call(), (e: unknown) => e === cliMissing);
         }
         assert.equal(stackUnavailability(driver), cliMissing);

@@ -35,7 +35,7 @@ function datastore(overrides: Partial<GlobalReplicationGroup> = {}): GlobalRepli
 function outputsDriver(outputs: StackOutputs | Error): StackDriver {
     const fail = () => Promise.reject(new Error("not used by topology discovery"));
     return {
-        stackName: "prod", getConfig: fail, setConfig: fail, refresh: fail, preview: fail, up: fail,
+        stackName: "prod", getConfig: fail, setConfigs: fail, refresh: fail, preview: fail, up: fail,
         outputs: () => (outputs instanceof Error ? Promise.reject(outputs) : Promise.resolve(outputs)),
     };
 }

@@ -23,12 +23,14 @@ export async function readTargetGroup(clientsFor: ClientsFor, region: string, re
         if (!group) {
             return undefined;
         }
+        const endpoint = group.ConfigurationEndpoint ?? group.NodeGroups?.[0]?.PrimaryEndpoint;
         return {
             replicationGroupId,
             status: group.Status ?? "unknown",
             datastoreId: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId,
             role: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupMemberRole,
             memberClusters: group.MemberClusters ?? [],
+            endpoint: endpoint?.Address && endpoint.Port !== undefined ? { address: endpoint.Address, port: endpoint.Port } : undefined,
         };
     } catch (e) {
         if (e instanceof AwsCallError && e.kind === "not-found") {
@@ -53,7 +55,10 @@ export function disassociateInput(t: PromotionTarget) {
     return { GlobalReplicationGroupId: t.datastoreId, ReplicationGroupId: t.replicationGroupId, ReplicationGroupRegion: t.region };
 }
 
-/** Sent to the target's region: it answers for the datastore during an outage of the old primary's region. */
+/**
+ * Sent to the target's region: it answers for the datastore during an outage of the old primary's
+ * region. Give it the clients for changes (one attempt): see RegionClients.elastiCacheForChanges.
+ */
 export async function requestFailover(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<void> {
     await callAws({ region: t.region, service: "elasticache", operation: "FailoverGlobalReplicationGroup" },
         () => clientsFor(t.region).send(new FailoverGlobalReplicationGroupCommand(failoverInput(t)), { abortSignal: signal }));
@@ -71,17 +76,57 @@ export interface WaitContext {
     signal?: AbortSignal;
 }
 
-/** One poll: the datastore as the target's region sees it; done when available with the target PRIMARY. */
-export async function checkPromoted(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<PollResult> {
+/** Where the target stands in the datastore, as its own region reports it. */
+export interface MembershipState {
+    /** standalone: in no datastore; disassociating: a detach is under way; primary / secondary: a member with that role. */
+    kind: "standalone" | "disassociating" | "primary" | "secondary" | "gone";
+    /** For messages: "datastore modifying, us-west-2 SECONDARY (associated)". */
+    state: string;
+    datastoreStatus?: string;
+}
+
+export async function readMembership(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<MembershipState> {
+    const group = await readTargetGroup(clientsFor, t.region, t.replicationGroupId, signal);
+    if (!group) {
+        return { kind: "gone", state: `${t.replicationGroupId} not found in ${t.region}` };
+    }
+    if (!group.datastoreId) {
+        return { kind: "standalone", state: `standalone, ${group.status}` };
+    }
+    const answer = await callAws({ region: t.region, service: "elasticache", operation: "DescribeGlobalReplicationGroups" },
+        () => clientsFor(t.region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: group.datastoreId, ShowMemberInfo: true }), { abortSignal: signal }));
+    const datastore = answer.GlobalReplicationGroups?.[0];
+    const member = datastore?.Members?.find((m) => m.ReplicationGroupId === t.replicationGroupId);
+    const state = `datastore ${datastore?.Status ?? "not found"}, ${t.region} ${member?.Role ?? "not listed"} (${member?.Status ?? "unknown"})`;
+    if (!member || member.Status === "disassociating") {
+        return { kind: "disassociating", state, datastoreStatus: datastore?.Status };
+    }
+    return { kind: member.Role === "PRIMARY" ? "primary" : "secondary", state, datastoreStatus: datastore?.Status };
+}
+
+/** The datastore's status and the target's role in it, as the target's region sees them. */
+export interface PromotionState {
+    /** Undefined when the datastore is not visible from the target's region. */
+    datastoreStatus?: string;
+    role: string;
+    state: string;
+}
+
+export async function readPromotion(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<PromotionState> {
     const answer = await callAws({ region: t.region, service: "elasticache", operation: "DescribeGlobalReplicationGroups" },
         () => clientsFor(t.region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: t.datastoreId, ShowMemberInfo: true }), { abortSignal: signal }));
     const datastore = answer.GlobalReplicationGroups?.[0];
     const role = datastore?.Members?.find((m) => m.ReplicationGroupId === t.replicationGroupId)?.Role ?? "not a member";
-    const status = datastore?.Status ?? "not found";
+    return { datastoreStatus: datastore?.Status, role, state: `datastore ${datastore?.Status ?? "not found"}, ${t.region} ${role}` };
+}
+
+/** One poll: the datastore as the target's region sees it; done when available with the target PRIMARY. */
+export async function checkPromoted(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<PollResult> {
+    const seen = await readPromotion(clientsFor, t, signal);
     return {
-        state: `datastore ${status}, ${t.region} ${role}`,
-        done: (status === "available" || status === "primary-only") && role === "PRIMARY",
-        failed: datastore ? undefined : `${t.datastoreId} is no longer visible from ${t.region}`,
+        state: seen.state,
+        done: (seen.datastoreStatus === "available" || seen.datastoreStatus === "primary-only") && seen.role === "PRIMARY",
+        failed: seen.datastoreStatus ? undefined : `${t.datastoreId} is no longer visible from ${t.region}`,
     };
 }
 

@@ -17,12 +17,16 @@ export interface TargetGroupState {
     role?: string;
     /** Node cluster ids (<rg>-<shard>-<node>), the dimension the lag metric is published under. */
     memberClusters: string[];
+    /** Where clients connect: the configuration endpoint (cluster mode) or the primary endpoint. */
+    endpoint?: { address: string; port: number };
 }
 
 export interface DecisionInput {
     mode: RetargetMode;
     /** --reconcile-only: bring the stack in line, never promote. */
     reconcileOnly: boolean;
+    /** outage --detach: detach at once instead of trying a promotion first. Default false. */
+    detach?: boolean;
     target: string;
     config: StackConfig;
     /** Undefined when the datastore is not visible from the regions asked (outage: the target was detached). */
@@ -36,6 +40,11 @@ export type Decision =
     | { action: "failover"; datastoreId: string; targetGroupId: string; summary: string }
     /** The promotion is under way or done: wait for it without calling anything. */
     | { action: "wait-promotion"; datastoreId: string; targetGroupId: string; summary: string }
+    /**
+     * outage: detach the target with DisassociateGlobalReplicationGroup (asking again while AWS refuses
+     * it as InvalidGlobalReplicationGroupState), then wait for it to be standalone and available.
+     */
+    | { action: "detach"; datastoreId: string; targetGroupId: string; summary: string }
     /** outage: the target is detaching or detached: wait for it to be standalone and available. */
     | { action: "wait-detach"; targetGroupId: string; datastoreId?: string; summary: string }
     /** The control plane already shows the target in charge: only reconcile. */
@@ -81,11 +90,8 @@ export function decideRetarget(input: DecisionInput): Decision {
     }
     const id = { datastoreId: topology.globalDatastoreId, targetGroupId: member.replicationGroupId };
     if (member.role === "PRIMARY") {
-        if (input.config.primaryRegion === target && mode !== "adopt" && !input.reconcileOnly) {
-            return refuse(`${target} is already the primary: the control plane (${roles}) and the stack configuration agree, ` +
-                `so there is nothing to promote. To check that the stack matches, run with --reconcile-only; to move the primary, ` +
-                `name another region: ${input.config.secondaryRegions.join(", ")}.`);
-        }
+        // Even when the stack configuration agrees already: a run that died after writing the config
+        // is finished by going on to the reconcile, which says "nothing to do" when nothing is left.
         if (topology.status === "available" || topology.status === "primary-only") {
             return { action: "reconcile", ...id, standalone: false, summary: `${target} (${member.replicationGroupId}) is already the primary and the datastore is ${topology.status}` };
         }
@@ -101,6 +107,12 @@ export function decideRetarget(input: DecisionInput): Decision {
     if (mode === "outage" && member.memberStatus === "disassociating") {
         return { action: "wait-detach", ...id, summary: `${target} is already being detached from ${topology.globalDatastoreId}; waiting for it` };
     }
+    if (mode === "outage" && topology.status === "modifying" && member.memberStatus === "associated") {
+        // What a promotion that cannot reach the old primary leaves behind (an interrupted outage run):
+        // asking for another failover is refused while modifying, so detaching is the way forward.
+        return { action: "detach", ...id, summary: `${target} (${member.replicationGroupId}) is still a secondary and ${topology.globalDatastoreId} ` +
+            `is modifying (a promotion that cannot complete, or another change): outage mode detaches it instead. Roles now: ${roles}` };
+    }
     if (topology.status === "modifying") {
         return refuse(`Global Datastore ${topology.globalDatastoreId} is modifying: someone (an earlier run of this command, the console, ` +
             `a scaling or upgrade) is changing it, and AWS refuses a failover until it is available. Roles now: ${roles}. ` +
@@ -112,7 +124,11 @@ export function decideRetarget(input: DecisionInput): Decision {
     if (member.memberStatus !== "associated") {
         return refuse(`${target} is ${member.memberStatus} in ${topology.globalDatastoreId}; only an associated secondary can be promoted. Roles now: ${roles}.`);
     }
-    return { action: "failover", ...id, summary: `${target} (${member.replicationGroupId}) is an associated secondary of ${topology.globalDatastoreId}, which is available` };
+    const available = `${target} (${member.replicationGroupId}) is an associated secondary of ${topology.globalDatastoreId}, which is available`;
+    if (mode === "outage" && input.detach) {
+        return { action: "detach", ...id, summary: `${available}; --detach: detaching it without trying a promotion` };
+    }
+    return { action: "failover", ...id, summary: available };
 }
 
 /** The datastore is not visible: only an outage run that already detached the target may go on. */

@@ -32,6 +32,8 @@ export interface RunFacts {
     invocation: string;
     pre: PreflightResult;
     plan: string[];
+    /** Flags of this run that a rerun of the same promotion needs too (" --force --detach"). Default none. */
+    rerunFlags?: string;
 }
 
 /** The exact retarget-primary command line for this stack, target and mode, with `extra` flags. */
@@ -74,7 +76,7 @@ export async function skipReconcile(progress: Progress, run: RunFacts, unavailab
 export function dryRunResult(run: RunFacts, unavailable?: StackUnavailableError): RetargetResult {
     if (!unavailable) {
         return { outcome: "succeeded", summary: "dry run: nothing was changed; the plan is printed above", plan: run.plan,
-            nextSteps: [`Review the plan above, then run: ${retargetCommand(run, " --yes")}`] };
+            nextSteps: [`Review the plan above, then run: ${retargetCommand(run, `${run.rerunFlags ?? ""} --yes`)}`] };
     }
     return {
         outcome: "succeeded", plan: run.plan,
@@ -88,16 +90,6 @@ export function dryRunResult(run: RunFacts, unavailable?: StackUnavailableError)
     };
 }
 
-/** outage: what remains once the old primary's region answers again. */
-function outageFollowUp(run: RunFacts, promotion: Promotion): string {
-    const oldPrimary = oldPrimaryOf(run);
-    return promotion === "detached"
-        ? `The Global Datastore must be rebuilt: ${run.target} now runs standalone. When ${oldPrimary ?? "the old primary's region"} answers again, ` +
-          `run ${run.invocation} rejoin --stack ${run.stackName} --dry-run, review it, then run it with --yes.`
-        : `When ${oldPrimary ?? "the old primary's region"} answers again, run ${run.invocation} retarget-primary --stack ${run.stackName} --to ${run.target} --reconcile-only --yes ` +
-          "to bring the whole stack in line.";
-}
-
 function writerCheck(run: RunFacts): string {
     return `Check that applications write to ${run.target}: the SSM parameter ${writerParameterName(run.pre.config)} in ${run.target} names it.`;
 }
@@ -109,20 +101,6 @@ export function reconciledResult(run: RunFacts, promotion: Promotion, reconcile:
         "so the next deployment from CI does not move the primary back.";
     if (reconcile.nothingToDo) {
         return { outcome: "nothing-to-do", plan, summary: `nothing to do: ${target} is the primary, the stack configuration says so and a preview plans no change`, nextSteps: [] };
-    }
-    if (run.mode === "outage") {
-        return {
-            outcome: "succeeded", plan,
-            summary: promotion === "detached" ? `${target} detached and accepting writes; only its own endpoint resources were updated`
-                : `${target} promoted; only its own endpoint resources were updated`,
-            nextSteps: [
-                outageFollowUp(run, promotion),
-                `Do NOT run a plain pulumi up on stack ${stack} until then: it cannot reach ${oldPrimary ?? "the failed region"}. ` +
-                "The protect option on the replication groups and the datastore makes it fail rather than destroy them, but it would fail halfway.",
-                writerCheck(run),
-                ...(reconcile.changes.length ? [commit] : []),
-            ],
-        };
     }
     return {
         outcome: "succeeded", plan,
@@ -168,7 +146,6 @@ export function deferredResult(run: RunFacts, promotion: Promotion, unavailable:
                 ? `the committed Pulumi.${stack}.yaml still names ${oldPrimary} as the primary, so a deployment would move the writer back there. `
                 : "its state does not record the promotion yet. ") + "Pause automatic deployments.",
             writerStep,
-            ...(run.mode === "outage" ? [outageFollowUp(run, promotion)] : []),
         ],
     };
 }

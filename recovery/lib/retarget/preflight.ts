@@ -31,6 +31,8 @@ export interface PreflightRequest {
     reconcileOnly: boolean;
     maxLagSeconds: number;
     force: boolean;
+    /** outage: detach without trying a promotion (--detach). Default false. */
+    detach?: boolean;
 }
 
 export interface PreflightResult {
@@ -84,7 +86,7 @@ export async function preflight(req: PreflightRequest, driver: StackDriver, clie
         });
 
     const decision = await progress.step("decide", "deciding what to do from what the control plane shows", async (step) => {
-        const decided = decideRetarget({ mode, reconcileOnly: req.reconcileOnly, target, config, topology, targetGroup });
+        const decided = decideRetarget({ mode, reconcileOnly: req.reconcileOnly, detach: req.detach, target, config, topology, targetGroup });
         if (decided.action === "refuse") {
             throw new RefusedError(decided.summary);
         }
@@ -98,7 +100,8 @@ export async function preflight(req: PreflightRequest, driver: StackDriver, clie
     });
 
     let lag: LagEstimate | undefined;
-    if (decision.action === "failover") {
+    // A detach loses what a promotion loses: whatever had not reached the target yet.
+    if (decision.action === "failover" || decision.action === "detach") {
         lag = await measureLag(req, targetGroup, clients, progress, report, signal);
     } else {
         report.setRecoveryPoint({ source: `not measured: ${target} was already promoted or detached when this run started; ` +
@@ -130,10 +133,12 @@ function nextFor(decision: Exclude<Decision, { action: "refuse" }>): string {
     switch (decision.action) {
         case "failover":
             return "check the replication lag, then promote with FailoverGlobalReplicationGroup";
+        case "detach":
+            return "check the replication lag, then detach with DisassociateGlobalReplicationGroup";
         case "wait-promotion":
             return "wait for the promotion to complete (no new call), then reconcile the stack";
         case "wait-detach":
-            return "wait for the detached group to be available (no new call), then reconcile the target region";
+            return "wait for the detached group to be available (no new call), then move the writer parameter";
         case "reconcile":
             return "reconcile the stack with the control plane";
     }

@@ -49,8 +49,9 @@ describe("retarget decisions from the observed state", () => {
         assert.match(refusal({ topology: joining }), /us-west-2 is associating/);
     });
 
-    it("refuses the region that is already primary for the control plane and the stack", () => {
-        assert.match(refusal({ target: "us-east-1" }), /us-east-1 is already the primary.*--reconcile-only/);
+    it("goes on to the reconcile when the target is already primary and the stack says so (a rerun after the config was written)", () => {
+        assert.deepEqual({ ...decide({ target: "us-east-1" }), summary: "" },
+            { action: "reconcile", datastoreId: "ldgnf-prod", targetGroupId: "prod-us-east-1", standalone: false, summary: "" });
     });
 
     it("continues without a failover when a rerun finds the target already primary (promotion done, config not yet)", () => {
@@ -69,6 +70,20 @@ describe("retarget decisions from the observed state", () => {
         assert.deepEqual(decide({ mode: "outage", topology: undefined, targetGroup: standalone }),
             { action: "reconcile", targetGroupId: "prod-us-west-2", standalone: true, summary: "prod-us-west-2 is already detached (standalone) and available: it accepts writes" });
         assert.equal(decide({ mode: "outage", topology: undefined, targetGroup: { ...standalone, status: "modifying" } }).action, "wait-detach");
+    });
+
+    it("outage: detaches a secondary whose datastore is modifying (an interrupted promotion) instead of refusing; planned still refuses", () => {
+        const modifying = { ...HEALTHY, status: "modifying" };
+        const d = decide({ mode: "outage", topology: modifying });
+        assert.deepEqual({ ...d, summary: "" }, { action: "detach", datastoreId: "ldgnf-prod", targetGroupId: "prod-us-west-2", summary: "" });
+        assert.match(d.summary, /is modifying .*outage mode detaches it instead/);
+        assert.equal(decide({ topology: modifying }).action, "refuse");
+    });
+
+    it("outage --detach skips the promotion; outage without it tries the failover first", () => {
+        assert.equal(decide({ mode: "outage", detach: true }).action, "detach");
+        assert.equal(decide({ mode: "outage" }).action, "failover");
+        assert.equal(decide({ mode: "outage", detach: true, topology: SWAPPED }).action, "reconcile", "nothing to detach once the target is primary");
     });
 
     it("without a visible datastore, only outage mode may go on", () => {

@@ -24,7 +24,7 @@ describe("recovery flags", () => {
         const { values, help } = parseFlags(RETARGET_SPEC, REQUIRED);
         assert.equal(help, false);
         assert.deepEqual(values, {
-            stack: "prod", to: "us-west-2", mode: "planned", maxLagSeconds: 5, force: false, reconcileOnly: false,
+            stack: "prod", to: "us-west-2", mode: "planned", maxLagSeconds: 5, force: false, detach: false, reconcileOnly: false,
             promotionTimeout: 180_000, waitTimeout: 1_200_000, dryRun: false, yes: false, json: false, debug: false,
         });
     });

@@ -13,6 +13,7 @@ import { StackNotFoundError } from "../../../recovery/lib/stack-driver";
 import { ConfirmIo } from "../../../recovery/lib/confirm";
 import { ReportDocument } from "../../../recovery/lib/report";
 import { Durations, FakeAws, PROD_SEED } from "../fake";
+import { writerParameterName } from "../../../components/naming";
 import { SeedArgs } from "../fake/seed";
 import { FakeStackDriver } from "../fake/stack-driver";
 
@@ -53,6 +54,8 @@ export interface HarnessOptions {
     seed?: SeedArgs;
     /** How long the fake's operations take in virtual time (default: the fake's DEFAULT_DURATIONS). */
     durations?: Partial<Durations>;
+    /** Let the fake detach a member whose promotion is stuck (FakeAwsOptions). Default false: refused, as AWS documents. */
+    detachDuringStuckPromotion?: boolean;
     /** Stack config overrides (full keys; undefined deletes). */
     overrides?: Record<string, string | undefined>;
     /** Overrides on top of `overrides` for the deployed state only (default: deployed as configured). */
@@ -63,7 +66,7 @@ export interface HarnessOptions {
 }
 
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
-    const aws = FakeAws.seed(opts.seed ?? PROD_SEED, { durations: opts.durations }).install();
+    const aws = FakeAws.seed(opts.seed ?? PROD_SEED, { durations: opts.durations, detachDuringStuckPromotion: opts.detachDuringStuckPromotion }).install();
     const driver = await FakeStackDriver.create(STACK, { overrides: opts.overrides, deployedWith: opts.deployedWith });
     outputsNameFakeAwsDatastore(aws, driver);
     const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "retarget-test-"));
@@ -122,31 +125,63 @@ export function writerDocument(driver: FakeStackDriver, region: string): { regio
     return JSON.parse(String(params[0].inputs.insecureValue));
 }
 
+/** The writer document the fake control plane's SSM holds in `region` (what applications there read). */
+export function ssmWriter(aws: FakeAws, region: string, stack = STACK): { role: string; region: string; replicationGroupId: string; configurationEndpoint: string; port: number; globalDatastoreId: string } {
+    const text = aws.parameter(region, writerParameterName({ stack, namePrefix: stack }));
+    if (text === undefined) {
+        throw new Error(`no writer parameter in ${region}`);
+    }
+    return JSON.parse(text);
+}
+
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
 const GRG = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
 
+/** The part of a datastore id after the region code: the suffix the program chose. */
+function datastoreSuffix(id: string): string {
+    return id.slice(id.indexOf("-") + 1);
+}
+
 /**
  * The fake stack and the fake control plane are separate worlds; a real refresh reads the cloud. This
- * makes the driver's refresh read what the fake control plane holds for the data-holding resources:
- * groups and datastores deleted there leave the state, and a surviving group's state takes its real
- * port, encryption and datastore membership (what the provider reads back on refresh).
+ * makes the driver's refresh read the data-holding resources from the fake control plane the way the
+ * Terraform AWS provider's read functions (the upstream of @pulumi/aws) do:
+ * - a replication group that is gone, or `deleting`, leaves the state;
+ * - a surviving group's state takes its port, and its datastore's id only while it is a member: the
+ *   provider sets global_replication_group_id only when AWS reports one, so a detached group keeps the
+ *   old id in state;
+ * - a datastore that is gone leaves the state; a surviving one records its current PRIMARY member as
+ *   primaryReplicationGroupId (after a failover, the new primary: the drift the program must ignore).
+ * The program's offline stand-in for AWS makes up the datastore's region code, so a datastore id from
+ * the fake control plane is written as the stack knows it (the stack's id with the same suffix).
  */
 export function refreshReadsFakeAws(aws: FakeAws, driver: FakeStackDriver): void {
     const refresh = driver.refresh.bind(driver);
     driver.refresh = async () => {
+        aws.model.settle();
+        const stackIds = driver.deployedResources.flatMap((r) => r.type === RG && typeof r.inputs.globalReplicationGroupId === "string"
+            ? [r.inputs.globalReplicationGroupId] : []);
+        const asStackKnowsIt = (id: string) => stackIds.find((known) => datastoreSuffix(known) === datastoreSuffix(id)) ?? id;
         for (const r of driver.deployedResources) {
-            const region = String(r.inputs.region);
             if (r.type === RG) {
-                const group = aws.model.replicationGroup(region, String(r.inputs.replicationGroupId));
-                if (!group) {
+                const group = aws.model.replicationGroup(String(r.inputs.region), String(r.inputs.replicationGroupId));
+                if (!group || group.status === "deleting") {
                     driver.deleteInRealWorld(r.type, r.name);
-                } else {
-                    driver.driftRealWorld(r.type, r.name, { port: group.port, atRestEncryptionEnabled: true, globalReplicationGroupId: group.global?.datastoreId });
+                    continue;
                 }
+                // The fake control plane does not model encryption; every group this program creates is encrypted at rest.
+                driver.driftRealWorld(r.type, r.name, {
+                    port: group.port, atRestEncryptionEnabled: true,
+                    ...(group.global ? { globalReplicationGroupId: asStackKnowsIt(group.global.datastoreId) } : {}),
+                });
             } else if (r.type === GRG) {
                 const suffix = String(r.inputs.globalReplicationGroupIdSuffix);
-                if (![...aws.model.datastores.keys()].some((id) => id.endsWith(`-${suffix}`))) {
+                const datastore = [...aws.model.datastores.values()].find((ds) => datastoreSuffix(ds.id) === suffix);
+                const primary = datastore && aws.model.primaryMember(datastore);
+                if (!datastore) {
                     driver.deleteInRealWorld(r.type, r.name);
+                } else if (primary) {
+                    driver.driftRealWorld(r.type, r.name, { primaryReplicationGroupId: primary.replicationGroupId });
                 }
             }
         }

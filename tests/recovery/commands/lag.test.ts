@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { describeLag, judgeLag, lagFromMetricData, lagQueryInput } from "../../../recovery/lib/lag";
+import { GetMetricDataCommand, GetMetricDataCommandOutput } from "@aws-sdk/client-cloudwatch";
+import { LAG_STALE_AFTER_MS, describeLag, judgeLag, lagFromMetricData, lagQueryInput, lagQueryInputs, readReplicationLag } from "../../../recovery/lib/lag";
 
 const NOW = Date.UTC(2025, 0, 15, 10, 0, 0);
 const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000);
@@ -13,6 +14,36 @@ describe("replication lag estimate", () => {
             [{ Name: "CacheClusterId", Value: "prod-us-west-2-0001-001" }], [{ Name: "CacheClusterId", Value: "prod-us-west-2-0001-002" }],
         ]);
         assert.ok(input.MetricDataQueries!.every((q) => q.MetricStat!.Stat === "Maximum" && q.MetricStat!.Period === 60 && /^[a-z]/.test(q.Id!)));
+    });
+
+    it("batches the node queries at most 500 per request, with ids unique across requests", () => {
+        const nodes = Array.from({ length: 1201 }, (_, i) => `prod-us-west-2-${String(Math.floor(i / 3) + 1).padStart(4, "0")}-00${(i % 3) + 1}`);
+        const requests = lagQueryInputs(nodes, NOW);
+        assert.deepEqual(requests.map((r) => r.MetricDataQueries!.length), [500, 500, 201]);
+        const ids = requests.flatMap((r) => r.MetricDataQueries!.map((q) => q.Id));
+        assert.equal(new Set(ids).size, 1201);
+        assert.deepEqual(requests.flatMap((r) => r.MetricDataQueries!.map((q) => q.Label)), nodes);
+    });
+
+    it("reads every batch and says the lag is unknown when the metric went silent, naming the last datapoint", async () => {
+        const sent: number[] = [];
+        const lastAt = new Date(NOW - 7 * 60_000);
+        const client = {
+            send: async (command: GetMetricDataCommand): Promise<GetMetricDataCommandOutput> => {
+                const input = command.input;
+                sent.push(input.MetricDataQueries!.length);
+                const values = input.StartTime!.getTime() <= lastAt.getTime() ? { Values: [1.5], Timestamps: [lastAt] } : { Values: [], Timestamps: [] };
+                return { $metadata: {}, MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, ...values })) };
+            },
+        };
+        const nodes = Array.from({ length: 600 }, (_, i) => `node-${i}`);
+        const estimate = await readReplicationLag(client, "prod-us-west-2", nodes, "us-west-2", NOW);
+        assert.deepEqual(sent, [500, 100, 500, 100], "the 5-minute window, then the longer look back for the last value");
+        assert.equal(estimate.maxSeconds, undefined);
+        assert.deepEqual(estimate.silentSince, { at: lastAt.toISOString(), seconds: 1.5 });
+        assert.match(describeLag(estimate), /^unknown; last datapoint at 2025-01-15T09:53:00\.000Z showed 1\.5 s, none since/);
+        assert.equal(judgeLag(estimate, 5, false).proceed, false);
+        assert.ok(LAG_STALE_AFTER_MS < 7 * 60_000);
     });
 
     it("takes the worst value over every node and page, and the newest datapoint as the latest", () => {

@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { RegionClients } from "../../../recovery/lib/clients";
 import { PROD_SEED } from "../fake";
 import { Harness, harness } from "./harness";
@@ -17,8 +18,10 @@ function clientsWithoutCredentials(): RegionClients {
     };
     return {
         elastiCache: (region) => failing(region) as unknown as ElastiCacheClient,
+        elastiCacheForChanges: (region) => failing(region) as unknown as ElastiCacheClient,
         cloudWatch: (region) => failing(region) as unknown as CloudWatchClient,
-        contacted: () => ({ elasticache: contacted, cloudwatch: [] }),
+        ssm: (region) => failing(region) as unknown as SSMClient,
+        contacted: () => ({ elasticache: contacted, cloudwatch: [], ssm: [] }),
     };
 }
 
@@ -50,9 +53,11 @@ describe("retarget-primary refuses bad input without changing anything", functio
         await refused(PROMOTE, /us-west-2 is not a member of Global Datastore ldgnf-prod \(members: us-east-1 .*eu-west-1/);
     });
 
-    it("target already primary", async () => {
+    it("target already primary is not refused: a rerun after the config was written goes on to the reconcile, with no control-plane call", async () => {
         h = await harness();
-        await refused(["retarget-primary", "--stack", "prod", "--to", "us-east-1", "--yes"], /us-east-1 is already the primary.*name another region: us-west-2, eu-west-1/);
+        assert.equal(await h.run("retarget-primary", "--stack", "prod", "--to", "us-east-1", "--yes"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /us-east-1 \(prod-us-east-1\) is already the primary and the datastore is available/);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
     });
 
     it("datastore modifying", async () => {

@@ -1,126 +1,164 @@
-/** retarget-primary --mode outage against the fake control plane, and rejoin once the old region answers again. */
+/** retarget-primary --mode outage against the fake control plane: promote or detach, move the writer parameter, never run Pulumi. */
 import * as assert from "node:assert/strict";
-import { UpResult } from "../../../recovery/lib/stack-driver";
-import { Harness, harness, key, refreshReadsFakeAws, writerDocument } from "./harness";
+import { isMutating } from "../fake/call-log";
+import { Harness, HarnessOptions, harness, ssmWriter } from "./harness";
 
 const OUTAGE = ["retarget-primary", "--stack", "prod", "--to", "us-west-2", "--mode", "outage"];
 const SERVING = "prod-us-west-2";
+const MINUTE = 60_000;
 
-/** Every string value anywhere in a call input, to find calls that name a resource. */
-function mentions(input: Record<string, unknown>, id: string): boolean {
-    return JSON.stringify(input).includes(`"${id}"`);
-}
-
-describe("retarget-primary --mode outage, then rejoin", function () {
+describe("retarget-primary --mode outage", function () {
     this.timeout(60_000);
     let h: Harness;
     afterEach(() => h?.cleanup());
 
-    async function detachDuringOutage(): Promise<void> {
-        h = await harness();
-        refreshReadsFakeAws(h.aws, h.driver);
+    /** us-east-1 stops answering, and the operator takes five minutes to confirm it. */
+    async function outage(opts: HarnessOptions = {}): Promise<void> {
+        h = await harness(opts);
         h.aws.faults.regionDown("us-east-1");
-        assert.equal(await h.run(...OUTAGE, "--yes"), 0, h.stderr.text);
+        h.aws.clock.advance(5 * MINUTE);
     }
 
-    it("talks only to the target region, detaches it when the promotion cannot complete, and says the datastore must be rebuilt", async () => {
-        await detachDuringOutage();
-        const regions = new Set(h.aws.log.calls().map((c) => c.region));
-        assert.deepEqual([...regions], ["us-west-2"], "an outage run must not call any other region");
-        assert.deepEqual(h.aws.mutatingCalls().map((c) => c.command), ["FailoverGlobalReplicationGroup", "DisassociateGlobalReplicationGroup"]);
-        const group = h.aws.model.requireReplicationGroup("us-west-2", SERVING);
-        assert.deepEqual({ global: group.global, status: group.status }, { global: undefined, status: "available" });
+    const okCalls = () => h.aws.mutatingCalls().filter((c) => c.outcome === "ok").map((c) => `${c.region} ${c.command}`);
+    const count = (command: string) => h.aws.log.calls({ command }).length;
+    const pulumiOps = () => h.driver.calls.filter((c) => ["preview", "up", "refresh"].includes(c.op));
 
-        // Only the target region's resources that follow the primary were updated, without a refresh of the failed region.
-        assert.ok(!h.driver.operations.includes("refresh"));
-        const up = h.driver.calls.find((c) => c.op === "up")!;
-        assert.ok(up.targets && up.targets.length > 0 && up.targets.every((urn) => /-us-west-2(-|$)|writer-dns$/.test(urn)), `targets: ${up.targets}`);
-        assert.equal(writerDocument(h.driver, "us-west-2").replicationGroupId, SERVING);
-        assert.equal(writerDocument(h.driver, "eu-west-1").replicationGroupId, "prod-us-east-1", "other regions are not touched in an outage");
+    it("refuses without --force: the lag metric stopped with the outage, so the loss is unknown; names the last datapoint", async () => {
+        await outage();
+        assert.equal(await h.run(...OUTAGE, "--detach", "--yes"), 1);
+        assert.match(h.stderr.text, /the data loss cannot be estimated\. Estimated data loss: unknown; last datapoint at 2025-01-15T09:59:00\.000Z showed 0\.4 s, none since/);
+        assert.deepEqual(h.changes(), []);
+    });
+
+    it("--detach: detaches at once, writes the writer parameter in every region that answers, reports the unreachable one, runs no Pulumi", async () => {
+        await outage();
+        assert.equal(await h.run(...OUTAGE, "--detach", "--force", "--yes"), 0, h.stderr.text);
+        assert.deepEqual(okCalls(), ["us-west-2 DisassociateGlobalReplicationGroup", "us-west-2 PutParameter", "eu-west-1 PutParameter"]);
+        assert.equal(count("FailoverGlobalReplicationGroup"), 0);
+        assert.deepEqual(h.aws.log.calls({ command: "PutParameter" }).map((c) => c.region), ["us-west-2", "us-east-1", "eu-west-1"], "the target first");
+        for (const region of ["us-west-2", "eu-west-1"]) {
+            const writer = ssmWriter(h.aws, region);
+            assert.deepEqual({ ...writer, configurationEndpoint: "" }, { role: "writer", region: "us-west-2", replicationGroupId: SERVING, configurationEndpoint: "", port: 6379, globalDatastoreId: "" });
+            assert.match(writer.configurationEndpoint, /^clustercfg\.prod-us-west-2\./);
+        }
+        assert.equal(ssmWriter(h.aws, "us-east-1").replicationGroupId, "prod-us-east-1", "the failed region could not be written");
+        assert.deepEqual(pulumiOps(), [], "outage mode never previews, updates or refreshes");
 
         const report = h.lastReport();
-        assert.ok(report.recoveryTime !== "not reached", "writes are accepted once the detached group is available");
-        assert.match(report.nextSteps.join("\n"), /must be rebuilt.*npm run recovery -- rejoin --stack prod --dry-run/);
-        assert.match(report.nextSteps.join("\n"), /Do NOT run a plain pulumi up.*protect/);
-        assert.match(h.stdout.text, /rejoin --stack prod/);
+        assert.equal(report.outcome, "succeeded");
+        const next = report.nextSteps.join("\n");
+        assert.match(next, /NOT updated in us-east-1 \(unreachable: us-east-1 did not answer PutParameter/);
+        assert.match(next, /aws ssm put-parameter --region us-east-1 --name \/elasticache-global\/prod\/writer --type String --overwrite --value '\{"role":"writer","region":"us-west-2"/);
+        assert.match(next, /must be rebuilt.*rejoin --stack prod --dry-run/);
+        assert.match(next, /Do NOT run pulumi up on stack prod.*would point the writer parameters back at us-east-1/);
+        assert.doesNotMatch(next, /protect/);
     });
 
-    it("an outage dry run reads only the target region and changes nothing", async () => {
-        h = await harness();
-        h.aws.faults.regionDown("us-east-1");
-        assert.equal(await h.run(...OUTAGE, "--dry-run"), 0, h.stderr.text);
-        assert.deepEqual(h.changes(), []);
-        assert.deepEqual([...new Set(h.aws.log.calls().map((c) => c.region))], ["us-west-2"]);
-        assert.match(h.stdout.text, /then a targeted preview and up of the resources in us-west-2 that follow the primary/);
-    });
-
-    it("a rerun after the detach continues from there without a second call", async () => {
-        await detachDuringOutage();
-        const before = h.aws.mutatingCalls().length;
-        assert.equal(await h.run(...OUTAGE, "--yes"), 0, h.stderr.text);
+    it("a rerun after the detach rewrites the writer parameter and makes no control-plane call", async () => {
+        await outage();
+        assert.equal(await h.run(...OUTAGE, "--detach", "--force", "--yes"), 0, h.stderr.text);
+        assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 0, h.stderr.text);
         assert.match(h.stdout.text, /already detached \(standalone\) and available/);
-        assert.equal(h.aws.mutatingCalls().length, before);
+        assert.equal(count("DisassociateGlobalReplicationGroup"), 1);
     });
 
-    it("rejoin refuses while the old region still does not answer", async () => {
-        await detachDuringOutage();
-        assert.equal(await h.run("rejoin", "--stack", "prod", "--yes"), 1);
-        assert.match(h.stderr.text, /not every old region answers yet \(us-east-1: us-east-1 did not answer .*Run it again once they answer/);
-        assert.equal(h.aws.mutatingCalls().length, 2, "rejoin changed something while refusing");
+    it("default fake: a stuck promotion keeps the datastore modifying, the detach is refused, asked again until --wait-timeout, then a clear failure", async () => {
+        await outage();
+        assert.equal(await h.run(...OUTAGE, "--force", "--promotion-timeout", "30s", "--wait-timeout", "2m", "--yes"), 1);
+        assert.match(h.stderr.text, /AWS refused DisassociateGlobalReplicationGroup of prod-us-west-2 in us-west-2 \d+ time\(s\) over 2m 00s \(--wait-timeout\); last answer: InvalidGlobalReplicationGroupStateFault/);
+        assert.match(h.stderr.text, /whether AWS ever lets a detach through then is not documented/);
+        assert.ok(count("DisassociateGlobalReplicationGroup") > 3, `asked ${count("DisassociateGlobalReplicationGroup")} times`);
+        assert.equal(ssmWriter(h.aws, "us-west-2").replicationGroupId, "prod-us-east-1", "the writer must not move to a cluster that does not accept writes");
     });
 
-    it("rejoin: the dry run changes nothing; the real run retires the old datastore and rebuilds around the untouched serving cluster", async () => {
-        await detachDuringOutage();
-        h.aws.faults.regionUp("us-east-1");
-        const outageCalls = h.aws.mutatingCalls().length;
-        const stackOps = h.driver.operations.length;
-
-        assert.equal(await h.run("rejoin", "--stack", "prod", "--dry-run"), 0, h.stderr.text);
-        assert.equal(h.aws.mutatingCalls().length, outageCalls);
-        assert.deepEqual(h.driver.operations.slice(stackOps).filter((op) => op !== "getConfig" && op !== "preview"), []);
-        assert.match(h.stdout.text, /DeleteGlobalReplicationGroup \{"GlobalReplicationGroupId":"ldgnf-prod","RetainPrimaryReplicationGroup":true\}/);
-
-        const ups: UpResult[] = [];
-        const up = h.driver.up.bind(h.driver);
-        h.driver.up = async (options) => {
-            const result = await up(options);
-            ups.push(result);
-            return result;
-        };
-        assert.equal(await h.run("rejoin", "--stack", "prod", "--yes"), 0, h.stderr.text);
-        const calls = h.aws.mutatingCalls().slice(outageCalls);
-        assert.deepEqual(calls.map((c) => `${c.region} ${c.command}`), [
-            "eu-west-1 DisassociateGlobalReplicationGroup", "us-east-1 DeleteGlobalReplicationGroup",
-            "us-east-1 DeleteReplicationGroup", "eu-west-1 DeleteReplicationGroup",
-        ]);
-        assert.ok(calls.every((c) => !mentions(c.input, SERVING)), "nothing may be sent about the serving cluster");
-        assert.ok(calls.filter((c) => c.command === "DeleteReplicationGroup").every((c) => /-final-rejoin-/.test(String(c.input.FinalSnapshotIdentifier))));
-        assert.equal(h.aws.model.datastores.size, 0);
-        assert.deepEqual(h.aws.model.requireReplicationGroup("us-west-2", SERVING).status, "available");
-
-        assert.equal((await h.driver.getConfig())[key("foundingRegion")].value, "us-west-2");
-        const serving = ups[0].steps.filter((s) => s.urn.endsWith("::cache-us-west-2"));
-        assert.deepEqual(serving.map((s) => s.op).filter((op) => op !== "same" && op !== "update"), [], "the serving cluster must not be replaced or deleted");
-        const created = ups[0].steps.filter((s) => s.op === "create" && /ReplicationGroup::cache-|GlobalReplicationGroup::/.test(s.urn)).map((s) => s.urn.split("::").pop());
-        assert.deepEqual(created.sort(), ["cache-datastore", "cache-eu-west-1", "cache-us-east-1"]);
-        const datastore = h.driver.resource("aws:elasticache/globalReplicationGroup:GlobalReplicationGroup", "cache-datastore");
-        assert.equal(datastore.inputs.region, "us-west-2");
+    it("permissive fake: the promotion times out, then the detach goes through", async () => {
+        await outage({ detachDuringStuckPromotion: true });
+        assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 0, h.stderr.text);
+        assert.deepEqual(okCalls(), ["us-west-2 FailoverGlobalReplicationGroup", "us-west-2 DisassociateGlobalReplicationGroup", "us-west-2 PutParameter", "eu-west-1 PutParameter"]);
+        assert.match(h.stdout.text, /the promotion did not complete: Timed out after 3m 00s/);
     });
 
-    it("rejoin interrupted while deleting is finished by a rerun that repeats no call", async () => {
-        await detachDuringOutage();
-        h.aws.faults.regionUp("us-east-1");
-        const first = h.run("rejoin", "--stack", "prod", "--yes");
-        while (h.aws.log.calls({ command: "DeleteReplicationGroup" }).length === 0) {
+    it("interrupted during the promotion: the rerun finds the datastore modifying and detaches instead of refusing", async () => {
+        await outage({ detachDuringStuckPromotion: true });
+        const first = h.run(...OUTAGE, "--force", "--yes");
+        while (count("FailoverGlobalReplicationGroup") === 0) {
             await new Promise((resolve) => setImmediate(resolve));
         }
         h.abort.abort(new Error("interrupted (test)"));
         assert.equal(await first, 1);
         h.abort = new AbortController();
-        assert.equal(await h.run("rejoin", "--stack", "prod", "--yes"), 0, h.stderr.text);
-        assert.match(h.stdout.text, /prod-us-east-1 in us-east-1, already deleting/);
-        const count = (command: string) => h.aws.log.calls({ command }).filter((c) => c.outcome === "ok").length;
-        assert.deepEqual([count("DisassociateGlobalReplicationGroup"), count("DeleteGlobalReplicationGroup"), count("DeleteReplicationGroup")], [2, 1, 2],
-            "one detach in the outage and one in rejoin; one datastore deletion; one deletion per stale group");
+        assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /is modifying \(a promotion that cannot complete, or another change\): outage mode detaches it instead/);
+        assert.deepEqual([count("FailoverGlobalReplicationGroup"), count("DisassociateGlobalReplicationGroup")], [1, 1]);
+        assert.equal(ssmWriter(h.aws, "eu-west-1").replicationGroupId, SERVING);
+    });
+
+    it("a transient error on the failover call is retried, not answered with a detach", async () => {
+        h = await harness();
+        h.aws.faults.serverError({ command: "FailoverGlobalReplicationGroup", times: 1 });
+        assert.equal(await h.run(...OUTAGE, "--yes"), 0, h.stderr.text);
+        assert.equal(count("DisassociateGlobalReplicationGroup"), 0);
+        assert.deepEqual(h.aws.log.calls({ command: "FailoverGlobalReplicationGroup" }).map((c) => c.outcome), ["ServiceUnavailable", "ok"]);
+        assert.match(h.stdout.text, /FailoverGlobalReplicationGroup failed .*the promotion did not start: asking again/);
+        assert.deepEqual(ssmWriter(h.aws, "us-east-1"), { ...ssmWriter(h.aws, "us-west-2") }, "every region answers: all point at the new primary");
+        assert.equal(ssmWriter(h.aws, "us-west-2").globalDatastoreId, "ldgnf-prod", "promoted, so still a member of the datastore");
+        assert.match(h.lastReport().nextSteps.join("\n"), /--mode planned --reconcile-only --dry-run/);
+    });
+
+    for (const mode of ["outage", "planned"]) {
+        it(`${mode}: a lost answer to the failover (the promotion started) is waited for, never asked again nor detached`, async () => {
+            h = await harness();
+            h.aws.faults.loseResponse({ command: "FailoverGlobalReplicationGroup", times: 1 });
+            const argv = mode === "outage" ? OUTAGE : OUTAGE.slice(0, -2);
+            assert.equal(await h.run(...argv, "--yes"), 0, h.stderr.text);
+            assert.deepEqual([count("FailoverGlobalReplicationGroup"), count("DisassociateGlobalReplicationGroup")], [1, 0]);
+            assert.match(h.stdout.text, /answered TimeoutError \(unreachable\), but the datastore now shows datastore modifying.*not asked again/);
+            assert.equal(h.aws.datastore().members.find((m) => m.region === "us-west-2")!.role, "PRIMARY");
+        });
+    }
+
+    it("access denied on the failover stops the run with the message, and nothing is detached", async () => {
+        await outage();
+        h.aws.faults.denied({ command: "FailoverGlobalReplicationGroup" });
+        assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 1);
+        assert.match(h.stderr.text, /FailoverGlobalReplicationGroup in us-west-2 was denied .*assume the stack's recovery role/);
+        assert.equal(count("DisassociateGlobalReplicationGroup"), 0);
+    });
+
+    it("a rerun that finds the target PRIMARY of a datastore still modifying waits only --promotion-timeout, then says why it cannot detach", async () => {
+        h = await harness();
+        h.aws.promoteByHand("us-west-2");
+        h.aws.modifyOutOfBand(h.aws.clock.now(), 60 * MINUTE);
+        const start = h.aws.clock.now();
+        assert.equal(await h.run(...OUTAGE, "--promotion-timeout", "1m", "--yes"), 1);
+        assert.ok(h.aws.clock.now() - start < 3 * MINUTE, "bounded by --promotion-timeout, not --wait-timeout");
+        assert.match(h.stderr.text, /prod-us-west-2 is now PRIMARY of ldgnf-prod while it is modifying: a primary cannot be detached/);
+        assert.equal(count("DisassociateGlobalReplicationGroup"), 0);
+    });
+
+    it("a dry run reads only, and a PutParameter counts as a change", async () => {
+        await outage();
+        assert.ok(isMutating("PutParameter") && !isMutating("GetParameter"));
+        assert.equal(await h.run(...OUTAGE, "--force", "--dry-run"), 0, h.stderr.text);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
+        assert.deepEqual(pulumiOps(), []);
+        assert.match(h.stdout.text, /write the SSM parameter \/elasticache-global\/prod\/writer \(Type String, Overwrite\) .* in us-west-2, then us-east-1, then eu-west-1/);
+        assert.match(h.stdout.text, /Review the plan above, then run: npm run recovery -- retarget-primary --stack prod --to us-west-2 --mode outage --force --yes/);
+    });
+
+    it("refuses --reconcile-only with outage, and --detach outside outage (a usage error)", async () => {
+        h = await harness();
+        assert.equal(await h.run(...OUTAGE, "--reconcile-only", "--yes"), 1);
+        assert.match(h.stderr.text, /--reconcile-only cannot be combined with --mode outage/);
+        assert.equal(await h.run(...OUTAGE.slice(0, -2), "--detach", "--yes"), 2);
+        assert.match(h.stderr.text, /--detach is given with --mode planned\. Accepted: --detach only with --mode outage/);
+        assert.deepEqual(h.changes(), []);
+    });
+
+    it("with a Route 53 record configured, reports it as not updated and gives the exact command", async () => {
+        await outage({ overrides: { "elasticache-global:route53": JSON.stringify({ zoneId: "Z123EXAMPLE", recordName: "cache.internal.example.com" }) } });
+        assert.equal(await h.run(...OUTAGE, "--detach", "--force", "--yes"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /the Route 53 record cache\.internal\.example\.com is NOT changed/);
+        assert.match(h.lastReport().nextSteps.join("\n"), /aws route53 change-resource-record-sets --hosted-zone-id Z123EXAMPLE --change-batch '\{"Changes":\[\{"Action":"UPSERT","ResourceRecordSet":\{"Name":"cache\.internal\.example\.com","Type":"CNAME","TTL":30,"ResourceRecords":\[\{"Value":"clustercfg\.prod-us-west-2\./);
     });
 });

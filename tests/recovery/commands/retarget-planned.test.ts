@@ -1,7 +1,8 @@
 /** retarget-primary against the fake control plane and the fake stack: planned and adopt, lag, dry run, reruns, flaky polling. */
 import * as assert from "node:assert/strict";
 import { DATA_HOLDING_TYPES, checkPlannedSteps } from "../../../recovery/lib/guard";
-import { Harness, harness, key, writerDocument } from "./harness";
+import { T } from "../../helpers/program";
+import { Harness, harness, key, refreshReadsFakeAws, writerDocument } from "./harness";
 
 const PROMOTE = ["retarget-primary", "--stack", "prod", "--to", "us-west-2"];
 
@@ -21,6 +22,7 @@ describe("retarget-primary, planned and adopt", function () {
 
     it("planned: promotes, moves the writer, pins foundingRegion, and leaves nothing to replace", async () => {
         h = await harness({ overrides: { [key("foundingRegion")]: undefined } });
+        refreshReadsFakeAws(h.aws, h.driver);
         const code = await h.run(...PROMOTE, "--yes");
         assert.equal(code, 0, h.stderr.text);
         assert.deepEqual(roles(h), { "us-east-1": "SECONDARY", "us-west-2": "PRIMARY", "eu-west-1": "SECONDARY" });
@@ -32,6 +34,8 @@ describe("retarget-primary, planned and adopt", function () {
         assert.equal(await config(h, "foundingRegion"), "us-east-1");
         assert.equal(await config(h, "primaryRegion"), "us-west-2");
         assert.deepEqual(JSON.parse((await config(h, "secondaryRegions"))!), ["eu-west-1", "us-east-1"]);
+        // The refresh read the failover like the provider does: the state records the new primary, and nothing is replaced.
+        assert.equal(h.driver.resource(T.globalDatastore, "cache-datastore").inputs.primaryReplicationGroupId, "prod-us-west-2");
         const after = await h.driver.preview();
         assert.ok(checkPlannedSteps(after, DATA_HOLDING_TYPES).allowed, "a replication group or the datastore would be replaced or deleted");
         assert.deepEqual(after.filter((s) => s.op !== "same"), [], "the stack should match the program after the reconcile");
@@ -39,6 +43,11 @@ describe("retarget-primary, planned and adopt", function () {
         const report = h.lastReport();
         assert.equal(report.outcome, "succeeded");
         assert.ok(report.recoveryTime !== "not reached" && report.recoveryTime.seconds >= 60, "the fake's promotion takes 60 s of virtual time");
+        assert.ok(typeof report.promotionTime === "object", `promotion time measured: ${JSON.stringify(report.promotionTime)}`);
+        assert.match(report.promotionTime.firstMutatingCall, /^FailoverGlobalReplicationGroup of prod-us-west-2 in us-west-2$/);
+        // Noticed within max(2 s, 5%) of the 60 s the fake takes, and never before it completed.
+        assert.ok(report.promotionTime.seconds >= 60 && report.promotionTime.seconds <= 63, `promotion time ${report.promotionTime.seconds} s`);
+        assert.match(h.stdout.text, /promotion time: \d+(\.\d+)? s from FailoverGlobalReplicationGroup of prod-us-west-2/);
         assert.ok(report.recoveryPoint !== "unknown" && report.recoveryPoint.estimatedDataLossSeconds === 0.4);
         assert.match(h.stdout.text, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[promote\] started: promoting prod-us-west-2/);
         assert.match(h.stdout.text, /To roll back once us-east-1 is healthy: .*--to us-east-1/);
@@ -46,8 +55,10 @@ describe("retarget-primary, planned and adopt", function () {
 
     it("adopt: a promotion done by hand is detected and only reconciled", async () => {
         h = await harness();
+        refreshReadsFakeAws(h.aws, h.driver);
         h.aws.promoteByHand("us-west-2");
         assert.equal(await h.run(...PROMOTE, "--mode", "adopt", "--yes"), 0, h.stderr.text);
+        assert.ok(checkPlannedSteps(await h.driver.preview(), DATA_HOLDING_TYPES).allowed, "nothing that holds data may be replaced after the adopt");
         assert.deepEqual(h.aws.mutatingCalls(), []);
         assert.equal(await config(h, "primaryRegion"), "us-west-2");
         assert.equal(writerDocument(h.driver, "eu-west-1").region, "us-west-2");
@@ -124,6 +135,24 @@ describe("retarget-primary, planned and adopt", function () {
         assert.match(h.stdout.text, /us-west-2 \(prod-us-west-2\) is already the primary/);
         assert.equal(h.aws.log.calls({ command: "FailoverGlobalReplicationGroup" }).length, 1);
         assert.equal(await config(h, "primaryRegion"), "us-west-2");
+    });
+
+    it("a run whose up failed after the config was written is finished by the same command (not refused as nothing to promote)", async () => {
+        h = await harness();
+        const up = h.driver.up.bind(h.driver);
+        let failures = 1;
+        h.driver.up = async (options) => {
+            if (failures-- > 0) {
+                throw new Error("the update was interrupted (test)");
+            }
+            return up(options);
+        };
+        assert.equal(await h.run(...PROMOTE, "--yes"), 1);
+        assert.equal(await config(h, "primaryRegion"), "us-west-2", "the config was written before up failed");
+        assert.equal(await h.run(...PROMOTE, "--yes"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /us-west-2 \(prod-us-west-2\) is already the primary/);
+        assert.equal(writerDocument(h.driver, "eu-west-1").replicationGroupId, "prod-us-west-2");
+        assert.equal(h.aws.log.calls({ command: "FailoverGlobalReplicationGroup" }).length, 1);
     });
 
     it("survives throttling and 5xx answers while polling", async () => {

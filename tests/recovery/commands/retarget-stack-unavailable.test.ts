@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { BackendUnreachableError, PulumiCliMissingError } from "../../../recovery/lib/stack-driver";
-import { Harness, harness, key, writerDocument } from "./harness";
+import { Harness, harness, ssmWriter, key, writerDocument } from "./harness";
 
 const PROMOTE = ["retarget-primary", "--stack", "prod", "--to", "us-west-2"];
 const OUTAGE = [...PROMOTE, "--mode", "outage"];
@@ -103,22 +103,18 @@ describe("retarget-primary when the stack is unavailable", function () {
         assert.match(report.nextSteps[1], /When the Pulumi CLI is installed .*--reconcile-only --dry-run/);
     });
 
-    it("outage with the backend in the failed region: talks only to the target, detaches it, and defers the targeted reconcile", async () => {
+    it("outage with the backend in the failed region: needs only the stack file, detaches, moves the writer parameter, succeeds", async () => {
         h = await harness();
         h.aws.faults.regionDown("us-east-1");
         h.openStackFails = backendDown();
-        assert.equal(await h.run(...OUTAGE, "--yes"), EXIT_PARTIAL, h.stderr.text);
-        assert.deepEqual([...new Set(h.aws.log.calls().map((c) => c.region))], ["us-west-2"]);
-        assert.deepEqual(h.aws.mutatingCalls().map((c) => c.command), ["FailoverGlobalReplicationGroup", "DisassociateGlobalReplicationGroup"]);
+        assert.equal(await h.run(...OUTAGE, "--detach", "--force", "--yes"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /Outage mode needs only the configuration: it never updates the stack/);
+        assert.deepEqual(h.aws.mutatingCalls().filter((c) => c.outcome === "ok").map((c) => `${c.region} ${c.command}`),
+            ["us-west-2 DisassociateGlobalReplicationGroup", "us-west-2 PutParameter", "eu-west-1 PutParameter"]);
         assert.deepEqual(h.driver.calls, []);
-        const next = h.lastReport().nextSteps.join("\n");
-        assert.ok(next.includes("retarget-primary --stack prod --to us-west-2 --mode outage --reconcile-only --yes"), next);
-        assert.match(next, /must be rebuilt.*rejoin --stack prod --dry-run/);
-
-        h.openStackFails = undefined;
-        assert.equal(await h.run(...OUTAGE, "--reconcile-only", "--yes"), 0, h.stderr.text);
-        assert.equal(writerDocument(h.driver, "us-west-2").replicationGroupId, "prod-us-west-2");
-        assert.equal(h.aws.mutatingCalls().length, 2, "the reconcile makes no control-plane call");
+        assert.equal(ssmWriter(h.aws, "us-west-2").replicationGroupId, "prod-us-west-2");
+        assert.equal(h.lastReport().outcome, "succeeded");
+        assert.match(h.lastReport().nextSteps.join("\n"), /must be rebuilt.*rejoin --stack prod --dry-run/);
     });
 
     it("--reconcile-only and rejoin need the stack: they refuse clearly, read nothing and change nothing", async () => {

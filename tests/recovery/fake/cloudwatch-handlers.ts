@@ -1,6 +1,13 @@
 /**
- * CloudWatch GetMetricData and ListMetrics over the model, for the one metric recovery reads:
- * AWS/ElastiCache GlobalDatastoreReplicationLag. Test-only.
+ * CloudWatch GetMetricData and ListMetrics over the model, for the metrics recovery reads:
+ * AWS/ElastiCache GlobalDatastoreReplicationLag and SetTypeCmds. Test-only.
+ *
+ * Outages: a metric is not published for an instant when a region it depends on was down then (the
+ * node's own region for SetTypeCmds; for the lag, the region of its datastore's primary too, since
+ * the lag is measured against it). CloudWatch does not backfill such gaps.
+ *
+ * SetTypeCmds (write commands) is published per node (CacheClusterId) every minute while the node's
+ * region is up, zero when nothing was written.
  *
  * Dimensions, as checked: the ElastiCache metrics page says every Valkey/Redis OSS metric is
  * computed per cache node, and AWS's published metric catalogue (the one aws-cdk-lib generates its
@@ -18,8 +25,15 @@ import { serviceError } from "./errors";
 import { HandlerEntry } from "./elasticache-handlers";
 import { DEFAULT_LAG, FakeModel, FakeNode, FakeReplicationGroup } from "./model";
 
+/** Whether `region` was unreachable at virtual instant `at`. */
+export type RegionDownAt = (region: string, at: number) => boolean;
+
 export const LAG_NAMESPACE = "AWS/ElastiCache";
 export const LAG_METRIC = "GlobalDatastoreReplicationLag";
+export const WRITES_METRIC = "SetTypeCmds";
+/** GetMetricData takes at most this many queries per request. */
+export const MAX_QUERIES = 500;
+const MINUTE_MS = 60_000;
 /** Lag is sampled this often inside a period to compute its statistic. */
 const SAMPLE_MS = 10_000;
 const STATS: Record<string, (values: number[]) => number> = {
@@ -62,7 +76,31 @@ function toMs(value: unknown, field: string): number {
     return ms;
 }
 
-function queryResult(model: FakeModel, durations: Durations, region: string, q: MetricDataQuery, startMs: number, endMs: number, descending: boolean): MetricDataResult {
+/** SetTypeCmds of one node of any group in `region`, per period; undefined for an unknown node. */
+function writesResult(model: FakeModel, region: string, metricDims: { Name?: string; Value?: string }[], periodMs: number,
+    statistic: (values: number[]) => number, startMs: number, endMs: number, publishedUntil: number, downAt: RegionDownAt): { at: number; value: number }[] | undefined {
+    const node = metricDims.length === 1 && metricDims[0].Name === "CacheClusterId" ? metricDims[0].Value : undefined;
+    const rg = model.replicationGroupsIn(region).find((g) => g.nodeGroups.some((ng) => ng.nodes.some((n) => n.cacheClusterId === node)));
+    if (!rg || !node) {
+        return undefined;
+    }
+    const writes = model.writes.get(FakeModel.key(region, rg.id)) ?? (() => 0);
+    const points: { at: number; value: number }[] = [];
+    for (let t = Math.ceil(startMs / periodMs) * periodMs; t < endMs && t + periodMs <= publishedUntil; t += periodMs) {
+        const minutes: number[] = [];
+        for (let m = t; m < t + periodMs; m += MINUTE_MS) {
+            if (m >= rg.createdAt && !downAt(region, m)) {
+                minutes.push(writes(m, node));
+            }
+        }
+        if (minutes.length > 0) {
+            points.push({ at: t, value: statistic(minutes) });
+        }
+    }
+    return points;
+}
+
+function queryResult(model: FakeModel, durations: Durations, downAt: RegionDownAt, region: string, q: MetricDataQuery, startMs: number, endMs: number, descending: boolean): MetricDataResult {
     if (!q.MetricStat?.Metric) {
         throw serviceError(InvalidParameterValueException,
             `MetricDataQueries[${q.Id}]: the fake answers MetricStat queries only (Expression "${q.Expression}" is not evaluated); query each node's metric instead`);
@@ -76,6 +114,16 @@ function queryResult(model: FakeModel, durations: Durations, region: string, q: 
         throw serviceError(InvalidParameterValueException, `MetricDataQueries[${q.Id}].MetricStat.Stat "${stat}" is not supported by the fake; use one of ${Object.keys(STATS).join(", ")}`);
     }
     const result: MetricDataResult = { Id: q.Id, Label: q.Label ?? metric.MetricName, Timestamps: [], Values: [], StatusCode: "Complete" };
+    const finish = (points: { at: number; value: number }[]) => {
+        const ordered = descending ? [...points].reverse() : points;
+        result.Timestamps = ordered.map((p) => new Date(p.at));
+        result.Values = ordered.map((p) => p.value);
+        return result;
+    };
+    if (metric.Namespace === LAG_NAMESPACE && metric.MetricName === WRITES_METRIC) {
+        const published = model.clock.now() - durations.metricPublishDelay;
+        return finish(writesResult(model, region, metric.Dimensions ?? [], period * 1000, statistic, startMs, endMs, published, downAt) ?? []);
+    }
     if (metric.Namespace !== LAG_NAMESPACE || metric.MetricName !== LAG_METRIC) {
         return result;
     }
@@ -86,10 +134,13 @@ function queryResult(model: FakeModel, durations: Durations, region: string, q: 
     const periodMs = period * 1000;
     const lag = model.replicationLag.get(FakeModel.key(publisher.rg.region, publisher.rg.id)) ?? DEFAULT_LAG;
     const publishedUntil = model.clock.now() - durations.metricPublishDelay;
+    const datastore = publisher.rg.global && model.datastores.get(publisher.rg.global.datastoreId);
+    const primaryRegion = datastore ? model.primaryMember(datastore)?.region : undefined;
+    const silentAt = (s: number) => downAt(publisher.rg.region, s) || (primaryRegion !== undefined && downAt(primaryRegion, s));
     for (let t = Math.ceil(startMs / periodMs) * periodMs; t < endMs && t + periodMs <= publishedUntil; t += periodMs) {
         const samples: number[] = [];
         for (let s = t; s < t + periodMs; s += SAMPLE_MS) {
-            const value = model.roleAt(publisher.rg, s) === "SECONDARY" ? lag(s, publisher.shardId) : undefined;
+            const value = model.roleAt(publisher.rg, s) === "SECONDARY" && !silentAt(s) ? lag(s, publisher.shardId) : undefined;
             if (value !== undefined) {
                 samples.push(value);
             }
@@ -110,7 +161,7 @@ function dimensionFilterMatches(filters: DimensionFilter[], dims: { Name: string
     return filters.every((f) => dims.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value)));
 }
 
-export function cloudWatchHandlers(model: FakeModel, durations: Durations): HandlerEntry[] {
+export function cloudWatchHandlers(model: FakeModel, durations: Durations, downAt: RegionDownAt): HandlerEntry[] {
     return [
         {
             command: GetMetricDataCommand,
@@ -119,13 +170,16 @@ export function cloudWatchHandlers(model: FakeModel, durations: Durations): Hand
                 if (queries.length === 0) {
                     throw serviceError(InvalidParameterValueException, "MetricDataQueries must list at least one query");
                 }
+                if (queries.length > MAX_QUERIES) {
+                    throw serviceError(InvalidParameterValueException, `MetricDataQueries lists ${queries.length} queries; at most ${MAX_QUERIES} are allowed per request`);
+                }
                 const startMs = toMs(input.StartTime, "StartTime");
                 const endMs = toMs(input.EndTime, "EndTime");
                 if (startMs >= endMs) {
                     throw serviceError(InvalidParameterValueException, `StartTime (${new Date(startMs).toISOString()}) must be before EndTime (${new Date(endMs).toISOString()})`);
                 }
                 const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
-                const results = queries.filter((q) => q.ReturnData !== false).map((q) => queryResult(model, durations, region, q, startMs, endMs, descending));
+                const results = queries.filter((q) => q.ReturnData !== false).map((q) => queryResult(model, durations, downAt, region, q, startMs, endMs, descending));
                 return { MetricDataResults: results, Messages: [] };
             },
         },

@@ -34,6 +34,8 @@ export interface Durations {
     testFailoverRecovered: number;
     /** CloudWatch: a 60 s datapoint becomes readable this long after its period ends. Default 60 s. */
     metricPublishDelay: number;
+    /** DeleteReplicationGroup with FinalSnapshotIdentifier: the snapshot is creating this long. Default 4 min. */
+    finalSnapshot: number;
 }
 
 export const DEFAULT_DURATIONS: Durations = {
@@ -46,6 +48,7 @@ export const DEFAULT_DURATIONS: Durations = {
     testFailoverRecoveryStart: 60_000,
     testFailoverRecovered: 8 * 60_000,
     metricPublishDelay: 60_000,
+    finalSnapshot: 4 * 60_000,
 };
 
 /** Parameters a joining secondary must not set: the datastore decides them (AWS answers InvalidParameterCombination). */
@@ -74,6 +77,13 @@ export class DatastoreOperations {
         /** Commands whose operations never complete (the "stuck" fault). */
         private readonly neverFinishes: (command: string) => boolean,
         private readonly regionDown: (region: string) => boolean,
+        /**
+         * Whether a secondary whose own promotion is stuck may be detached while the datastore is
+         * modifying. AWS documents InvalidGlobalReplicationGroupState for a detach when the datastore
+         * is not available, and does not say whether a stuck promotion is an exception, so the
+         * default refuses; tests opt in to the permissive behaviour to cover both.
+         */
+        private readonly detachDuringStuckPromotion: boolean = false,
     ) {}
 
     private now(): number {
@@ -147,10 +157,10 @@ export class DatastoreOperations {
         if (member.role !== "SECONDARY") {
             throw serviceError(InvalidParameterValueException, `ReplicationGroupId "${rgId}" is the primary of ${ds.id}; only a secondary can be disassociated`);
         }
-        // A promotion of this member that cannot finish (the old primary's region is down) does not block
-        // detaching it: that is the outage path, and the detach drops the stuck promotion.
+        // Only when opted in: a promotion of this member that cannot finish does not block detaching it,
+        // and the detach drops the stuck promotion.
         const stuckPromotion = `failover:${member.replicationGroupId}`;
-        if (!(ds.operations.size === 1 && ds.operations.has(stuckPromotion))) {
+        if (!(this.detachDuringStuckPromotion && ds.operations.size === 1 && ds.operations.has(stuckPromotion))) {
             this.requireAvailable(ds, "DisassociateGlobalReplicationGroup");
         }
         const op = `disassociate:${member.replicationGroupId}`;

@@ -3,7 +3,10 @@
  * snapshot, as `rejoin` does after an outage. Validates like AWS, then moves on with virtual time.
  * Test-only.
  */
-import { InvalidGlobalReplicationGroupStateFault, InvalidParameterValueException, InvalidReplicationGroupStateFault, ReplicationGroupNotFoundFault } from "@aws-sdk/client-elasticache";
+import {
+    InvalidGlobalReplicationGroupStateFault, InvalidParameterValueException, InvalidReplicationGroupStateFault, ReplicationGroupNotFoundFault,
+    SnapshotAlreadyExistsFault,
+} from "@aws-sdk/client-elasticache";
 import { serviceError } from "./errors";
 import { FakeDatastore, FakeModel } from "./model";
 
@@ -36,8 +39,11 @@ export function deleteDatastore(model: FakeModel, ds: FakeDatastore, retainPrima
     });
 }
 
-/** The final snapshot is not modelled; tests read its name from the call log. */
-export function deleteReplicationGroup(model: FakeModel, region: string, id: string | undefined): void {
+/**
+ * With `finalSnapshot`, AWS refuses a name already taken in the region (SnapshotAlreadyExistsFault)
+ * before deleting anything; the snapshot is creating for `finalSnapshotMs`, then available.
+ */
+export function deleteReplicationGroup(model: FakeModel, region: string, id: string | undefined, finalSnapshot: string | undefined, finalSnapshotMs: number): void {
     const rg = model.replicationGroup(region, id ?? "");
     if (!rg) {
         throw serviceError(ReplicationGroupNotFoundFault, `ReplicationGroupId "${id}": no replication group with that id in ${region}`);
@@ -47,6 +53,17 @@ export function deleteReplicationGroup(model: FakeModel, region: string, id: str
     }
     if (rg.status !== "available") {
         throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; it can be deleted only when available`);
+    }
+    if (finalSnapshot !== undefined) {
+        const key = FakeModel.key(region, finalSnapshot);
+        if (model.snapshots.has(key)) {
+            throw serviceError(SnapshotAlreadyExistsFault, `A snapshot named ${finalSnapshot} already exists in ${region}`);
+        }
+        const snapshot = { region, name: finalSnapshot, replicationGroupId: rg.id, status: "creating" as const, createdAt: model.clock.now() };
+        model.snapshots.set(key, snapshot);
+        model.schedule(model.clock.now() + finalSnapshotMs, `${region}/${finalSnapshot} available`, () => {
+            model.snapshots.set(key, { ...snapshot, status: "available" });
+        });
     }
     rg.status = "deleting";
     model.schedule(model.clock.now() + DELETE_REPLICATION_GROUP_MS, `${region}/${rg.id} deleted`, () => {

@@ -5,14 +5,14 @@
  */
 import {
     CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, DeleteGlobalReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeEventsCommand, DescribeGlobalReplicationGroupsCommand,
-    DescribeReplicationGroupsCommand, DisassociateGlobalReplicationGroupCommand, FailoverGlobalReplicationGroupCommand,
-    GlobalReplicationGroupNotFoundFault, InvalidParameterValueException, ReplicationGroupNotFoundFault, TestFailoverCommand,
+    DescribeReplicationGroupsCommand, DescribeSnapshotsCommand, DisassociateGlobalReplicationGroupCommand, FailoverGlobalReplicationGroupCommand,
+    GlobalReplicationGroupNotFoundFault, InvalidParameterValueException, ReplicationGroupNotFoundFault, SnapshotNotFoundFault, TestFailoverCommand,
 } from "@aws-sdk/client-elasticache";
-import { CreateReplicationGroupArgs, DatastoreOperations } from "./datastore-ops";
+import { CreateReplicationGroupArgs, DatastoreOperations, Durations } from "./datastore-ops";
 import { deleteDatastore, deleteReplicationGroup } from "./delete-ops";
 import { serviceError } from "./errors";
 import { FakeDatastore, FakeModel } from "./model";
-import { datastoreShape, eventShape, replicationGroupShape } from "./shapes";
+import { datastoreShape, eventShape, replicationGroupShape, snapshotShape } from "./shapes";
 import { TestFailoverOperation } from "./test-failover";
 
 /** A handler gets the region the client was configured for and the command input. */
@@ -57,7 +57,7 @@ function toMs(value: unknown, field: string): number {
     return ms;
 }
 
-export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOperations, testFailover: TestFailoverOperation): HandlerEntry[] {
+export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOperations, testFailover: TestFailoverOperation, durations: Durations): HandlerEntry[] {
     const visibleDatastore = (region: string, id: string | undefined): FakeDatastore => {
         const ds = model.datastoresVisibleIn(region).find((d) => d.id === id);
         if (!ds) {
@@ -136,8 +136,28 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
             command: DeleteReplicationGroupCommand,
             handle: (region, input) => {
                 required("DeleteReplicationGroup", input, "ReplicationGroupId");
-                deleteReplicationGroup(model, region, input.ReplicationGroupId);
+                deleteReplicationGroup(model, region, input.ReplicationGroupId, input.FinalSnapshotIdentifier, durations.finalSnapshot);
                 return { ReplicationGroup: replicationGroupShape(model.requireReplicationGroup(region, input.ReplicationGroupId)) };
+            },
+        },
+        {
+            command: DescribeSnapshotsCommand,
+            handle: (region, input) => {
+                // DescribeSnapshots pages by 20..50 records (default 50), unlike the other Describe calls.
+                const max = input.MaxRecords ?? 50;
+                if (!Number.isInteger(max) || max < 20 || max > 50) {
+                    throw serviceError(InvalidParameterValueException, `MaxRecords must be an integer from 20 to 50, got ${input.MaxRecords}`);
+                }
+                const found = [...model.snapshots.values()].filter((s) => s.region === region &&
+                    (input.SnapshotName === undefined || s.name === input.SnapshotName) &&
+                    (input.ReplicationGroupId === undefined || s.replicationGroupId === input.ReplicationGroupId) &&
+                    (input.SnapshotSource === undefined || input.SnapshotSource === "user"));
+                if (input.SnapshotName !== undefined && found.length === 0) {
+                    throw serviceError(SnapshotNotFoundFault, `SnapshotName "${input.SnapshotName}": no snapshot with that name in ${region}`);
+                }
+                const start = input.Marker === undefined ? 0 : Number(input.Marker);
+                const items = found.slice(start, start + max);
+                return { Snapshots: items.map(snapshotShape), Marker: start + max < found.length ? String(start + max) : undefined };
             },
         },
         {

@@ -6,10 +6,11 @@
  */
 import { ElastiCacheServiceException } from "@aws-sdk/client-elasticache";
 import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
+import { SSMServiceException } from "@aws-sdk/client-ssm";
 import { Clock } from "../../../recovery/lib/clock";
 import { unmodelledError } from "./errors";
 
-export type Service = "elasticache" | "cloudwatch";
+export type Service = "elasticache" | "cloudwatch" | "ssm";
 
 /** Which calls a fault applies to; an omitted field matches everything. */
 export interface CallMatcher {
@@ -57,12 +58,15 @@ function matches(m: CallMatcher, service: Service, region: string, command: stri
 }
 
 function baseException(service: Service) {
-    return service === "elasticache" ? ElastiCacheServiceException : CloudWatchServiceException;
+    return { elasticache: ElastiCacheServiceException, cloudwatch: CloudWatchServiceException, ssm: SSMServiceException }[service];
 }
 
 export class Faults {
     private errorFaults: ErrorFault[] = [];
+    private lostResponses: ErrorFault[] = [];
     private downRegions = new Map<string, Required<RegionDownArgs>>();
+    /** Every outage so far, as virtual instants; `to` undefined while it lasts. Metrics go silent during one. */
+    private outages: { region: string; from: number; to?: number }[] = [];
     private stuckCommands = new Set<string>();
 
     constructor(private readonly clock: Clock) {}
@@ -78,13 +82,53 @@ export class Faults {
         this.addErrorFault(args, (service) => unmodelledError(baseException(service), "ServiceUnavailable", "Service is unavailable. Please try again later.", 503));
     }
 
-    /** Every call to `region` (both services) fails like an unreachable endpoint until `regionUp`. */
+    /** Matching calls fail with AccessDenied, HTTP 403: the credentials lack the action. */
+    denied(args: ErrorFaultArgs = {}): void {
+        this.addErrorFault(args, (service) => unmodelledError(baseException(service), "AccessDenied", "User is not authorized to perform this action", 403));
+    }
+
+    /**
+     * Matching calls take effect, then the answer is lost: the caller gets a request timeout although
+     * AWS did what was asked (what an SDK retry would then run into).
+     */
+    loseResponse(args: ErrorFaultArgs = {}): void {
+        const matcher: CallMatcher = { region: args.region, command: args.command, service: args.service };
+        this.lostResponses.push({ matcher, remaining: args.times ?? Infinity, everyNth: 1, seen: 0, make: () => {
+            const error = new Error("Request timed out after the call was sent (fake: the answer was lost)");
+            error.name = "TimeoutError";
+            return Object.assign(error, { $metadata: { attempts: 1, totalRetryDelay: 0 } });
+        } });
+    }
+
+    /** Throws when a lost-response fault matches a call that has just taken effect. */
+    checkAfterEffect(service: Service, region: string, command: string): void {
+        const fault = this.lostResponses.find((f) => f.remaining > 0 && matches(f.matcher, service, region, command));
+        if (fault) {
+            fault.remaining -= 1;
+            throw fault.make(service);
+        }
+    }
+
+    /** Every call to `region` (every service) fails like an unreachable endpoint until `regionUp`. */
     regionDown(region: string, args: RegionDownArgs = {}): void {
+        if (!this.downRegions.has(region)) {
+            this.outages.push({ region, from: this.clock.now() });
+        }
         this.downRegions.set(region, { mode: args.mode ?? "timeout", timeoutMs: args.timeoutMs ?? 30_000 });
     }
 
     regionUp(region: string): void {
         this.downRegions.delete(region);
+        this.outages.filter((o) => o.region === region && o.to === undefined).forEach((o) => (o.to = this.clock.now()));
+    }
+
+    /** Whether `region` was down at virtual instant `at` (outage history survives regionUp and clear). */
+    wasRegionDownAt(region: string, at: number): boolean {
+        return this.outages.some((o) => o.region === region && o.from <= at && (o.to === undefined || at < o.to));
+    }
+
+    private regionsDown(): string[] {
+        return [...this.downRegions.keys()];
     }
 
     isRegionDown(region: string): boolean {
@@ -102,7 +146,8 @@ export class Faults {
 
     clear(): void {
         this.errorFaults = [];
-        this.downRegions.clear();
+        this.lostResponses = [];
+        this.regionsDown().forEach((r) => this.regionUp(r));
         this.stuckCommands.clear();
     }
 

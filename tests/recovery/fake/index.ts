@@ -1,5 +1,5 @@
 /**
- * FakeAws: the real @aws-sdk/client-elasticache and @aws-sdk/client-cloudwatch clients, with
+ * FakeAws: the real @aws-sdk/client-elasticache, @aws-sdk/client-cloudwatch and @aws-sdk/client-ssm clients, with
  * `send` intercepted by aws-sdk-client-mock and answered from an in-memory model that moves on with
  * a virtual clock. Endpoints and credentials never matter: nothing leaves the process. Test-only.
  *
@@ -9,6 +9,7 @@
  */
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { AwsStub, mockClient } from "aws-sdk-client-mock";
 import { CallLog, LoggedCall } from "./call-log";
 import { cloudWatchHandlers } from "./cloudwatch-handlers";
@@ -16,8 +17,9 @@ import { DEFAULT_DURATIONS, DatastoreOperations, Durations } from "./datastore-o
 import { HandlerEntry, elastiCacheHandlers } from "./elasticache-handlers";
 import { responseMetadata } from "./errors";
 import { Faults, Service } from "./faults";
-import { FakeDatastore, FakeModel, LagFunction } from "./model";
+import { FakeDatastore, FakeModel, FakeSnapshot, LagFunction, WriteFunction } from "./model";
 import { SeedArgs, seedModel } from "./seed";
+import { ssmHandlers } from "./ssm-handlers";
 import { TEST_FAILOVER_QUOTA, TestFailoverOperation } from "./test-failover";
 import { VirtualClock } from "./virtual-clock";
 
@@ -35,6 +37,12 @@ export interface FakeAwsOptions {
     durations?: Partial<Durations>;
     /** TestFailover node groups allowed per rolling 24 h per region. Default 15. */
     testFailoverQuota?: number;
+    /**
+     * Let DisassociateGlobalReplicationGroup through while the datastore is modifying only because the
+     * member's own promotion is stuck (and drop that promotion). Default false: refused with
+     * InvalidGlobalReplicationGroupState, as AWS documents for a datastore that is not available.
+     */
+    detachDuringStuckPromotion?: boolean;
 }
 
 // The two clients have unrelated input/output unions; the fake only needs what both stubs share.
@@ -56,11 +64,13 @@ export class FakeAws {
         this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
         this.model = new FakeModel(this.clock);
         this.faults = new Faults(this.clock);
-        this.datastoreOps = new DatastoreOperations(this.model, this.durations, (c) => this.faults.isStuck(c), (r) => this.faults.isRegionDown(r));
+        this.datastoreOps = new DatastoreOperations(this.model, this.durations, (c) => this.faults.isStuck(c), (r) => this.faults.isRegionDown(r),
+            options.detachDuringStuckPromotion ?? false);
         const testFailover = new TestFailoverOperation(this.model, this.durations, (c) => this.faults.isStuck(c), options.testFailoverQuota ?? TEST_FAILOVER_QUOTA);
         this.handlers = [
-            { service: "elasticache", entries: elastiCacheHandlers(this.model, this.datastoreOps, testFailover) },
-            { service: "cloudwatch", entries: cloudWatchHandlers(this.model, this.durations) },
+            { service: "elasticache", entries: elastiCacheHandlers(this.model, this.datastoreOps, testFailover, this.durations) },
+            { service: "cloudwatch", entries: cloudWatchHandlers(this.model, this.durations, (r, at) => this.faults.wasRegionDownAt(r, at)) },
+            { service: "ssm", entries: ssmHandlers(this.model) },
         ];
     }
 
@@ -71,14 +81,16 @@ export class FakeAws {
         return fake;
     }
 
-    /** Intercepts every ElastiCacheClient and CloudWatchClient instance, existing or future. */
+    /** Intercepts every ElastiCacheClient, CloudWatchClient and SSMClient instance, existing or future. */
     install(): this {
         this.restore();
         const elastiCache = mockClient(ElastiCacheClient) as unknown as AnyStub;
         const cloudWatch = mockClient(CloudWatchClient) as unknown as AnyStub;
+        const ssm = mockClient(SSMClient) as unknown as AnyStub;
         this.bind(elastiCache, "elasticache");
         this.bind(cloudWatch, "cloudwatch");
-        this.stubs = [elastiCache, cloudWatch];
+        this.bind(ssm, "ssm");
+        this.stubs = [elastiCache, cloudWatch, ssm];
         return this;
     }
 
@@ -118,6 +130,23 @@ export class FakeAws {
         this.model.replicationLag.set(FakeModel.key(region, rgId), lag);
     }
 
+    /** Write commands per minute on each node of `rgId` in `region` over virtual time (CloudWatch SetTypeCmds). */
+    setWrites(region: string, rgId: string, writes: WriteFunction): void {
+        this.model.requireReplicationGroup(region, rgId);
+        this.model.writes.set(FakeModel.key(region, rgId), writes);
+    }
+
+    /** The value of SSM parameter `name` in `region`, or undefined when it does not exist there. */
+    parameter(region: string, name: string): string | undefined {
+        return this.model.parameters.get(FakeModel.key(region, name))?.value;
+    }
+
+    /** Snapshots in `region`, as AWS holds them now. */
+    snapshotsIn(region: string): FakeSnapshot[] {
+        this.model.settle();
+        return [...this.model.snapshots.values()].filter((s) => s.region === region);
+    }
+
     /** Someone else modifies the datastore from `atMs` (virtual epoch ms) for `durationMs`. */
     modifyOutOfBand(atMs: number, durationMs: number, datastoreId?: string): void {
         this.datastoreOps.outsideModification(this.datastore(datastoreId), atMs, durationMs);
@@ -154,6 +183,7 @@ export class FakeAws {
             await this.faults.check(service, region, name);
             this.model.settle();
             const output = entry.handle(region, input);
+            this.faults.checkAfterEffect(service, region, name);
             call.outcome = "ok";
             return { $metadata: responseMetadata(200), ...output };
         } catch (error) {

@@ -87,6 +87,31 @@ export type LagFunction = (atMs: number, shardId: string) => number | undefined;
 /** Lag when a test sets none: steady and healthy, well under a second. */
 export const DEFAULT_LAG: LagFunction = () => 0.4;
 
+/**
+ * Write commands (SetTypeCmds) one node ran in the minute that starts at virtual instant `minuteMs`.
+ * Default: none. Published as CloudWatch AWS/ElastiCache SetTypeCmds while the node's region is up.
+ */
+export type WriteFunction = (minuteMs: number, cacheClusterId: string) => number;
+
+/** One SSM parameter in one region (String parameters only; the fake keeps no history). */
+export interface FakeParameter {
+    region: string;
+    name: string;
+    value: string;
+    type: string;
+    version: number;
+    lastModified: number;
+}
+
+/** A manual snapshot, such as the final snapshot DeleteReplicationGroup takes. */
+export interface FakeSnapshot {
+    region: string;
+    name: string;
+    replicationGroupId: string;
+    status: "creating" | "available";
+    createdAt: number;
+}
+
 interface Transition {
     at: number;
     seq: number;
@@ -104,6 +129,12 @@ export class FakeModel {
     readonly testFailoverRunning = new Set<string>();
     /** Replication lag per replication group (key: FakeModel.key); DEFAULT_LAG when unset. */
     readonly replicationLag = new Map<string, LagFunction>();
+    /** Write commands per replication group (key: FakeModel.key); none when unset. */
+    readonly writes = new Map<string, WriteFunction>();
+    /** SSM parameters (key: FakeModel.key(region, name)). */
+    readonly parameters = new Map<string, FakeParameter>();
+    /** Snapshots (key: FakeModel.key(region, name)). */
+    readonly snapshots = new Map<string, FakeSnapshot>();
     private transitions: Transition[] = [];
     private applyingAt: number | undefined;
     private nextSeq = 0;

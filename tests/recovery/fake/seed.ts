@@ -2,21 +2,15 @@
  * Builds a model that looks like a deployed stack: a founding primary, one or two secondaries, all
  * associated and available, ids from components/naming.ts. Test-only.
  */
-import { NamingInput, globalDatastoreSuffix, memberClusterId, replicationGroupId, shardId } from "../../../components/naming";
+import { endpointDocumentText } from "../../../components/endpoints";
+import { NamingInput, globalDatastoreSuffix, memberClusterId, replicationGroupId, shardId, writerParameterName } from "../../../components/naming";
+import { DATASTORE_ID_PREFIXES } from "../../../recovery/lib/founding-region";
 import { ClusterMode, FakeDatastore, FakeModel, FakeNodeGroup, FakeReplicationGroup, MemberRole } from "./model";
+import { replicationGroupShape } from "./shapes";
+import { putParameter } from "./ssm-handlers";
 
-/**
- * The prefix AWS puts before a Global Datastore's suffix, per region of the founding member
- * (from the ElastiCache user guide's table "Using the AWS CLI with Global datastores").
- */
-export const DATASTORE_ID_PREFIXES: Readonly<Record<string, string>> = {
-    "us-east-1": "ldgnf", "us-east-2": "fpkhr", "us-west-1": "virxk", "us-west-2": "sgaui",
-    "ca-central-1": "bxodz", "sa-east-1": "juxlw",
-    "eu-central-1": "iudkw", "eu-west-1": "gxeiz", "eu-west-2": "okuqm", "eu-west-3": "fgjhi",
-    "ap-south-1": "erpgt", "ap-east-1": "knjmp", "ap-northeast-1": "quwsw", "ap-northeast-2": "lfqnh",
-    "ap-northeast-3": "nlapn", "ap-southeast-1": "vlqxn", "ap-southeast-2": "vbgxd",
-    "cn-north-1": "emvgo", "cn-northwest-1": "ckbem",
-};
+// One table for the fake and for recovery, which reads the founding region from an id's prefix.
+export { DATASTORE_ID_PREFIXES };
 
 export function datastoreId(foundingRegion: string, suffix: string): string {
     const prefix = DATASTORE_ID_PREFIXES[foundingRegion];
@@ -125,7 +119,10 @@ export function resolveShape(args: ShapeArgs): Required<ShapeArgs> {
     };
 }
 
-/** Fills the model with an associated, available datastore created a day before the clock's now. */
+/**
+ * Fills the model with an associated, available datastore created a day before the clock's now, and
+ * in each member region the writer parameter the program writes, naming the primary.
+ */
 export function seedModel(model: FakeModel, args: SeedArgs): FakeDatastore {
     const naming = args.naming ?? { stack: "prod", namePrefix: "prod" };
     const regions = [args.primary.region, ...args.secondaries.map((s) => s.region)];
@@ -153,5 +150,11 @@ export function seedModel(model: FakeModel, args: SeedArgs): FakeDatastore {
         datastore.members.push({ replicationGroupId: rgId, region: member.region, role, status: "associated" });
     }
     model.datastores.set(id, datastore);
+    const primary = model.requireReplicationGroup(args.primary.region, datastore.members[0].replicationGroupId);
+    const text = endpointDocumentText({
+        role: "writer", region: primary.region, replicationGroupId: primary.id, port: primary.port, globalDatastoreId: id,
+        configurationEndpoint: replicationGroupShape(primary).ConfigurationEndpoint?.Address ?? "",
+    });
+    regions.forEach((region) => putParameter(model, region, writerParameterName(naming), text));
     return datastore;
 }

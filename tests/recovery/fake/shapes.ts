@@ -2,8 +2,8 @@
  * Model -> SDK output shapes, typed with the SDK's own interfaces so a field the SDK does not have
  * cannot slip in. Test-only.
  */
-import { Event, GlobalReplicationGroup, NodeGroup, ReplicationGroup } from "@aws-sdk/client-elasticache";
-import { FakeDatastore, FakeEvent, FakeModel, FakeReplicationGroup } from "./model";
+import { Event, GlobalReplicationGroup, NodeGroup, ReplicationGroup, Snapshot } from "@aws-sdk/client-elasticache";
+import { FakeDatastore, FakeEvent, FakeModel, FakeReplicationGroup, FakeSnapshot } from "./model";
 
 const FAKE_ACCOUNT_ID = "123456789012";
 
@@ -91,4 +91,15 @@ export function datastoreShape(model: FakeModel, ds: FakeDatastore, showMembers:
 
 export function eventShape(event: FakeEvent): Event {
     return { SourceIdentifier: event.sourceIdentifier, SourceType: event.sourceType, Message: event.message, Date: new Date(event.at) };
+}
+
+/** A manual snapshot; SnapshotCreateTime, the recovery point, is on each node snapshot as AWS reports it. */
+export function snapshotShape(snapshot: FakeSnapshot): Snapshot {
+    return {
+        SnapshotName: snapshot.name,
+        ReplicationGroupId: snapshot.replicationGroupId,
+        SnapshotStatus: snapshot.status,
+        SnapshotSource: "manual",
+        NodeSnapshots: [{ SnapshotCreateTime: new Date(snapshot.createdAt) }],
+    };
 }

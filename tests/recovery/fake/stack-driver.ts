@@ -143,8 +143,11 @@ export interface DriverCall {
     op: StackOperation;
     /** URNs a targeted preview or up was limited to. */
     targets?: string[];
+    /** setConfig (the test control): the one key written. */
     key?: string;
     value?: StackConfigValue;
+    /** setConfigs: every key written together. */
+    values?: StackConfigMap;
 }
 
 const ALL_OPS: readonly StackOperation[] = ["getConfig", "setConfig", "refresh", "preview", "up", "outputs"];
@@ -154,6 +157,8 @@ const LOCKING_OPS: readonly StackOperation[] = ["refresh", "preview", "up"];
 interface Fault {
     fault: DriverFault;
     ops: readonly StackOperation[];
+    /** Matching calls still to let through before the fault starts. */
+    after: number;
     remaining: number;
 }
 
@@ -205,10 +210,13 @@ export class FakeStackDriver implements StackDriver {
 
     // ---- test controls ----
 
-    /** Makes the next `times` calls of `ops` fail (default: every operation the fault concerns, forever). */
-    injectFault(fault: DriverFault, opts: { ops?: readonly StackOperation[]; times?: number } = {}): void {
+    /**
+     * Makes `times` calls of `ops` fail (default: every operation the fault concerns, forever), after
+     * letting the first `after` of them through (default 0: from the next call).
+     */
+    injectFault(fault: DriverFault, opts: { ops?: readonly StackOperation[]; times?: number; after?: number } = {}): void {
         const ops = opts.ops ?? (fault === "stack-locked" ? LOCKING_OPS : ALL_OPS);
-        this.faults.push({ fault, ops, remaining: opts.times ?? Infinity });
+        this.faults.push({ fault, ops, after: opts.after ?? 0, remaining: opts.times ?? Infinity });
     }
 
     clearFaults(): void {
@@ -253,11 +261,20 @@ export class FakeStackDriver implements StackDriver {
         return Object.fromEntries(Object.entries(this.config).map(([k, v]) => [k, { ...v }]));
     }
 
+    /** Test control, like `pulumi config set` by hand: one key. */
     async setConfig(key: string, value: StackConfigValue): Promise<void> {
         this.enter({ op: "setConfig", key, value });
-        // Like the CLI: a key without a namespace belongs to the project.
-        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
-        this.config = { ...this.config, [fullKey]: { ...value } };
+        this.config = { ...this.config, [projectKey(key)]: { ...value } };
+    }
+
+    /** Like `pulumi config set-all`: one save of the stack's configuration, so a failure writes no key. */
+    async setConfigs(values: StackConfigMap): Promise<void> {
+        this.enter({ op: "setConfig", values: structuredClone(values) });
+        const next = { ...this.config };
+        for (const [key, value] of Object.entries(values)) {
+            next[projectKey(key)] = { ...value };
+        }
+        this.config = next;
     }
 
     async refresh(): Promise<void> {
@@ -317,7 +334,10 @@ export class FakeStackDriver implements StackDriver {
 
     private enter(call: DriverCall): void {
         this.calls.push(call);
-        const active = this.faults.find((f) => f.remaining > 0 && f.ops.includes(call.op));
+        const matching = this.faults.filter((f) => f.remaining > 0 && f.ops.includes(call.op));
+        const waiting = matching.filter((f) => f.after > 0);
+        waiting.forEach((f) => f.after--);
+        const active = matching.find((f) => !waiting.includes(f));
         if (!active) {
             return;
         }
@@ -326,6 +346,11 @@ export class FakeStackDriver implements StackDriver {
             ? new StackLockedError(this.stackName, call.op)
             : new BackendUnreachableError(this.stackName, call.op, "injected: the backend did not answer");
     }
+}
+
+/** Like the CLI: a key without a namespace belongs to the project. */
+function projectKey(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
 }
 
 function applyOverrides(config: StackConfigMap, overrides: Record<string, string | undefined>): StackConfigMap {
