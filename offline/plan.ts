@@ -252,7 +252,11 @@ function print(recorded: ProgramRun, file: StackFile, policies: PolicyReport, op
     const run = forDisplay(recorded, options.firstPreview);
     const report = buildReport(run, file);
     if (options.json) {
-        console.log(JSON.stringify({ ...report, policies, resources: run.resources.filter((r) => r.custom).map((r) => ({
+        // Paths relative to the project, as the text report shows them: a report must not carry the machine's layout.
+        const relative = (f: string) => path.relative(PROJECT_DIR, f) || f;
+        const config = "file" in policies.config && typeof policies.config.file === "string"
+            ? { ...policies.config, file: relative(policies.config.file) } : policies.config;
+        console.log(JSON.stringify({ ...report, file: relative(report.file), policies: { ...policies, config }, resources: run.resources.filter((r) => r.custom).map((r) => ({
             type: r.type, name: r.name, protect: r.protect, ignoreChanges: r.ignoreChanges, properties: redacted(r),
         })) }, null, 2));
     } else {

@@ -158,7 +158,10 @@ function finalSnapshotArnPattern(replicationGroupArn: string): string {
     return replicationGroupArn.replace(/:replicationgroup:([a-z0-9-]+)$/, ":snapshot:$1-final*");
 }
 
-/** The least-privilege policy for the recovery programs: reads anywhere, changes only this stack's resources. */
+/**
+ * The least-privilege policy for the recovery programs: reads anywhere, changes only this stack's
+ * resources, and only actions the code calls now (entries still `plannedFor` a command are not granted).
+ */
 export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly RecoveryPermission[] = RECOVERY_PERMISSIONS): PolicyDocument {
     if (scope.replicationGroupArns.length === 0) {
         throw new Error("recoveryPolicyDocument: replicationGroupArns is empty. Accepted: the ARN of every member replication group.");
@@ -189,7 +192,7 @@ export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly
     return {
         Version: "2012-10-17",
         Statement: order
-            .map((s) => ({ scope: s, actions: permissions.filter((p) => p.scope === s).map((p) => p.action).sort() }))
+            .map((s) => ({ scope: s, actions: permissions.filter((p) => p.scope === s && !p.plannedFor).map((p) => p.action).sort() }))
             .filter(({ actions }) => actions.length > 0)
             .map(({ scope: s, actions }) => ({ Sid: STATEMENT_IDS[s], Effect: "Allow" as const, Action: actions, Resource: resources[s] })),
     };

@@ -85,6 +85,9 @@ describe("offline plan (npm run plan)", () => {
         assert.ok(groups.every((g: any) => g.protect));
         const users = report.resources.filter((r: any) => r.type === "aws:elasticache/user:User" && r.properties.userName === "app");
         assert.ok(users.length > 0 && users.every((u: any) => u.properties.authenticationMode === "[secret]"));
+        assert.equal(report.file, "Pulumi.staging.yaml", "paths are relative to the project");
+        assert.equal(report.policies.config.file, "policies/config/staging.json");
+        assert.ok(!out.includes(PROJECT_DIR), "the report carries no absolute path of this machine");
     });
 
     it("exits 1 with one message per problem on invalid config, and plans nothing", async () => {
