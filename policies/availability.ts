@@ -133,6 +133,9 @@ export const shardCount = resourceRule<ShardCountConfig>({
     types: [TYPES.replicationGroup],
     check: (c) => {
         skipSecondary(c);
+        if (c.config.minShards <= 1) {
+            return; // every replication group has at least one shard: an unknown count cannot fail this minimum
+        }
         const declared = knownValue(declaredShards(inputSettings(c.props)));
         const shards = declared ?? 1;
         if (shards < c.config.minShards) {

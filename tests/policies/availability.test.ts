@@ -149,5 +149,24 @@ describe("policies/availability", () => {
             assert.deepEqual(outcome.violations, []);
             assert.ok(outcome.notApplicable);
         });
+
+        it("reports 'could not verify' for an unknown numNodeGroups, and not for an unknown it does not read", async () => {
+            const outcome = await checkResource(shardCount, group(compliantPrimary({ numNodeGroups: UNKNOWN })), { minShards: 4 });
+            assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
+            assert.equal(outcome.violations.length, 1);
+            assert.match(outcome.violations[0],
+                /^could not verify elasticache-shard-count on ElastiCache replication group "cache-us-east-1" in us-east-1: numNodeGroups is unknown during preview\. /);
+            // A known numNodeGroups decides the count; the per-shard configurations are not read then.
+            const unknownConfigurations = await checkResource(shardCount, group(compliantPrimary({ nodeGroupConfigurations: UNKNOWN })), { minShards: 3 });
+            assert.deepEqual(unknownConfigurations.violations, []);
+            assert.equal(unknownConfigurations.cannotRun, undefined);
+            assert.deepEqual((await checkResource(shardCount, group(compliantPrimary({ replicasPerNodeGroup: UNKNOWN })), { minShards: 3 })).violations, []);
+        });
+
+        it("does not report 'could not verify' when no shard count could fail the minimum (minShards 1, the default)", async () => {
+            const outcome = await checkResource(shardCount, group(compliantPrimary({ numNodeGroups: UNKNOWN })));
+            assert.deepEqual(outcome.violations, []);
+            assert.equal(outcome.cannotRun, undefined);
+        });
     });
 });

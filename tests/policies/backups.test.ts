@@ -37,6 +37,22 @@ describe("policies/backups", () => {
             const outcome = await checkResource(snapshotRetention, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", snapshotRetentionLimit: undefined }) });
             assert.match(outcome.notApplicable ?? "", /memcached/);
         });
+
+        it("reports 'could not verify' for an unknown snapshotRetentionLimit, and not for unknowns it does not read", async () => {
+            const outcome = await checkResource(snapshotRetention, group(compliantPrimary({ snapshotRetentionLimit: UNKNOWN })));
+            assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
+            assert.equal(outcome.violations.length, 1);
+            assert.match(outcome.violations[0],
+                /^could not verify elasticache-snapshot-retention on ElastiCache replication group "cache-us-east-1" in us-east-1: snapshotRetentionLimit is unknown during preview\. /);
+            // The window is another rule's concern; retention is judged on the limit alone.
+            const unknownWindow = await checkResource(snapshotRetention, group(compliantPrimary({ snapshotWindow: UNKNOWN })));
+            assert.deepEqual(unknownWindow.violations, []);
+            assert.equal(unknownWindow.cannotRun, undefined);
+            // Memcached keeps no snapshots, so its retention is never needed, known or not.
+            const memcached = await checkResource(snapshotRetention, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", snapshotRetentionLimit: UNKNOWN }) });
+            assert.deepEqual(memcached.violations, []);
+            assert.match(memcached.notApplicable ?? "", /memcached/);
+        });
     });
 
     describe("elasticache-snapshot-window", () => {

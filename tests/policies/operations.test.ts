@@ -20,6 +20,20 @@ describe("policies/operations", () => {
                 /^ElastiCache replication group must upgrade minor versions automatically/);
             assert.equal((await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, props: compliantCluster({ autoMinorVersionUpgrade: false }) })).violations.length, 1);
         });
+
+        it("reports 'could not verify' for an unknown autoMinorVersionUpgrade, but not on a node whose group id is unknown", async () => {
+            const outcome = await checkResource(autoMinorVersionUpgrade, group(compliantPrimary({ autoMinorVersionUpgrade: UNKNOWN })));
+            assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
+            assert.equal(outcome.violations.length, 1);
+            assert.match(outcome.violations[0],
+                /^could not verify elasticache-auto-minor-version-upgrade on ElastiCache replication group "cache-us-east-1" in us-east-1: autoMinorVersionUpgrade is unknown during preview\. /);
+            assert.deepEqual((await checkResource(autoMinorVersionUpgrade, group(compliantPrimary({ engineVersion: UNKNOWN })))).violations, []);
+            // A node's replicationGroupId is usually the group's output, unknown in preview: it is still a node, and the group carries the setting.
+            const node = await checkResource(autoMinorVersionUpgrade,
+                { type: TYPES.cluster, props: compliantCluster({ replicationGroupId: UNKNOWN, autoMinorVersionUpgrade: UNKNOWN }) });
+            assert.deepEqual(node.violations, []);
+            assert.match(node.notApplicable ?? "", /node of a replication group/);
+        });
     });
 
     describe("elasticache-engine-version", () => {
@@ -57,6 +71,19 @@ describe("policies/operations", () => {
 
         it("does not flag a secondary, which takes the datastore's version", async () => {
             assert.deepEqual((await checkResource(engineVersion, group(compliantSecondary()), { minValkeyVersion: "9.0" })).violations, []);
+        });
+
+        it("reports 'could not verify' for an unknown engineVersion, but not on a secondary, which does not need it", async () => {
+            const outcome = await checkResource(engineVersion, group(compliantPrimary({ engineVersion: UNKNOWN })));
+            assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
+            assert.equal(outcome.violations.length, 1);
+            assert.match(outcome.violations[0],
+                /^could not verify elasticache-engine-version on ElastiCache replication group "cache-us-east-1" in us-east-1: engineVersion is unknown during preview\. /);
+            assert.deepEqual((await checkResource(engineVersion, group(compliantPrimary({ autoMinorVersionUpgrade: UNKNOWN })))).violations, []);
+            // A secondary's globalReplicationGroupId is the datastore's computed id, unknown in preview.
+            const secondary = await checkResource(engineVersion, group(compliantSecondary(undefined, { globalReplicationGroupId: UNKNOWN, engineVersion: UNKNOWN })));
+            assert.deepEqual(secondary.violations, []);
+            assert.match(secondary.notApplicable ?? "", /joins a Global Datastore/);
         });
 
         it("rejects a floor that is not a version, naming the option", async () => {
