@@ -252,8 +252,12 @@ function print(recorded: ProgramRun, file: StackFile, policies: PolicyReport, op
     const run = forDisplay(recorded, options.firstPreview);
     const report = buildReport(run, file);
     if (options.json) {
-        // Paths relative to the project, as the text report shows them: a report must not carry the machine's layout.
-        const relative = (f: string) => path.relative(PROJECT_DIR, f) || f;
+        // Project files relative to the project, as the text report shows them: a report must not carry the
+        // machine's layout. A file from elsewhere (a --policy-pack-config outside) stays as given.
+        const relative = (f: string) => {
+            const inside = path.relative(PROJECT_DIR, f);
+            return inside && !inside.startsWith("..") && !path.isAbsolute(inside) ? inside : f;
+        };
         const config = "file" in policies.config && typeof policies.config.file === "string"
             ? { ...policies.config, file: relative(policies.config.file) } : policies.config;
         console.log(JSON.stringify({ ...report, file: relative(report.file), policies: { ...policies, config }, resources: run.resources.filter((r) => r.custom).map((r) => ({

@@ -7,9 +7,11 @@ import { recoveryRoleName, writerParameterName } from "../naming";
 export { RecoveryRoleArgs, DEFAULT_MAX_SESSION_SECONDS } from "./args";
 
 /**
- * The IAM role the recovery programs run under: it can read the deployment anywhere and change only
- * this stack's datastore, replication groups and writer parameter, with exactly the actions recovery/lib/permissions.ts
- * lists. IAM is global, so the role is declared once, without a region.
+ * The IAM role the outage promotion runs under: it can read the deployment anywhere and change only
+ * this stack's datastore, replication groups and writer parameter, with exactly the actions
+ * recovery/lib/permissions.ts grants to it. Commands that run pulumi up (planned, --reconcile-only,
+ * rejoin) use the deployment's credentials instead, so what only they call is not in the role. IAM is
+ * global, so the role is declared once, without a region.
  */
 export class RecoveryRole extends pulumi.ComponentResource {
     readonly roleArn: pulumi.Output<string>;

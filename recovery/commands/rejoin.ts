@@ -23,8 +23,10 @@ export const rejoinCommand: Command = {
         const whenStackUnavailable = { refuse: `rejoin rebuilds the datastore through an update of stack ${values.stack}, so it needs the stack itself` };
         return runCommand(ctx, { program: REJOIN_SPEC.name, inputs: values, measuresRecovery: false, whenStackUnavailable }, async (driver, progress, report) => {
             report.setRecoveryPoint({ source: "not applicable: rejoin retires stale copies (each with a final snapshot) while the serving cluster keeps all writes" });
-            const result = await runRejoin({ dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, detachedAtMs, acceptLostWrites: values.acceptLostWrites }, {
-                driver, clients: ctx.clients, progress, invocation: ctx.invocation, signal: ctx.signal,
+            const result = await runRejoin({
+                dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, detachedAtMs, acceptLostWrites: values.acceptLostWrites, dnsChecked: values.dnsChecked,
+            }, {
+                driver, clients: ctx.clients, progress, invocation: ctx.invocation, reportDir: ctx.reportDir, signal: ctx.signal,
                 confirm: async (plan, servingRegion) => {
                     await confirmChange({ yes: values.yes, plan, expected: servingRegion, expectedWhat: "the serving region", rerunWithYes: rerun, io: ctx.confirmIo });
                 },

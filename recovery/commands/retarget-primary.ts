@@ -4,6 +4,7 @@
  */
 import { confirmChange } from "../lib/confirm";
 import { UsageError, commandHelp, flagName, parseFlags } from "../lib/flags";
+import { OUTAGE_STACK_TIMEOUT_MS } from "../lib/retarget/deadline";
 import { runRetarget } from "../lib/retarget/run";
 import { Command } from "./context";
 import { runCommand } from "./runner";
@@ -28,7 +29,8 @@ export const retargetPrimaryCommand: Command = {
             : "use-stack-file" as const;
         const stackFileConsequence = values.mode === "outage"
             ? "Outage mode needs only the configuration: it never updates the stack, and no deployment may run until rejoin (or --reconcile-only) has." : undefined;
-        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values, whenStackUnavailable, stackFileConsequence }, (driver, progress, report) => runRetarget({
+        const openStackTimeoutMs = values.mode === "outage" ? OUTAGE_STACK_TIMEOUT_MS : undefined;
+        return runCommand(ctx, { program: RETARGET_SPEC.name, inputs: values, whenStackUnavailable, stackFileConsequence, openStackTimeoutMs }, (driver, progress, report) => runRetarget({
             target: values.to, mode: values.mode, reconcileOnly: values.reconcileOnly, maxLagSeconds: values.maxLagSeconds,
             force: values.force, detach: values.detach, dryRun: values.dryRun, promotionTimeoutMs: values.promotionTimeout, waitTimeoutMs: values.waitTimeout,
         }, {

@@ -7,7 +7,9 @@ import * as path from "node:path";
 import { Progress, firstLine } from "../lib/progress";
 import { Outcome, ReportDocument, RunReport } from "../lib/report";
 import { jsonLinesPrinter, humanPrinter } from "../lib/printer";
-import { StackDriver, StackUnavailableError } from "../lib/stack-driver";
+import { silentLagSummary } from "../lib/lag";
+import { BackendUnreachableError, StackDriver, StackUnavailableError } from "../lib/stack-driver";
+import { DeadlineError, withinTimeout } from "../lib/retarget/deadline";
 import { NoStackSourceError, StackFileDriver, unavailableBriefly } from "../lib/stack-file";
 import { NotConfirmedError } from "../lib/confirm";
 import { RefusedError } from "../lib/retarget/preflight";
@@ -41,6 +43,12 @@ export interface RunOptions {
      * not reconciled by this run and must be with --reconcile-only before any deployment.
      */
     stackFileConsequence?: string;
+    /**
+     * How long opening the stack may take before it counts as unavailable (then `whenStackUnavailable`
+     * applies). Default: unbounded. An outage run bounds it: a state backend in the failed region may
+     * hang rather than fail.
+     */
+    openStackTimeoutMs?: number;
 }
 
 /** Errors that stop a run on purpose before anything changed: the message is the whole story. */
@@ -53,7 +61,7 @@ async function openStack(ctx: CommandContext, opts: RunOptions, progress: Progre
     const stackName = opts.inputs.stack;
     try {
         return await progress.step("open-stack", `selecting stack ${stackName}`, async (step) => {
-            const opened = await ctx.openStack(stackName);
+            const opened = await openWithin(ctx, stackName, opts.openStackTimeoutMs);
             step.summarize(`stack ${opened.stackName} selected`);
             return opened;
         });
@@ -79,16 +87,41 @@ async function openStack(ctx: CommandContext, opts: RunOptions, progress: Progre
     }
 }
 
+/** Opens the stack; a bound that expires counts as an unavailable backend. */
+async function openWithin(ctx: CommandContext, stackName: string, timeoutMs: number | undefined): Promise<StackDriver> {
+    if (timeoutMs === undefined) {
+        return ctx.openStack(stackName);
+    }
+    try {
+        return await withinTimeout(ctx.openStack(stackName), timeoutMs, ctx.clock, `selecting stack ${stackName}`, ctx.signal);
+    } catch (e) {
+        if (e instanceof DeadlineError) {
+            throw new BackendUnreachableError(stackName, "select", `${e.message}: the state backend hangs`, e);
+        }
+        throw e;
+    }
+}
+
+/** "0.4 s of writes (source)", or why it is unknown. */
+function dataLossLine(rp: ReportDocument["recoveryPoint"]): string {
+    if (rp === "unknown") {
+        return "unknown";
+    }
+    if (rp.estimatedDataLossSeconds !== undefined) {
+        return `${rp.estimatedDataLossSeconds} s of writes (${rp.source})`;
+    }
+    return `${rp.silentSince ? silentLagSummary(rp.silentSince.at, rp.silentSince.seconds) : "not measured"} (${rp.source})`;
+}
+
 function summaryLines(doc: ReportDocument, summary: string, files: { json: string; markdown: string }, measuresRecovery: boolean): string[] {
     const rt = doc.recoveryTime;
-    const rp = doc.recoveryPoint;
     return [
         "",
         `${doc.program}: ${doc.outcome.toUpperCase()}: ${summary}`,
         ...(measuresRecovery ? [
             `  recovery time: ${rt === "not reached" ? "not reached" : `${rt.seconds} s from the start of the run (writes accepted at ${rt.writesAcceptedAt}: ${rt.detail})`}`,
             ...(typeof doc.promotionTime === "object" ? [`  promotion time: ${doc.promotionTime.seconds} s from ${doc.promotionTime.firstMutatingCall}`] : []),
-            `  estimated data loss: ${rp === "unknown" ? "unknown" : `${rp.estimatedDataLossSeconds !== undefined ? `${rp.estimatedDataLossSeconds} s of writes` : "not measured"} (${rp.source})`}`,
+            `  estimated data loss: ${dataLossLine(doc.recoveryPoint)}`,
         ] : []),
         ...(doc.nextSteps.length ? ["  next steps:", ...doc.nextSteps.map((s, i) => `    ${i + 1}. ${s}`)] : []),
         `  report: ${files.markdown} (and ${files.json})`,

@@ -4,6 +4,7 @@
  * the exact fault name: retry (throttled, server error), give up on the region (unreachable), fix the
  * login (credentials, access denied), or re-read the situation (not found, invalid state).
  */
+import { RECOVERY_PERMISSIONS } from "./permissions";
 
 export type AwsService = "elasticache" | "cloudwatch" | "ssm";
 
@@ -155,13 +156,7 @@ function describeAwsError(kind: AwsErrorKind, context: AwsCallContext, error: un
             return `No valid AWS credentials for ${operation} in ${region} (${what}): log in again ` +
                 "(for example aws sso login, or set AWS_PROFILE) and run again.";
         case "access-denied":
-            // The recovery role covers only the control-plane calls; the reconcile runs Pulumi with the
-            // same process credentials, so pointing everyone at the role would break the reconcile.
-            return `${operation} in ${region} was denied (${what}): the credentials lack ${service}:${operation}. ` +
-                "For the promotion (retarget-primary, rejoin), assume the stack's recovery role (stack output recoveryRoleArn), " +
-                "which allows exactly the control-plane calls recovery makes, or grant that action. The recovery role cannot run " +
-                "the stack reconcile (Pulumi refresh and up need the deployment's credentials): once the promotion is done, run " +
-                "retarget-primary --reconcile-only with the credentials you deploy this stack with.";
+            return `${operation} in ${region} was denied (${what}): the credentials lack ${service}:${operation}. ${whichCredentials(`${service}:${operation}`)}`;
         case "not-found":
             return `${operation} in ${region} found nothing (${what}): check the stack, the region and the ids, ` +
                 "or whether the resource was deleted.";
@@ -171,6 +166,20 @@ function describeAwsError(kind: AwsErrorKind, context: AwsCallContext, error: un
         default:
             return `${operation} in ${region} failed (${what}).`;
     }
+}
+
+/**
+ * Which credentials should have had the action (permissions.ts decides): the recovery role runs only
+ * the outage promotion, because every other command also runs pulumi up, which the role cannot.
+ */
+function whichCredentials(action: string): string {
+    if (RECOVERY_PERMISSIONS.find((p) => p.action === action)?.grantedTo === "deployment") {
+        return "Only rejoin calls it, and rejoin runs pulumi up, so it runs with the credentials you deploy this stack with; the recovery " +
+            "role does not have this action on purpose. Run rejoin with the deployment's credentials, or grant the action to them.";
+    }
+    return "retarget-primary --mode outage runs under the stack's recovery role (stack output recoveryRoleArn), which allows exactly " +
+        "the calls it makes: assume it. Planned and adopt runs, --reconcile-only and rejoin run pulumi up, which the role cannot, so " +
+        `they run with the credentials you deploy this stack with: grant ${action} to those.`;
 }
 
 /** Runs one AWS call and turns any failure into an AwsCallError naming the region and operation. */

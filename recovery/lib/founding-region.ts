@@ -72,6 +72,22 @@ function idEvidence(id: unknown, source: string, unusable: string[]): FoundingEv
     return [{ source: `the region code of ${source} (${id})`, region }];
 }
 
+/**
+ * Why the stack outputs describe another datastore than the control plane, or undefined when they do
+ * not. Outputs are written only when an update completes: after a rejoin whose update created the new
+ * datastore around the serving cluster and was then interrupted, they still name the old datastore
+ * and the old founding region, and would disagree with every current record forever.
+ */
+function staleOutputs(sources: FoundingSources): string | undefined {
+    const outputId = sources.outputs?.globalDatastoreId?.value;
+    const current = sources.controlPlaneDatastoreId;
+    if (typeof outputId !== "string" || !outputId || !current || outputId === current) {
+        return undefined;
+    }
+    return `the stack outputs (foundingRegion, globalDatastoreId) are stale and not used: they name datastore ${outputId}, the control plane ` +
+        `reports ${current} (the datastore was rebuilt, and the update that declares it has not completed yet)`;
+}
+
 /** Every record of the founding region: the pinned configuration, the stack outputs, the datastore ids. */
 export function foundingEvidence(raw: RawConfig, sources: FoundingSources): { evidence: FoundingEvidence[]; unusable: string[] } {
     const unusable: string[] = [];
@@ -79,11 +95,16 @@ export function foundingEvidence(raw: RawConfig, sources: FoundingSources): { ev
     if (raw.foundingRegion !== undefined) {
         evidence.push({ source: `the stack configuration (${fullKey("foundingRegion")})`, region: raw.foundingRegion });
     }
-    const output = sources.outputs?.foundingRegion?.value;
-    if (typeof output === "string" && output) {
-        evidence.push({ source: "the stack output foundingRegion", region: output });
+    const stale = staleOutputs(sources);
+    if (stale) {
+        unusable.push(stale);
+    } else {
+        const output = sources.outputs?.foundingRegion?.value;
+        if (typeof output === "string" && output) {
+            evidence.push({ source: "the stack output foundingRegion", region: output });
+        }
+        evidence.push(...idEvidence(sources.outputs?.globalDatastoreId?.value, "the stack output globalDatastoreId", unusable));
     }
-    evidence.push(...idEvidence(sources.outputs?.globalDatastoreId?.value, "the stack output globalDatastoreId", unusable));
     evidence.push(...idEvidence(sources.controlPlaneDatastoreId, "the datastore id the control plane reports", unusable));
     return { evidence, unusable };
 }

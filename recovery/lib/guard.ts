@@ -6,6 +6,7 @@
  */
 import { Clock, systemClock } from "./clock";
 import { Emit } from "./events";
+import { Progress } from "./progress";
 import { PlannedStep, PreviewFailedError, StackDriver, StepOp, UpResult } from "./stack-driver";
 
 export const RESOURCE_TYPES = {
@@ -90,8 +91,10 @@ export function checkPlannedSteps(steps: readonly PlannedStep[], protectedTypes:
 }
 
 export interface GuardedUpOptions {
-    /** Step name in emitted events. Default: "stack-update". */
+    /** Name of the step that runs `up` (and only `up`). Default: "stack-update". */
     step?: string;
+    /** Name of the step that previews and judges, before any `up`. Default: "guarded-preview". */
+    previewStep?: string;
     /** Receives progress events. Default: none. */
     emit?: Emit;
     /** Timestamps of events. Default: the system clock. */
@@ -106,23 +109,32 @@ export interface GuardedUpOptions {
  * Runs a preview, judges it, and only when the guard allows runs `up`. Throws GuardRefusedError
  * (without calling `up`) when it refuses: a refusal must stop the recovery, not be a value someone
  * forgets to check.
+ *
+ * The preview and the update are two steps, each finished as failed when it throws, so whoever reads
+ * the report (or the run's own ending) can tell "up never started", and the writer endpoint certainly
+ * did not move, from "up started and did not finish".
  */
 export async function previewThenUp(driver: StackDriver, opts: GuardedUpOptions = {}): Promise<{ verdict: GuardVerdict; result: UpResult }> {
-    const step = opts.step ?? "stack-update";
-    const clock = opts.clock ?? systemClock;
-    const emit = opts.emit ?? (() => undefined);
-    emit({ type: "step-started", at: clock.now(), step, doing: `previewing stack ${driver.stackName}` });
-    const verdict = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets);
-    if (!verdict.allowed) {
-        emit({ type: "found", at: clock.now(), step, level: "error", what: verdict.message, detail: { blocked: verdict.blocked } });
-        emit({ type: "step-finished", at: clock.now(), step, result: "failed", summary: "the guard refused the update; up was not run" });
-        throw new GuardRefusedError(verdict);
-    }
-    emit({ type: "found", at: clock.now(), step, level: "info", what: verdict.message });
-    emit({ type: "next", at: clock.now(), step, next: `pulumi up on stack ${driver.stackName}` });
-    const result = await driver.up(opts.targets ? { targets: opts.targets } : undefined);
-    const applied = result.steps.filter((s) => s.op !== "same").length;
-    emit({ type: "step-finished", at: clock.now(), step, result: "ok", summary: `up applied ${applied} change${applied === 1 ? "" : "s"}` });
+    // Progress gives both steps the same start, failure and summary rules as every other step; its
+    // events go to the caller's emit, whose Progress records them as steps of its own.
+    const steps = new Progress({ clock: opts.clock ?? systemClock, sinks: opts.emit ? [opts.emit] : [] });
+    const verdict = await steps.step(opts.previewStep ?? "guarded-preview", `previewing stack ${driver.stackName} through the guard`, async (step) => {
+        const judged = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets);
+        if (!judged.allowed) {
+            step.found(judged.message, { level: "error", detail: { blocked: judged.blocked } });
+            throw new GuardRefusedError(judged);
+        }
+        step.found(judged.message);
+        step.next(`pulumi up on stack ${driver.stackName}`);
+        step.summarize("the guard allows the update");
+        return judged;
+    });
+    const result = await steps.step(opts.step ?? "stack-update", `pulumi up on stack ${driver.stackName}`, async (step) => {
+        const applied = await driver.up(opts.targets ? { targets: opts.targets } : undefined);
+        const changed = applied.steps.filter((s) => s.op !== "same").length;
+        step.summarize(`up applied ${changed} change${changed === 1 ? "" : "s"}`);
+        return applied;
+    });
     return { verdict, result };
 }
 

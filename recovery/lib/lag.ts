@@ -186,6 +186,15 @@ export function describeLag(estimate: LagEstimate): string {
 }
 
 /**
+ * The data loss when the metric went silent, in one line for summaries and reports: "unknown: metric
+ * silent since T (last N s); writes after T, and up to N s before it, may be lost". At T the target
+ * was N s behind, and nothing it received since is measured.
+ */
+export function silentLagSummary(at: string, seconds: number): string {
+    return `unknown: metric silent since ${at} (last ${seconds} s); writes after ${at}, and up to ${seconds} s before it, may be lost`;
+}
+
+/**
  * Whether the promotion may go ahead. Above the limit, or with no data at all (a silent metric may be
  * a broken replication link, which is exactly when the loss is largest), only --force proceeds.
  */

@@ -1,7 +1,13 @@
 /**
- * Every AWS action the recovery programs call, why, and on what; and the least-privilege IAM policy
- * built from that list (the stack's recovery role carries it). A test scans recovery/ for SDK commands
- * and fails when this list and the code disagree.
+ * Every AWS action the recovery programs call, why, on what, and under which credentials; and the
+ * least-privilege IAM policy built from that list (the stack's recovery role carries it). A test scans
+ * recovery/ for SDK commands and fails when this list and the code disagree.
+ *
+ * Two sets of credentials run recovery. The recovery role runs what works without Pulumi: the outage
+ * promotion, which must not depend on the deployment's credentials or its state backend. Everything that
+ * runs `pulumi up` (planned mode and adopt with their reconcile, --reconcile-only, rejoin) runs with the
+ * deployment's credentials, because up needs EC2, KMS, IAM and logs permissions the role must not have;
+ * actions only those commands call are therefore not granted to the role (`grantedTo: "deployment"`).
  *
  * Deliberately absent: CreateGlobalReplicationGroup and CreateReplicationGroup. Rejoining a region
  * after an outage retires stale resources here, but re-creates them through `pulumi up` with the
@@ -23,11 +29,20 @@ export type ResourceScope =
     /** The stack's writer SSM parameter, in each member region. */
     | "writer-parameters";
 
+/**
+ * Whose credentials an action is called with. "recovery-role": the stack's recovery role grants it,
+ * because a command that runs under the role calls it (the deployment's credentials need it too when
+ * planned mode or rejoin call it). "deployment": only commands that also run pulumi up call it, so
+ * only the deployment's credentials need it and the role does not get it.
+ */
+export type GrantedTo = "recovery-role" | "deployment";
+
 export interface RecoveryPermission {
     /** IAM action, "<service>:<Operation>". */
     action: string;
     reason: string;
     scope: ResourceScope;
+    grantedTo: GrantedTo;
     /**
      * The command that will call this action, while no code in recovery/ does yet. Remove it when the
      * call is written: the test fails on an action that is called and still marked planned.
@@ -44,67 +59,82 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
     {
         action: "elasticache:DescribeGlobalReplicationGroups",
         reason: "Finds the Global Datastore with its members, their roles and status; polled until a promotion or detach completes.",
+        grantedTo: "recovery-role",
         scope: "any",
     },
     {
         action: "elasticache:DescribeReplicationGroups",
         reason: "Reads each member's status, shards and configuration endpoint: decides when the new primary accepts writes.",
+        grantedTo: "recovery-role",
         scope: "any",
     },
     {
         action: "elasticache:DescribeEvents",
         reason: "Rejoin: finds when the serving cluster was detached, from its events; also follows shard failovers.",
+        grantedTo: "recovery-role",
         scope: "any",
     },
     {
         action: "elasticache:DescribeSnapshots",
         reason: "Rejoin: finds the final snapshots of the retired groups by name and waits until they are available.",
+        grantedTo: "recovery-role",
         scope: "any",
     },
     {
         action: "cloudwatch:GetMetricData",
         reason: "Reads GlobalDatastoreReplicationLag in the promoted region (the data a promotion loses) and SetTypeCmds of the old primary (writes rejoin would lose).",
+        grantedTo: "recovery-role",
         scope: "any",
     },
     {
         action: "ssm:GetParameter",
         reason: "Rejoin: reads the writer parameter to tell the serving cluster apart when more than one group is standalone.",
+        grantedTo: "recovery-role",
         scope: "writer-parameters",
     },
     {
         action: "ssm:PutParameter",
         reason: "Outage mode and rejoin: points the writer parameter of each region at the cluster that accepts writes, without running Pulumi.",
+        grantedTo: "recovery-role",
         scope: "writer-parameters",
     },
     {
         action: "elasticache:FailoverGlobalReplicationGroup",
         reason: "Planned mode (and the first attempt in outage mode): promotes a secondary while the primary region still answers (no data loss beyond replication lag).",
+        grantedTo: "recovery-role",
         scope: "datastore-and-members",
     },
     {
         action: "elasticache:DisassociateGlobalReplicationGroup",
         reason: "Outage mode: detaches a secondary from the datastore so it accepts writes when the primary region cannot take part in a failover.",
+        grantedTo: "recovery-role",
         scope: "datastore-and-members",
     },
     {
         action: "elasticache:DeleteGlobalReplicationGroup",
-        reason: "Rejoin: retires the datastore an outage left behind (keeping the serving cluster), so the program can rebuild it around that cluster.",
+        reason: "Rejoin: retires the datastore an outage left behind (keeping the serving cluster), so the program can rebuild it around that cluster. " +
+            "Rejoin runs pulumi up, so it runs with the deployment's credentials.",
+        grantedTo: "deployment",
         scope: "datastore-and-members",
     },
     {
         action: "elasticache:DeleteReplicationGroup",
-        reason: "Rejoin: deletes stale former members, with a final snapshot each; a cluster that holds data cannot join a datastore as a secondary.",
+        reason: "Rejoin: deletes stale former members, with a final snapshot each; a cluster that holds data cannot join a datastore as a secondary. " +
+            "Deployment credentials, as for all of rejoin.",
+        grantedTo: "deployment",
         scope: "members-and-final-snapshots",
     },
     {
         action: "elasticache:CreateSnapshot",
         reason: "Rejoin: DeleteReplicationGroup with FinalSnapshotIdentifier creates the final snapshot, which AWS authorizes as CreateSnapshot.",
+        grantedTo: "deployment",
         scope: "members-and-final-snapshots",
         impliedBy: "elasticache:DeleteReplicationGroup",
     },
     {
         action: "elasticache:TestFailover",
         reason: "Shard failover and drills: fails one shard over to a replica inside its region.",
+        grantedTo: "recovery-role",
         scope: "members",
         plannedFor: "failover-shard",
     },
@@ -159,8 +189,9 @@ function finalSnapshotArnPattern(replicationGroupArn: string): string {
 }
 
 /**
- * The least-privilege policy for the recovery programs: reads anywhere, changes only this stack's
- * resources, and only actions the code calls now (entries still `plannedFor` a command are not granted).
+ * The least-privilege policy of the recovery role: reads anywhere, changes only this stack's resources,
+ * and only actions that code running under the role calls now (entries still `plannedFor` a command, and
+ * entries granted to the deployment's credentials, are not in it).
  */
 export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly RecoveryPermission[] = RECOVERY_PERMISSIONS): PolicyDocument {
     if (scope.replicationGroupArns.length === 0) {
@@ -192,7 +223,7 @@ export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly
     return {
         Version: "2012-10-17",
         Statement: order
-            .map((s) => ({ scope: s, actions: permissions.filter((p) => p.scope === s && !p.plannedFor).map((p) => p.action).sort() }))
+            .map((s) => ({ scope: s, actions: permissions.filter((p) => p.scope === s && !p.plannedFor && p.grantedTo === "recovery-role").map((p) => p.action).sort() }))
             .filter(({ actions }) => actions.length > 0)
             .map(({ scope: s, actions }) => ({ Sid: STATEMENT_IDS[s], Effect: "Allow" as const, Action: actions, Resource: resources[s] })),
     };

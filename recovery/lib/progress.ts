@@ -68,10 +68,33 @@ export class Progress {
         return this.stepRecords;
     }
 
-    /** Records and forwards an event. A failing printer must not fail the recovery, so its errors are dropped. */
+    /**
+     * Records and forwards an event. A step-started or step-finished that did not come from step() (a
+     * helper with only an Emit, such as guard.previewThenUp) opens or closes a step record too, so
+     * the report and the run's own checks see every step, however it was told.
+     */
     readonly emit: Emit = (event) => {
+        if (event.type === "step-started") {
+            this.stepRecords.push({ name: event.step, doing: event.doing, startedAt: event.at, events: [] });
+        } else if (event.type === "step-finished") {
+            const open = this.openStep(event.step);
+            if (open) {
+                open.finishedAt = event.at;
+                open.result = event.result;
+                open.summary = event.summary;
+            }
+        }
+        this.publish(event);
+    };
+
+    private openStep(name: string): StepRecord | undefined {
+        return [...this.stepRecords].reverse().find((s) => s.name === name && s.finishedAt === undefined);
+    }
+
+    /** Records and forwards an event. A failing printer must not fail the recovery, so its errors are dropped. */
+    private publish(event: RecoveryEvent): void {
         this.recorded.push(event);
-        const open = [...this.stepRecords].reverse().find((s) => s.name === event.step && s.finishedAt === undefined);
+        const open = this.openStep(event.step);
         if (open && event.type !== "step-started" && event.type !== "step-finished") {
             open.events.push(event);
         }
@@ -82,7 +105,7 @@ export class Progress {
                 // The report still has the event; a broken pipe to a printer is not a reason to stop a failover.
             }
         }
-    };
+    }
 
     found(what: string, options: FoundOptions = {}, step = RUN_STEP): void {
         this.emit({ type: "found", at: this.clock.now(), step, level: options.level ?? "info", what, ...(options.detail ? { detail: options.detail } : {}) });
@@ -103,7 +126,7 @@ export class Progress {
         }
         const record: StepRecord = { name, doing, startedAt: this.clock.now(), events: [] };
         this.stepRecords.push(record);
-        this.emit({ type: "step-started", at: record.startedAt, step: name, doing });
+        this.publish({ type: "step-started", at: record.startedAt, step: name, doing });
         let summary = "done";
         let skipped: string | undefined;
         const context: StepContext = {
@@ -132,7 +155,7 @@ export class Progress {
         record.finishedAt = this.clock.now();
         record.result = result;
         record.summary = summary;
-        this.emit({ type: "step-finished", at: record.finishedAt, step: record.name, result, summary });
+        this.publish({ type: "step-finished", at: record.finishedAt, step: record.name, result, summary });
     }
 }
 

@@ -1,38 +1,41 @@
 /**
  * rejoin: after an outage run detached the target, the serving cluster runs standalone and the old
- * datastore lingers with the old members. First the writer parameter of every region is pointed at the
- * serving cluster, so nothing writes to the old primary any more, and the old primary is checked for
- * writes it took after the detach (they would survive only in its final snapshot). Then, since a
- * cluster that holds data cannot join a datastore as a secondary, the old datastore and its stale
- * members are retired (with final snapshots), and the program rebuilds the datastore around the
- * serving cluster, adding the other regions as fresh secondaries. Nothing is ever sent to the serving
- * cluster, and the guard refuses any plan that would replace or delete it.
+ * datastore lingers with the old members. Everything that can refuse without changing anything runs
+ * first (the Route 53 record, the detach time, a preview that must leave the serving cluster alone).
+ * Then the writer parameter of every region is pointed at the serving cluster, so nothing writes to the
+ * old primary any more, and the old primary is checked for writes it took after the detach (they
+ * would survive only in its final snapshot), again right before it is deleted. Since a cluster that
+ * holds data cannot join a datastore as a secondary, the old datastore and its stale members are
+ * retired (with final snapshots), and the program rebuilds the datastore around the serving cluster,
+ * adding the other regions as fresh secondaries. Nothing is ever sent to the serving cluster, and the
+ * guard refuses any plan that would replace or delete it.
  *
- * Like retarget-primary it decides from what it observes: a rerun skips what is already gone.
+ * Like retarget-primary it decides from what it observes: a rerun skips what is already gone, and
+ * finishes an interrupted stack update when the new datastore already exists.
  */
-import {
-    DeleteGlobalReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeGlobalReplicationGroupsCommand,
-    DescribeReplicationGroupsCommand, DisassociateGlobalReplicationGroupCommand,
-} from "@aws-sdk/client-elasticache";
-import { StackConfig, memberRegions } from "../../components/config/types";
+import { memberRegions } from "../../components/config/types";
 import { replicationGroupId, writerParameterName } from "../../components/naming";
 import { RegionClients } from "./clients";
-import { AwsCallError, callAws } from "./errors";
-import { fileTimestamp } from "./report";
-import { previewThenUp } from "./guard";
+import { flagName } from "./flags";
+import { STATEFUL_TYPES, previewVerdict } from "./guard";
 import { formatDuration } from "./printer";
 import { Progress } from "./progress";
-import { RefusedError } from "./retarget/preflight";
-import { ClientsFor, readTargetGroup, waitUntilStandalone } from "./retarget/control-plane";
-import { describeMembers } from "./retarget/decide";
-import { ServingCluster, findServingCluster, readMemberGroups } from "./rejoin/serving";
-import { FinalSnapshot, checkFinalSnapshots, finalSnapshotPrefix, findFinalSnapshot } from "./rejoin/snapshots";
-import { DetachTime, WritesSince, detachTimeFromEvents, lostWritesMessage, writesSince } from "./rejoin/writes";
-import { ConfigChange, applyConfigChanges, configChangesForPrimary, readStackConfig } from "./stack-config";
+import { checkFoundingRegion } from "./reconcile";
+import { ClientsFor } from "./retarget/control-plane";
+import { configChangesForPrimary } from "./stack-config";
 import { StackDriver } from "./stack-driver";
-import { Topology, TopologyError, TopologyMember, discoverTopology } from "./topology";
-import { PollResult, waitFor } from "./wait";
-import { WriterTarget, describeWrites, writeWriterParameters, writerText } from "./writer-parameter";
+import { describeWrites, writeWriterParameters } from "./writer-parameter";
+import { dnsRefusal } from "./rejoin/dns";
+import { RejoinChanges, RejoinStoppedError, describeRetired, noChanges } from "./rejoin/errors";
+import { DetachTime, resolveDetachTime } from "./rejoin/detach-time";
+import { countLostWrites, unknownDetachTime } from "./rejoin/lost-writes";
+import { FinishPlan, RetirePlan, planRejoin } from "./rejoin/plan";
+import { checkServingBeforeChanges, rebuildThroughStack } from "./rejoin/rebuild";
+import { retireOld } from "./rejoin/retire";
+import { FinalSnapshot, checkFinalSnapshots, finalSnapshotPrefix, findFinalSnapshot } from "./rejoin/snapshots";
+import { waitFor } from "./wait";
+
+export { oldDatastoreRegion } from "./rejoin/plan";
 
 export interface RejoinRequest {
     dryRun: boolean;
@@ -42,6 +45,8 @@ export interface RejoinRequest {
     detachedAtMs?: number;
     /** --accept-lost-writes: go on although the old primary took writes after the detach (or that is unknown). Default false. */
     acceptLostWrites?: boolean;
+    /** --dns-checked: a human confirmed the Route 53 writer record names the serving cluster. Default false. */
+    dnsChecked?: boolean;
 }
 
 export interface RejoinDeps {
@@ -50,28 +55,9 @@ export interface RejoinDeps {
     progress: Progress;
     confirm(plan: string[], servingRegion: string): Promise<void>;
     invocation: string;
+    /** Where the outage run wrote its report, read for the detach time. Default: not read. */
+    reportDir?: string;
     signal?: AbortSignal;
-}
-
-/** What rejoin found, and what it will do about it. */
-export interface RejoinPlan {
-    config: StackConfig;
-    servingRegion: string;
-    servingGroupId: string;
-    /** What the writer parameter of every region is set to first. */
-    writer: WriterTarget;
-    /** The old datastore, when still visible. */
-    old?: Topology;
-    /** The region the old datastore's deletion is asked in: its primary's, or any member region that answers. */
-    oldDatastoreRegion?: string;
-    /** Old secondaries to detach before the datastore can be deleted. */
-    detach: TopologyMember[];
-    /** Stale groups to delete, with their final snapshot names; a group already deleting is only waited for. */
-    deleteGroups: { region: string; replicationGroupId: string; finalSnapshot: string; alreadyDeleting: boolean }[];
-    /** Groups whose writes since the detach are counted: the old primary, or every stale group still there. */
-    writeCheck: { region: string; replicationGroupId: string; nodes: string[] }[];
-    configChanges: ConfigChange[];
-    lines: string[];
 }
 
 export interface RejoinResult {
@@ -80,246 +66,198 @@ export interface RejoinResult {
     plan: string[];
 }
 
-/** Item 14: the primary's region, else any member region that answered (datastore calls work from any member region). */
-export function oldDatastoreRegion(old: Topology, servingRegion: string): string | undefined {
-    const answered = old.regionsAsked.filter((r) => r !== servingRegion && !old.failures.some((f) => f.region === r));
-    return old.members.find((m) => m.role === "PRIMARY" && answered.includes(m.region))?.region
-        ?? old.members.map((m) => m.region).find((r) => answered.includes(r));
+export async function runRejoin(req: RejoinRequest, deps: RejoinDeps): Promise<RejoinResult> {
+    const plan = await planRejoin(deps, req.dnsChecked ?? false);
+    deps.progress.found(`plan: ${plan.lines.join("; ")}`);
+    return plan.kind === "finish" ? finishUpdate(req, plan, deps) : retireAndRebuild(req, plan, deps);
 }
 
-export async function planRejoin(deps: RejoinDeps): Promise<RejoinPlan> {
-    const { driver, progress, clients } = deps;
-    const clientsFor: ClientsFor = (region) => clients.elastiCache(region);
-    const { raw, config } = await progress.step("stack", `reading the configuration of stack ${driver.stackName}`, async (step) => {
-        const read = await readStackConfig(driver);
-        step.found(`regions ${memberRegions(read.config).join(", ")} (primaryRegion ${read.config.primaryRegion}, foundingRegion ${read.config.foundingRegion})`);
-        return read;
-    });
+function detachTime(req: RejoinRequest, plan: RetirePlan | FinishPlan, deps: RejoinDeps): Promise<DetachTime | undefined> {
+    return resolveDetachTime({
+        detachedAtMs: req.detachedAtMs, reportDir: deps.reportDir, stack: deps.driver.stackName, servingRegion: plan.servingRegion,
+        servingGroupId: plan.servingGroupId, nowMs: deps.progress.clock.now(),
+    }, deps.clients, deps.signal);
+}
 
-    const serving = await progress.step("serving-cluster", `finding the stack's standalone, available cluster in ${memberRegions(config).join(", ")}`, async (step) => {
-        const found: ServingCluster = await findServingCluster(config, await readMemberGroups(config, clientsFor, deps.signal), clients, deps.signal);
-        step.found(`${found.group.replicationGroupId} in ${found.region} serves writes and will found the new datastore (${found.why})`);
+/** The same command with the flags given, confirmed; `acceptLostWrites` adds that flag. */
+function rerunCommand(req: RejoinRequest, deps: RejoinDeps, acceptLostWrites = req.acceptLostWrites ?? false): string {
+    const flags = [
+        ...(req.detachedAtMs !== undefined ? [`${flagName("detachedAt")} ${new Date(req.detachedAtMs).toISOString()}`] : []),
+        ...(req.dnsChecked ? [flagName("dnsChecked")] : []),
+        ...(acceptLostWrites ? [flagName("acceptLostWrites")] : []),
+    ];
+    return `${deps.invocation} rejoin --stack ${deps.driver.stackName}${flags.map((f) => ` ${f}`).join("")} ${flagName("yes")}`;
+}
+
+async function retireAndRebuild(req: RejoinRequest, plan: RetirePlan, deps: RejoinDeps): Promise<RejoinResult> {
+    const { driver, progress, clients } = deps;
+    const refusals: string[] = [];
+    const refuseOrNote = (e: Error) => {
+        if (!req.dryRun) {
+            throw e;
+        }
+        progress.found(`the real run would refuse here: ${e.message}`, { level: "error" });
+        refusals.push(e.message);
+    };
+    const dns = dnsRefusal(plan.config, plan.servingGroupId, plan.writer.configurationEndpoint, req.dnsChecked ?? false);
+    if (dns) {
+        refuseOrNote(dns);
+    }
+    const detached = await progress.step("detach-time", `finding when ${plan.servingGroupId} was detached`, async (step) => {
+        const found = await detachTime(req, plan, deps);
+        step.found(found ? `detached at ${new Date(found.at).toISOString()} (from ${found.source})` : "neither its events nor an outage report say when",
+            { level: found ? "info" : "warn" });
         return found;
     });
-    const servingRegion = serving.region;
-    const servingGroupId = serving.group.replicationGroupId;
-    const writer: WriterTarget = {
-        region: servingRegion, replicationGroupId: servingGroupId, configurationEndpoint: serving.group.endpoint.address,
-        port: serving.group.endpoint.port, globalDatastoreId: "",
-    };
-
-    const others = memberRegions(config).filter((r) => r !== servingRegion);
-    const old = await progress.step("old-datastore", `asking ${others.join(", ")} for the old datastore and its members`, async (step) => {
-        try {
-            const found = await discoverTopology({ clientsFor, config, onlyRegions: others });
-            step.found(`old Global Datastore ${found.globalDatastoreId} is ${found.status}; members: ${describeMembers(found.members)}`);
-            if (found.failures.length) {
-                throw new RefusedError(`not every old region answers yet (${found.failures.map((f) => `${f.region}: ${f.error}`).join("; ")}); ` +
-                    "rejoin needs them all. Run it again once they answer.");
-            }
-            return found;
-        } catch (e) {
-            if (!(e instanceof TopologyError)) {
-                throw e;
-            }
-            step.found(`no old datastore visible: ${e.message}`, { level: "warn" });
-            return undefined;
-        }
-    });
-    const deleteFrom = old && oldDatastoreRegion(old, servingRegion);
-    if (old && !deleteFrom) {
-        throw new RefusedError(`no member region of ${old.globalDatastoreId} answered (members: ${describeMembers(old.members)}), so it cannot be deleted. ` +
-            "Run rejoin again once they answer.");
+    if (!detached && plan.writeCheck.length) {
+        refuseOrNote(unknownDetachTime(plan.servingRegion, plan.servingGroupId));
+    }
+    const serving = await checkServingBeforeChanges(driver, plan.servingRegion, plan.servingGroupId, progress, req.dryRun);
+    if (!serving.allowed) {
+        refusals.push(`the current preview would replace or delete ${plan.servingGroupId} or its KMS key`);
     }
 
-    const stamp = fileTimestamp(progress.startedAt).slice(0, 15).toLowerCase().replace(/[^a-z0-9]/g, "");
-    const staleGroups = old
-        ? old.members.filter((m) => m.region !== servingRegion)
-        : await remainingStaleGroups(clientsFor, config, others, deps.signal);
-    const deleteGroups = staleGroups.map((m) => ({
-        region: m.region, replicationGroupId: m.replicationGroupId, finalSnapshot: `${finalSnapshotPrefix(m.replicationGroupId)}${stamp}`,
-        alreadyDeleting: m.replicationGroupStatus === "deleting",
-    }));
-    const oldPrimary = old?.members.find((m) => m.role === "PRIMARY" && m.region !== servingRegion);
-    const writeCheck: RejoinPlan["writeCheck"] = [];
-    for (const g of oldPrimary ? [oldPrimary] : staleGroups.filter((m) => m.replicationGroupStatus !== "deleting")) {
-        const group = await readTargetGroup(clientsFor, g.region, g.replicationGroupId, deps.signal);
-        if (group && group.status !== "deleting") {
-            writeCheck.push({ region: g.region, replicationGroupId: g.replicationGroupId, nodes: group.memberClusters });
-        }
-    }
-    const detach = old ? old.members.filter((m) => m.role === "SECONDARY" && m.region !== servingRegion) : [];
-    const configChanges = configChangesForPrimary(raw, config, servingRegion, servingRegion);
-    const lines = [
-        `write ${writerParameterName(config)} = ${writerText(writer)} in ${memberRegions(config).join(", ")} (all must answer)`,
-        ...(writeCheck.length ? [`count the writes ${writeCheck.map((g) => `${g.replicationGroupId} (${g.region})`).join(", ")} took since the detach ` +
-            "(CloudWatch SetTypeCmds); refuse if any, unless --accept-lost-writes"] : []),
-        ...detach.map((m) => `call DisassociateGlobalReplicationGroup ${JSON.stringify({ GlobalReplicationGroupId: old!.globalDatastoreId, ReplicationGroupId: m.replicationGroupId, ReplicationGroupRegion: m.region })} in ${m.region}`),
-        ...(old ? [old.status === "deleting" ? `wait for ${old.globalDatastoreId}, already deleting, to be gone`
-            : `call DeleteGlobalReplicationGroup ${JSON.stringify({ GlobalReplicationGroupId: old.globalDatastoreId, RetainPrimaryReplicationGroup: true })} in ${deleteFrom}`] : []),
-        ...deleteGroups.map((g) => g.alreadyDeleting ? `wait for ${g.replicationGroupId} in ${g.region}, already deleting, to be gone`
-            : `call DeleteReplicationGroup ${JSON.stringify({ ReplicationGroupId: g.replicationGroupId, FinalSnapshotIdentifier: g.finalSnapshot })} in ${g.region}`),
-        ...configChanges.map((c) => `set ${c.key}: ${c.from ?? "(not set)"} -> ${c.to}`),
-        `refresh stack ${driver.stackName}, preview through the guard (no replace or delete of ${servingGroupId} or any cache), then up: ` +
-            `the program creates the datastore around ${servingGroupId} and adds ${others.join(", ")} as fresh secondaries`,
-        "wait until every final snapshot is available",
-        `nothing is sent to ${servingGroupId}`,
-    ];
-    if (!old && deleteGroups.length === 0 && others.length > 0) {
-        progress.found("the old datastore and stale members are gone already (an earlier rejoin, or deleted by hand): only the stack update remains");
-    }
-    return { config, servingRegion, servingGroupId, writer, old, oldDatastoreRegion: deleteFrom, detach, deleteGroups, writeCheck, configChanges, lines };
-}
-
-/** Without a datastore, the program's groups in the other regions are stale leftovers (or already gone). */
-async function remainingStaleGroups(clientsFor: ClientsFor, config: StackConfig, regions: string[], signal?: AbortSignal): Promise<TopologyMember[]> {
-    const found: TopologyMember[] = [];
-    for (const region of regions) {
-        const id = replicationGroupId(config, region);
-        const group = await readTargetGroup(clientsFor, region, id, signal);
-        if (group) {
-            found.push({ region, replicationGroupId: id, role: "UNKNOWN", memberStatus: group.datastoreId ? "member" : "standalone", replicationGroupStatus: group.status });
-        }
-    }
-    return found;
-}
-
-/** Step (b): the writes the old primary took since the detach; refuses unless they are none or accepted. */
-async function checkLostWrites(req: RejoinRequest, plan: RejoinPlan, deps: RejoinDeps): Promise<void> {
-    if (plan.writeCheck.length === 0) {
-        return;
-    }
-    const { progress, clients } = deps;
-    await progress.step("lost-writes", `counting the writes ${plan.writeCheck.map((g) => g.replicationGroupId).join(", ")} took since the detach`, async (step) => {
-        const now = progress.clock.now();
-        const detached: DetachTime | undefined = req.detachedAtMs !== undefined
-            ? { at: req.detachedAtMs, source: "--detached-at" }
-            : await detachTimeFromEvents(clients, plan.servingRegion, plan.servingGroupId, now, deps.signal);
-        if (!detached) {
-            throw new RefusedError(`the detach time of ${plan.servingGroupId} is unknown: no event of it in ${plan.servingRegion} mentions a disassociation ` +
-                "(AWS keeps events for 14 days). Without it, the writes the old primary took after the detach cannot be counted. Give it with " +
-                "--detached-at <ISO time>, for example from the outage run's report (the detach step's end); nothing was deleted.");
-        }
-        step.found(`detached at ${new Date(detached.at).toISOString()} (from ${detached.source})`);
-        const problems: string[] = [];
-        for (const g of plan.writeCheck) {
-            const w: WritesSince = await writesSince(clients, g.region, g.replicationGroupId, g.nodes, detached.at, now, deps.signal);
-            const lost = lostWritesMessage(w, g.replicationGroupId, finalSnapshotPrefix(g.replicationGroupId));
-            step.found(lost ?? `${g.replicationGroupId} took no writes from ${w.windowStart} to ${w.windowEnd} (${w.source})`, { level: lost ? "warn" : "info" });
-            if (lost) {
-                problems.push(lost);
-            }
-        }
-        if (problems.length && !req.acceptLostWrites) {
-            throw new RefusedError(`refusing to retire the old clusters: ${problems.join(" ")} Recover those writes first (from the old cluster, which ` +
-                "is still there), or accept their loss and rerun with --accept-lost-writes. The writer parameters now name the serving cluster; nothing was deleted.");
-        }
-        if (problems.length) {
-            step.found("going on because of --accept-lost-writes", { level: "warn" });
-        }
-    });
-}
-export async function runRejoin(req: RejoinRequest, deps: RejoinDeps): Promise<RejoinResult> {
-    const { driver, progress, clients } = deps;
-    const plan = await planRejoin(deps);
-    progress.found(`plan: ${plan.lines.join("; ")}`);
-    const rerun = `${deps.invocation} rejoin --stack ${driver.stackName}${req.acceptLostWrites ? " --accept-lost-writes" : ""}` +
-        `${req.detachedAtMs !== undefined ? ` --detached-at ${new Date(req.detachedAtMs).toISOString()}` : ""} --yes`;
     if (req.dryRun) {
-        await progress.step("preview", `previewing stack ${driver.stackName} (dry run: current configuration and state)`, async (step) => {
-            const steps = await driver.preview();
-            step.found(`the current preview plans ${steps.filter((s) => s.op !== "same").length} changes; the real run deletes the stale resources, ` +
-                "sets the regions and refreshes first, then previews again through the guard before any up");
-        });
-        return { summary: "dry run: nothing was changed", plan: plan.lines, nextSteps: [`Review the plan above, then run: ${rerun}`] };
+        if (detached && plan.writeCheck.length) {
+            await progress.step("lost-writes", `counting the writes ${plan.writeCheck.map((g) => g.replicationGroupId).join(", ")} took since the detach, ` +
+                "up to the last minute CloudWatch has published (dry run: the writers are not moved, so writes may still come)", async (step) => {
+                const { problems } = await countLostWrites(plan.writeCheck, detached, progress.clock.now(), false, deps, step);
+                if (problems.length && !req.acceptLostWrites) {
+                    refusals.push(`refusing to retire the old clusters: ${problems.join(" ")}`);
+                }
+            });
+        }
+        return {
+            summary: `dry run: nothing was changed${refusals.length ? `; the real run would refuse (${refusals.length} reason${refusals.length > 1 ? "s" : ""})` : ""}`,
+            plan: plan.lines,
+            nextSteps: [
+                ...refusals.map((r) => `The real run would refuse: ${r}`),
+                ...(plan.writeCheck.length ? ["The real run counts the old clusters' writes again after moving the writers, waiting for CloudWatch " +
+                    "to publish that moment, and the old primary's once more right before deleting it."] : []),
+                `Review the plan above, then run: ${rerunCommand(req, deps)}`,
+            ],
+        };
     }
-    await deps.confirm(plan.lines, plan.servingRegion);
-    const clientsFor: ClientsFor = (region) => clients.elastiCache(region);
-    const change: ClientsFor = (region) => clients.elastiCacheForChanges(region);
-    const wait = { clock: progress.clock, emit: progress.emit, signal: deps.signal };
 
+    await deps.confirm(plan.lines, plan.servingRegion);
+    const changes = noChanges();
     await progress.step("writer", `pointing ${writerParameterName(plan.config)} at ${plan.servingGroupId} in every region`, async (step) => {
         const writes = await writeWriterParameters(plan.config, plan.writer, memberRegions(plan.config), clients, step, deps.signal);
+        changes.writersMovedIn.push(...writes.filter((w) => w.result === "updated").map((w) => w.region));
         if (writes.some((w) => w.result !== "updated")) {
-            throw new Error(`the writer parameter could not be written everywhere (${describeWrites(writes)}); rejoin stops before retiring anything, ` +
-                "so that no application still writes to an old cluster. Fix what the lines above say and run rejoin again.");
+            throw new RejoinStoppedError(`the writer parameter could not be written everywhere (${describeWrites(writes)}); rejoin stops before ` +
+                "retiring anything, so that no application still writes to an old cluster.", [
+                `${writerParameterName(plan.config)} now names ${plan.servingGroupId} in ${changes.writersMovedIn.join(", ") || "no region"}; nothing was ` +
+                    "detached or deleted. Fix what the lines above say (the region must answer SSM PutParameter), then run rejoin again: it writes the " +
+                    "parameter everywhere first.",
+            ]);
         }
         step.summarize(describeWrites(writes));
     });
-    await checkLostWrites(req, plan, deps);
-
-    if (plan.old) {
-        const old = plan.old;
-        for (const member of plan.detach) {
-            await progress.step("detach-old", `detaching ${member.replicationGroupId} (${member.region}) from ${old.globalDatastoreId}`, async () => {
-                // A rerun finds a detach it already asked for under way: wait for it, do not ask again.
-                if (member.memberStatus !== "disassociating") {
-                    await callAws({ region: member.region, service: "elasticache", operation: "DisassociateGlobalReplicationGroup" }, () =>
-                        change(member.region).send(new DisassociateGlobalReplicationGroupCommand({
-                            GlobalReplicationGroupId: old.globalDatastoreId, ReplicationGroupId: member.replicationGroupId, ReplicationGroupRegion: member.region,
-                        }), { abortSignal: deps.signal }));
-                }
-                await waitUntilStandalone(clientsFor, member.region, member.replicationGroupId, req.waitTimeoutMs, { ...wait, step: "detach-old" });
-            });
-        }
-        const region = plan.oldDatastoreRegion!;
-        await progress.step("delete-old-datastore", `deleting ${old.globalDatastoreId} in ${region}, keeping its primary group for its final snapshot`, async () => {
-            if (old.status !== "deleting") {
-                await callAws({ region, service: "elasticache", operation: "DeleteGlobalReplicationGroup" }, () =>
-                    change(region).send(new DeleteGlobalReplicationGroupCommand({
-                        GlobalReplicationGroupId: old.globalDatastoreId, RetainPrimaryReplicationGroup: true,
-                    }), { abortSignal: deps.signal }));
+    const writersMovedAt = progress.clock.now();
+    // `detached` is set whenever there is something to count: without it the run refused above, before any change.
+    if (plan.writeCheck.length) {
+        await checkLostWrites(req, plan, deps, detached!, writersMovedAt, changes, "lost-writes", plan.writeCheck);
+    }
+    await retireOld(plan, {
+        clients, progress, waitTimeoutMs: req.waitTimeoutMs, signal: deps.signal, changes,
+        beforeDeleting: async (group) => {
+            const target = plan.writeCheck.find((t) => t.replicationGroupId === group.replicationGroupId && t.region === group.region);
+            // Once its datastore is gone the old primary is standalone and accepts writes again: count up to this moment.
+            if (plan.oldPrimary?.replicationGroupId === group.replicationGroupId && target) {
+                await checkLostWrites(req, plan, deps, detached!, progress.clock.now(), changes, "lost-writes-again", [target]);
             }
-            await waitFor({
-                waitingFor: `${old.globalDatastoreId} to be deleted`, timeoutMs: req.waitTimeoutMs, step: "delete-old-datastore", ...wait,
-                check: (signal) => datastoreGone(clientsFor, region, old.globalDatastoreId, signal),
-            });
-        });
-    }
-    for (const group of plan.deleteGroups) {
-        await progress.step("delete-stale-member", `deleting stale ${group.replicationGroupId} in ${group.region} with a final snapshot`, async () => {
-            if (!group.alreadyDeleting) {
-                await callAws({ region: group.region, service: "elasticache", operation: "DeleteReplicationGroup" }, () =>
-                    change(group.region).send(new DeleteReplicationGroupCommand({
-                        ReplicationGroupId: group.replicationGroupId, FinalSnapshotIdentifier: group.finalSnapshot,
-                    }), { abortSignal: deps.signal }));
-            }
-            await waitFor({
-                waitingFor: `${group.replicationGroupId} in ${group.region} to be deleted`, timeoutMs: req.waitTimeoutMs, step: "delete-stale-member", ...wait,
-                check: (signal) => groupGone(clientsFor, group.region, group.replicationGroupId, signal),
-            });
-        });
-    }
-    if (plan.configChanges.length) {
-        await progress.step("stack-config-update", `making ${plan.servingRegion} the primary and founding region of stack ${driver.stackName}`, async (step) => {
-            await applyConfigChanges(driver, plan.configChanges);
-            plan.configChanges.forEach((c) => step.found(`set ${c.key}: ${c.from ?? "(not set)"} -> ${c.to}`));
-        });
-    }
-    await progress.step("refresh", `refreshing stack ${driver.stackName}: the deleted resources leave the state`, () => driver.refresh());
-    await previewThenUp(driver, { step: "stack-update", emit: progress.emit, clock: progress.clock });
-    const snapshots = await waitForFinalSnapshots(req, plan, deps);
+        },
+    });
+    await rebuildThroughStack({
+        driver, progress, config: plan.config, servingRegion: plan.servingRegion, servingGroupId: plan.servingGroupId, configChanges: plan.configChanges, changes,
+    });
+    const snapshots = await waitForFinalSnapshots(req, plan, deps, detached);
     return {
         summary: `the datastore is declared again around ${plan.servingGroupId}; the other regions join as fresh secondaries`,
         plan: plan.lines,
-        nextSteps: [
-            `Watch the new secondaries join (tens of minutes): DescribeGlobalReplicationGroups in ${plan.servingRegion}.`,
-            `Commit the updated stack configuration (Pulumi.${driver.stackName}.yaml: primaryRegion, secondaryRegions and foundingRegion ${plan.servingRegion}).`,
-            `Final snapshots of the retired groups: ${snapshots.map((s) => `${s.name} (${s.region}, ${s.status})`).join(", ") || "none were needed"}; ` +
-                "delete them once you are sure no write is missing.",
-        ],
+        nextSteps: doneSteps(plan.servingRegion, driver.stackName, snapshots),
     };
 }
 
-/** The final snapshots as AWS names them (also those an earlier run took), once all are available. */
-async function waitForFinalSnapshots(req: RejoinRequest, plan: RejoinPlan, deps: RejoinDeps): Promise<FinalSnapshot[]> {
+/** One count of the old clusters' writes since the detach, up to `untilMs`; refuses unless none or accepted. */
+async function checkLostWrites(req: RejoinRequest, plan: RetirePlan, deps: RejoinDeps, detached: DetachTime, untilMs: number,
+    changes: RejoinChanges, stepName: string, targets: RetirePlan["writeCheck"]): Promise<void> {
+    const ids = targets.map((g) => g.replicationGroupId).join(", ");
+    await deps.progress.step(stepName, `counting the writes ${ids} took from the detach (${new Date(detached.at).toISOString()}, from ${detached.source}) ` +
+        `to ${new Date(untilMs).toISOString()}`, async (step) => {
+        const { problems } = await countLostWrites(targets, detached, untilMs, true, deps, step);
+        if (problems.length && req.acceptLostWrites) {
+            step.found("going on because of --accept-lost-writes", { level: "warn" });
+        } else if (problems.length) {
+            throw lostWritesStopped(plan, problems, targets, changes, rerunCommand(req, deps, true));
+        }
+    });
+}
+
+/** The refusal after the writers moved: says where they point now, what else was changed, and how to go on. */
+function lostWritesStopped(plan: RetirePlan, problems: string[], targets: RetirePlan["writeCheck"], changes: RejoinChanges, rerun: string): RejoinStoppedError {
+    const param = writerParameterName(plan.config);
+    const retired = describeRetired(changes);
+    const old = targets.map((t) => `${t.replicationGroupId} (${t.region})`).join(", ");
+    const moved = `${param} now names ${plan.servingGroupId} in ${plan.servingRegion}, in ${changes.writersMovedIn.join(", ")} (this run wrote it)`;
+    return new RejoinStoppedError(`refusing to retire ${old}: ${problems.join(" ")} Those writes are not in the serving cluster; once rejoin deletes ` +
+        `the old cluster they survive only in its final snapshot (${targets.map((t) => `${finalSnapshotPrefix(t.replicationGroupId)}...`).join(", ")}). ` +
+        `This run already changed: ${moved}${retired ? `; it ${retired}` : "; nothing was detached or deleted"}.`, [
+        `Writers were moved: ${moved}, so applications that read it now write to the serving cluster. ` +
+            (retired ? `This run also ${retired}: ${old} is now a standalone cluster that accepts writes, and still holds whatever it took since the detach.`
+                : `${old} is untouched: still the old datastore's primary, still holding whatever it took since the detach.`),
+        `Recover those writes: read them from ${targets.map((t) => t.replicationGroupId).join(", ")}, which is still there, and apply what the serving cluster lacks; for minutes CloudWatch has no ` +
+            "datapoint for, check the applications' own logs for writes sent to the old cluster then.",
+        `Then, or to accept their loss (they then survive only in the final snapshot), run: ${rerun}`,
+    ]);
+}
+
+/** An earlier rejoin's stack update was interrupted after the new datastore existed: finish it. */
+async function finishUpdate(req: RejoinRequest, plan: FinishPlan, deps: RejoinDeps): Promise<RejoinResult> {
+    const { driver, progress } = deps;
+    await checkFoundingRegion(driver, progress, plan.rebuilt.datastoreId);
+    if (req.dryRun) {
+        await progress.step("preview", `previewing stack ${driver.stackName} (dry run: current state, not refreshed)`, async (step) => {
+            const verdict = await previewVerdict(driver, STATEFUL_TYPES);
+            step.found(`${verdict.message}; the real run refreshes first, then previews through the guard again before any up`,
+                { level: verdict.allowed ? "info" : "warn" });
+        });
+        return { summary: "dry run: nothing was changed", plan: plan.lines, nextSteps: [`Review the plan above, then run: ${rerunCommand(req, deps)}`] };
+    }
+    await deps.confirm(plan.lines, plan.servingRegion);
+    await rebuildThroughStack({
+        driver, progress, config: plan.config, servingRegion: plan.servingRegion, servingGroupId: plan.servingGroupId, changes: noChanges(),
+        configChanges: configChangesForPrimary(plan.raw, plan.config, plan.servingRegion, plan.servingRegion),
+    });
+    const detached = await detachTime(req, plan, deps);
+    const snapshots = await waitForFinalSnapshots(req, plan, deps, detached);
+    return {
+        summary: `the interrupted stack update is finished: ${plan.rebuilt.datastoreId} is declared around ${plan.servingGroupId}`,
+        plan: plan.lines,
+        nextSteps: doneSteps(plan.servingRegion, driver.stackName, snapshots),
+    };
+}
+
+function doneSteps(servingRegion: string, stackName: string, snapshots: FinalSnapshot[]): string[] {
+    return [
+        `Watch the new secondaries join (tens of minutes): DescribeGlobalReplicationGroups in ${servingRegion}.`,
+        `Commit the updated stack configuration (Pulumi.${stackName}.yaml: primaryRegion, secondaryRegions and foundingRegion ${servingRegion}).`,
+        `Final snapshots of the retired groups: ${snapshots.map((s) => `${s.name} (${s.region}, ${s.status})`).join(", ") || "none were needed"}; ` +
+            "delete them once you are sure no write is missing.",
+    ];
+}
+
+/** The final snapshots as AWS names them (also those an earlier run took, after the detach), once all are available. */
+async function waitForFinalSnapshots(req: RejoinRequest, plan: RetirePlan | FinishPlan, deps: RejoinDeps, detached: DetachTime | undefined): Promise<FinalSnapshot[]> {
     const { progress } = deps;
     const clientsFor: ClientsFor = (region) => deps.clients.elastiCache(region);
-    const retired = plan.deleteGroups.map((g) => ({ region: g.region, replicationGroupId: g.replicationGroupId }));
+    const afterMs = detached?.at;
+    const retired = plan.kind === "retire" ? plan.deleteGroups.map((g) => ({ region: g.region, replicationGroupId: g.replicationGroupId })) : [];
     // Groups an earlier run already deleted are no longer in the plan; their snapshots still are rejoin's to report.
     for (const region of memberRegions(plan.config).filter((r) => r !== plan.servingRegion && !retired.some((g) => g.region === r))) {
         const id = replicationGroupId(plan.config, region);
-        if (await findFinalSnapshot(clientsFor, region, id, deps.signal)) {
+        if (await findFinalSnapshot(clientsFor, region, id, afterMs, deps.signal)) {
             retired.push({ region, replicationGroupId: id });
         }
     }
@@ -327,13 +265,13 @@ async function waitForFinalSnapshots(req: RejoinRequest, plan: RejoinPlan, deps:
         return [];
     }
     return progress.step("final-snapshots", `waiting for the final snapshots of ${retired.map((g) => g.replicationGroupId).join(", ")} to be available ` +
-        `(up to ${formatDuration(req.waitTimeoutMs)})`, async (step) => {
+        `(up to ${formatDuration(req.waitTimeoutMs)}${afterMs !== undefined ? `; only snapshots taken after the detach count` : ""})`, async (step) => {
         let last: FinalSnapshot[] = [];
         await waitFor({
             waitingFor: "every final snapshot to be available", timeoutMs: req.waitTimeoutMs, step: "final-snapshots",
             clock: progress.clock, emit: progress.emit, signal: deps.signal,
             check: async (signal) => {
-                const seen = await checkFinalSnapshots(clientsFor, retired, signal);
+                const seen = await checkFinalSnapshots(clientsFor, retired, afterMs, signal);
                 last = seen.snapshots;
                 return seen;
             },
@@ -341,30 +279,4 @@ async function waitForFinalSnapshots(req: RejoinRequest, plan: RejoinPlan, deps:
         step.summarize(last.map((s) => s.name).join(", "));
         return last;
     });
-}
-
-async function datastoreGone(clientsFor: ClientsFor, region: string, id: string, signal?: AbortSignal): Promise<PollResult> {
-    try {
-        const answer = await callAws({ region, service: "elasticache", operation: "DescribeGlobalReplicationGroups" }, () =>
-            clientsFor(region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: id }), { abortSignal: signal }));
-        return { state: answer.GlobalReplicationGroups?.[0]?.Status ?? "gone", done: !answer.GlobalReplicationGroups?.length };
-    } catch (e) {
-        if (e instanceof AwsCallError && e.kind === "not-found") {
-            return { state: "deleted", done: true };
-        }
-        throw e;
-    }
-}
-
-async function groupGone(clientsFor: ClientsFor, region: string, id: string, signal?: AbortSignal): Promise<PollResult> {
-    try {
-        const answer = await callAws({ region, service: "elasticache", operation: "DescribeReplicationGroups" }, () =>
-            clientsFor(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }), { abortSignal: signal }));
-        return { state: answer.ReplicationGroups?.[0]?.Status ?? "gone", done: !answer.ReplicationGroups?.length };
-    } catch (e) {
-        if (e instanceof AwsCallError && e.kind === "not-found") {
-            return { state: "deleted", done: true };
-        }
-        throw e;
-    }
 }

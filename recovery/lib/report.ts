@@ -7,6 +7,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { RecoveryEvent, StepResult } from "./events";
+import { silentLagSummary } from "./lag";
 import { formatDuration, isoTime } from "./printer";
 import { Progress, firstLine } from "./progress";
 
@@ -29,6 +30,11 @@ export interface RecoveryPoint {
     recoveryPointAt?: number;
     /** Where the figure comes from, e.g. "GlobalDatastoreReplicationLag max over the last 5 min, CloudWatch". */
     source: string;
+    /**
+     * When the loss is unknown because the lag metric went silent (an outage): its last datapoint,
+     * epoch ms and seconds of lag. Writes after it may be lost.
+     */
+    silentSince?: { at: number; seconds: number };
 }
 
 export interface RunReportOptions {
@@ -81,7 +87,13 @@ export interface ReportDocument {
      * when this run made none (an earlier run or a human had already promoted).
      */
     promotionTime: { seconds: number; firstMutatingCallAt: string; firstMutatingCall: string; writesAcceptedAt: string } | "not reached" | "no mutating call";
-    recoveryPoint: { estimatedDataLossSeconds?: number; recoveryPointAt?: string; source: string } | "unknown";
+    recoveryPoint: { estimatedDataLossSeconds?: number; recoveryPointAt?: string; silentSince?: { at: string; seconds: number }; source: string } | "unknown";
+    /**
+     * When AWS accepted this run's detach (DisassociateGlobalReplicationGroup) of the cluster that now
+     * takes writes; for a detach whose answer was lost, when it was sent. From then on writes the old
+     * primary takes are lost. Absent when the run accepted no detach.
+     */
+    detachAcceptedAt?: string;
     steps: StepReport[];
     /** Findings and next steps outside any step. */
     runFindings: StepReport["findings"];
@@ -108,6 +120,7 @@ export class RunReport {
     private writesAccepted?: { at: number; detail: string };
     private firstMutatingCall?: { at: number; detail: string };
     private recoveryPoint?: RecoveryPoint;
+    private detachAccepted?: number;
     private readonly program: string;
 
     constructor(private readonly options: RunReportOptions) {
@@ -131,6 +144,11 @@ export class RunReport {
      */
     markFirstMutatingCall(detail: string): void {
         this.firstMutatingCall ??= { at: this.options.progress.clock.now(), detail };
+    }
+
+    /** Marks when AWS accepted the detach (the first mark counts); `at` defaults to now. */
+    markDetachAccepted(at: number = this.options.progress.clock.now()): void {
+        this.detachAccepted ??= at;
     }
 
     setRecoveryPoint(point: RecoveryPoint): void {
@@ -163,9 +181,11 @@ export class RunReport {
                 ? {
                     ...(this.recoveryPoint.estimatedDataLossSeconds !== undefined ? { estimatedDataLossSeconds: this.recoveryPoint.estimatedDataLossSeconds } : {}),
                     ...(this.recoveryPoint.recoveryPointAt !== undefined ? { recoveryPointAt: isoTime(this.recoveryPoint.recoveryPointAt) } : {}),
+                    ...(this.recoveryPoint.silentSince ? { silentSince: { at: isoTime(this.recoveryPoint.silentSince.at), seconds: this.recoveryPoint.silentSince.seconds } } : {}),
                     source: this.recoveryPoint.source,
                 }
                 : "unknown",
+            ...(this.detachAccepted !== undefined ? { detachAcceptedAt: isoTime(this.detachAccepted) } : {}),
             steps: progress.steps.map((s) => ({
                 name: s.name,
                 doing: s.doing,
@@ -238,8 +258,10 @@ export function renderMarkdown(r: ReportDocument): string {
         `- Recovery point: ${r.recoveryPoint === "unknown" ? "unknown" : [
             r.recoveryPoint.estimatedDataLossSeconds !== undefined ? `estimated data loss ${r.recoveryPoint.estimatedDataLossSeconds} s` : undefined,
             r.recoveryPoint.recoveryPointAt !== undefined ? `writes up to ${r.recoveryPoint.recoveryPointAt}` : undefined,
+            r.recoveryPoint.silentSince ? silentLagSummary(r.recoveryPoint.silentSince.at, r.recoveryPoint.silentSince.seconds) : undefined,
             `source: ${r.recoveryPoint.source}`,
-        ].filter(Boolean).join(", ")}`);
+        ].filter(Boolean).join(", ")}`,
+        ...(r.detachAcceptedAt ? [`- Detach accepted at ${r.detachAcceptedAt}`] : []));
     lines.push("", "## Next steps", "");
     lines.push(...(r.nextSteps.length ? r.nextSteps.map((s, i) => `${i + 1}. ${s}`) : ["None given."]));
     lines.push("", "## Inputs", "", "| input | value |", "|---|---|");

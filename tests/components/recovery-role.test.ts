@@ -32,20 +32,20 @@ describe("RecoveryRole: the IAM role the recovery programs assume", () => {
         assert.ok("recoveryRoleArn" in prod.outputs, "index.ts exports recoveryRoleArn");
     });
 
-    it("carries exactly the actions recovery/lib/permissions.ts lists as called now", () => {
+    it("carries exactly the actions recovery/lib/permissions.ts grants to the role and the code calls now", () => {
         const actions = policyOf(prod).Statement.flatMap((s) => s.Action).sort();
-        assert.deepEqual(actions, RECOVERY_PERMISSIONS.filter((p) => !p.plannedFor).map((p) => p.action).sort());
+        assert.deepEqual(actions, RECOVERY_PERMISSIONS.filter((p) => !p.plannedFor && p.grantedTo === "recovery-role").map((p) => p.action).sort());
+        assert.ok(!actions.some((a) => /:(Delete|CreateSnapshot)/.test(a)), `rejoin's deletes run with the deployment's credentials: ${actions.join(", ")}`);
     });
 
-    it("scopes changes to this stack's datastore, replication groups, final snapshots and writer parameter", () => {
+    it("scopes changes to this stack's datastore, replication groups and writer parameter", () => {
         const members = ["us-east-1", "us-west-2", "eu-west-1"].map((region) => String(memberIn(prod, region).state.arn)).sort();
         const datastoreArn = `arn:aws:elasticache::123456789012:globalreplicationgroup:${prod.outputs.globalDatastoreId}`;
         const scoped = policyOf(prod).Statement.filter((s) => s.Resource !== "*");
         const failover = scoped.find((s) => s.Action.includes("elasticache:FailoverGlobalReplicationGroup"))!;
         assert.deepEqual(failover.Resource, [datastoreArn, ...members]);
         assert.ok(!scoped.some((s) => s.Action.includes("elasticache:TestFailover")), "shard failover is not granted until a command calls it");
-        const createSnapshot = scoped.find((s) => s.Action.includes("elasticache:CreateSnapshot"))!;
-        assert.deepEqual(createSnapshot.Resource, [...members, ...members.map((arn) => arn.replace(/:replicationgroup:(.*)$/, ":snapshot:$1-final*"))]);
+        assert.deepEqual(scoped.find((s) => s.Action.includes("elasticache:DisassociateGlobalReplicationGroup"))!.Resource, [datastoreArn, ...members]);
         const writer = scoped.find((s) => s.Action.includes("ssm:PutParameter"))!;
         assert.deepEqual(writer.Action, ["ssm:GetParameter", "ssm:PutParameter"]);
         assert.deepEqual(writer.Resource, members.map((arn) => `arn:aws:ssm:${arn.split(":")[3]}:123456789012:parameter/elasticache-global/test/writer`));

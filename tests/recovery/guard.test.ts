@@ -3,6 +3,7 @@ import {
     GuardRefusedError, checkNoDataHoldingReplacement, checkPlannedSteps, previewThenUp,
 } from "../../recovery/lib/guard";
 import { RecoveryEvent } from "../../recovery/lib/events";
+import { Progress } from "../../recovery/lib/progress";
 import { PlannedStep, StackLockedError } from "../../recovery/lib/stack-driver";
 import { FakeStackDriver } from "./fake/stack-driver";
 import { T } from "../helpers/program";
@@ -71,8 +72,33 @@ describe("recovery/lib/guard: previewThenUp and the post-reconcile check on the 
         assert.ok(changedTypes.has(T.parameter) && changedTypes.has(T.record), [...changedTypes].join(", "));
         assert.ok(!changedTypes.has(T.replicationGroup) && !changedTypes.has(T.globalDatastore) && !changedTypes.has(T.kmsKey));
         assert.deepEqual(driver.operations.slice(-2), ["preview", "up"]);
-        assert.deepEqual(events.map((e) => e.type), ["step-started", "found", "next", "step-finished"]);
+        assert.deepEqual(events.map((e) => `${e.step} ${e.type}`), [
+            "guarded-preview step-started", "guarded-preview found", "guarded-preview next", "guarded-preview step-finished",
+            "stack-update step-started", "stack-update step-finished",
+        ]);
         assert.ok((await checkNoDataHoldingReplacement(driver)).allowed);
+    });
+
+    it("opens the stack-update step only for up, and finishes it as failed when up throws", async () => {
+        const driver = await FakeStackDriver.create("prod");
+        driver.injectFault("backend-unreachable", { ops: ["up"] });
+        const progress = new Progress({ clock: { now: () => 42, sleep: async () => undefined } });
+        await assert.rejects(previewThenUp(driver, { emit: progress.emit, clock: progress.clock }), /state backend of stack prod is unreachable/);
+        assert.deepEqual(progress.steps.map((s) => [s.name, s.result, s.summary]), [
+            ["guarded-preview", "ok", "the guard allows the update"],
+            ["stack-update", "failed", "the state backend of stack prod is unreachable, so up cannot run (injected: the backend did not answer). " +
+                "Check `pulumi whoami` and the backend's credentials; if the backend lives in the failed region, recover from the AWS side " +
+                "(topology discovery and promotion work without the stack) and reconcile the stack once the backend is back."],
+        ]);
+    });
+
+    it("a preview that fails leaves no stack-update step: up never started", async () => {
+        const driver = await FakeStackDriver.create("prod");
+        driver.injectFault("backend-unreachable", { ops: ["preview"] });
+        const progress = new Progress({ clock: { now: () => 42, sleep: async () => undefined } });
+        await assert.rejects(previewThenUp(driver, { emit: progress.emit, clock: progress.clock }));
+        assert.deepEqual(progress.steps.map((s) => [s.name, s.result]), [["guarded-preview", "failed"]]);
+        assert.ok(!driver.operations.includes("up"));
     });
 
     it("never runs up when the preview would replace the founding replication group (port change)", async () => {

@@ -93,6 +93,25 @@ describe("recovery permissions: one list, in step with the code", () => {
         assert.ok(called.has("elasticache:DescribeSnapshots") && !listed.get("elasticache:DescribeSnapshots")!.plannedFor);
     });
 
+    // rejoin runs pulumi up, so it runs with the deployment's credentials; everything else may run under the recovery role.
+    const runsWithDeploymentCredentials = (file: string) => /^(lib\/rejoin(\.ts|\/)|commands\/rejoin\.ts$)/.test(file.split(path.sep).join("/"));
+
+    it("grants the recovery role every action code outside rejoin calls", () => {
+        const notGranted = [...called].filter(([action, files]) => files.some((f) => !runsWithDeploymentCredentials(f)) &&
+            listed.get(action)?.grantedTo !== "recovery-role").map(([action, files]) => `${action} (${files.join(", ")})`);
+        assert.deepEqual(notGranted, [], "called by code that may run under the recovery role, but not granted to it");
+    });
+
+    it("keeps for the deployment's credentials what only rejoin calls: the deletes and the final snapshot", () => {
+        const deploymentOnly = RECOVERY_PERMISSIONS.filter((p) => p.grantedTo === "deployment");
+        assert.deepEqual(deploymentOnly.map((p) => p.action).sort(),
+            ["elasticache:CreateSnapshot", "elasticache:DeleteGlobalReplicationGroup", "elasticache:DeleteReplicationGroup"]);
+        for (const p of deploymentOnly) {
+            const callers = called.get(p.impliedBy ?? p.action) ?? [];
+            assert.ok(callers.length > 0 && callers.every(runsWithDeploymentCredentials), `${p.action} is called by ${callers.join(", ") || "nothing"}`);
+        }
+    });
+
     it("marks nothing as planned that the code already calls", () => {
         const stale = RECOVERY_PERMISSIONS.filter((p) => p.plannedFor && called.has(p.action)).map((p) => `${p.action} (${called.get(p.action)!.join(", ")})`);
         assert.deepEqual(stale, [], "called now: remove plannedFor from these entries");
@@ -121,11 +140,14 @@ describe("recoveryPolicyDocument: least privilege", () => {
     const doc = recoveryPolicyDocument(SCOPE);
     const statementWith = (action: string) => doc.Statement.find((s) => s.Action.includes(action))!;
 
-    it("allows exactly the listed actions the code calls now, each once, and nothing still planned", () => {
+    it("allows exactly the listed actions granted to the role and called now, each once: nothing planned, nothing only the deployment's credentials need", () => {
         const actions = doc.Statement.flatMap((s) => s.Action);
-        assert.deepEqual([...actions].sort(), RECOVERY_PERMISSIONS.filter((p) => !p.plannedFor).map((p) => p.action).sort());
+        assert.deepEqual([...actions].sort(), RECOVERY_PERMISSIONS.filter((p) => !p.plannedFor && p.grantedTo === "recovery-role").map((p) => p.action).sort());
         for (const planned of RECOVERY_PERMISSIONS.filter((p) => p.plannedFor)) {
             assert.ok(!actions.includes(planned.action), `${planned.action} is planned for ${planned.plannedFor}, not granted yet`);
+        }
+        for (const excess of ["elasticache:DeleteReplicationGroup", "elasticache:DeleteGlobalReplicationGroup", "elasticache:CreateSnapshot"]) {
+            assert.ok(!actions.includes(excess), `${excess} is for rejoin, which runs with the deployment's credentials`);
         }
         assert.ok(doc.Statement.every((s) => s.Effect === "Allow"));
     });
@@ -140,14 +162,16 @@ describe("recoveryPolicyDocument: least privilege", () => {
         const members = [...SCOPE.replicationGroupArns].sort();
         assert.deepEqual(statementWith("elasticache:FailoverGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
         assert.deepEqual(statementWith("elasticache:DisassociateGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
-        const granted = recoveryPolicyDocument(SCOPE, RECOVERY_PERMISSIONS.map((p) => ({ ...p, plannedFor: undefined })));
-        assert.deepEqual(granted.Statement.find((s) => s.Action.includes("elasticache:TestFailover"))!.Resource, members);
-        assert.deepEqual(statementWith("elasticache:DeleteGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
+        // Everything granted, to check the scope each entry would get.
+        const granted = recoveryPolicyDocument(SCOPE, RECOVERY_PERMISSIONS.map((p) => ({ ...p, plannedFor: undefined, grantedTo: "recovery-role" as const })));
+        const grantedWith = (action: string) => granted.Statement.find((s) => s.Action.includes(action))!;
+        assert.deepEqual(grantedWith("elasticache:TestFailover").Resource, members);
+        assert.deepEqual(grantedWith("elasticache:DeleteGlobalReplicationGroup").Resource, [SCOPE.globalDatastoreArn, ...members]);
         const retire = [...members,
             "arn:aws:elasticache:us-east-1:123456789012:snapshot:prod-us-east-1-final*",
             "arn:aws:elasticache:us-west-2:123456789012:snapshot:prod-us-west-2-final*"];
-        assert.deepEqual(statementWith("elasticache:DeleteReplicationGroup").Resource, retire);
-        assert.deepEqual(statementWith("elasticache:CreateSnapshot").Resource, retire, "the final snapshot is authorized as CreateSnapshot");
+        assert.deepEqual(grantedWith("elasticache:DeleteReplicationGroup").Resource, retire);
+        assert.deepEqual(grantedWith("elasticache:CreateSnapshot").Resource, retire, "the final snapshot is authorized as CreateSnapshot");
         const mutating = doc.Statement.filter((s) => s.Resource !== "*").flatMap((s) => s.Action).filter((a) => a !== "ssm:GetParameter");
         assert.ok(mutating.every((a) => !/:(Describe|Get)/.test(a)));
         assert.ok(doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action).every((a) => /:(Describe|Get)/.test(a)),

@@ -45,6 +45,17 @@ describe("Progress: steps, findings and next steps, recorded and forwarded", () 
             { type: "step-finished", at: START, step: "promote", result: "failed", summary: "FailoverGlobalReplicationGroup refused" });
     });
 
+    it("records a step told through emit alone (a helper that only has an Emit), with its findings, result and summary", () => {
+        const progress = new Progress({ clock: new VirtualClock(START) });
+        progress.emit({ type: "step-started", at: START, step: "stack-update", doing: "pulumi up on stack prod" });
+        progress.emit({ type: "found", at: START + 10, step: "stack-update", level: "info", what: "3 resources updated" });
+        progress.emit({ type: "step-finished", at: START + 20, step: "stack-update", result: "failed", summary: "up failed" });
+        assert.deepEqual(progress.steps.map((s) => ({ ...s, events: s.events.map((e) => e.type) })), [{
+            name: "stack-update", doing: "pulumi up on stack prod", startedAt: START, finishedAt: START + 20, result: "failed",
+            summary: "up failed", events: ["found"],
+        }]);
+    });
+
     it("finishes a step as skipped with its reason", async () => {
         const progress = new Progress({ clock: new VirtualClock(START) });
         await progress.step("detach", "detaching us-west-2", async (step) => step.skip("already standalone"));

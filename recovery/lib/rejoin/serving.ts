@@ -3,7 +3,8 @@
  * primaryRegion may still name the failed region: the control plane decides. The serving cluster is
  * the program's replication group that is standalone and available; when more than one is (a rejoin
  * that detached the old secondaries, then stopped), the one the writer parameter of its own region
- * names.
+ * names. When none is standalone because an earlier rejoin's stack update already created the new
+ * datastore around it, that datastore is returned instead, so a rerun can finish the update.
  */
 import { DescribeGlobalReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
@@ -57,40 +58,91 @@ async function writerRegionIn(clients: RegionClients, config: StackConfig, regio
     }
 }
 
-/** Why no cluster can serve: the most useful explanation first. */
-async function noServingCluster(config: StackConfig, groups: Map<string, TargetGroupState | undefined>, clientsFor: ClientsFor, signal?: AbortSignal): Promise<RefusedError> {
+/** The datastore an earlier rejoin's stack update started around the serving cluster (or one made by hand). */
+export interface RebuiltDatastore {
+    region: string;
+    replicationGroupId: string;
+    datastoreId: string;
+    /** Members other than the primary, with their status. */
+    secondaries: { region: string; status: string }[];
+    /** Member regions of the stack that have no member yet. */
+    missing: string[];
+}
+
+/** Either a standalone cluster to rebuild around, or a datastore already rebuilt around it. */
+export type ServingState = { kind: "standalone"; serving: ServingCluster } | { kind: "rebuilt"; rebuilt: RebuiltDatastore };
+
+/** The datastore the stack's PRIMARY group belongs to, as its region reports it; undefined when no group is PRIMARY. */
+async function rebuiltAround(config: StackConfig, groups: Map<string, TargetGroupState | undefined>, clientsFor: ClientsFor, signal?: AbortSignal): Promise<RebuiltDatastore | undefined> {
+    const primary = [...groups].find(([, g]) => g?.datastoreId && g.role === "PRIMARY");
+    if (!primary) {
+        return undefined;
+    }
+    const [region, group] = primary;
+    const answer = await callAws({ region, service: "elasticache", operation: "DescribeGlobalReplicationGroups" },
+        () => clientsFor(region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: group!.datastoreId, ShowMemberInfo: true }), { abortSignal: signal }));
+    const members = answer.GlobalReplicationGroups?.[0]?.Members ?? [];
+    const secondaries = members.filter((m) => m.ReplicationGroupRegion !== region).map((m) => ({ region: m.ReplicationGroupRegion ?? "?", status: m.Status ?? "unknown" }));
+    return {
+        region, replicationGroupId: group!.replicationGroupId, datastoreId: group!.datastoreId!, secondaries,
+        missing: memberRegions(config).filter((r) => r !== region && !secondaries.some((m) => m.region === r)),
+    };
+}
+
+/**
+ * Whether rejoin may finish the stack update around a rebuilt datastore, or why not. It may when the
+ * configuration already names the datastore's region as primary and founding region (rejoin writes
+ * both before its update, so an interrupted update left exactly that) and no secondary is still
+ * joining: an update started while the interrupted one's secondaries are being created would try to
+ * create them again.
+ */
+export function rebuiltRefusal(config: StackConfig, rebuilt: RebuiltDatastore): RefusedError | undefined {
+    const { region, replicationGroupId: id, datastoreId } = rebuilt;
+    const joining = rebuilt.secondaries.filter((m) => m.status !== "associated");
+    const describe = describeSecondaries(rebuilt);
+    if (joining.length) {
+        return new RefusedError(`the datastore is being rebuilt around ${id} in ${region}: it is PRIMARY of ${datastoreId}, whose secondaries ` +
+            `are still joining (${describe}). Wait until every secondary is associated (aws elasticache describe-global-replication-groups ` +
+            `--global-replication-group-id ${datastoreId} --show-member-info --region ${region}), then run rejoin again: it finishes the stack update. Nothing was changed.`);
+    }
+    if (config.primaryRegion === region && config.foundingRegion === region) {
+        return undefined;
+    }
+    const reconcile = `retarget-primary --stack ${config.stack} --to ${region} --mode planned --reconcile-only`;
+    return new RefusedError(`no standalone cluster to rebuild around: ${id} in ${region} is PRIMARY of ${datastoreId} (${describe}), and the ` +
+        `stack's configuration names primaryRegion ${config.primaryRegion} and foundingRegion ${config.foundingRegion}, so this datastore was not ` +
+        `rebuilt by rejoin. rejoin has nothing to retire; to bring the stack in line with the control plane, run ${reconcile}. Nothing was changed.`);
+}
+
+function describeSecondaries(rebuilt: RebuiltDatastore): string {
+    return [...rebuilt.secondaries.map((m) => `${m.region} ${m.status}`), ...rebuilt.missing.map((r) => `${r} not a member`)].join(", ") || "no secondary";
+}
+
+function noServingCluster(groups: Map<string, TargetGroupState | undefined>): RefusedError {
     const described = [...groups].map(([region, g]) => `${region}: ${g ? `${g.replicationGroupId} ${g.status}, ` +
         `${g.datastoreId ? `${g.role} of ${g.datastoreId}` : "standalone"}` : "no group"}`).join("; ");
-    const primary = [...groups].find(([, g]) => g?.datastoreId && g.role === "PRIMARY");
-    if (primary) {
-        const [region, group] = primary;
-        const answer = await callAws({ region, service: "elasticache", operation: "DescribeGlobalReplicationGroups" },
-            () => clientsFor(region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: group!.datastoreId, ShowMemberInfo: true }), { abortSignal: signal }));
-        const members = answer.GlobalReplicationGroups?.[0]?.Members ?? [];
-        const joining = members.length < memberRegions(config).length || members.some((m) => m.Status !== "associated");
-        const reconcile = `retarget-primary --stack ${config.stack} --to ${region} --mode planned --reconcile-only`;
-        return new RefusedError(joining
-            ? `no standalone cluster to rebuild around: ${group!.replicationGroupId} in ${region} is already PRIMARY of ${group!.datastoreId}, ` +
-              `whose secondaries are still joining (${members.map((m) => `${m.ReplicationGroupRegion} ${m.Status}`).join(", ")}). ` +
-              `The rebuild is under way: wait until every secondary is associated (aws elasticache describe-global-replication-groups ` +
-              `--show-member-info --region ${region}), then run ${reconcile} to finish the stack update.`
-            : `no standalone cluster to rebuild around: ${group!.replicationGroupId} in ${region} is PRIMARY of ${group!.datastoreId}, whose members ` +
-              `are all associated, so the datastore is whole and rejoin has nothing to do. To bring the stack in line, run ${reconcile}. Groups: ${described}.`);
-    }
     return new RefusedError(`no cluster is standalone and available to rebuild around (${described}). rejoin is for after ` +
         "retarget-primary --mode outage detached the target; if a detach is still under way, wait until the group is available and run rejoin again.");
 }
 
+/**
+ * The cluster to rebuild around, or the datastore an earlier run's update started around it. Throws
+ * RefusedError when neither can be told.
+ */
 export async function findServingCluster(config: StackConfig, groups: Map<string, TargetGroupState | undefined>, clients: RegionClients,
-    signal?: AbortSignal): Promise<ServingCluster> {
+    signal?: AbortSignal): Promise<ServingState> {
     const clientsFor: ClientsFor = (r) => clients.elastiCache(r);
     const candidates = [...groups].filter(([, g]) => g && !g.datastoreId && g.status === "available" && g.endpoint)
         .map(([region, g]) => ({ region, group: g as ServingCluster["group"] }));
     if (candidates.length === 0) {
-        throw await noServingCluster(config, groups, clientsFor, signal);
+        const rebuilt = await rebuiltAround(config, groups, clientsFor, signal);
+        if (rebuilt) {
+            return { kind: "rebuilt", rebuilt };
+        }
+        throw noServingCluster(groups);
     }
     if (candidates.length === 1) {
-        return { ...candidates[0], why: "the only standalone, available group of the stack" };
+        return { kind: "standalone", serving: { ...candidates[0], why: "the only standalone, available group of the stack" } };
     }
     const named: typeof candidates = [];
     for (const c of candidates) {
@@ -99,7 +151,7 @@ export async function findServingCluster(config: StackConfig, groups: Map<string
         }
     }
     if (named.length === 1) {
-        return { ...named[0], why: `standalone and available, and the writer parameter in ${named[0].region} names it` };
+        return { kind: "standalone", serving: { ...named[0], why: `standalone and available, and the writer parameter in ${named[0].region} names it` } };
     }
     throw new RefusedError(`more than one group is standalone and available (${candidates.map((c) => `${c.group.replicationGroupId} in ${c.region}`).join(", ")}), ` +
         `and the writer parameters do not single one out. Point ${writerParameterName(config)} in the serving region at the cluster that took ` +

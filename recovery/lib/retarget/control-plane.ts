@@ -83,6 +83,8 @@ export interface MembershipState {
     /** For messages: "datastore modifying, us-west-2 SECONDARY (associated)". */
     state: string;
     datastoreStatus?: string;
+    /** The target group's own status (DescribeReplicationGroups); undefined when it is gone. */
+    groupStatus?: string;
 }
 
 export async function readMembership(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<MembershipState> {
@@ -97,11 +99,17 @@ export async function readMembership(clientsFor: ClientsFor, t: PromotionTarget,
         () => clientsFor(t.region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: group.datastoreId, ShowMemberInfo: true }), { abortSignal: signal }));
     const datastore = answer.GlobalReplicationGroups?.[0];
     const member = datastore?.Members?.find((m) => m.ReplicationGroupId === t.replicationGroupId);
-    const state = `datastore ${datastore?.Status ?? "not found"}, ${t.region} ${member?.Role ?? "not listed"} (${member?.Status ?? "unknown"})`;
+    const state = `datastore ${datastore?.Status ?? "not found"}, ${t.region} ${member?.Role ?? "not listed"} (${member?.Status ?? "unknown"}), ` +
+        `group ${group.status}`;
     if (!member || member.Status === "disassociating") {
-        return { kind: "disassociating", state, datastoreStatus: datastore?.Status };
+        return { kind: "disassociating", state, datastoreStatus: datastore?.Status, groupStatus: group.status };
     }
-    return { kind: member.Role === "PRIMARY" ? "primary" : "secondary", state, datastoreStatus: datastore?.Status };
+    return { kind: member.Role === "PRIMARY" ? "primary" : "secondary", state, datastoreStatus: datastore?.Status, groupStatus: group.status };
+}
+
+/** Datastore statuses in which a PRIMARY member is settled and accepts writes. */
+export function isSettled(datastoreStatus: string | undefined): boolean {
+    return datastoreStatus === "available" || datastoreStatus === "primary-only";
 }
 
 /** The datastore's status and the target's role in it, as the target's region sees them. */
@@ -120,20 +128,44 @@ export async function readPromotion(clientsFor: ClientsFor, t: PromotionTarget, 
     return { datastoreStatus: datastore?.Status, role, state: `datastore ${datastore?.Status ?? "not found"}, ${t.region} ${role}` };
 }
 
-/** One poll: the datastore as the target's region sees it; done when available with the target PRIMARY. */
-export async function checkPromoted(clientsFor: ClientsFor, t: PromotionTarget, signal?: AbortSignal): Promise<PollResult> {
-    const seen = await readPromotion(clientsFor, t, signal);
-    return {
-        state: seen.state,
-        done: (seen.datastoreStatus === "available" || seen.datastoreStatus === "primary-only") && seen.role === "PRIMARY",
-        failed: seen.datastoreStatus ? undefined : `${t.datastoreId} is no longer visible from ${t.region}`,
-    };
+/**
+ * Judges one view of a promotion: done when the datastore is settled with the target PRIMARY. A
+ * datastore that is available again with the target still SECONDARY, after a change was seen
+ * (`changeSeen`), went through some change that was not this promotion, or AWS dropped it: waiting
+ * longer cannot help.
+ */
+export function judgePromotion(seen: PromotionState, t: PromotionTarget, changeSeen: boolean): PollResult {
+    if (!seen.datastoreStatus) {
+        return { state: seen.state, done: false, failed: `${t.datastoreId} is no longer visible from ${t.region}` };
+    }
+    if (isSettled(seen.datastoreStatus) && seen.role === "PRIMARY") {
+        return { state: seen.state, done: true };
+    }
+    if (changeSeen && seen.datastoreStatus === "available" && seen.role === "SECONDARY") {
+        return { state: seen.state, done: false, failed: `${t.datastoreId} is available again and ${t.replicationGroupId} is still SECONDARY: ` +
+            "the change the datastore went through was not this promotion (someone else's change), or AWS dropped the promotion" };
+    }
+    return { state: seen.state, done: false };
 }
 
-export function waitUntilPromoted(clientsFor: ClientsFor, t: PromotionTarget, timeoutMs: number, ctx: WaitContext): Promise<WaitResult> {
+export interface PromotionWaitOptions {
+    /**
+     * The datastore was already seen changing before this wait (a promotion under way, perhaps someone
+     * else's change): from the first poll on, available with the target SECONDARY ends the wait.
+     * Default false: only after the wait itself has seen it modifying.
+     */
+    changeSeen?: boolean;
+}
+
+export function waitUntilPromoted(clientsFor: ClientsFor, t: PromotionTarget, timeoutMs: number, ctx: WaitContext, opts: PromotionWaitOptions = {}): Promise<WaitResult> {
+    let changeSeen = opts.changeSeen ?? false;
     return waitFor({
         waitingFor: `${t.replicationGroupId} in ${t.region} to be the primary of an available ${t.datastoreId}`,
-        check: (signal) => checkPromoted(clientsFor, t, signal),
+        check: async (signal) => {
+            const seen = await readPromotion(clientsFor, t, signal);
+            changeSeen ||= seen.datastoreStatus === "modifying";
+            return judgePromotion(seen, t, changeSeen);
+        },
         timeoutMs, clock: ctx.clock, emit: ctx.emit, step: ctx.step, signal: ctx.signal,
     });
 }

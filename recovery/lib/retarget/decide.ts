@@ -38,7 +38,10 @@ export interface DecisionInput {
 export type Decision =
     /** Promote with FailoverGlobalReplicationGroup, then wait. */
     | { action: "failover"; datastoreId: string; targetGroupId: string; summary: string }
-    /** The promotion is under way or done: wait for it without calling anything. */
+    /**
+     * The promotion is under way or done: wait for it without calling anything. In an outage, for
+     * --promotion-timeout, then the target is detached unless it is in charge by then.
+     */
     | { action: "wait-promotion"; datastoreId: string; targetGroupId: string; summary: string }
     /**
      * outage: detach the target with DisassociateGlobalReplicationGroup (asking again while AWS refuses
@@ -108,10 +111,15 @@ export function decideRetarget(input: DecisionInput): Decision {
         return { action: "wait-detach", ...id, summary: `${target} is already being detached from ${topology.globalDatastoreId}; waiting for it` };
     }
     if (mode === "outage" && topology.status === "modifying" && member.memberStatus === "associated") {
-        // What a promotion that cannot reach the old primary leaves behind (an interrupted outage run):
-        // asking for another failover is refused while modifying, so detaching is the way forward.
-        return { action: "detach", ...id, summary: `${target} (${member.replicationGroupId}) is still a secondary and ${topology.globalDatastoreId} ` +
-            `is modifying (a promotion that cannot complete, or another change): outage mode detaches it instead. Roles now: ${roles}` };
+        // What a promotion leaves behind when a run was interrupted: one about to complete, or one that
+        // cannot reach the old primary. Asking for another failover is refused while modifying; detaching
+        // at once could cut off a promotion seconds from done, so it gets --promotion-timeout first.
+        const busy = `${target} (${member.replicationGroupId}) is still a secondary and ${topology.globalDatastoreId} is modifying ` +
+            `(a promotion under way, perhaps one that cannot complete, or another change)`;
+        return input.detach
+            ? { action: "detach", ...id, summary: `${busy}; --detach: detaching it without waiting. Roles now: ${roles}` }
+            : { action: "wait-promotion", ...id, summary: `${busy}: outage mode waits for it up to --promotion-timeout, then detaches the target ` +
+                `unless it is in charge by then. Roles now: ${roles}` };
     }
     if (topology.status === "modifying") {
         return refuse(`Global Datastore ${topology.globalDatastoreId} is modifying: someone (an earlier run of this command, the console, ` +

@@ -6,7 +6,9 @@
  * whose datastore a region shows is the one used, and any disagreement is said out loud.
  */
 import { StackConfig } from "../../../components/config/types";
+import { Clock, systemClock } from "../clock";
 import { Level } from "../events";
+import { withinTimeout } from "./deadline";
 import { firstLine } from "../progress";
 import { stackUnavailability } from "../stack-file";
 import { StackDriver } from "../stack-driver";
@@ -30,8 +32,16 @@ function describeIds(ids: ExpectedIds): string {
     return `${datastore}, members ${Object.entries(ids.replicationGroupIds).map(([region, id]) => `${id} (${region})`).join(", ")}`;
 }
 
+export interface OutputsDeadline {
+    /** How long reading the outputs may take before the configuration's ids are used instead. Default: unbounded. */
+    timeoutMs?: number;
+    /** Measures the timeout. Default: the system clock. */
+    clock?: Clock;
+    signal?: AbortSignal;
+}
+
 /** The ids to look for, outputs first when the stack answers, with what the operator should know about them. */
-export async function idCandidates(driver: StackDriver, config: StackConfig): Promise<IdCandidates> {
+export async function idCandidates(driver: StackDriver, config: StackConfig, deadline: OutputsDeadline = {}): Promise<IdCandidates> {
     const fromConfig = idsFromConfig(config);
     const unavailable = stackUnavailability(driver);
     if (unavailable) {
@@ -40,7 +50,9 @@ export async function idCandidates(driver: StackDriver, config: StackConfig): Pr
     }
     let fromOutputs: ExpectedIds | undefined;
     try {
-        fromOutputs = idsFromOutputs(await driver.outputs());
+        const outputs = deadline.timeoutMs === undefined ? driver.outputs()
+            : withinTimeout(driver.outputs(), deadline.timeoutMs, deadline.clock ?? systemClock, `reading the outputs of stack ${driver.stackName}`, deadline.signal);
+        fromOutputs = idsFromOutputs(await outputs);
     } catch (e) {
         return { candidates: [fromConfig], findings: [{ level: "warn", what: `the stack outputs could not be read (${firstLine(e)}); ` +
             `looking for the ids the configuration derives instead: ${describeIds(fromConfig)}` }] };

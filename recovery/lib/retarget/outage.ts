@@ -10,8 +10,9 @@ import { writerParameterName } from "../../../components/naming";
 import { RegionClients } from "../clients";
 import { Progress } from "../progress";
 import { WriterTarget, WriterWrite, describeWrites, putParameterCommand, writeWriterParameters } from "../writer-parameter";
-import { readTargetGroup } from "./control-plane";
-import { Promotion, RetargetResult, RunFacts, retargetCommand } from "./outcome";
+import { firstLine } from "../progress";
+import { readPromotion, readTargetGroup } from "./control-plane";
+import { Promotion, RetargetResult, RunFacts, describePromotion, retargetCommand } from "./outcome";
 
 /** The Route 53 record is served by a control plane in us-east-1, the region most likely to be the failed one: it is left to a human. */
 export function route53Command(config: StackConfig, endpoint: string): string | undefined {
@@ -41,6 +42,11 @@ export function outagePlanLines(config: StackConfig, target: string): string[] {
 export interface MovedWriters {
     target: WriterTarget;
     writes: WriterWrite[];
+    /**
+     * After "primary-unsettled": the datastore as the target's region showed it when the writer moved,
+     * for the summary ("datastore modifying, us-west-2 PRIMARY"). Undefined otherwise.
+     */
+    datastoreState?: string;
 }
 
 /** Writes the writer parameter everywhere it can, naming the target as its own region describes it now. */
@@ -60,7 +66,14 @@ export async function moveWriters(run: RunFacts, promotion: Promotion, clients: 
         };
         const writes = await writeWriterParameters(config, target, writerRegions(config, run.target), clients, step, signal);
         step.summarize(describeWrites(writes));
-        return { target, writes };
+        if (promotion !== "primary-unsettled") {
+            return { target, writes };
+        }
+        const promotionTarget = { datastoreId: group.datastoreId ?? run.pre.decision.datastoreId ?? "", region: run.target, replicationGroupId: groupId };
+        const datastoreState = await readPromotion((r) => clients.elastiCache(r), promotionTarget, signal)
+            .then((seen) => seen.state, (e) => `not read (${firstLine(e)})`);
+        step.found(`after the writer moved, the datastore shows: ${datastoreState}`, { level: "warn" });
+        return { target, writes, datastoreState };
     });
 }
 
@@ -71,9 +84,17 @@ export function outageResult(run: RunFacts, promotion: Promotion, moved: MovedWr
     const missed = moved.writes.filter((w): w is Extract<WriterWrite, { reason: string }> => w.result !== "updated");
     const targetWritten = moved.writes.find((w) => w.region === target)?.result === "updated";
     const failed = missed.filter((w) => w.result === "failed");
-    const how = promotion === "promoted" ? "promoted" : promotion === "detached" ? "detached and accepting writes" : "already in charge";
+    const how = promotion === "detached" ? "detached and accepting writes" : promotion === "already" ? "already in charge" : describePromotion(promotion);
+    const datastoreId = moved.target.globalDatastoreId || run.pre.decision.datastoreId || "the datastore";
+    const unsettled = promotion === "primary-unsettled"
+        ? [`Global Datastore ${datastoreId} has not settled: ${moved.datastoreState ?? "state not read"}. ${target} accepts writes (its own region ` +
+            `reports it PRIMARY and available), so the writer was moved. Watch it (aws elasticache describe-global-replication-groups ` +
+            `--global-replication-group-id ${datastoreId} --show-member-info --region ${target}); start no other change on it meanwhile. If it stays ` +
+            "modifying for long after the old region answers again, ask AWS Support to end the stuck operation."]
+        : [];
     const dns = route53Command(config, moved.target.configurationEndpoint);
     const nextSteps = [
+        ...unsettled,
         ...(missed.length ? [`The writer parameter was NOT updated in ${missed.map((w) => `${w.region} (${w.result}: ${w.reason})`).join("; ")}: ` +
             `applications there still read the old writer. ${promotion === "detached" ? "rejoin updates them first thing once they answer; " : ""}` +
             `until then, when a region answers, run: ${missed.map((w) => putParameterCommand(config, w.region, moved.target)).join(" ; ")}`] : []),
@@ -91,7 +112,8 @@ export function outageResult(run: RunFacts, promotion: Promotion, moved: MovedWr
     return {
         outcome: targetWritten && failed.length === 0 ? "succeeded" : "partial",
         plan: run.plan,
-        summary: `${target} ${how}; writer parameter ${writesSummary}; the stack was not changed (outage mode never runs Pulumi)`,
+        summary: `${target} ${how}${promotion === "primary-unsettled" ? ` (${moved.datastoreState ?? "datastore state not read"})` : ""}; ` +
+            `writer parameter ${writesSummary}; the stack was not changed (outage mode never runs Pulumi)`,
         nextSteps,
     };
 }

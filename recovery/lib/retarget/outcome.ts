@@ -20,8 +20,26 @@ export interface RetargetResult {
     plan: string[];
 }
 
-/** How the target came to accept writes, which decides what the stack may be told afterwards. */
-export type Promotion = "promoted" | "detached" | "already";
+/**
+ * How the target came to accept writes, which decides what the stack may be told afterwards.
+ * "primary-unsettled" (outage only): the target is PRIMARY and its own region reports it available,
+ * while the datastore has not settled (still modifying).
+ */
+export type Promotion = "promoted" | "detached" | "already" | "primary-unsettled";
+
+/** "<target> promoted", "<target> detached", ...: how the target came to accept writes, in a few words. */
+export function describePromotion(promotion: Promotion): string {
+    switch (promotion) {
+        case "promoted":
+            return "promoted";
+        case "detached":
+            return "detached";
+        case "already":
+            return "was already in charge";
+        case "primary-unsettled":
+            return "is PRIMARY and accepts writes (its own region reports it available) while the datastore is still changing";
+    }
+}
 
 /** What the endings need to know about the run. */
 export interface RunFacts {
@@ -73,10 +91,18 @@ export async function skipReconcile(progress: Progress, run: RunFacts, unavailab
     });
 }
 
-export function dryRunResult(run: RunFacts, unavailable?: StackUnavailableError): RetargetResult {
+/**
+ * A dry run ends well when it could print the plan. What a real run would refuse is said, not enforced:
+ * during an outage the lag is unknown, and the dry run is how the operator sees the plan before deciding
+ * on --force. `lagRefusal` is that refusal (a real run without --force stops on it).
+ */
+export function dryRunResult(run: RunFacts, unavailable?: StackUnavailableError, lagRefusal?: string): RetargetResult {
+    const rerunFlags = run.rerunFlags ?? "";
+    const lagStep = lagRefusal ? [`A real run without --force refuses on the lag (${lagRefusal}) To accept that loss: ` +
+        `${retargetCommand(run, `${rerunFlags.includes("--force") ? rerunFlags : `${rerunFlags} --force`} --yes`)}`] : [];
     if (!unavailable) {
-        return { outcome: "succeeded", summary: "dry run: nothing was changed; the plan is printed above", plan: run.plan,
-            nextSteps: [`Review the plan above, then run: ${retargetCommand(run, `${run.rerunFlags ?? ""} --yes`)}`] };
+        return { outcome: "succeeded", summary: `dry run: nothing was changed; the plan is printed above${lagRefusal ? "; a real run needs --force (lag)" : ""}`,
+            plan: run.plan, nextSteps: [`Review the plan above, then run: ${retargetCommand(run, `${rerunFlags} --yes`)}`, ...lagStep] };
     }
     return {
         outcome: "succeeded", plan: run.plan,
@@ -86,6 +112,7 @@ export function dryRunResult(run: RunFacts, unavailable?: StackUnavailableError)
             `Review the plan above, then run: ${retargetCommand(run, " --yes")}. It will end PARTIAL (exit code 3): ` +
                 `the new primary accepts writes, the stack is not reconciled.`,
             reconcileLater(run, unavailable),
+            ...lagStep,
         ],
     };
 }
@@ -124,7 +151,7 @@ export function deferredResult(run: RunFacts, promotion: Promotion, unavailable:
     const { target, stackName: stack } = run;
     const oldPrimary = oldPrimaryOf(run);
     const group = run.pre.decision.targetGroupId;
-    const how = promotion === "promoted" ? "promoted" : promotion === "detached" ? "detached" : "was already in charge";
+    const how = describePromotion(promotion);
     const writer = writerParameterName(run.pre.config);
     const dns = run.pre.config.route53 ? " and the Route 53 writer record" : "";
     const byHand = `point writers at ${group} in ${target} by hand until the reconcile has run ` +

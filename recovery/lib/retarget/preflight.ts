@@ -33,6 +33,16 @@ export interface PreflightRequest {
     force: boolean;
     /** outage: detach without trying a promotion (--detach). Default false. */
     detach?: boolean;
+    /**
+     * Read only. A lag a real run refuses is reported (PreflightResult.lagRefusal) instead of stopping
+     * the run, so the plan is still printed. Default false.
+     */
+    dryRun?: boolean;
+    /**
+     * How long reading the stack outputs may take before the ids come from the configuration instead.
+     * Default: unbounded. Outage runs bound it: a state backend that hangs must not hold the promotion up.
+     */
+    outputsTimeoutMs?: number;
 }
 
 export interface PreflightResult {
@@ -41,6 +51,8 @@ export interface PreflightResult {
     targetGroup?: TargetGroupState;
     decision: Exclude<Decision, { action: "refuse" }>;
     lag?: LagEstimate;
+    /** Dry run only: why a real run would refuse on the lag without --force. */
+    lagRefusal?: string;
 }
 
 export async function preflight(req: PreflightRequest, driver: StackDriver, clients: RegionClients, progress: Progress, report: RunReport, signal?: AbortSignal): Promise<PreflightResult> {
@@ -60,7 +72,7 @@ export async function preflight(req: PreflightRequest, driver: StackDriver, clie
     const { topology, targetGroup } = await progress.step("topology",
         mode === "outage" ? `asking only ${target} (outage: the old primary's region is not contacted) for the datastore and its members`
             : `asking ${target} first, then the other regions, for the datastore and its members`, async (step) => {
-            const { candidates, findings } = await idCandidates(driver, config);
+            const { candidates, findings } = await idCandidates(driver, config, { timeoutMs: req.outputsTimeoutMs, clock: progress.clock, signal });
             findings.forEach((f) => step.found(f.what, { level: f.level }));
             const discovered = await discoverWithCandidates(candidates, {
                 clientsFor, regionOrder: [target], onlyRegions: mode === "outage" ? [target] : undefined,
@@ -95,19 +107,21 @@ export async function preflight(req: PreflightRequest, driver: StackDriver, clie
                 "Run without --reconcile-only to promote it, or wait for the promotion in progress.");
         }
         step.found(decided.summary);
-        step.next(nextFor(decided));
+        step.next(nextFor(decided, mode));
         return decided;
     });
 
-    let lag: LagEstimate | undefined;
-    // A detach loses what a promotion loses: whatever had not reached the target yet.
-    if (decision.action === "failover" || decision.action === "detach") {
+    let lag: { estimate: LagEstimate; refusal?: string } | undefined;
+    // A detach loses what a promotion loses: whatever had not reached the target yet. A promotion under
+    // way that an outage run may still turn into a detach has not decided the loss yet either.
+    const targetRole = topology?.members.find((m) => m.region === target)?.role;
+    if (decision.action === "failover" || decision.action === "detach" || (decision.action === "wait-promotion" && targetRole !== "PRIMARY")) {
         lag = await measureLag(req, targetGroup, clients, progress, report, signal);
     } else {
         report.setRecoveryPoint({ source: `not measured: ${target} was already promoted or detached when this run started; ` +
             "the data loss was decided by that earlier promotion" });
     }
-    return { config, topology, targetGroup, decision, lag };
+    return { config, topology, targetGroup, decision, lag: lag?.estimate, lagRefusal: lag?.refusal };
 }
 
 /**
@@ -129,14 +143,16 @@ async function readTargetGroupOf(clientsFor: ClientsFor, target: string, topolog
     return undefined;
 }
 
-function nextFor(decision: Exclude<Decision, { action: "refuse" }>): string {
+function nextFor(decision: Exclude<Decision, { action: "refuse" }>, mode: RetargetMode): string {
     switch (decision.action) {
         case "failover":
             return "check the replication lag, then promote with FailoverGlobalReplicationGroup";
         case "detach":
             return "check the replication lag, then detach with DisassociateGlobalReplicationGroup";
         case "wait-promotion":
-            return "wait for the promotion to complete (no new call), then reconcile the stack";
+            return mode === "outage"
+                ? "wait for the promotion up to --promotion-timeout (no new call), detach the target if it is not in charge by then, then move the writer parameter"
+                : "wait for the promotion to complete (no new call), then reconcile the stack";
         case "wait-detach":
             return "wait for the detached group to be available (no new call), then move the writer parameter";
         case "reconcile":
@@ -145,7 +161,7 @@ function nextFor(decision: Exclude<Decision, { action: "refuse" }>): string {
 }
 
 async function measureLag(req: PreflightRequest, group: TargetGroupState | undefined, clients: RegionClients, progress: Progress,
-    report: RunReport, signal?: AbortSignal): Promise<LagEstimate> {
+    report: RunReport, signal?: AbortSignal): Promise<{ estimate: LagEstimate; refusal?: string }> {
     return progress.step("lag", `reading GlobalDatastoreReplicationLag of ${req.target} from CloudWatch in ${req.target}`, async (step) => {
         let estimate: LagEstimate;
         try {
@@ -154,12 +170,21 @@ async function measureLag(req: PreflightRequest, group: TargetGroupState | undef
         } catch (e) {
             throw e instanceof AwsCallError ? e : new AwsCallError({ region: req.target, service: "cloudwatch", operation: "GetMetricData" }, e);
         }
-        report.setRecoveryPoint({ estimatedDataLossSeconds: estimate.maxSeconds, source: `${estimate.source}, ${estimate.windowStart} to ${estimate.windowEnd}` });
+        const silent = typeof estimate.silentSince === "object" ? estimate.silentSince : undefined;
+        report.setRecoveryPoint({
+            estimatedDataLossSeconds: estimate.maxSeconds, source: `${estimate.source}, ${estimate.windowStart} to ${estimate.windowEnd}`,
+            ...(silent ? { silentSince: { at: Date.parse(silent.at), seconds: silent.seconds } } : {}),
+        });
         const verdict = judgeLag(estimate, req.maxLagSeconds, req.force);
         if (!verdict.proceed) {
-            throw new RefusedError(verdict.message);
+            if (!req.dryRun) {
+                throw new RefusedError(verdict.message);
+            }
+            step.found(`a real run refuses without --force: ${verdict.message}`, { level: "warn" });
+            step.summarize("a real run refuses without --force");
+            return { estimate, refusal: verdict.message };
         }
         step.found(verdict.message, { level: verdict.forced ? "warn" : "info", detail: { maxSeconds: estimate.maxSeconds, datapoints: estimate.datapoints } });
-        return estimate;
+        return { estimate };
     });
 }

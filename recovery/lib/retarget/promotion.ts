@@ -1,57 +1,44 @@
 /**
  * The control-plane half of retarget-primary: make the target accept writes, by a promotion or, in an
- * outage, by detaching it. Every change is asked with a single attempt (RegionClients
- * elastiCacheForChanges), and an unclear failure is followed by a re-read of the datastore, because a
- * call whose answer was lost may well have started the very change it asked for.
+ * outage, by detaching it (detach.ts). Every change is asked with a single attempt (RegionClients
+ * elastiCacheForChanges). Only an unclear failure (no answer, a server error) is followed by a re-read
+ * of the datastore, because a call whose answer was lost may well have started the very change it
+ * asked for; a definite refusal is a refusal, whatever else is changing the datastore.
  */
-import { Clock } from "../clock";
-import { AwsCallError, AwsErrorKind, isTransient } from "../errors";
+import { AwsCallError, AwsErrorKind, classifyAwsError, isTransient } from "../errors";
 import { formatDuration } from "../printer";
-import { Progress, StepContext, firstLine } from "../progress";
-import { RunReport } from "../report";
-import { WaitAbortedError, WaitError, WaitTimeoutError, waitFor } from "../wait";
-import {
-    ClientsFor, MembershipState, PromotionTarget, WaitContext, readMembership, readPromotion, requestDetach, requestFailover,
-    waitUntilPromoted, waitUntilStandalone,
-} from "./control-plane";
+import { StepContext, firstLine } from "../progress";
+import { WaitAbortedError, WaitError } from "../wait";
+import { PromotionTarget, readMembership, readPromotion, requestFailover, waitUntilPromoted, waitUntilStandalone } from "./control-plane";
+import { detachPersistently, primaryOutcome } from "./detach";
 import { Promotion } from "./outcome";
-import { PreflightResult } from "./preflight";
+import { PreflightResult, RefusedError } from "./preflight";
+import { PromotionDeps, remaining, waitContext } from "./promotion-deps";
 import { RetargetRequest } from "./run";
 
-export interface PromotionDeps {
-    /** Clients for reads and polling. */
-    read: ClientsFor;
-    /** Clients for changes: one attempt per call. */
-    change: ClientsFor;
-    progress: Progress;
-    report: RunReport;
-    signal?: AbortSignal;
-}
+export type { PromotionDeps } from "./promotion-deps";
 
+/** Kinds after which the request may have taken effect although no acceptance came back. */
+const UNCLEAR: readonly AwsErrorKind[] = ["server-error", "unreachable"];
 /** Kinds after which asking again may help: AWS answered badly this time, or the answer did not arrive. */
-const RETRYABLE: readonly AwsErrorKind[] = ["throttled", "server-error", "unreachable"];
+const RETRYABLE: readonly AwsErrorKind[] = ["throttled", ...UNCLEAR];
 /** Pause between two failover requests after a retryable failure, doubling up to the cap. */
 const FIRST_RETRY_MS = 2000;
 const MAX_RETRY_MS = 15_000;
 
-function waitContext(deps: PromotionDeps, step: string): WaitContext {
-    return { clock: deps.progress.clock as Clock, emit: deps.progress.emit, step, signal: deps.signal };
-}
-
-function remaining(clock: Clock, deadline: number): number {
-    return Math.max(1, deadline - clock.now());
-}
-
 /**
- * Asks for the failover until AWS accepts it or shows it under way. After any failure other than
- * denied access or credentials, the datastore is read again: a target that is PRIMARY, or a datastore
- * that is modifying, means the promotion runs (perhaps started by an attempt whose answer was lost),
- * so it is waited for and never asked again. Throttling, server errors and unanswered calls are
- * retried until `deadline`; anything else stops here.
+ * Asks for the failover until AWS accepts it or shows it under way. Only after an unclear failure is
+ * the datastore read again: a target that is PRIMARY, or a datastore that is modifying, then means the
+ * promotion may run (started by the attempt whose answer was lost), so it is waited for and never asked
+ * again. A refusal (InvalidGlobalReplicationGroupState) is thrown as it is, for the caller to decide,
+ * unless an earlier attempt of this call was unclear: then the refusal may be our own promotion
+ * running, and the re-read decides. Throttling and unclear failures are retried until `deadline`;
+ * anything else stops here.
  */
 export async function requestFailoverCarefully(t: PromotionTarget, deadline: number, deps: PromotionDeps, step: StepContext): Promise<"accepted" | "under-way"> {
     const clock = deps.progress.clock;
     let pause = FIRST_RETRY_MS;
+    let unclearBefore = false;
     for (;;) {
         try {
             deps.report.markFirstMutatingCall(`FailoverGlobalReplicationGroup of ${t.replicationGroupId} in ${t.region}`);
@@ -59,148 +46,129 @@ export async function requestFailoverCarefully(t: PromotionTarget, deadline: num
             step.found("FailoverGlobalReplicationGroup accepted");
             return "accepted";
         } catch (e) {
-            if (!(e instanceof AwsCallError) || e.kind === "access-denied" || e.kind === "credentials") {
+            if (!(e instanceof AwsCallError)) {
                 throw e;
             }
-            let seen: string;
-            try {
-                const poll = await readPromotion(deps.read, t, deps.signal);
-                if (poll.role === "PRIMARY" || poll.datastoreStatus === "modifying") {
-                    step.found(`FailoverGlobalReplicationGroup answered ${e.code} (${e.kind}), but the datastore now shows ${poll.state}: ` +
-                        "the promotion is under way, so it is waited for and not asked again", { level: "warn" });
-                    return "under-way";
+            const unclear = UNCLEAR.includes(e.kind) || (e.kind === "invalid-state" && unclearBefore);
+            let seen = "not read (AWS answered, so the request had no effect)";
+            if (unclear) {
+                try {
+                    const poll = await readPromotion(deps.read, t, deps.signal);
+                    if (poll.role === "PRIMARY" || poll.datastoreStatus === "modifying") {
+                        step.found(`FailoverGlobalReplicationGroup answered ${e.code} (${e.kind}), but the datastore now shows ${poll.state}: ` +
+                            "the promotion may be under way (started by an attempt whose answer was lost), so it is waited for and not asked again",
+                        { level: "warn" });
+                        return "under-way";
+                    }
+                    seen = `${poll.state}, so the promotion did not start`;
+                } catch (readError) {
+                    seen = `nothing: reading it failed too (${firstLine(readError)})`;
                 }
-                seen = poll.state;
-            } catch (readError) {
-                seen = `nothing: reading it failed too (${firstLine(readError)})`;
             }
             if (!RETRYABLE.includes(e.kind) || clock.now() + pause > deadline) {
                 throw e;
             }
-            step.found(`FailoverGlobalReplicationGroup failed (${firstLine(e)}); the datastore shows ${seen}, so the promotion did not start: ` +
-                `asking again in ${formatDuration(pause)}`, { level: "warn" });
+            unclearBefore ||= UNCLEAR.includes(e.kind);
+            step.found(`FailoverGlobalReplicationGroup failed (${firstLine(e)}); the datastore shows ${seen}: asking again in ${formatDuration(pause)}`,
+                { level: "warn" });
             await clock.sleep(pause, deps.signal);
             pause = Math.min(pause * 2, MAX_RETRY_MS);
         }
     }
 }
 
+/** A failover AWS refused because the datastore is busy: someone else's change, so the planned run stops having changed nothing. */
+async function refusedByState(t: PromotionTarget, e: AwsCallError, deps: PromotionDeps): Promise<RefusedError> {
+    const seen = await readPromotion(deps.read, t, deps.signal).then((p) => p.state, (readError) => `unknown (reading it failed: ${firstLine(readError)})`);
+    return new RefusedError(`AWS refused FailoverGlobalReplicationGroup of ${t.replicationGroupId} in ${t.region} (${e.code}: ` +
+        `${firstLine(e.cause ?? e)}): someone else is changing the datastore ${t.datastoreId} (it shows ${seen}), for example a scaling, an ` +
+        "upgrade or a promotion from the console. This run changed nothing. Wait until it is available (aws elasticache " +
+        `describe-global-replication-groups --global-replication-group-id ${t.datastoreId} --show-member-info --region ${t.region}), ` +
+        "then run the same command again: it continues from whatever state it finds.");
+}
+
 /** planned: promote and wait; the run stops on any failure that leaves the promotion not under way. */
 export async function promotePlanned(t: PromotionTarget, req: RetargetRequest, deps: PromotionDeps): Promise<Promotion> {
     await deps.progress.step("promote", `promoting ${t.replicationGroupId} in ${req.target}`, async (step) => {
-        await requestFailoverCarefully(t, deps.progress.clock.now() + req.waitTimeoutMs, deps, step);
+        let how: "accepted" | "under-way";
+        try {
+            how = await requestFailoverCarefully(t, deps.progress.clock.now() + req.waitTimeoutMs, deps, step);
+        } catch (e) {
+            throw e instanceof AwsCallError && e.kind === "invalid-state" ? await refusedByState(t, e, deps) : e;
+        }
         step.next("poll DescribeGlobalReplicationGroups in the target region until the roles have swapped");
-        await waitUntilPromoted(deps.read, t, req.waitTimeoutMs, waitContext(deps, "promote"));
+        await waitUntilPromoted(deps.read, t, req.waitTimeoutMs, waitContext(deps, "promote"), { changeSeen: how === "under-way" });
         deps.report.markWritesAccepted(`${t.replicationGroupId} PRIMARY of an available ${t.datastoreId}`);
     });
     return "promoted";
 }
 
-/** Failures after which an outage run detaches instead: the promotion timed out, or AWS refuses it. */
-function promotionCannotComplete(e: unknown): boolean {
+/**
+ * Failures after which an outage run detaches instead: the promotion timed out or ended without the
+ * target in charge, AWS refuses it, or the target's region answers badly. Never a login problem (denied
+ * access, credentials): a detach would fail the same way, and the message must reach the human as it is.
+ */
+export function promotionCannotComplete(e: unknown): boolean {
     if (e instanceof WaitAbortedError) {
         return false;
+    }
+    const cause = e instanceof WaitError ? e.cause : e;
+    if (cause !== undefined) {
+        const kind = cause instanceof AwsCallError ? cause.kind : classifyAwsError(cause);
+        if (kind === "access-denied" || kind === "credentials") {
+            return false;
+        }
     }
     return e instanceof WaitError || (e instanceof AwsCallError && (e.kind === "invalid-state" || isTransient(e.kind) || e.kind === "unreachable"));
 }
 
 /**
  * outage: a promotion needs the old primary to hand over. Tried (or, with `alreadyRequested`, waited
- * for) until --promotion-timeout; when it cannot complete, the target is detached.
+ * for) until --promotion-timeout; when it cannot complete, the target is looked at once more (it may be
+ * PRIMARY by now: primaryOutcome) and otherwise detached.
  */
 export async function promoteOrDetach(t: PromotionTarget, req: RetargetRequest, deps: PromotionDeps, alreadyRequested: boolean): Promise<Promotion> {
     const { progress, report } = deps;
     const deadline = progress.clock.now() + req.promotionTimeoutMs;
     const doing = alreadyRequested ? `waiting for the promotion of ${t.replicationGroupId} already in progress (deadline ${req.promotionTimeoutMs / 1000} s)`
         : `trying to promote ${t.replicationGroupId} (deadline ${req.promotionTimeoutMs / 1000} s)`;
-    const promoted = await progress.step("promote", doing, async (step) => {
+    const promoted = await progress.step("promote", doing, async (step): Promise<Promotion | undefined> => {
         try {
+            // A rerun found the datastore already changing: available again with the target SECONDARY ends the wait.
+            let changeSeen = alreadyRequested;
             if (!alreadyRequested) {
-                await requestFailoverCarefully(t, deadline, deps, step);
+                changeSeen = (await requestFailoverCarefully(t, deadline, deps, step)) === "under-way";
             }
-            await waitUntilPromoted(deps.read, t, remaining(progress.clock, deadline), waitContext(deps, "promote"));
+            await waitUntilPromoted(deps.read, t, remaining(progress.clock, deadline), waitContext(deps, "promote"), { changeSeen });
             report.markWritesAccepted(`${t.replicationGroupId} PRIMARY of an available ${t.datastoreId}`);
-            return true;
+            return "promoted";
         } catch (e) {
             if (!promotionCannotComplete(e)) {
                 throw e;
             }
             step.found(`the promotion did not complete: ${firstLine(e)}`, { level: "warn" });
-            step.next(`detach ${t.replicationGroupId} from ${t.datastoreId} so it accepts writes on its own`);
-            step.skip("promotion did not complete; detaching instead");
-            return false;
         }
+        const taken = await lookAgain(t, deps, step);
+        if (taken) {
+            step.summarize(taken === "promoted" ? "promotion completed" : `${t.replicationGroupId} is PRIMARY and accepts writes; the datastore is still changing`);
+            return taken;
+        }
+        step.next(`detach ${t.replicationGroupId} from ${t.datastoreId} so it accepts writes on its own`);
+        step.skip("promotion did not complete; detaching instead");
+        return undefined;
     });
-    return promoted ? "promoted" : detachPersistently(t, req, deps);
+    return promoted ?? detachPersistently(t, req, deps);
 }
 
-/** Why AWS would not detach, for the message when it never does. */
-function neverAccepted(t: PromotionTarget, req: RetargetRequest, refusals: number, last: AwsCallError | undefined, lastState: string): string {
-    return `AWS refused DisassociateGlobalReplicationGroup of ${t.replicationGroupId} in ${t.region} ${refusals} time(s) over ` +
-        `${formatDuration(req.waitTimeoutMs)} (--wait-timeout); last answer: ${last ? `${last.code}: ${firstLine(last.cause ?? last)}` : "none"}; ` +
-        `last state: ${lastState}. AWS documents this refusal for a datastore that is not available; a promotion that cannot reach the ` +
-        "old primary's region keeps it modifying, and whether AWS ever lets a detach through then is not documented. " +
-        `${t.replicationGroupId} does not accept writes yet. Options: run the same command again (it goes on asking), with a longer --wait-timeout; ` +
-        "or ask AWS Support to end the stuck operation. Nothing else was changed."
-}
-
-/**
- * Detaches the target, asking again while AWS answers InvalidGlobalReplicationGroupState, until
- * --wait-timeout; then waits until it is standalone and available. Before each request the
- * membership is read, so a detach whose answer was lost is seen and not asked for twice.
- */
-export async function detachPersistently(t: PromotionTarget, req: RetargetRequest, deps: PromotionDeps): Promise<Promotion> {
-    const { progress, report } = deps;
-    const clock = progress.clock;
-    await progress.step("detach", `detaching ${t.replicationGroupId} from ${t.datastoreId} (asking again while AWS refuses, for up to ` +
-        `${formatDuration(req.waitTimeoutMs)})`, async (step) => {
-        const deadline = clock.now() + req.waitTimeoutMs;
-        let refusals = 0;
-        let lastRefusal: AwsCallError | undefined;
-        let last: MembershipState | undefined;
-        try {
-            await waitFor({
-                waitingFor: `AWS to accept the detach of ${t.replicationGroupId} in ${t.region}`,
-                timeoutMs: req.waitTimeoutMs, ...waitContext(deps, "detach"),
-                check: async (signal) => {
-                    last = await readMembership(deps.read, t, signal);
-                    if (last.kind === "standalone" || last.kind === "disassociating") {
-                        return { state: last.state, done: true };
-                    }
-                    if (last.kind === "gone") {
-                        return { state: last.state, done: false, failed: `${t.replicationGroupId} no longer exists in ${t.region}` };
-                    }
-                    if (last.kind === "primary") {
-                        return { state: last.state, done: false, failed: `${t.replicationGroupId} is now PRIMARY of ${t.datastoreId} while it is ` +
-                            `${last.datastoreStatus}: a primary cannot be detached. Wait until the datastore is available ` +
-                            `(aws elasticache describe-global-replication-groups --show-member-info --region ${t.region}), then run the same command ` +
-                            "again: it finds the target in charge and moves the writer" };
-                    }
-                    try {
-                        deps.report.markFirstMutatingCall(`DisassociateGlobalReplicationGroup of ${t.replicationGroupId} in ${t.region}`);
-                        await requestDetach(deps.change, t, signal);
-                    } catch (e) {
-                        if (e instanceof AwsCallError && e.kind === "invalid-state") {
-                            refusals += 1;
-                            lastRefusal = e;
-                            return { state: `refused (${e.code}), ${last.state}`, done: false };
-                        }
-                        throw e;
-                    }
-                    step.found(`DisassociateGlobalReplicationGroup accepted${refusals ? ` after ${refusals} refusal(s)` : ""}`);
-                    return { state: "detach accepted", done: true };
-                },
-            });
-        } catch (e) {
-            if (e instanceof WaitTimeoutError && refusals > 0) {
-                throw new Error(neverAccepted(t, req, refusals, lastRefusal, last?.state ?? "unknown"), { cause: e });
-            }
-            throw e;
-        }
-        await waitUntilStandalone(deps.read, t.region, t.replicationGroupId, remaining(clock, deadline), waitContext(deps, "detach"));
-        report.markWritesAccepted(`${t.replicationGroupId} standalone and available in ${t.region}`);
-    });
-    return "detached";
+/** One more look before detaching: a target that is PRIMARY by now is taken as it is (primaryOutcome). */
+async function lookAgain(t: PromotionTarget, deps: PromotionDeps, step: StepContext): Promise<Promotion | undefined> {
+    try {
+        return primaryOutcome(await readMembership(deps.read, t, deps.signal), t, deps.report, step);
+    } catch (e) {
+        // The detach reads the membership before each request anyway.
+        step.found(`reading ${t.replicationGroupId}'s membership failed (${firstLine(e)}); going on to the detach`, { level: "warn" });
+        return undefined;
+    }
 }
 
 /** Carries out the decision preflight took; returns how the target came to accept writes. */

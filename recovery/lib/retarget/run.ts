@@ -10,7 +10,7 @@
  * (outage.ts).
  */
 import { RegionClients } from "../clients";
-import { Progress } from "../progress";
+import { Progress, firstLine } from "../progress";
 import { ReconcileOptions, ReconcileRefusedError, ReconcileResult, checkFoundingRegion, reconcileStack } from "../reconcile";
 import { RunReport } from "../report";
 import { stackUnavailability, unavailableBriefly } from "../stack-file";
@@ -20,6 +20,8 @@ import { moveWriters, outagePlanLines, outageResult } from "./outage";
 import {
     RetargetResult, RunFacts, deferredPlanLine, deferredResult, dryRunResult, reconciledResult, skipReconcile,
 } from "./outcome";
+import { OUTAGE_STACK_TIMEOUT_MS } from "./deadline";
+import { DETACH_RETRY_JITTER_MS, DETACH_RETRY_MS } from "./detach";
 import { PreflightRequest, PreflightResult, RefusedError, preflight } from "./preflight";
 import { PromotionDeps, carryOut } from "./promotion";
 
@@ -53,7 +55,8 @@ export async function runRetarget(req: RetargetRequest, deps: RetargetDeps): Pro
             "--mode planned --reconcile-only (after a completed promotion).");
     }
     const unavailable = req.mode === "outage" ? undefined : stackUnavailability(driver);
-    const pre = await preflight(req, driver, deps.clients, progress, report, deps.signal);
+    const pre = await preflight({ ...req, outputsTimeoutMs: req.mode === "outage" ? OUTAGE_STACK_TIMEOUT_MS : undefined },
+        driver, deps.clients, progress, report, deps.signal);
     const facts: Omit<RunFacts, "plan"> = {
         target: req.target, mode: req.mode, stackName: driver.stackName, invocation: deps.invocation, pre,
         rerunFlags: `${req.force ? " --force" : ""}${req.detach ? " --detach" : ""}`,
@@ -65,14 +68,14 @@ export async function runRetarget(req: RetargetRequest, deps: RetargetDeps): Pro
 
     if (req.dryRun) {
         if (req.mode === "outage") {
-            return dryRunResult(run);
+            return dryRunResult(run, undefined, pre.lagRefusal);
         }
         if (unavailable) {
             await skipReconcile(progress, run, unavailable, true);
-            return dryRunResult(run, unavailable);
+            return dryRunResult(run, unavailable, pre.lagRefusal);
         }
         const dry = await reconcileOrDefer(reconcileOptions, progress);
-        return dryRunResult(run, dry instanceof StackUnavailableError ? dry : undefined);
+        return dryRunResult(run, dry instanceof StackUnavailableError ? dry : undefined, pre.lagRefusal);
     }
     if (req.mode !== "outage" && !unavailable && pre.decision.action !== "reconcile") {
         await checkFoundingRegion(driver, progress, pre.topology?.globalDatastoreId);
@@ -100,15 +103,17 @@ export async function runRetarget(req: RetargetRequest, deps: RetargetDeps): Pro
             throw e;
         }
         // This run promoted, and the promotion stands; only the stack is behind. That is a partial result, not a failed one, and the
-        // refusal's own next steps (what changed, how to revert it) replace the generic "run it again".
+        // refusal's own next steps (what changed, how to revert it) replace the generic "run it again". The refusal may come from
+        // the guard before up or from the check after it: its own first line says which.
         progress.found(e.message, { level: "error" });
         return {
             outcome: "partial", plan,
-            summary: `${req.target} accepts writes, but stack ${driver.stackName} was not brought in line: the guard refused the update`,
+            summary: `${req.target} accepts writes; the stack is behind: ${firstLine(e)}`,
             nextSteps: e.nextSteps,
         };
     }
     if (reconciled instanceof StackUnavailableError) {
+        // guard.previewThenUp opens the "stack-update" step only to run up, so its record tells how far the stack got.
         const update = progress.steps.find((s) => s.name === "stack-update");
         return deferredResult(run, promotion, reconciled, !update ? "not-started" : update.result === "ok" ? "done" : "interrupted");
     }
@@ -140,8 +145,9 @@ function target(req: RetargetRequest, pre: PreflightResult): PromotionTarget {
 /** The control-plane calls the run makes, then what it does about the writer and the stack (`after`, when not the usual reconcile). */
 export function planLines(req: RetargetRequest, pre: PreflightResult, after?: string[]): string[] {
     const t = target(req, pre);
-    const detach = `call DisassociateGlobalReplicationGroup ${JSON.stringify(disassociateInput(t))} in ${req.target} (asked again while AWS ` +
-        `answers InvalidGlobalReplicationGroupState, for up to ${req.waitTimeoutMs / 1000} s), then wait until it is standalone and available`;
+    const detach = `call DisassociateGlobalReplicationGroup ${JSON.stringify(disassociateInput(t))} in ${req.target} (asked again every ` +
+        `${DETACH_RETRY_MS / 1000} to ${(DETACH_RETRY_MS + DETACH_RETRY_JITTER_MS) / 1000} s while AWS answers InvalidGlobalReplicationGroupState, for up to ` +
+        `${req.waitTimeoutMs / 1000} s; if the target turns PRIMARY meanwhile, no detach), then wait until it is standalone and available`;
     const lines: string[] = [];
     switch (pre.decision.action) {
         case "failover":

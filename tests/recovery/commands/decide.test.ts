@@ -72,12 +72,18 @@ describe("retarget decisions from the observed state", () => {
         assert.equal(decide({ mode: "outage", topology: undefined, targetGroup: { ...standalone, status: "modifying" } }).action, "wait-detach");
     });
 
-    it("outage: detaches a secondary whose datastore is modifying (an interrupted promotion) instead of refusing; planned still refuses", () => {
+    it("outage: a secondary whose datastore is modifying (an interrupted promotion, perhaps about to complete) is waited for, then detached; planned still refuses", () => {
         const modifying = { ...HEALTHY, status: "modifying" };
         const d = decide({ mode: "outage", topology: modifying });
-        assert.deepEqual({ ...d, summary: "" }, { action: "detach", datastoreId: "ldgnf-prod", targetGroupId: "prod-us-west-2", summary: "" });
-        assert.match(d.summary, /is modifying .*outage mode detaches it instead/);
+        assert.deepEqual({ ...d, summary: "" }, { action: "wait-promotion", datastoreId: "ldgnf-prod", targetGroupId: "prod-us-west-2", summary: "" });
+        assert.match(d.summary, /is modifying .*outage mode waits for it up to --promotion-timeout, then detaches the target unless it is in charge by then/);
         assert.equal(decide({ topology: modifying }).action, "refuse");
+    });
+
+    it("outage --detach on a modifying datastore detaches without waiting", () => {
+        const d = decide({ mode: "outage", detach: true, topology: { ...HEALTHY, status: "modifying" } });
+        assert.equal(d.action, "detach");
+        assert.match(d.summary, /--detach: detaching it without waiting/);
     });
 
     it("outage --detach skips the promotion; outage without it tries the failover first", () => {

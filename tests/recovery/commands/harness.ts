@@ -37,6 +37,8 @@ export interface Harness {
      * PulumiCliMissingError: the stack cannot be reached from this machine). Default: opens.
      */
     openStackFails?: Error;
+    /** When true, opening any stack never answers (a state backend that hangs instead of failing). Default false. */
+    openStackHangs?: boolean;
     stdout: Captured;
     stderr: Captured;
     reportDir: string;
@@ -83,6 +85,9 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
                 stdout: h.stdout, stderr: h.stderr, clock: aws.clock, confirmIo: h.confirmIo,
                 clients: opts.clients?.() ?? createRegionClients(),
                 openStack: async (name) => {
+                    if (h.openStackHangs) {
+                        return new Promise<never>(() => undefined);
+                    }
                     if (h.openStackFails) {
                         throw h.openStackFails;
                     }

@@ -1,40 +1,17 @@
-/** rejoin against the fake control plane, after retarget-primary --mode outage detached us-west-2. */
+/** rejoin against the fake control plane, after retarget-primary --mode outage detached us-west-2: the main flow and what refuses before any change. */
 import * as assert from "node:assert/strict";
-import { CreateGlobalReplicationGroupCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { oldDatastoreRegion } from "../../../recovery/lib/rejoin";
 import { UpResult } from "../../../recovery/lib/stack-driver";
+import { DELETE_DATASTORE_MS } from "../fake/delete-ops";
 import { Topology } from "../../../recovery/lib/topology";
-import { Harness, harness, key, refreshReadsFakeAws, ssmWriter } from "./harness";
-
-const OUTAGE = ["retarget-primary", "--stack", "prod", "--to", "us-west-2", "--mode", "outage", "--detach", "--force", "--yes"];
-const REJOIN = ["rejoin", "--stack", "prod"];
-const SERVING = "prod-us-west-2";
-const MINUTE = 60_000;
-
-/** Every string value anywhere in a call input, to find calls that name a resource. */
-function mentions(input: Record<string, unknown>, id: string): boolean {
-    return JSON.stringify(input).includes(`"${id}"`);
-}
+import { Harness, harness, key, ssmWriter } from "./harness";
+import { MINUTE, OUTAGE, REJOIN, SERVING, detachedThenBack, iso, literal, mentions, okCallsSince, withoutOutageReports } from "./rejoin-scenario";
 
 describe("rejoin after an outage detach", function () {
     this.timeout(60_000);
     let h: Harness;
     let detachedAt: number;
     afterEach(() => h?.cleanup());
-
-    /** The outage, the detach, then us-east-1 back for ten minutes (CloudWatch has its metrics again). */
-    async function detachedThenBack(): Promise<void> {
-        h = await harness();
-        refreshReadsFakeAws(h.aws, h.driver);
-        h.aws.faults.regionDown("us-east-1");
-        h.aws.clock.advance(5 * MINUTE);
-        assert.equal(await h.run(...OUTAGE), 0, h.stderr.text);
-        detachedAt = h.aws.log.calls({ command: "DisassociateGlobalReplicationGroup" })[0].at;
-        h.aws.faults.regionUp("us-east-1");
-        h.aws.clock.advance(10 * MINUTE);
-    }
-
-    const callsSince = (n: number) => h.aws.mutatingCalls().slice(n).filter((c) => c.outcome === "ok").map((c) => `${c.region} ${c.command}`);
 
     it("refuses while the old region still does not answer, changing nothing", async () => {
         h = await harness();
@@ -47,13 +24,17 @@ describe("rejoin after an outage detach", function () {
         assert.equal(h.aws.mutatingCalls().length, before);
     });
 
-    it("dry run changes nothing; the real run moves every writer first, then retires the old datastore and rebuilds around the untouched serving cluster", async () => {
-        await detachedThenBack();
+    it("dry run counts the writes so far and previews the serving cluster, changing nothing; the real run moves every writer, counts up to that moment, then retires and rebuilds", async () => {
+        ({ h, detachedAt } = await detachedThenBack("published"));
         const outageCalls = h.aws.mutatingCalls().length;
         assert.equal(await h.run(...REJOIN, "--dry-run"), 0, h.stderr.text);
         assert.equal(h.aws.mutatingCalls().length, outageCalls);
         assert.match(h.stdout.text, /prod-us-west-2 in us-west-2 serves writes and will found the new datastore \(the only standalone, available group/);
         assert.match(h.stdout.text, /DeleteGlobalReplicationGroup \{"GlobalReplicationGroupId":"ldgnf-prod","RetainPrimaryReplicationGroup":true\} in us-east-1/);
+        assert.match(h.stdout.text, literal(`detached at ${iso(detachedAt)} (from the events of prod-us-west-2 in us-west-2 (DescribeEvents))`));
+        assert.match(h.stdout.text, /prod-us-east-1 took no writes from .* to .*: its shard primaries ran 0 write commands in every minute/);
+        assert.match(h.stdout.text, /plans no replacement or deletion of prod-us-west-2 or its KMS key .*it does not show the rebuild's own preview/);
+        assert.deepEqual(h.driver.calls.filter((c) => ["setConfig", "refresh", "up"].includes(c.op)), [], "a dry run writes nothing to the stack");
 
         const ups: UpResult[] = [];
         const up = h.driver.up.bind(h.driver);
@@ -63,7 +44,7 @@ describe("rejoin after an outage detach", function () {
             return result;
         };
         assert.equal(await h.run(...REJOIN, "--yes"), 0, h.stderr.text);
-        assert.deepEqual(callsSince(outageCalls), [
+        assert.deepEqual(okCallsSince(h, outageCalls), [
             "us-east-1 PutParameter", "us-west-2 PutParameter", "eu-west-1 PutParameter",
             "eu-west-1 DisassociateGlobalReplicationGroup", "us-east-1 DeleteGlobalReplicationGroup",
             "us-east-1 DeleteReplicationGroup", "eu-west-1 DeleteReplicationGroup",
@@ -71,16 +52,24 @@ describe("rejoin after an outage detach", function () {
         for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
             assert.equal(ssmWriter(h.aws, region).replicationGroupId, SERVING, `writer in ${region}`);
         }
-        assert.match(h.stdout.text, /prod-us-east-1 took no writes from .* to .* \(CloudWatch AWS\/ElastiCache SetTypeCmds/);
+        // Both counts end at or after the moment they must cover: the writers' move, then the old primary's deletion.
+        const movedAt = Math.max(...h.aws.log.calls({ command: "PutParameter" }).map((c) => c.at));
+        const standaloneAt = h.aws.log.calls({ command: "DeleteGlobalReplicationGroup" })[0].at + DELETE_DATASTORE_MS;
+        const deletedAt = h.aws.log.calls({ command: "DeleteReplicationGroup", region: "us-east-1" })[0].at;
+        const windowEnds = [...h.stdout.text.matchAll(/prod-us-east-1 took no writes from \S+ to (\S+):/g)].map((m) => Date.parse(m[1]));
+        assert.equal(windowEnds.length, 2, h.stdout.text);
+        assert.ok(windowEnds[0] > movedAt && windowEnds[1] > standaloneAt, `windows end ${windowEnds.map(iso)}, moved ${iso(movedAt)}, standalone ${iso(standaloneAt)}`);
+        assert.ok(h.aws.log.calls({ command: "GetMetricData" }).every((c) => c.at <= deletedAt), "counted before deleting");
+
         const calls = h.aws.mutatingCalls().slice(outageCalls).filter((c) => c.service === "elasticache");
         assert.ok(calls.every((c) => !mentions(c.input, SERVING)), "nothing may be sent about the serving cluster");
         assert.equal(h.aws.model.datastores.size, 0);
-
         const config = await h.driver.getConfig();
         assert.deepEqual([config[key("primaryRegion")].value, config[key("foundingRegion")].value, config[key("secondaryRegions")].value],
             ["us-west-2", "us-west-2", JSON.stringify(["eu-west-1", "us-east-1"])]);
         const serving = ups[0].steps.filter((s) => s.urn.endsWith("::cache-us-west-2"));
         assert.deepEqual(serving.map((s) => s.op).filter((op) => op !== "same" && op !== "update"), [], "the serving cluster must not be replaced or deleted");
+        assert.match(h.stdout.text, /previewing again: no replication group or datastore may be replaced or deleted/);
 
         const snapshots = ["us-east-1", "eu-west-1"].flatMap((r) => h.aws.snapshotsIn(r));
         assert.deepEqual(snapshots.map((s) => s.status), ["available", "available"], "success only once the final snapshots are available");
@@ -90,33 +79,51 @@ describe("rejoin after an outage detach", function () {
         }
     });
 
-    it("refuses when the old primary took writes after the detach (writers already moved, nothing deleted); --accept-lost-writes goes on", async () => {
-        await detachedThenBack();
-        h.aws.setWrites("us-east-1", "prod-us-east-1", (minute, node) => (minute >= detachedAt && node.endsWith("-001") ? 7 : 0));
+    it("refuses before any change while nobody confirmed the Route 53 writer record, printing how to check and change it; the dry run says it would", async () => {
+        ({ h } = await detachedThenBack("published"));
         const before = h.aws.mutatingCalls().length;
-        assert.equal(await h.run(...REJOIN, "--yes"), 1);
-        assert.match(h.stderr.text, /refusing to retire the old clusters: prod-us-east-1 took \d+ write commands from .* \(the detach\) to .*survive only in its final snapshot \(prod-us-east-1-final-rejoin-\.\.\.\).*--accept-lost-writes/);
-        assert.deepEqual(callsSince(before), ["us-east-1 PutParameter", "us-west-2 PutParameter", "eu-west-1 PutParameter"]);
-        assert.equal(h.aws.model.datastores.size, 1, "nothing retired");
-
-        assert.equal(await h.run(...REJOIN, "--accept-lost-writes", "--yes"), 0, h.stderr.text);
-        assert.match(h.stdout.text, /going on because of --accept-lost-writes/);
-        assert.equal(h.aws.model.datastores.size, 0);
+        const unconfirmed = REJOIN.filter((a) => a !== "--dns-checked");
+        assert.equal(await h.run(...unconfirmed, "--dry-run"), 0, h.stderr.text);
+        assert.match(h.lastReport().nextSteps.join("\n"), /The real run would refuse: stack prod configures the Route 53 writer record/);
+        assert.equal(await h.run(...unconfirmed, "--yes"), 1);
+        assert.match(h.stderr.text, /configures the Route 53 writer record \S+ \(zone \S+\), which rejoin cannot read/);
+        assert.match(h.stderr.text, /aws route53 list-resource-record-sets --hosted-zone-id \S+ --start-record-name \S+ --start-record-type CNAME --max-items 1/);
+        assert.match(h.stderr.text, /aws route53 change-resource-record-sets --hosted-zone-id \S+ --change-batch '.*clustercfg\.prod-us-west-2\./);
+        assert.match(h.stderr.text, /run rejoin again with --dns-checked\. Nothing was changed\./);
+        assert.equal(h.aws.mutatingCalls().length, before, "not even a writer parameter");
+        assert.deepEqual(h.driver.calls.filter((c) => ["setConfig", "refresh", "up"].includes(c.op)), []);
     });
 
-    it("refuses when the detach time is unknown, and takes it from --detached-at", async () => {
-        await detachedThenBack();
+    it("refuses when the detach time is unknown before moving any writer, and takes it from --detached-at", async () => {
+        ({ h, detachedAt } = await detachedThenBack("published"));
         h.aws.model.events.length = 0;
+        withoutOutageReports(h);
+        const before = h.aws.mutatingCalls().length;
         assert.equal(await h.run(...REJOIN, "--yes"), 1);
-        assert.match(h.stderr.text, /the detach time of prod-us-west-2 is unknown: .*--detached-at <ISO time>/);
+        assert.match(h.stderr.text, /the detach time of prod-us-west-2 is unknown: .*--detached-at <ISO time>.*Nothing was changed/);
+        assert.equal(h.aws.mutatingCalls().length, before, "the writers stay as they were: nothing was changed");
         assert.equal(await h.run(...REJOIN, "--detached-at", "soon", "--yes"), 2);
         assert.match(h.stderr.text, /--detached-at "soon" is not valid\. Accepted: an ISO 8601 time in the past/);
-        assert.equal(await h.run(...REJOIN, "--detached-at", new Date(detachedAt).toISOString(), "--yes"), 0, h.stderr.text);
-        assert.match(h.stdout.text, /detached at .* \(from --detached-at\)/);
+        assert.equal(await h.run(...REJOIN, "--detached-at", iso(detachedAt), "--yes"), 0, h.stderr.text);
+        assert.match(h.stdout.text, literal(`detached at ${iso(detachedAt)} (from --detached-at)`));
+    });
+
+    it("refuses before any change when the current preview would replace the serving cluster's KMS key, naming it and the property", async () => {
+        ({ h } = await detachedThenBack("published"));
+        // The serving region's key was deployed multi-Region, the program declares a single-Region key: a replacement.
+        h.driver.resource("aws:kms/key:Key", "cache-us-west-2-key").inputs.multiRegion = true;
+        const before = h.aws.mutatingCalls().length;
+        assert.equal(await h.run(...REJOIN, "--dry-run"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /the real run refuses here, before any change/i);
+        assert.match(h.lastReport().nextSteps.join("\n"), /The real run would refuse: the current preview would replace or delete prod-us-west-2 or its KMS key/);
+        assert.equal(await h.run(...REJOIN, "--yes"), 1);
+        assert.match(h.stderr.text, /the current preview would replace or delete the serving cluster's resources:[\s\S]*cache-us-west-2-key[\s\S]*multiRegion/);
+        assert.match(h.stderr.text, /Nothing was changed\./);
+        assert.equal(h.aws.mutatingCalls().length, before);
     });
 
     it("a rerun after an interruption reports the snapshot names the first run gave, not names of its own", async () => {
-        await detachedThenBack();
+        ({ h } = await detachedThenBack("published"));
         const first = h.run(...REJOIN, "--yes");
         while (h.aws.log.calls({ command: "DeleteReplicationGroup" }).length < 2) {
             await new Promise((resolve) => setImmediate(resolve));
@@ -130,16 +137,6 @@ describe("rejoin after an outage detach", function () {
         assert.equal(h.aws.log.calls({ command: "DeleteReplicationGroup" }).length, 2, "no second deletion");
         const next = h.lastReport().nextSteps.join("\n");
         named.forEach((name) => assert.ok(next.includes(name), `${name} in ${next}`));
-    });
-
-    it("while the rebuilt datastore's secondaries are joining, says to wait for them and then reconcile, not to reconcile now", async () => {
-        await detachedThenBack();
-        assert.equal(await h.run(...REJOIN, "--yes"), 0, h.stderr.text);
-        // What the program's up starts: a new datastore around the serving cluster, secondaries to follow.
-        await new ElastiCacheClient({ region: "us-west-2", credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" } })
-            .send(new CreateGlobalReplicationGroupCommand({ GlobalReplicationGroupIdSuffix: "prod-b", PrimaryReplicationGroupId: SERVING }));
-        assert.equal(await h.run(...REJOIN, "--yes"), 1);
-        assert.match(h.stderr.text, /prod-us-west-2 in us-west-2 is already PRIMARY of sgaui-prod-b, whose secondaries are still joining .*wait until every secondary is associated .*then run retarget-primary --stack prod --to us-west-2 --mode planned --reconcile-only/);
     });
 });
 

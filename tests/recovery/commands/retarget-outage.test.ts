@@ -78,7 +78,7 @@ describe("retarget-primary --mode outage", function () {
         assert.match(h.stdout.text, /the promotion did not complete: Timed out after 3m 00s/);
     });
 
-    it("interrupted during the promotion: the rerun finds the datastore modifying and detaches instead of refusing", async () => {
+    it("interrupted during the promotion: the rerun finds the datastore modifying, waits --promotion-timeout for it, then detaches instead of refusing", async () => {
         await outage({ detachDuringStuckPromotion: true });
         const first = h.run(...OUTAGE, "--force", "--yes");
         while (count("FailoverGlobalReplicationGroup") === 0) {
@@ -87,9 +87,12 @@ describe("retarget-primary --mode outage", function () {
         h.abort.abort(new Error("interrupted (test)"));
         assert.equal(await first, 1);
         h.abort = new AbortController();
+        const rerunAt = h.aws.clock.now();
         assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 0, h.stderr.text);
-        assert.match(h.stdout.text, /is modifying \(a promotion that cannot complete, or another change\): outage mode detaches it instead/);
+        assert.match(h.stdout.text, /is modifying \(a promotion under way, perhaps one that cannot complete, or another change\): outage mode waits for it up to --promotion-timeout/);
         assert.deepEqual([count("FailoverGlobalReplicationGroup"), count("DisassociateGlobalReplicationGroup")], [1, 1]);
+        const detachAt = h.aws.log.calls({ command: "DisassociateGlobalReplicationGroup" })[0].at;
+        assert.equal(detachAt - rerunAt, 3 * MINUTE, "the promotion under way got the default --promotion-timeout before the detach");
         assert.equal(ssmWriter(h.aws, "eu-west-1").replicationGroupId, SERVING);
     });
 
@@ -121,19 +124,28 @@ describe("retarget-primary --mode outage", function () {
         await outage();
         h.aws.faults.denied({ command: "FailoverGlobalReplicationGroup" });
         assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 1);
-        assert.match(h.stderr.text, /FailoverGlobalReplicationGroup in us-west-2 was denied .*assume the stack's recovery role/);
+        assert.match(h.stderr.text, /FailoverGlobalReplicationGroup in us-west-2 was denied .*retarget-primary --mode outage runs under the stack's recovery role/);
         assert.equal(count("DisassociateGlobalReplicationGroup"), 0);
     });
 
-    it("a rerun that finds the target PRIMARY of a datastore still modifying waits only --promotion-timeout, then says why it cannot detach", async () => {
+    it("a rerun that finds the target PRIMARY of a datastore stuck modifying waits --promotion-timeout, then moves the writer and reports the datastore", async () => {
         h = await harness();
         h.aws.promoteByHand("us-west-2");
         h.aws.modifyOutOfBand(h.aws.clock.now(), 60 * MINUTE);
         const start = h.aws.clock.now();
-        assert.equal(await h.run(...OUTAGE, "--promotion-timeout", "1m", "--yes"), 1);
+        assert.equal(await h.run(...OUTAGE, "--promotion-timeout", "1m", "--yes"), 0, h.stderr.text);
         assert.ok(h.aws.clock.now() - start < 3 * MINUTE, "bounded by --promotion-timeout, not --wait-timeout");
-        assert.match(h.stderr.text, /prod-us-west-2 is now PRIMARY of ldgnf-prod while it is modifying: a primary cannot be detached/);
-        assert.equal(count("DisassociateGlobalReplicationGroup"), 0);
+        assert.equal(count("DisassociateGlobalReplicationGroup"), 0, "a primary is never detached");
+        for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
+            assert.equal(ssmWriter(h.aws, region).replicationGroupId, SERVING, `writer parameter in ${region}`);
+        }
+        assert.equal(ssmWriter(h.aws, "us-west-2").globalDatastoreId, "ldgnf-prod", "still a member of the datastore");
+        assert.match(h.stdout.text, /prod-us-west-2 is PRIMARY and us-west-2 reports it available, so it accepts writes; ldgnf-prod is still modifying/);
+        const report = h.lastReport();
+        assert.equal(report.outcome, "succeeded");
+        assert.ok(report.recoveryTime !== "not reached" && /PRIMARY and available as us-west-2 reports it, while ldgnf-prod is modifying/.test(report.recoveryTime.detail));
+        assert.match(h.stdout.text, /SUCCEEDED: us-west-2 is PRIMARY and accepts writes \(its own region reports it available\) while the datastore is still changing \(datastore modifying, us-west-2 PRIMARY\)/);
+        assert.match(report.nextSteps[0], /^Global Datastore ldgnf-prod has not settled: datastore modifying, us-west-2 PRIMARY\..*ask AWS Support to end the stuck operation/);
     });
 
     it("a dry run reads only, and a PutParameter counts as a change", async () => {
@@ -144,6 +156,23 @@ describe("retarget-primary --mode outage", function () {
         assert.deepEqual(pulumiOps(), []);
         assert.match(h.stdout.text, /write the SSM parameter \/elasticache-global\/prod\/writer \(Type String, Overwrite\) .* in us-west-2, then us-east-1, then eu-west-1/);
         assert.match(h.stdout.text, /Review the plan above, then run: npm run recovery -- retarget-primary --stack prod --to us-west-2 --mode outage --force --yes/);
+    });
+
+    it("a dry run without --force (the RUNBOOK's: the real command with --dry-run instead of --yes) prints the plan and the lag verdict, exit 0", async () => {
+        await outage();
+        assert.equal(await h.run(...OUTAGE, "--dry-run"), 0, h.stderr.text);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
+        assert.match(h.stdout.text, /\[lag\] WARNING: a real run refuses without --force: refusing to promote: the data loss cannot be estimated/);
+        assert.match(h.stdout.text, /plan: call FailoverGlobalReplicationGroup .*write the SSM parameter \/elasticache-global\/prod\/writer/);
+        assert.match(h.lastReport().nextSteps.join("\n"), /To accept that loss: npm run recovery -- retarget-primary --stack prod --to us-west-2 --mode outage --force --yes/);
+    });
+
+    it("--help says outage mode writes the writer SSM parameter in every region that answers, not only --to", async () => {
+        h = await harness();
+        assert.equal(await h.run("retarget-primary", "--help"), 0);
+        const help = h.stdout.text.replace(/\s+/g, " ");
+        assert.match(help, /outage: the primary's region is down; control-plane calls go only to --to \(promote, or else detach it\), then the writer SSM parameter is written in every region that answers/);
+        assert.doesNotMatch(help, /talk only to --to/);
     });
 
     it("refuses --reconcile-only with outage, and --detach outside outage (a usage error)", async () => {

@@ -107,6 +107,19 @@ describe("retarget-primary, planned and adopt", function () {
         assert.match(h.stdout.text, /Review the plan above, then run: npm run recovery -- retarget-primary .* --yes/);
     });
 
+    it("a dry run with the lag over the limit still prints the plan (exit 0) and says a real run refuses without --force", async () => {
+        h = await harness();
+        h.aws.setReplicationLag("us-west-2", "prod-us-west-2", () => 12);
+        assert.equal(await h.run(...PROMOTE, "--dry-run"), 0, h.stderr.text);
+        assert.deepEqual(h.changes(), []);
+        assert.match(h.stdout.text, /\[lag\] WARNING: a real run refuses without --force: refusing to promote: replication lag 12 s is above --max-lag-seconds 5/);
+        assert.match(h.stdout.text, /plan: call FailoverGlobalReplicationGroup/);
+        assert.match(h.stdout.text, /would set elasticache-global:primaryRegion: us-east-1 -> us-west-2/);
+        const report = h.lastReport();
+        assert.equal(report.outcome, "succeeded");
+        assert.match(report.nextSteps.join("\n"), /A real run without --force refuses on the lag .* To accept that loss: npm run recovery -- retarget-primary --stack prod --to us-west-2 --mode planned --force --yes/);
+    });
+
     it("without a terminal and without --yes refuses before any change", async () => {
         h = await harness();
         assert.equal(await h.run(...PROMOTE), 1);

@@ -3,11 +3,13 @@
  * AWS/ElastiCache GlobalDatastoreReplicationLag and SetTypeCmds. Test-only.
  *
  * Outages: a metric is not published for an instant when a region it depends on was down then (the
- * node's own region for SetTypeCmds; for the lag, the region of its datastore's primary too, since
- * the lag is measured against it). CloudWatch does not backfill such gaps.
+ * node's own region for SetTypeCmds and IsPrimary; for the lag, the region of its datastore's primary
+ * too, since the lag is measured against it), unless only the region's API was down. CloudWatch does
+ * not backfill such gaps.
  *
- * SetTypeCmds (write commands) is published per node (CacheClusterId) every minute while the node's
- * region is up, zero when nothing was written.
+ * SetTypeCmds (write commands) and IsPrimary are published per node (CacheClusterId) every minute
+ * while the node's region publishes metrics; SetTypeCmds is zero when nothing was written. Replicas
+ * count the writes they replicate (see writesPerMinute), so a sum over every node overstates writes.
  *
  * Dimensions, as checked: the ElastiCache metrics page says every Valkey/Redis OSS metric is
  * computed per cache node, and AWS's published metric catalogue (the one aws-cdk-lib generates its
@@ -23,7 +25,7 @@ import { DimensionFilter, InvalidParameterValueException, ListMetricsCommand, Ge
 import { Durations } from "./datastore-ops";
 import { serviceError } from "./errors";
 import { HandlerEntry } from "./elasticache-handlers";
-import { DEFAULT_LAG, FakeModel, FakeNode, FakeReplicationGroup } from "./model";
+import { DEFAULT_LAG, FakeModel, FakeNode, FakeNodeGroup, FakeReplicationGroup } from "./model";
 
 /** Whether `region` was unreachable at virtual instant `at`. */
 export type RegionDownAt = (region: string, at: number) => boolean;
@@ -31,6 +33,11 @@ export type RegionDownAt = (region: string, at: number) => boolean;
 export const LAG_NAMESPACE = "AWS/ElastiCache";
 export const LAG_METRIC = "GlobalDatastoreReplicationLag";
 export const WRITES_METRIC = "SetTypeCmds";
+/**
+ * 1 while the node is its shard's primary, else 0, per node. AWS lists it as IsPrimary, formerly
+ * IsMaster; the fake publishes the current name only.
+ */
+export const IS_PRIMARY_METRIC = "IsPrimary";
 /** GetMetricData takes at most this many queries per request. */
 export const MAX_QUERIES = 500;
 const MINUTE_MS = 60_000;
@@ -76,21 +83,32 @@ function toMs(value: unknown, field: string): number {
     return ms;
 }
 
-/** SetTypeCmds of one node of any group in `region`, per period; undefined for an unknown node. */
-function writesResult(model: FakeModel, region: string, metricDims: { Name?: string; Value?: string }[], periodMs: number,
-    statistic: (values: number[]) => number, startMs: number, endMs: number, publishedUntil: number, downAt: RegionDownAt): { at: number; value: number }[] | undefined {
-    const node = metricDims.length === 1 && metricDims[0].Name === "CacheClusterId" ? metricDims[0].Value : undefined;
-    const rg = model.replicationGroupsIn(region).find((g) => g.nodeGroups.some((ng) => ng.nodes.some((n) => n.cacheClusterId === node)));
-    if (!rg || !node) {
-        return undefined;
+/** A node of some group in `region`, with its shard, by its CacheClusterId dimension (alone, as the node metrics are queried). */
+function nodeOf(model: FakeModel, region: string, metricDims: { Name?: string; Value?: string }[]): { rg: FakeReplicationGroup; shard: FakeNodeGroup; node: FakeNode } | undefined {
+    const id = metricDims.length === 1 && metricDims[0].Name === "CacheClusterId" ? metricDims[0].Value : undefined;
+    for (const rg of model.replicationGroupsIn(region)) {
+        for (const shard of rg.nodeGroups) {
+            const node = shard.nodes.find((n) => n.cacheClusterId === id);
+            if (node) {
+                return { rg, shard, node };
+            }
+        }
     }
-    const writes = model.writes.get(FakeModel.key(region, rg.id)) ?? (() => 0);
+    return undefined;
+}
+
+/**
+ * A per-node metric published once a minute while the node exists and its region publishes metrics,
+ * folded into periods with `statistic`. (Which node is a shard's primary is taken as of the query.)
+ */
+function perMinuteResult(found: { rg: FakeReplicationGroup }, perMinute: (minuteMs: number) => number, periodMs: number, statistic: (values: number[]) => number,
+    startMs: number, endMs: number, publishedUntil: number, silentAt: RegionDownAt): { at: number; value: number }[] {
     const points: { at: number; value: number }[] = [];
     for (let t = Math.ceil(startMs / periodMs) * periodMs; t < endMs && t + periodMs <= publishedUntil; t += periodMs) {
         const minutes: number[] = [];
         for (let m = t; m < t + periodMs; m += MINUTE_MS) {
-            if (m >= rg.createdAt && !downAt(region, m)) {
-                minutes.push(writes(m, node));
+            if (m >= found.rg.createdAt && !silentAt(found.rg.region, m)) {
+                minutes.push(perMinute(m));
             }
         }
         if (minutes.length > 0) {
@@ -98,6 +116,21 @@ function writesResult(model: FakeModel, region: string, metricDims: { Name?: str
         }
     }
     return points;
+}
+
+/**
+ * SetTypeCmds of a node: a primary counts the writes clients sent it; a replica counts the same writes
+ * again as it applies them from its primary, plus a DEL for each key that expired on the primary.
+ */
+function writesPerMinute(model: FakeModel, found: { rg: FakeReplicationGroup; shard: FakeNodeGroup; node: FakeNode }): (minuteMs: number) => number {
+    const key = FakeModel.key(found.rg.region, found.rg.id);
+    const writes = model.writes.get(key) ?? (() => 0);
+    const expiries = model.expiries.get(key) ?? (() => 0);
+    if (found.node.role === "primary") {
+        return (m) => writes(m, found.node.cacheClusterId);
+    }
+    const primary = found.shard.nodes.find((n) => n.role === "primary");
+    return (m) => (primary ? writes(m, primary.cacheClusterId) : 0) + expiries(m, found.shard.id);
 }
 
 function queryResult(model: FakeModel, durations: Durations, downAt: RegionDownAt, region: string, q: MetricDataQuery, startMs: number, endMs: number, descending: boolean): MetricDataResult {
@@ -120,9 +153,14 @@ function queryResult(model: FakeModel, durations: Durations, downAt: RegionDownA
         result.Values = ordered.map((p) => p.value);
         return result;
     };
-    if (metric.Namespace === LAG_NAMESPACE && metric.MetricName === WRITES_METRIC) {
+    if (metric.Namespace === LAG_NAMESPACE && (metric.MetricName === WRITES_METRIC || metric.MetricName === IS_PRIMARY_METRIC)) {
+        const found = nodeOf(model, region, metric.Dimensions ?? []);
+        if (!found) {
+            return finish([]);
+        }
+        const perMinute = metric.MetricName === WRITES_METRIC ? writesPerMinute(model, found) : () => (found.node.role === "primary" ? 1 : 0);
         const published = model.clock.now() - durations.metricPublishDelay;
-        return finish(writesResult(model, region, metric.Dimensions ?? [], period * 1000, statistic, startMs, endMs, published, downAt) ?? []);
+        return finish(perMinuteResult(found, perMinute, period * 1000, statistic, startMs, endMs, published, downAt));
     }
     if (metric.Namespace !== LAG_NAMESPACE || metric.MetricName !== LAG_METRIC) {
         return result;

@@ -64,3 +64,45 @@ describe("FakeAws CloudWatch GlobalDatastoreReplicationLag", () => {
         assert.match(error.message, /Period must be a multiple of 60 seconds, got 90/);
     });
 });
+
+describe("FakeAws CloudWatch SetTypeCmds and IsPrimary per node", () => {
+    let aws: FakeAws;
+    beforeEach(() => {
+        aws = FakeAws.seed(PROD_SEED).install();
+    });
+    afterEach(() => aws.restore());
+
+    const read = async (metric: string, stat: string, node: string, minutes = 5) => {
+        const now = aws.clock.now();
+        const out = await cw("us-east-1").send(new GetMetricDataCommand({
+            StartTime: new Date(now - minutes * 60_000), EndTime: new Date(now), ScanBy: "TimestampAscending",
+            MetricDataQueries: [{ Id: "q", MetricStat: { Metric: { Namespace: "AWS/ElastiCache", MetricName: metric, Dimensions: [{ Name: "CacheClusterId", Value: node }] }, Period: 60, Stat: stat } }],
+        }));
+        return out.MetricDataResults![0].Values!;
+    };
+
+    it("replicas run their primary's writes again, plus a DEL per key expired on it; the primary counts only client writes", async () => {
+        aws.setWrites("us-east-1", "prod-us-east-1", (_m, node) => (node === "prod-us-east-1-0001-001" ? 12 : 99));
+        aws.setExpiries("us-east-1", "prod-us-east-1", (_m, shard) => (shard === "0001" ? 3 : 0));
+        assert.deepStrictEqual(await read("SetTypeCmds", "Sum", "prod-us-east-1-0001-001"), [12, 12, 12, 12]);
+        assert.deepStrictEqual(await read("SetTypeCmds", "Sum", "prod-us-east-1-0001-002"), [15, 15, 15, 15], "a replica takes no client writes of its own");
+        assert.deepStrictEqual(await read("SetTypeCmds", "Sum", "prod-us-east-1-0002-001"), [99, 99, 99, 99]);
+        assert.deepStrictEqual(await read("SetTypeCmds", "Sum", "prod-us-east-1-0002-003"), [99, 99, 99, 99]);
+    });
+
+    it("publishes IsPrimary 1 on each shard's primary and 0 on its replicas", async () => {
+        assert.deepStrictEqual(await read("IsPrimary", "Maximum", "prod-us-east-1-0003-001"), [1, 1, 1, 1]);
+        assert.deepStrictEqual(await read("IsPrimary", "Maximum", "prod-us-east-1-0003-002"), [0, 0, 0, 0]);
+    });
+
+    it("a region that is down publishes nothing for those minutes; one whose API alone is down keeps publishing", async () => {
+        aws.faults.regionDown("us-east-1");
+        aws.clock.advance(3 * 60_000);
+        aws.faults.regionUp("us-east-1");
+        aws.faults.regionDown("us-east-1", { metrics: "published" });
+        aws.clock.advance(3 * 60_000);
+        aws.faults.regionUp("us-east-1");
+        aws.clock.advance(2 * 60_000);
+        assert.deepStrictEqual(await read("IsPrimary", "Maximum", "prod-us-east-1-0001-001", 8), [1, 1, 1, 1], "8 minutes: 3 silent, the newest not readable yet");
+    });
+});

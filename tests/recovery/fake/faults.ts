@@ -43,6 +43,12 @@ export interface RegionDownArgs {
     mode?: "timeout" | "refused";
     /** Default 30 s. */
     timeoutMs?: number;
+    /**
+     * "silent" (default): the whole region is down, its nodes publish no CloudWatch datapoint, and
+     * CloudWatch does not backfill the gap later. "published": only the regional API endpoints fail
+     * (a control-plane outage); the nodes keep running and their metrics keep coming.
+     */
+    metrics?: "silent" | "published";
 }
 
 interface ErrorFault {
@@ -65,8 +71,8 @@ export class Faults {
     private errorFaults: ErrorFault[] = [];
     private lostResponses: ErrorFault[] = [];
     private downRegions = new Map<string, Required<RegionDownArgs>>();
-    /** Every outage so far, as virtual instants; `to` undefined while it lasts. Metrics go silent during one. */
-    private outages: { region: string; from: number; to?: number }[] = [];
+    /** Every outage so far, as virtual instants; `to` undefined while it lasts. */
+    private outages: { region: string; from: number; to?: number; metricsSilent: boolean }[] = [];
     private stuckCommands = new Set<string>();
 
     constructor(private readonly clock: Clock) {}
@@ -111,10 +117,11 @@ export class Faults {
 
     /** Every call to `region` (every service) fails like an unreachable endpoint until `regionUp`. */
     regionDown(region: string, args: RegionDownArgs = {}): void {
+        const metrics = args.metrics ?? "silent";
         if (!this.downRegions.has(region)) {
-            this.outages.push({ region, from: this.clock.now() });
+            this.outages.push({ region, from: this.clock.now(), metricsSilent: metrics === "silent" });
         }
-        this.downRegions.set(region, { mode: args.mode ?? "timeout", timeoutMs: args.timeoutMs ?? 30_000 });
+        this.downRegions.set(region, { mode: args.mode ?? "timeout", timeoutMs: args.timeoutMs ?? 30_000, metrics });
     }
 
     regionUp(region: string): void {
@@ -125,6 +132,11 @@ export class Faults {
     /** Whether `region` was down at virtual instant `at` (outage history survives regionUp and clear). */
     wasRegionDownAt(region: string, at: number): boolean {
         return this.outages.some((o) => o.region === region && o.from <= at && (o.to === undefined || at < o.to));
+    }
+
+    /** Whether `region`'s nodes published no metrics at virtual instant `at`: it was down, and not only its API. */
+    metricsSilentAt(region: string, at: number): boolean {
+        return this.outages.some((o) => o.region === region && o.metricsSilent && o.from <= at && (o.to === undefined || at < o.to));
     }
 
     private regionsDown(): string[] {

@@ -17,7 +17,7 @@ import { DEFAULT_DURATIONS, DatastoreOperations, Durations } from "./datastore-o
 import { HandlerEntry, elastiCacheHandlers } from "./elasticache-handlers";
 import { responseMetadata } from "./errors";
 import { Faults, Service } from "./faults";
-import { FakeDatastore, FakeModel, FakeSnapshot, LagFunction, WriteFunction } from "./model";
+import { ExpiryFunction, FakeDatastore, FakeModel, FakeSnapshot, LagFunction, WriteFunction } from "./model";
 import { SeedArgs, seedModel } from "./seed";
 import { ssmHandlers } from "./ssm-handlers";
 import { TEST_FAILOVER_QUOTA, TestFailoverOperation } from "./test-failover";
@@ -69,7 +69,7 @@ export class FakeAws {
         const testFailover = new TestFailoverOperation(this.model, this.durations, (c) => this.faults.isStuck(c), options.testFailoverQuota ?? TEST_FAILOVER_QUOTA);
         this.handlers = [
             { service: "elasticache", entries: elastiCacheHandlers(this.model, this.datastoreOps, testFailover, this.durations) },
-            { service: "cloudwatch", entries: cloudWatchHandlers(this.model, this.durations, (r, at) => this.faults.wasRegionDownAt(r, at)) },
+            { service: "cloudwatch", entries: cloudWatchHandlers(this.model, this.durations, (r, at) => this.faults.metricsSilentAt(r, at)) },
             { service: "ssm", entries: ssmHandlers(this.model) },
         ];
     }
@@ -130,10 +130,19 @@ export class FakeAws {
         this.model.replicationLag.set(FakeModel.key(region, rgId), lag);
     }
 
-    /** Write commands per minute on each node of `rgId` in `region` over virtual time (CloudWatch SetTypeCmds). */
+    /**
+     * Client write commands per minute sent to each shard primary of `rgId` in `region` over virtual
+     * time; replicas run them again (CloudWatch SetTypeCmds per node, see WriteFunction).
+     */
     setWrites(region: string, rgId: string, writes: WriteFunction): void {
         this.model.requireReplicationGroup(region, rgId);
         this.model.writes.set(FakeModel.key(region, rgId), writes);
+    }
+
+    /** Keys expiring per minute in each shard of `rgId`: replicas run a DEL for each (see ExpiryFunction). */
+    setExpiries(region: string, rgId: string, expiries: ExpiryFunction): void {
+        this.model.requireReplicationGroup(region, rgId);
+        this.model.expiries.set(FakeModel.key(region, rgId), expiries);
     }
 
     /** The value of SSM parameter `name` in `region`, or undefined when it does not exist there. */

@@ -88,10 +88,19 @@ export type LagFunction = (atMs: number, shardId: string) => number | undefined;
 export const DEFAULT_LAG: LagFunction = () => 0.4;
 
 /**
- * Write commands (SetTypeCmds) one node ran in the minute that starts at virtual instant `minuteMs`.
- * Default: none. Published as CloudWatch AWS/ElastiCache SetTypeCmds while the node's region is up.
+ * Write commands clients sent to node `cacheClusterId` in the minute that starts at virtual instant
+ * `minuteMs`. Only a shard's primary accepts them: the value asked for a replica is ignored, and each
+ * replica runs its primary's writes again as they replicate. Default: none. Published as CloudWatch
+ * AWS/ElastiCache SetTypeCmds per node while the node's region publishes metrics.
  */
 export type WriteFunction = (minuteMs: number, cacheClusterId: string) => number;
+
+/**
+ * Keys of a shard that expire on its primary in the minute that starts at `minuteMs`. Expiry runs no
+ * command on the primary, but the primary replicates a DEL per key, which each replica runs (and
+ * counts in SetTypeCmds), as the engine's replication works. Default: none.
+ */
+export type ExpiryFunction = (minuteMs: number, shardId: string) => number;
 
 /** One SSM parameter in one region (String parameters only; the fake keeps no history). */
 export interface FakeParameter {
@@ -129,8 +138,10 @@ export class FakeModel {
     readonly testFailoverRunning = new Set<string>();
     /** Replication lag per replication group (key: FakeModel.key); DEFAULT_LAG when unset. */
     readonly replicationLag = new Map<string, LagFunction>();
-    /** Write commands per replication group (key: FakeModel.key); none when unset. */
+    /** Client write commands per replication group (key: FakeModel.key); none when unset. */
     readonly writes = new Map<string, WriteFunction>();
+    /** Keys expiring per shard per minute, per replication group (key: FakeModel.key); none when unset. */
+    readonly expiries = new Map<string, ExpiryFunction>();
     /** SSM parameters (key: FakeModel.key(region, name)). */
     readonly parameters = new Map<string, FakeParameter>();
     /** Snapshots (key: FakeModel.key(region, name)). */
