@@ -93,11 +93,19 @@ function lazyContext(make: () => CommandContext, out: Pick<CommandContext, "stdo
     });
 }
 
+/**
+ * Exits once everything written so far has reached stdout and stderr. A Pulumi call abandoned after
+ * its timeout (outage mode) can keep the event loop alive after the run has reported; the on-call
+ * engineer must get the prompt back, and scripts the exit code.
+ */
+function exitWhenFlushed(code: number): void {
+    process.exitCode = code;
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => {
-        process.exitCode = code;
-    }, (error) => {
+    main(process.argv.slice(2)).then(exitWhenFlushed, (error) => {
         printError(error, process.stderr, true);
-        process.exitCode = 1;
+        exitWhenFlushed(1);
     });
 }

@@ -190,6 +190,7 @@ export async function discoverTopology(opts: DiscoverOptions): Promise<Topology>
     const failures: Topology["failures"] = [];
     const regionsAsked: string[] = [];
     let datastore: GlobalReplicationGroup | undefined;
+    const errors: AwsCallError[] = [];
     for (const region of regions) {
         regionsAsked.push(region);
         try {
@@ -198,11 +199,18 @@ export async function discoverTopology(opts: DiscoverOptions): Promise<Topology>
             if (!(e instanceof AwsCallError)) {
                 throw e;
             }
+            errors.push(e);
             failures.push({ region, error: e.message });
         }
         if (datastore) {
             break;
         }
+    }
+    // When no region answered for want of credentials or permission, that is the whole story: saying
+    // "no datastore found" would send the engineer looking for the wrong problem.
+    const who = errors[0]?.kind;
+    if (!datastore && errors.length === regions.length && (who === "credentials" || who === "access-denied") && errors.every((e) => e.kind === who)) {
+        throw errors[0];
     }
     if (!datastore?.GlobalReplicationGroupId) {
         throw new TopologyError(`no Global Datastore found: looked for ${describeLookedFor(ids)} (ids from the stack ${ids.source}` +

@@ -8,6 +8,7 @@ import { validateConfig } from "../../components/config/validate";
 import { loadStackFile } from "../../offline/run";
 import { ExpectedIds, TopologyError, discoverTopology, idDisagreements, idsFromConfig, regionsToAsk } from "../../recovery/lib/topology";
 import { StackDriver, StackOutputs } from "../../recovery/lib/stack-driver";
+import { AwsCallError } from "../../recovery/lib/errors";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1"];
 const DATASTORE_ID = "ldgnf-prod";
@@ -135,6 +136,19 @@ describe("recovery/lib/topology", () => {
         await assert.rejects(discoverTopology({ driver, clientsFor, regionOrder: ["us-west-2"] }), (e: unknown) => {
             assert.ok(e instanceof TopologyError);
             assert.match(e.message, /no Global Datastore found: looked for datastore ldgnf-prod with members prod-us-east-1 \(us-east-1\), prod-us-west-2 \(us-west-2\) \(ids from the stack outputs\); asked us-west-2, us-east-1; no answer from us-east-1/);
+            return true;
+        });
+    });
+
+    it("says the credentials are missing, not that no datastore exists, when no region answers for that reason", async () => {
+        const noCredentials = () => Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+        for (const region of REGIONS) {
+            stubs[region].onAnyCommand().rejects(noCredentials());
+        }
+        await assert.rejects(discoverTopology({ config: prodConfig(), clientsFor, regionOrder: ["us-west-2"] }), (e: unknown) => {
+            assert.ok(e instanceof AwsCallError, `an AwsCallError, not ${String(e)}`);
+            assert.equal(e.kind, "credentials");
+            assert.doesNotMatch(e.message, /no Global Datastore found/);
             return true;
         });
     });
