@@ -72,8 +72,8 @@ export const globalDatastoreEligibility = stackRule({
         "or Redis OSS 5.0.6+; change them on the aws.elasticache.GlobalReplicationGroup (cacheNodeType, engineVersion).",
     check: (c) => {
         const topologies = topologiesOrSkip(c);
-        c.forEach(topologies.map((t) => t.datastore), (datastore) => {
-            const t = topologies.find((x) => x.datastore === datastore)!;
+        c.forEachOf(topologies, (t) => t.datastore, (t) => {
+            const { datastore } = t;
             const unknown: Unverifiable[] = [];
             const nodeType = datastoreSetting<string>(t, "cacheNodeType", (p) => stateSettings(p)("nodeType"));
             if (nodeType.state === "unknown") {
@@ -116,8 +116,7 @@ export const globalDatastoreRegions = stackRule({
         "replication group explicitly.",
     check: (c) => {
         const topologies = topologiesOrSkip(c);
-        c.forEach(topologies.map((t) => t.datastore), (datastore) => {
-            const { primary, secondaries } = topologies.find((t) => t.datastore === datastore)!;
+        c.forEachOf(topologies, (t) => t.datastore, ({ datastore, primary, secondaries }) => {
             if (secondaries.length > MAX_SECONDARIES) {
                 c.report(datastore, `have at most ${MAX_SECONDARIES} secondaries`, `has ${secondaries.length}: ${secondaries.map((s) => s.name).join(", ")}`,
                     "remove the extra replication groups from the datastore");
@@ -158,8 +157,7 @@ export const globalDatastorePrimaryCompliant = stackRule({
     check: (c) => {
         const topologies = topologiesOrSkip(c);
         const datastores = topologies.map((t) => t.datastore);
-        c.forEach(datastores, (datastore) => {
-            const { primary, primaryProblem } = topologies.find((t) => t.datastore === datastore)!;
+        c.forEachOf(topologies, (t) => t.datastore, ({ datastore, primary, primaryProblem }) => {
             if (!primary && primaryProblem?.unknown) {
                 throw new Unverifiable("primaryReplicationGroupId", "set primaryReplicationGroupId to the founding replication group's id output, so the engine names the group it comes from");
             }
@@ -168,8 +166,8 @@ export const globalDatastorePrimaryCompliant = stackRule({
                     "set primaryReplicationGroupId to the founding replication group's id output");
             }
         });
-        c.forEach(topologies.flatMap((t) => (t.primary ? [t.primary] : [])), (primary) => {
-            const { datastore } = topologies.find((t) => t.primary === primary)!;
+        c.forEachOf(topologies.filter((t) => t.primary), (t) => t.primary!, ({ datastore, primary: found }) => {
+            const primary = found!;
             const membership = membershipOf(primary, datastores);
             if (membership.joins === "outside" || (membership.joins === "stack" && membership.datastore !== datastore)) {
                 const other = membership.joins === "outside" ? membership.id : membership.datastore.name;

@@ -129,6 +129,8 @@ export interface StackCheck<C> {
      * violation on that resource, and the other resources are still checked.
      */
     forEach(resources: PolicyResource[], check: (resource: PolicyResource, subject: Subject) => void): void;
+    /** forEach over items that each stand for one resource (a datastore's topology, say): `resourceOf` names it. */
+    forEachOf<T>(items: T[], resourceOf: (item: T) => PolicyResource, check: (item: T, subject: Subject) => void): void;
 }
 
 /** A rule over the whole stack (relations between resources). */
@@ -142,11 +144,12 @@ export function stackRule<C = Record<string, never>>(spec: RuleSpec & { check: (
                 const subject = resource ? subjectOf(resource) : stackSubject;
                 reportViolation(violationMessage(subject, must, found, fix), resource?.urn);
             };
-            const forEach = (resources: PolicyResource[], check: (resource: PolicyResource, subject: Subject) => void) => {
-                for (const resource of resources) {
+            const forEachOf = <T>(items: T[], resourceOf: (item: T) => PolicyResource, check: (item: T, subject: Subject) => void) => {
+                for (const item of items) {
+                    const resource = resourceOf(item);
                     const subject = subjectOf(resource);
                     try {
-                        check(resource, subject);
+                        check(item, subject);
                     } catch (e) {
                         const unknown = unverifiableOf(e);
                         if (unknown === undefined) {
@@ -157,7 +160,9 @@ export function stackRule<C = Record<string, never>>(spec: RuleSpec & { check: (
                 }
             };
             try {
-                spec.check({ args, resources: args.resources, config, report, forEach });
+                const forEach = (resources: PolicyResource[], check: (resource: PolicyResource, subject: Subject) => void) =>
+                    forEachOf(resources, (r) => r, check);
+                spec.check({ args, resources: args.resources, config, report, forEach, forEachOf });
             } catch (e) {
                 // Safety net for reads outside forEach: still a violation, never the engine's advisory.
                 const unknown = unverifiableOf(e);

@@ -3,7 +3,7 @@
  * its stale members and let the program rebuild the datastore around the serving cluster.
  */
 import { confirmChange } from "../lib/confirm";
-import { UsageError, commandHelp, flagName, parseFlags } from "../lib/flags";
+import { UsageError, commandHelp, flagName, parseFlags, rerunWithYes } from "../lib/flags";
 import { runRejoin } from "../lib/rejoin";
 import { Command } from "./context";
 import { runCommand } from "./runner";
@@ -18,7 +18,7 @@ export const rejoinCommand: Command = {
             return 0;
         }
         const detachedAtMs = parseDetachedAt(values.detachedAt, ctx.clock.now());
-        const rerun = `${ctx.invocation} ${REJOIN_SPEC.name} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
+        const rerun = rerunWithYes(ctx.invocation, REJOIN_SPEC.name, argv);
         // Rejoin rebuilds the datastore through a stack update: without the stack there is nothing it can do safely.
         const whenStackUnavailable = { refuse: `rejoin rebuilds the datastore through an update of stack ${values.stack}, so it needs the stack itself` };
         return runCommand(ctx, { program: REJOIN_SPEC.name, inputs: values, measuresRecovery: false, whenStackUnavailable }, async (driver, progress, report) => {

@@ -3,7 +3,7 @@
  * confirmation and reporting here; the decisions and calls in recovery/lib/retarget/.
  */
 import { confirmChange } from "../lib/confirm";
-import { UsageError, commandHelp, flagName, parseFlags } from "../lib/flags";
+import { UsageError, commandHelp, flagName, parseFlags, rerunWithYes } from "../lib/flags";
 import { OUTAGE_STACK_TIMEOUT_MS } from "../lib/retarget/deadline";
 import { runRetarget } from "../lib/retarget/run";
 import { Command } from "./context";
@@ -22,7 +22,7 @@ export const retargetPrimaryCommand: Command = {
             throw new UsageError(`${flagName("detach")} is given with --mode ${values.mode}. Accepted: ${flagName("detach")} only with --mode outage ` +
                 "(a planned promotion hands over cleanly and needs no detach).", RETARGET_SPEC.name);
         }
-        const rerun = `${ctx.invocation} ${RETARGET_SPEC.name} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
+        const rerun = rerunWithYes(ctx.invocation, RETARGET_SPEC.name, argv);
         // The promotion needs only the configuration, so it goes ahead without the stack; --reconcile-only is all about the stack.
         const whenStackUnavailable = values.reconcileOnly
             ? { refuse: `${flagName("reconcileOnly")} only updates stack ${values.stack}, so it needs the stack itself` }

@@ -91,6 +91,11 @@ export function flagName(key: string): string {
     return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** The command line that repeats this run for real: the same flags without --dry-run, plus --yes. */
+export function rerunWithYes(invocation: string, command: string, argv: readonly string[]): string {
+    return `${invocation} ${command} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
+}
+
 /** Flags every command takes, with the same meaning everywhere. */
 export const COMMON_FLAGS = [
     { key: "stack", kind: "string", required: true, accepted: "the name of an existing Pulumi stack, for example prod", description: "Stack to recover (must exist; recovery never creates stacks)." },
