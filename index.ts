@@ -19,6 +19,10 @@ export const regions = Object.fromEntries(Object.entries(cache.regions).map(([re
     port: r.port,
     dashboardName: r.dashboardName,
 }]));
+/** The active generation: the datastore the writer endpoint names. */
+export const generation = cache.generation;
+/** Every generation the stack declares (the active one, one being built, old ones kept until retired). */
+export const generations = cache.generations;
 export const writerParameterName = cache.writerParameterName;
 export const readerParameterName = cache.readerParameterName;
 export const writerEndpoint = cache.writerEndpoint;

@@ -7,10 +7,26 @@
 export interface NamingInput {
     stack: string;
     namePrefix: string;
+    /**
+     * The generation the names belong to (see StackConfig.generation); default 1. A generation is a
+     * whole datastore rebuilt from a snapshot beside the previous one, so everything it owns gets
+     * names of its own, while generation 1 keeps the names the program has always given.
+     */
+    generation?: number;
+}
+
+/** "" for generation 1, "-g<N>" after it: part of every name a generation owns. */
+export function generationSuffix(n: Pick<NamingInput, "generation">): string {
+    return !n.generation || n.generation === 1 ? "" : `-g${n.generation}`;
+}
+
+/** The prefix of every name a generation owns: `<namePrefix>` or `<namePrefix>-g<N>`. */
+function generationPrefix(n: NamingInput): string {
+    return `${n.namePrefix}${generationSuffix(n)}`;
 }
 
 export function replicationGroupId(n: NamingInput, region: string): string {
-    return `${n.namePrefix}-${region}`;
+    return `${generationPrefix(n)}-${region}`;
 }
 
 /**
@@ -18,25 +34,29 @@ export function replicationGroupId(n: NamingInput, region: string): string {
  * only known from the resource's `globalReplicationGroupId` output (or DescribeGlobalReplicationGroups).
  */
 export function globalDatastoreSuffix(n: NamingInput): string {
-    return n.namePrefix;
+    return generationPrefix(n);
 }
 
 export function finalSnapshotName(n: NamingInput, region: string): string {
     return `${replicationGroupId(n, region)}-final`;
 }
 
-/** User ids are per region but may repeat across regions; the user group keeps one id everywhere. */
+/**
+ * User ids are per region but may repeat across regions; the user group keeps one id everywhere.
+ * Each generation has its own users and group, so retiring one generation removes nothing another uses.
+ */
 export function userGroupId(n: NamingInput): string {
-    return `${n.namePrefix}-users`;
+    return `${generationPrefix(n)}-users`;
 }
 
+/** With IAM authentication the user name equals this id, so it changes with the generation. */
 export function userId(n: NamingInput, userName: string): string {
-    return `${n.namePrefix}-${userName.toLowerCase()}`;
+    return `${generationPrefix(n)}-${userName.toLowerCase()}`;
 }
 
 /** The replacement of the built-in `default` user: same user name, disabled, no commands. */
 export function disabledDefaultUserId(n: NamingInput): string {
-    return `${n.namePrefix}-default-disabled`;
+    return `${generationPrefix(n)}-default-disabled`;
 }
 
 export function logGroupPrefix(n: NamingInput): string {
@@ -66,7 +86,15 @@ export function readerParameterName(n: NamingInput): string {
 }
 
 export function dashboardName(n: NamingInput, region: string): string {
-    return `${n.namePrefix}-elasticache-${region}`;
+    return `${generationPrefix(n)}-elasticache-${region}`;
+}
+
+/**
+ * The Pulumi name of a generation's datastore component; its children are named `<this>-<region>`,
+ * `<this>-datastore`, ... Generation 1 keeps the name it always had, so nothing existing is renamed.
+ */
+export function generationResourceName(base: string, generation: number): string {
+    return generation === 1 ? base : `${base}-g${generation}`;
 }
 
 /**

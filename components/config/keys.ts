@@ -57,6 +57,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { name: "route53", kind: "object", doc: "Optional `{zoneId, recordName}`: a private Route 53 CNAME that follows the writer." },
     { name: "tags", kind: "object", defaultText: "{}", doc: "Tags added to every resource that takes tags." },
     {
+        name: "generation", kind: "integer", defaultText: "1",
+        doc: "The active generation (1..99): the datastore the writer endpoint and the roles above refer to. `restore-from-snapshot` builds the next one from a snapshot and cuts over to it.",
+    },
+    { name: "seedSnapshot", kind: "string", doc: "Name of the snapshot the active generation was created from, in its founding region (set by `restore-from-snapshot`; never change it on an existing generation)." },
+    {
+        name: "inactiveGenerations", kind: "object", defaultText: "{}",
+        doc: "Generations that exist beside the active one, by number: `{foundingRegion, seedSnapshot?, retiring?}`. A new one while it is built and verified, an old one kept for investigation until `retire-generation` removes it.",
+    },
+    {
         name: "recoveryRolePrincipals", kind: "list", defaultText: "the account root",
         doc: "IAM principal ARNs (account root, users, roles) allowed to assume the recovery role, which carries only the permissions the recovery programs need.",
     },

@@ -45,6 +45,26 @@ export interface Route53Config {
     recordName: string;
 }
 
+/**
+ * One generation of the deployment: a whole Global Datastore (founding replication group, datastore,
+ * secondaries, users, alarms) with names of its own (naming.ts generationSuffix). After data corruption
+ * the next generation is built from a snapshot beside the current one, verified, and made active; the
+ * old one stays, untouched, until a human retires it.
+ */
+export interface Generation {
+    /** 1..99; names of generation 1 carry no generation mark. */
+    number: number;
+    /** Region of the replication group that created this generation's datastore. */
+    foundingRegion: string;
+    /** The snapshot (in foundingRegion) the founding replication group was created from. */
+    seedSnapshot?: string;
+    /**
+     * Set by retire-generation just before removing the generation: its resources are declared
+     * unprotected so that the stack update that follows may delete them.
+     */
+    retiring?: boolean;
+}
+
 /** The validated stack configuration: every default resolved, every value checked. */
 export interface StackConfig {
     stack: string;
@@ -69,6 +89,11 @@ export interface StackConfig {
     notificationEmails: string[];
     route53?: Route53Config;
     tags: Record<string, string>;
+    /** The active generation; foundingRegion and seedSnapshot above belong to it. */
+    generation: number;
+    seedSnapshot?: string;
+    /** Generations declared beside the active one, in ascending order (never the active one). */
+    inactiveGenerations: Generation[];
     /** Who may assume the recovery role; undefined means the account root (the account's own IAM policies decide). */
     recoveryRolePrincipals?: string[];
 }
@@ -76,4 +101,10 @@ export interface StackConfig {
 /** Every region of the datastore, the primary first. */
 export function memberRegions(config: Pick<StackConfig, "primaryRegion" | "secondaryRegions">): string[] {
     return [config.primaryRegion, ...config.secondaryRegions];
+}
+
+/** Every generation the stack declares, ascending; exactly one of them is `config.generation`. */
+export function allGenerations(config: Pick<StackConfig, "generation" | "foundingRegion" | "seedSnapshot" | "inactiveGenerations">): Generation[] {
+    const active: Generation = { number: config.generation, foundingRegion: config.foundingRegion, ...(config.seedSnapshot ? { seedSnapshot: config.seedSnapshot } : {}) };
+    return [...config.inactiveGenerations, active].sort((a, b) => a.number - b.number);
 }

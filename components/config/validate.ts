@@ -9,6 +9,7 @@ import {
     compareVersions, nodeTypeProblem, parseVersion,
 } from "./engine";
 import { Problems, RawConfig, Reader, show } from "./reader";
+import { validateGenerations } from "./generations";
 import { validateAlarms, validateAuth, validateNetworks, validateRecoveryRolePrincipals, validateRoute53 } from "./sections";
 import { parseMaintenanceWindow, parseSnapshotWindow, windowsOverlap } from "./windows";
 import { StackConfig, memberRegions } from "./types";
@@ -137,6 +138,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     });
     const route53 = validateRoute53(r, p);
     const recoveryRolePrincipals = validateRecoveryRolePrincipals(r, p);
+    const generations = validateGenerations(r, p, regions, primaryRegion);
     const tags = r.object("tags") ?? {};
     for (const [k, v] of Object.entries(tags)) {
         if (typeof v !== "string") {
@@ -152,6 +154,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
         shards, replicasPerShard, backupRetentionDays, port, snapshotWindow, maintenanceWindow, applyImmediately,
         logRetentionDays, networks, auth, alarms, notificationEmails, route53, tags: tags as Record<string, string>,
         ...(recoveryRolePrincipals ? { recoveryRolePrincipals } : {}),
+        ...generations,
     };
 }
 

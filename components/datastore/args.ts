@@ -32,6 +32,13 @@ export interface GlobalDatastoreArgs {
     maintenanceWindow: string;
     applyImmediately: boolean;
     auth: AuthConfig;
+    /** Snapshot (in foundingRegion) the founding replication group is created from. Default: none, an empty cache. */
+    seedSnapshot?: string;
+    /**
+     * Whether the replication groups, the datastore and the users are protected from deletion.
+     * Default true; false only while retire-generation removes this generation.
+     */
+    protect?: boolean;
     tags?: Record<string, string>;
 }
 

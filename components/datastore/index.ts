@@ -26,7 +26,7 @@ export class GlobalDatastore extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`foundingRegion ${args.foundingRegion} has no foundation among ${regions.join(", ")}`, this);
         }
         const userGroups = Object.fromEntries(regions.map((region) => [region, createUserGroup(`${name}-${region}`, this, region, args)]));
-        const stateful = { parent: this, protect: true };
+        const stateful = { parent: this, protect: args.protect ?? true };
 
         const founder = new aws.elasticache.ReplicationGroup(`${name}-${args.foundingRegion}`,
             foundingMemberArgs(args, userGroups[args.foundingRegion]?.userGroupId),

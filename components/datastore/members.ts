@@ -65,6 +65,8 @@ export function foundingMemberArgs(args: GlobalDatastoreArgs, userGroupId?: pulu
         automaticFailoverEnabled: true,
         multiAzEnabled: true,
         dataTieringEnabled: usesDataTiering(args.nodeType) ? true : undefined,
+        // Seeds the data; changing it later would replace the group, which the recovery guard refuses.
+        snapshotName: args.seedSnapshot,
         atRestEncryptionEnabled: true,
         transitEncryptionEnabled: true,
         transitEncryptionMode: "required",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, memberRegions } from "../config";
+import { Generation, StackConfig, allGenerations, memberRegions } from "../config";
+import { generationResourceName } from "../naming";
 import { GlobalDatastore } from "../datastore";
 import { WriterEndpoint } from "../endpoints";
 import { RegionMonitoring } from "../monitoring";
@@ -7,6 +8,17 @@ import { RecoveryRole } from "../recovery-role";
 import { CacheRegion } from "../region";
 
 export type Role = "primary" | "secondary";
+
+/** One generation's datastore and members, as the stack outputs them. */
+export interface GenerationSummary {
+    active: boolean;
+    foundingRegion: string;
+    seedSnapshot?: string;
+    retiring: boolean;
+    globalDatastoreId: pulumi.Output<string>;
+    /** Per region: replication group id, configuration endpoint and port. */
+    regions: Record<string, { replicationGroupId: pulumi.Output<string>; configurationEndpoint: pulumi.Output<string>; port: pulumi.Output<number> }>;
+}
 
 export interface RegionSummary {
     role: Role;
@@ -26,7 +38,11 @@ export class GlobalCache extends pulumi.ComponentResource {
     readonly primaryRegion: string;
     readonly foundingRegion: string;
     readonly globalDatastoreId: pulumi.Output<string>;
+    /** The active generation's members. */
     readonly regions: Record<string, RegionSummary>;
+    readonly generation: number;
+    /** Every generation the stack declares, by number. */
+    readonly generations: Record<string, GenerationSummary>;
     readonly writerParameterName: string;
     readonly readerParameterName: string;
     readonly writerEndpoint: pulumi.Output<string>;
@@ -49,23 +65,29 @@ export class GlobalCache extends pulumi.ComponentResource {
             tags,
         }, { parent: this })]));
 
-        const datastore = new GlobalDatastore(name, {
-            naming,
+        // Each generation is a whole datastore with names of its own; only the active one serves writes.
+        const declareGeneration = (g: Generation) => new GlobalDatastore(generationResourceName(name, g.number), {
+            naming: { ...naming, generation: g.number },
             engine: config.engine,
             engineVersion: config.engineVersion,
             nodeType: config.nodeType,
             shards: config.shards,
             replicasPerShard: config.replicasPerShard,
             port: config.port,
-            foundingRegion: config.foundingRegion,
+            foundingRegion: g.foundingRegion,
             foundations,
             backupRetentionDays: config.backupRetentionDays,
             snapshotWindow: config.snapshotWindow,
             maintenanceWindow: config.maintenanceWindow,
             applyImmediately: config.applyImmediately,
             auth: config.auth,
-            tags,
+            seedSnapshot: g.seedSnapshot,
+            protect: !g.retiring,
+            tags: g.number === 1 ? tags : { ...tags, "elasticache-global:generation": String(g.number) },
         }, { parent: this });
+        const generations = allGenerations(config);
+        const datastores = Object.fromEntries(generations.map((g) => [g.number, declareGeneration(g)]));
+        const datastore = datastores[config.generation];
 
         const endpoint = new WriterEndpoint(name, {
             naming,
@@ -86,29 +108,46 @@ export class GlobalCache extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.regions = {};
-        for (const region of regions) {
-            const role: Role = region === config.primaryRegion ? "primary" : "secondary";
-            const monitoring = new RegionMonitoring(`${name}-${region}`, {
-                region,
-                naming,
-                role,
-                shards: config.shards,
-                nodesPerShard: config.replicasPerShard + 1,
-                thresholds: config.alarms,
-                topicArn: foundations[region].topicArn,
-                tags,
-            }, { parent: this });
-            const member = datastore.members[region];
-            this.regions[region] = {
-                role,
-                replicationGroupId: member.replicationGroupId,
-                configurationEndpoint: member.configurationEndpoint,
-                port: member.port,
-                topicArn: foundations[region].topicArn,
-                kmsKeyArn: foundations[region].kmsKeyArn,
-                dashboardName: monitoring.dashboardName,
+        this.generations = {};
+        for (const g of generations) {
+            const active = g.number === config.generation;
+            const members = datastores[g.number].members;
+            const summary: GenerationSummary = {
+                active, foundingRegion: g.foundingRegion, retiring: g.retiring ?? false,
+                ...(g.seedSnapshot ? { seedSnapshot: g.seedSnapshot } : {}),
+                globalDatastoreId: datastores[g.number].globalDatastoreId,
+                regions: {},
             };
+            for (const region of regions) {
+                // An inactive generation takes no writes from applications; its founder is its primary.
+                const role: Role = region === (active ? config.primaryRegion : g.foundingRegion) ? "primary" : "secondary";
+                const monitoring = new RegionMonitoring(`${generationResourceName(name, g.number)}-${region}`, {
+                    region,
+                    naming: { ...naming, generation: g.number },
+                    role,
+                    shards: config.shards,
+                    nodesPerShard: config.replicasPerShard + 1,
+                    thresholds: config.alarms,
+                    topicArn: foundations[region].topicArn,
+                    tags,
+                }, { parent: this });
+                const member = members[region];
+                summary.regions[region] = { replicationGroupId: member.replicationGroupId, configurationEndpoint: member.configurationEndpoint, port: member.port };
+                if (active) {
+                    this.regions[region] = {
+                        role,
+                        replicationGroupId: member.replicationGroupId,
+                        configurationEndpoint: member.configurationEndpoint,
+                        port: member.port,
+                        topicArn: foundations[region].topicArn,
+                        kmsKeyArn: foundations[region].kmsKeyArn,
+                        dashboardName: monitoring.dashboardName,
+                    };
+                }
+            }
+            this.generations[String(g.number)] = summary;
         }
+        this.generation = config.generation;
         this.primaryRegion = config.primaryRegion;
         this.foundingRegion = config.foundingRegion;
         this.globalDatastoreId = datastore.globalDatastoreId;
@@ -121,6 +160,8 @@ export class GlobalCache extends pulumi.ComponentResource {
             foundingRegion: this.foundingRegion,
             globalDatastoreId: this.globalDatastoreId,
             regions: this.regions,
+            generation: this.generation,
+            generations: this.generations,
             writerParameterName: this.writerParameterName,
             readerParameterName: this.readerParameterName,
             writerEndpoint: this.writerEndpoint,

@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { ProgramRun, RecordedResource, runStack } from "../../offline/run";
+import { ProgramRun, RecordedResource, loadStackFile, runProgram, runStack } from "../../offline/run";
 import { DEFAULT_PACK_DIR, PolicyPackProcess, withPolicyPack } from "../../offline/policy/host";
 import { PolicyPackConfig } from "../../offline/policy/config";
 import { UNKNOWN } from "../../offline/policy/wire";
@@ -195,6 +195,30 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
             const mandatory = findings.filter((f) => f.level === "mandatory");
             assert.deepEqual(mandatory, [], describeFindings(mandatory));
         });
+    }
+
+    // restore-from-snapshot declares a second generation beside the first; neither phase may trip a mandatory rule.
+    const GENERATION_PHASES: [string, Record<string, string>][] = [
+        ["while generation 2 is built from a snapshot", { "elasticache-global:inactiveGenerations": JSON.stringify({ 2: { foundingRegion: "us-east-1", seedSnapshot: "prod-us-east-1-2026-11-20-0300" } }) }],
+        ["after cutover, with generation 1 kept", { "elasticache-global:generation": "2", "elasticache-global:seedSnapshot": "prod-us-east-1-2026-11-20-0300", "elasticache-global:inactiveGenerations": JSON.stringify({ 1: { foundingRegion: "us-east-1" } }) }],
+    ];
+    for (const [phase, overrides] of GENERATION_PHASES) {
+        for (const firstPreview of [false, true]) {
+            it(`passes prod ${phase}${firstPreview ? ", as the preview that adds it" : ""}: no mandatory violation, both datastores checked`, async () => {
+                const file = loadStackFile("prod");
+                const run = await runProgram("prod", { ...file.config, ...overrides }, file.secretKeys, [], { firstPreview });
+                await configureFor(pack, "prod");
+                const findings = await evaluate(pack, "prod", run.resources);
+                const mandatory = findings.filter((f) => f.level === "mandatory");
+                assert.deepEqual(mandatory, [], describeFindings(mandatory));
+                // Not vacuous: the same pack flags a missing lag alarm on generation 2's secondary.
+                const g2Alarms = run.resources.filter((r) => r.type === T.alarm && String(r.inputs.name).startsWith("prod-g2-us-west-2-0001-global-replication-lag"));
+                assert.ok(g2Alarms.length > 0, "generation 2 declares lag alarms for its secondaries");
+                const without = await evaluate(pack, "prod", run.resources.filter((r) => !g2Alarms.includes(r)));
+                assert.ok(without.some((f) => f.policyName === "global-datastore-lag-alarms" && f.resourceName === "cache-g2-us-west-2"),
+                    describeFindings(without));
+            });
+        }
     }
 
     it("the mutations below are violations only because of the mutation: the baselines are clean of them", async () => {
