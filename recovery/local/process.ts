@@ -1,0 +1,202 @@
+/**
+ * One redis-server process of a local cluster: finding the binary, finding free loopback ports, and a
+ * child process that cannot outlive this one.
+ *
+ * Each server runs under a small `sh` watchdog that holds a pipe from this process on a spare file
+ * descriptor: when this process dies for any reason (SIGKILL of a test runner included), the pipe
+ * closes, the watchdog's `read` returns and it kills the server. Exit handlers alone cannot do that,
+ * and an orphaned cluster keeps ports and memory until someone notices.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { constants as fsConstants, promises as fs } from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { withTimeout } from "../dataplane/connect";
+
+export const LOOPBACK = "127.0.0.1" as const;
+/** Redis listens for the cluster bus on the client port plus this offset (the default cluster-port). */
+export const CLUSTER_BUS_OFFSET = 10000;
+const MAX_PORT = 65535;
+
+export class RedisServerNotFoundError extends Error {
+    override name = "RedisServerNotFoundError";
+}
+
+/**
+ * The absolute path of the redis-server binary: `name` itself when it contains a slash, otherwise the
+ * first executable match on PATH.
+ */
+export async function resolveRedisServer(name: string, searchPath = process.env.PATH ?? ""): Promise<string> {
+    const candidates = name.includes("/")
+        ? [path.resolve(name)]
+        : searchPath.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+    for (const candidate of candidates) {
+        try {
+            await fs.access(candidate, fsConstants.X_OK);
+            return candidate;
+        } catch {
+            // not this one
+        }
+    }
+    const where = name.includes("/") ? `at ${JSON.stringify(name)}` : `on PATH (${candidates.length} directories searched)`;
+    throw new RedisServerNotFoundError(`redisServer: no executable ${JSON.stringify(name)} found ${where}. ` +
+        `Install it (Debian/Ubuntu: "apt-get install redis-server", which also brings redis-cli), ` +
+        `or pass redisServer: the path of a redis-server (or valkey-server) binary.`);
+}
+
+function listen(port: number): Promise<net.Server | undefined> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.once("error", () => resolve(undefined));
+        server.listen({ host: LOOPBACK, port, exclusive: true }, () => resolve(server));
+    });
+}
+
+function close(server: net.Server): Promise<void> {
+    return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * `count` distinct loopback ports that are free, each with its cluster bus port (+10000) free too.
+ * The kernel picks them (port 0), so parallel test runs do not collide; every port is held until all
+ * are chosen, then released for redis-server to take a moment later.
+ */
+export async function findFreePorts(count: number, maxAttempts = count * 20): Promise<number[]> {
+    const held: net.Server[] = [];
+    const ports: number[] = [];
+    try {
+        for (let attempt = 0; ports.length < count; attempt++) {
+            if (attempt >= maxAttempts) {
+                throw new Error(`Could not find ${count} free loopback ports with a free cluster bus port (+${CLUSTER_BUS_OFFSET}) ` +
+                    `after ${maxAttempts} attempts; found ${ports.length}: ${ports.join(", ") || "none"}.`);
+            }
+            const client = await listen(0);
+            if (!client) {
+                continue;
+            }
+            held.push(client);
+            const port = (client.address() as net.AddressInfo).port;
+            if (port + CLUSTER_BUS_OFFSET > MAX_PORT) {
+                continue;
+            }
+            const bus = await listen(port + CLUSTER_BUS_OFFSET);
+            if (!bus) {
+                continue;
+            }
+            held.push(bus);
+            ports.push(port);
+        }
+        return ports.sort((a, b) => a - b);
+    } finally {
+        await Promise.all(held.map(close));
+    }
+}
+
+/**
+ * Starts the server in the background, prints its pid, and kills it when stdin (fd 3 here, because an
+ * asynchronous list's own stdin is /dev/null) reaches end of file. Exits with the server's status.
+ */
+const WATCHDOG_SCRIPT = [
+    'exec 3<&0',
+    '"$1" "$2" </dev/null &',
+    'server=$!',
+    'echo "$server"',
+    '( read -r _ <&3; kill -9 "$server" 2>/dev/null ) &',
+    'watchdog=$!',
+    'wait "$server"',
+    'status=$?',
+    'kill "$watchdog" 2>/dev/null',
+    'exit "$status"',
+].join("\n");
+
+export interface ServerProcess {
+    readonly port: number;
+    /** The redis-server's own pid (not the watchdog's). */
+    readonly pid: number;
+    readonly dir: string;
+    readonly logFile: string;
+    /** Exit code or signal once the server is gone; undefined while it runs. */
+    exited(): string | undefined;
+    /** Resolves once the server has exited (immediately if it already has). */
+    waitForExit(timeoutMs: number): Promise<void>;
+    /** Sends a signal to the server itself. A no-op once it has exited. */
+    signal(signal: NodeJS.Signals): void;
+}
+
+/** The last `lines` lines of a server's log, for error messages. */
+export async function logTail(logFile: string, lines = 8): Promise<string> {
+    try {
+        const text = await fs.readFile(logFile, "utf8");
+        return text.trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+        return "(no log written)";
+    }
+}
+
+/**
+ * Spawns redis-server with `configFile` under the watchdog. The returned process is unreferenced: a
+ * caller that forgets stop() does not hang the event loop, and the watchdog removes the server when
+ * this process exits.
+ */
+export function spawnServer(binary: string, configFile: string, port: number, dir: string, logFile: string): Promise<ServerProcess> {
+    const child: ChildProcess = spawn("/bin/sh", ["-c", WATCHDOG_SCRIPT, "redis-watchdog", binary, configFile], {
+        stdio: ["pipe", "pipe", "pipe"],
+    });
+    let exitedAs: string | undefined;
+    let stderr = "";
+    const exit = new Promise<void>((resolve) => {
+        child.once("exit", (code, signal) => {
+            exitedAs = signal ?? `exit code ${code}`;
+            resolve();
+        });
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    // stdout stays referenced until the pid line arrives, or a caller awaiting start-up with nothing
+    // else pending would see the process exit under it.
+    const unref = () => {
+        child.unref();
+        for (const stream of [child.stdin, child.stdout, child.stderr]) {
+            (stream as unknown as net.Socket | null)?.unref?.();
+        }
+    };
+
+    return new Promise<ServerProcess>((resolve, reject) => {
+        let out = "";
+        const onData = (chunk: Buffer) => {
+            out += chunk.toString();
+            const newline = out.indexOf("\n");
+            if (newline < 0) {
+                return;
+            }
+            child.stdout?.off("data", onData);
+            unref();
+            const pid = Number(out.slice(0, newline).trim());
+            if (!Number.isInteger(pid) || pid <= 0) {
+                reject(new Error(`redis-server on port ${port}: the watchdog printed ${JSON.stringify(out)} instead of a pid.`));
+                return;
+            }
+            resolve({
+                port, pid, dir, logFile,
+                exited: () => exitedAs,
+                waitForExit: (timeoutMs) => withTimeout(exit, timeoutMs,
+                    () => `redis-server pid ${pid} on port ${port} did not exit within ${timeoutMs} ms`),
+                signal: (signal) => {
+                    if (exitedAs === undefined) {
+                        try {
+                            process.kill(pid, signal);
+                        } catch (error) {
+                            if ((error as NodeJS.ErrnoException).code !== "ESRCH") {
+                                throw error;
+                            }
+                        }
+                    }
+                },
+            });
+        };
+        child.stdout?.on("data", onData);
+        child.once("error", (error) => reject(new Error(`Could not start the watchdog shell for port ${port}: ${error.message}`)));
+        void exit.then(() => reject(new Error(`redis-server on port ${port} exited at once (${exitedAs}). ${stderr.trim()}`)));
+    });
+}

@@ -1,0 +1,250 @@
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Redis } from "ioredis";
+import { buildClusterOptions, connectCluster, describeTarget } from "../../recovery/dataplane/connect";
+import { LocalNode, startLocalCluster } from "../../recovery/local/cluster";
+import { useLocalCluster } from "./local-cluster-fixture";
+
+const ACL = { username: "recovery", password: "correct-horse-battery" };
+
+function isRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+async function localDirs(): Promise<string[]> {
+    return (await fs.readdir(os.tmpdir())).filter((name) => name.startsWith("local-redis-cluster-"));
+}
+
+/** The first reply line to one inline command sent without authenticating. */
+function rawReply(port: number, command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write(`${command}\r\n`));
+        socket.once("data", (data) => {
+            socket.destroy();
+            resolve(data.toString().split("\r\n")[0]);
+        });
+        socket.once("error", reject);
+    });
+}
+
+/** A plain connection to one node as the ACL user, closed after `use`. */
+async function onLocalNode<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
+    const client = new Redis({ host: "127.0.0.1", port, ...ACL, lazyConnect: true, retryStrategy: () => null });
+    await client.connect();
+    try {
+        return await use(client);
+    } finally {
+        client.disconnect();
+    }
+}
+
+describe("local Redis Cluster (real redis-server)", function () {
+    this.timeout(20_000);
+    const fixture = useLocalCluster({ acl: ACL, nodeTimeoutMs: 1000 });
+    let initial: LocalNode[];
+
+    it("runs 3 primaries with 1 replica each, replicas attached to distinct primaries", async () => {
+        initial = await fixture.local.nodes();
+        const primaries = initial.filter((node) => node.role === "primary");
+        const replicas = initial.filter((node) => node.role === "replica");
+        assert.equal(primaries.length, 3);
+        assert.equal(replicas.length, 3);
+        assert.deepEqual(new Set(replicas.map((node) => node.primaryId)), new Set(primaries.map((node) => node.nodeId)));
+        for (const node of initial) {
+            assert.ok(isRunning(node.pid), `pid ${node.pid} of port ${node.port} is not running`);
+            assert.ok(node.dir.startsWith(fixture.local.dir), `${node.dir} is outside ${fixture.local.dir}`);
+        }
+        assert.deepEqual(fixture.local.seeds.map((seed) => seed.port).sort(), primaries.map((node) => node.port).sort());
+    });
+
+    it("binds loopback only, keeps nothing on disk, and disables the default user", async () => {
+        for (const node of initial) {
+            const config = await onLocalNode(node.port, async (client) => {
+                const pairs = (await client.call("CONFIG", "GET", "*")) as string[];
+                return new Map(pairs.flatMap((value, i) => (i % 2 === 0 ? [[value, pairs[i + 1]] as [string, string]] : [])));
+            });
+            assert.equal(config.get("bind"), "127.0.0.1", `port ${node.port}`);
+            assert.equal(config.get("save"), "");
+            assert.equal(config.get("appendonly"), "no");
+            assert.equal(config.get("cluster-node-timeout"), "1000");
+        }
+        // A raw socket: ioredis opens with HELLO, which an unauthenticated server refuses before any command.
+        assert.match(await rawReply(initial[0].port, "PING"), /^-NOAUTH/);
+    });
+
+    it("connectCluster with the ACL user writes and reads across every shard", async () => {
+        const cluster = await fixture.connect();
+        const keys = Array.from({ length: 30 }, (_, i) => `roundtrip:${i}`);
+        await Promise.all(keys.map((key) => cluster.set(key, key.toUpperCase())));
+        assert.deepEqual(await Promise.all(keys.map((key) => cluster.get(key))), keys.map((key) => key.toUpperCase()));
+        assert.equal(cluster.nodes("master").length, 3);
+    });
+
+    it("connectCluster rejects a wrong password at once, naming the seeds and never the password", async () => {
+        const started = Date.now();
+        const error: Error = await connectCluster({ seeds: fixture.local.seeds, auth: { username: ACL.username, password: "wrong-password" } })
+            .then(() => assert.fail("connected with a wrong password"), (e: Error) => e);
+        assert.match(error.message, /refused the credentials/);
+        assert.match(error.message, /WRONGPASS/);
+        assert.ok(error.message.includes(`127.0.0.1:${fixture.local.seeds[0].port}`), error.message);
+        assert.ok(!error.message.includes("wrong-password"), "the message leaks the password");
+        assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms; auth errors should not wait for the timeout`);
+    });
+
+    it("connectCluster without credentials is refused (the default user is off)", async () => {
+        await assert.rejects(connectCluster({ seeds: fixture.local.seeds }), /without authentication: the server refused the credentials \(NOAUTH/);
+    });
+
+    it("kill() stops one node; nodes() drops it and, after cluster-node-timeout, reports its replica as primary", async () => {
+        const victim = initial.find((node) => node.role === "primary") as LocalNode;
+        const heir = initial.find((node) => node.primaryId === victim.nodeId) as LocalNode;
+        await fixture.local.kill(victim.port);
+        assert.ok(!isRunning(victim.pid));
+        const deadline = Date.now() + 10_000;
+        let now: LocalNode[] = [];
+        while (Date.now() < deadline) {
+            now = await fixture.local.nodes();
+            if (now.find((node) => node.port === heir.port)?.role === "primary") {
+                break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.equal(now.find((node) => node.port === heir.port)?.role, "primary", `roles seen: ${JSON.stringify(now)}`);
+        assert.ok(!now.some((node) => node.port === victim.port), "the killed node is still listed");
+        await assert.rejects(fixture.local.kill(1), /port 1 is not a node of this local cluster/);
+    });
+
+    it("stop() kills every server and removes the directory, and may be called again", async () => {
+        const pids = (await fixture.local.nodes()).map((node) => node.pid);
+        const dir = fixture.local.dir;
+        await fixture.local.stop();
+        assert.deepEqual(pids.filter(isRunning), []);
+        await assert.rejects(fs.access(dir), { code: "ENOENT" });
+        await fixture.local.stop();
+    });
+});
+
+/** Starts a one-node cluster in a separate node process and resolves with its pids and directory once it is up. */
+function clusterInChildProcess(): Promise<{ child: ChildProcess; pids: number[]; dir: string }> {
+    const script = `
+        const { startLocalCluster } = require(${JSON.stringify(path.resolve(__dirname, "../../recovery/local/cluster"))});
+        startLocalCluster({ primaries: 1, replicasPerPrimary: 0 }).then(async (cluster) => {
+            const nodes = await cluster.nodes();
+            console.log(JSON.stringify({ dir: cluster.dir, pids: nodes.map((node) => node.pid) }));
+            setInterval(() => undefined, 60000);
+        });`;
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    return new Promise((resolve, reject) => {
+        let out = "";
+        child.stdout?.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            if (out.includes("\n")) {
+                resolve({ child, ...JSON.parse(out) });
+            }
+        });
+        child.once("exit", (code) => reject(new Error(`the child exited (${code}) before the cluster was up: ${out}`)));
+    });
+}
+
+describe("startLocalCluster arguments and failures", () => {
+    it("leaves no server behind when the process that started it is killed outright", async function () {
+        this.timeout(20_000);
+        const { child, pids, dir } = await clusterInChildProcess();
+        try {
+            assert.equal(pids.filter(isRunning).length, 1);
+            child.kill("SIGKILL");
+            const deadline = Date.now() + 5000;
+            while (pids.some(isRunning) && Date.now() < deadline) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            assert.deepEqual(pids.filter(isRunning), [], "redis-server outlived its parent");
+        } finally {
+            child.kill("SIGKILL");
+            pids.filter(isRunning).forEach((pid) => process.kill(pid, "SIGKILL"));
+            // Only stop() removes the directory; a killed parent cannot.
+            await fs.rm(dir, { recursive: true, force: true });
+        }
+    });
+
+
+    it("names a missing redis-server and how to install it", async () => {
+        await assert.rejects(startLocalCluster({ redisServer: "no-such-redis-server-binary" }),
+            /no executable "no-such-redis-server-binary" found on PATH.*apt-get install redis-server/s);
+    });
+
+    it("cleans up when the servers fail halfway through start-up", async function () {
+        this.timeout(10_000);
+        const before = await localDirs();
+        // node, given a redis.conf as its script, exits with a syntax error: a server that dies at once.
+        await assert.rejects(startLocalCluster({ redisServer: process.execPath, primaries: 1, replicasPerPrimary: 0 }),
+            /exited .* before accepting connections|exited at once/);
+        assert.deepEqual(await localDirs(), before);
+    });
+
+    it("rejects bad sizes and ACL users with the field, the value and what is accepted", async () => {
+        await assert.rejects(startLocalCluster({ primaries: 0 }), /primaries is 0\. Accepted: a whole number from 1 to 100/);
+        await assert.rejects(startLocalCluster({ replicasPerPrimary: 1.5 }), /replicasPerPrimary is 1\.5/);
+        await assert.rejects(startLocalCluster({ acl: { username: "two words", password: "x" } }), /acl\.username is "two words"/);
+        await assert.rejects(startLocalCluster({ acl: { username: "default", password: "x" } }), /not "default"/);
+    });
+});
+
+describe("connectCluster options (no TLS server here: the shape ElastiCache needs)", () => {
+    const seeds = [{ host: "clustercfg.example.cache.amazonaws.com", port: 6379 }];
+
+    it("with TLS, keeps host names (dnsLookup passes them through) and turns TLS on for every node", async () => {
+        const options = buildClusterOptions({ seeds, tls: true, auth: { username: "app", password: "secret" } });
+        assert.deepEqual(options.redisOptions?.tls, {});
+        assert.equal(options.redisOptions?.username, "app");
+        assert.equal(options.redisOptions?.password, "secret");
+        const resolved = await new Promise<string>((resolve, reject) =>
+            options.dnsLookup?.(seeds[0].host, (err, address) => (err ? reject(err) : resolve(address))));
+        assert.equal(resolved, seeds[0].host);
+    });
+
+    it("without TLS, sets neither tls nor a custom dnsLookup; an AUTH token goes without a username", () => {
+        const options = buildClusterOptions({ seeds, auth: { password: "token" } });
+        assert.equal(options.redisOptions?.tls, undefined);
+        assert.equal(options.dnsLookup, undefined);
+        assert.equal(options.redisOptions?.username, undefined);
+        assert.equal(options.redisOptions?.password, "token");
+    });
+
+    it("fails fast instead of queueing: no offline queue, short failover retries, the given command timeout", () => {
+        const options = buildClusterOptions({ seeds }, { commandTimeoutMs: 750, maxRedirections: 4 });
+        assert.equal(options.enableOfflineQueue, false);
+        assert.ok((options.retryDelayOnFailover ?? 100) <= 100);
+        assert.ok((options.retryDelayOnClusterDown ?? 100) <= 100);
+        assert.equal(options.redisOptions?.commandTimeout, 750);
+        assert.equal(options.maxRedirections, 4);
+    });
+
+    it("rejects bad targets with the field, the value and what is accepted", () => {
+        assert.throws(() => buildClusterOptions({ seeds: [] }), /seeds is \[\]\. Accepted: at least one/);
+        assert.throws(() => buildClusterOptions({ seeds: [{ host: "h", port: 70000 }] }), /seeds\[0\]\.port is 70000/);
+        assert.throws(() => buildClusterOptions({ seeds, auth: { password: "" } }), /auth\.password is empty/);
+        assert.throws(() => buildClusterOptions({ seeds }, { commandTimeoutMs: 0 }), /commandTimeoutMs is 0/);
+    });
+
+    it("describeTarget shows scheme, seeds and user but never the password", () => {
+        const text = describeTarget({ seeds, tls: true, auth: { username: "app", password: "hunter2" } });
+        assert.equal(text, "tls://clustercfg.example.cache.amazonaws.com:6379 as user app");
+        assert.ok(!describeTarget({ seeds, auth: { password: "hunter2" } }).includes("hunter2"));
+    });
+
+    it("rejects an unreachable seed after connectTimeoutMs, naming it", async () => {
+        const started = Date.now();
+        await assert.rejects(connectCluster({ seeds: [{ host: "127.0.0.1", port: 1 }] }, { connectTimeoutMs: 800 }),
+            /Could not connect to the cluster at 127\.0\.0\.1:1 without authentication: not ready after 800 ms/);
+        assert.ok(Date.now() - started < 2000);
+    });
+});
