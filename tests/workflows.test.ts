@@ -12,6 +12,10 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { PROJECT_DIR, listStacks } from "../offline/run";
 import { PreviewDocumentError, main as detectMain, rollingChanges } from "../.github/scripts/engine-or-node-change";
+import { COMMANDS } from "../recovery/cli";
+import { SNAPSHOT_SPEC } from "../recovery/commands/snapshot";
+import { parseFlags } from "../recovery/lib/flags";
+import { tagValueProblem } from "../recovery/lib/snapshots/take";
 
 const DIR = path.join(PROJECT_DIR, ".github", "workflows");
 
@@ -125,7 +129,7 @@ describe("CI workflows (.github/workflows)", () => {
         assert.equal(step.with?.["expect-no-changes"], true);
     });
 
-    it("deploy takes a guarded snapshot first when engineVersion or nodeType change, and deploys staging before prod", () => {
+    it("deploy takes a snapshot first when engineVersion or nodeType change, and deploys staging before prod", () => {
         const job = load("deploy.yml").jobs.deploy;
         const names = job.steps.map((s) => s.id ?? s.name ?? s.uses ?? s.run);
         const detect = job.steps.findIndex((s) => s.id === "changes");
@@ -133,10 +137,28 @@ describe("CI workflows (.github/workflows)", () => {
         const up = job.steps.findIndex((s) => s.with?.command === "up");
         assert.ok(detect >= 0 && detect < snapshot && snapshot < up, `detect, snapshot, up in order: ${names.join(" | ")}`);
         assert.equal(job.steps[snapshot].if, "steps.changes.outputs.engine_or_node_change == 'true'");
-        assert.match(job.steps[snapshot].run!, /--reason /);
-        assert.match(job.steps[snapshot].run!, /if \[ ! -f recovery\/commands\/snapshot\.ts \]; then[\s\S]*exit 1/, "fails closed until the command exists");
+        assert.doesNotMatch(job.steps[snapshot].run!, /exit 1|\|\||; *true/, "nothing lets the step pass when the snapshot is not taken");
         assert.equal(job.strategy?.["max-parallel"], 1);
         assert.deepEqual(job.strategy?.matrix?.include?.map((m) => m.stack), ["staging", "prod"]);
+    });
+
+    it("deploy's snapshot command line is one the recovery CLI accepts, for every stack: a tag-safe reason, --yes, --json", () => {
+        assert.ok(COMMANDS.some((c) => c.spec.name === SNAPSHOT_SPEC.name), "the CLI dispatches snapshot");
+        const job = load("deploy.yml").jobs.deploy;
+        const run = job.steps.find((s) => /npm run recovery -- snapshot/.test(s.run ?? ""))!.run!;
+        for (const entry of job.strategy!.matrix!.include!) {
+            // GitHub fills these in; a commit sha and a run id are what they hold.
+            const line = expand(run, entry).replace("${{ github.sha }}", "0123456789abcdef0123456789abcdef01234567").replace("${{ github.run_id }}", "9876543210");
+            assert.doesNotMatch(line, /\$\{\{/, "every expression is one this test knows");
+            const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+            assert.deepEqual(words.slice(0, 5), ["npm", "run", "recovery", "--", "snapshot"]);
+            const { values } = parseFlags(SNAPSHOT_SPEC, words.slice(5));
+            assert.equal(values.stack, entry.stack);
+            assert.deepEqual([values.yes, values.json, values.dryRun], [true, true, false], "no prompt in CI, JSON for the log, a real snapshot");
+            assert.equal(values.reason, "deploy 0123456789abcdef0123456789abcdef01234567: engine version or node type change");
+            assert.equal(tagValueProblem(values.reason), undefined, "ElastiCache accepts the reason as a tag value");
+            assert.equal(tagValueProblem(values.requestedBy!), undefined);
+        }
     });
 
     for (const file of ["deploy.yml", "drift.yml"]) {

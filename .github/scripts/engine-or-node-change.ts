@@ -2,8 +2,8 @@
  * `npx ts-node --transpile-only .github/scripts/engine-or-node-change.ts <preview.json>`: reads the
  * output of `pulumi preview --json` and prints `true` when the update would change the engine version
  * or the node type of an existing cache (every node is replaced, one by one), `false` otherwise. Each
- * change found is listed on stderr. The deploy workflow takes a manual snapshot first when it prints
- * `true`.
+ * change found is listed on stderr. When it prints `true`, the deploy workflow takes a manual snapshot
+ * of the current primary first (`npm run recovery -- snapshot`) and deploys only once it is available.
  *
  * It fails (exit 2) on a file it cannot read or that is not a preview document, so the deployment stops
  * rather than going ahead without the snapshot.

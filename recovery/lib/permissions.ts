@@ -8,6 +8,8 @@
  * runs `pulumi up` (planned mode and adopt with their reconcile, --reconcile-only, rejoin) runs with the
  * deployment's credentials, because up needs EC2, KMS, IAM and logs permissions the role must not have;
  * actions only those commands call are therefore not granted to the role (`grantedTo: "deployment"`).
+ * So is `snapshot`: it is a routine step of deployments (the deploy workflow runs it before an engine or
+ * node type change), and taking snapshots is not something an outage needs the role for.
  *
  * Deliberately absent: CreateGlobalReplicationGroup and CreateReplicationGroup. Rejoining a region
  * after an outage retires stale resources here, but re-creates them through `pulumi up` with the
@@ -26,6 +28,8 @@ export type ResourceScope =
     | "datastore-and-members"
     /** The stack's replication groups and the final snapshots taken when they are deleted (<id>-final...). */
     | "members-and-final-snapshots"
+    /** The stack's replication groups and every snapshot named after one of them (<id>-...: manual and final snapshots). */
+    | "members-and-their-snapshots"
     /** The stack's writer SSM parameter, in each member region. */
     | "writer-parameters";
 
@@ -49,8 +53,9 @@ export interface RecoveryPermission {
      */
     plannedFor?: string;
     /**
-     * The action (service:Operation) whose call needs this one too, when no code calls it directly:
-     * AWS authorizes some requests against more than one action.
+     * The action (service:Operation) whose call needs this one too: AWS authorizes some requests against
+     * more than one action. Required when no code calls this action directly; kept when code does too,
+     * so the dependency stays on record.
      */
     impliedBy?: string;
 }
@@ -70,13 +75,14 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
     },
     {
         action: "elasticache:DescribeEvents",
-        reason: "Rejoin: finds when the serving cluster was detached, from its events; also follows shard failovers.",
+        reason: "Rejoin: finds when the serving cluster was detached, from its events; shard failovers: counts the TestFailover quota and follows each failover to its end.",
         grantedTo: "recovery-role",
         scope: "any",
     },
     {
         action: "elasticache:DescribeSnapshots",
-        reason: "Rejoin: finds the final snapshots of the retired groups by name and waits until they are available.",
+        reason: "Rejoin: finds the final snapshots of the retired groups by name and waits until they are available; snapshot: waits for the manual " +
+            "snapshot it takes; lists a group's snapshots (with their node group times) to choose one to restore.",
         grantedTo: "recovery-role",
         scope: "any",
     },
@@ -126,17 +132,25 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
     },
     {
         action: "elasticache:CreateSnapshot",
-        reason: "Rejoin: DeleteReplicationGroup with FinalSnapshotIdentifier creates the final snapshot, which AWS authorizes as CreateSnapshot.",
+        reason: "snapshot: takes a manual snapshot (<id>-manual-<time>) of the current primary, as the deploy workflow does before an engine or " +
+            "node type change. Rejoin: DeleteReplicationGroup with FinalSnapshotIdentifier creates the final snapshot, which AWS authorizes as CreateSnapshot too.",
         grantedTo: "deployment",
-        scope: "members-and-final-snapshots",
+        scope: "members-and-their-snapshots",
         impliedBy: "elasticache:DeleteReplicationGroup",
+    },
+    {
+        action: "elasticache:AddTagsToResource",
+        reason: "snapshot: CreateSnapshot with Tags (the reason, who asked) needs it as well; the service authorization reference lists it as a dependent " +
+            "action of the calls that tag what they create.",
+        grantedTo: "deployment",
+        scope: "members-and-their-snapshots",
+        impliedBy: "elasticache:CreateSnapshot",
     },
     {
         action: "elasticache:TestFailover",
         reason: "Shard failover and drills: fails one shard over to a replica inside its region.",
         grantedTo: "recovery-role",
         scope: "members",
-        plannedFor: "failover-shard",
     },
 ];
 
@@ -170,6 +184,7 @@ const STATEMENT_IDS: Record<ResourceScope, string> = {
     "members": "ActOnStackReplicationGroups",
     "datastore-and-members": "ActOnStackGlobalDatastore",
     "members-and-final-snapshots": "RetireStackReplicationGroups",
+    "members-and-their-snapshots": "SnapshotStackReplicationGroups",
     "writer-parameters": "MoveStackWriterParameter",
 };
 
@@ -181,6 +196,11 @@ function writerParameterArns(replicationGroupArns: readonly string[], name: stri
         const [, partition, , region, account] = arn.split(":");
         return `arn:${partition}:ssm:${region}:${account}:parameter/${name.slice(1)}`;
     });
+}
+
+/** Every snapshot named after the group: the manual ones (<id>-manual-...) and the final ones (<id>-final-...). */
+function groupSnapshotArnPattern(replicationGroupArn: string): string {
+    return replicationGroupArn.replace(/:replicationgroup:([a-z0-9-]+)$/, ":snapshot:$1-*");
 }
 
 /** Final snapshots are named after their group (components/naming.ts finalSnapshotName, plus a suffix per run). */
@@ -217,9 +237,10 @@ export function recoveryPolicyDocument(scope: PolicyScope, permissions: readonly
         "members": members,
         "datastore-and-members": [scope.globalDatastoreArn, ...members],
         "members-and-final-snapshots": [...members, ...members.map(finalSnapshotArnPattern)],
+        "members-and-their-snapshots": [...members, ...members.map(groupSnapshotArnPattern)],
         "writer-parameters": writerParameterArns(members, scope.writerParameterName),
     };
-    const order: ResourceScope[] = ["any", "datastore-and-members", "members", "members-and-final-snapshots", "writer-parameters"];
+    const order: ResourceScope[] = ["any", "datastore-and-members", "members", "members-and-final-snapshots", "members-and-their-snapshots", "writer-parameters"];
     return {
         Version: "2012-10-17",
         Statement: order

@@ -93,21 +93,23 @@ describe("recovery permissions: one list, in step with the code", () => {
         assert.ok(called.has("elasticache:DescribeSnapshots") && !listed.get("elasticache:DescribeSnapshots")!.plannedFor);
     });
 
-    // rejoin runs pulumi up, so it runs with the deployment's credentials; everything else may run under the recovery role.
-    const runsWithDeploymentCredentials = (file: string) => /^(lib\/rejoin(\.ts|\/)|commands\/rejoin\.ts$)/.test(file.split(path.sep).join("/"));
+    // rejoin runs pulumi up, and snapshot is a routine step of deployments, so both run with the deployment's credentials;
+    // everything else may run under the recovery role.
+    const runsWithDeploymentCredentials = (file: string) =>
+        /^(lib\/rejoin(\.ts|\/)|commands\/rejoin\.ts$|lib\/snapshots\/take\.ts$|commands\/snapshot\.ts$)/.test(file.split(path.sep).join("/"));
 
-    it("grants the recovery role every action code outside rejoin calls", () => {
+    it("grants the recovery role every action code outside rejoin and snapshot calls", () => {
         const notGranted = [...called].filter(([action, files]) => files.some((f) => !runsWithDeploymentCredentials(f)) &&
             listed.get(action)?.grantedTo !== "recovery-role").map(([action, files]) => `${action} (${files.join(", ")})`);
         assert.deepEqual(notGranted, [], "called by code that may run under the recovery role, but not granted to it");
     });
 
-    it("keeps for the deployment's credentials what only rejoin calls: the deletes and the final snapshot", () => {
+    it("keeps for the deployment's credentials what only rejoin and snapshot call: the deletes, the snapshots and their tags", () => {
         const deploymentOnly = RECOVERY_PERMISSIONS.filter((p) => p.grantedTo === "deployment");
         assert.deepEqual(deploymentOnly.map((p) => p.action).sort(),
-            ["elasticache:CreateSnapshot", "elasticache:DeleteGlobalReplicationGroup", "elasticache:DeleteReplicationGroup"]);
+            ["elasticache:AddTagsToResource", "elasticache:CreateSnapshot", "elasticache:DeleteGlobalReplicationGroup", "elasticache:DeleteReplicationGroup"]);
         for (const p of deploymentOnly) {
-            const callers = called.get(p.impliedBy ?? p.action) ?? [];
+            const callers = [...(called.get(p.action) ?? []), ...(p.impliedBy ? called.get(p.impliedBy) ?? [] : [])];
             assert.ok(callers.length > 0 && callers.every(runsWithDeploymentCredentials), `${p.action} is called by ${callers.join(", ") || "nothing"}`);
         }
     });
@@ -171,7 +173,11 @@ describe("recoveryPolicyDocument: least privilege", () => {
             "arn:aws:elasticache:us-east-1:123456789012:snapshot:prod-us-east-1-final*",
             "arn:aws:elasticache:us-west-2:123456789012:snapshot:prod-us-west-2-final*"];
         assert.deepEqual(grantedWith("elasticache:DeleteReplicationGroup").Resource, retire);
-        assert.deepEqual(grantedWith("elasticache:CreateSnapshot").Resource, retire, "the final snapshot is authorized as CreateSnapshot");
+        const snapshots = [...members,
+            "arn:aws:elasticache:us-east-1:123456789012:snapshot:prod-us-east-1-*",
+            "arn:aws:elasticache:us-west-2:123456789012:snapshot:prod-us-west-2-*"];
+        assert.deepEqual(grantedWith("elasticache:CreateSnapshot").Resource, snapshots, "manual (<id>-manual-...) and final (<id>-final-...) snapshots");
+        assert.deepEqual(grantedWith("elasticache:AddTagsToResource").Resource, snapshots, "the tags of those snapshots");
         const mutating = doc.Statement.filter((s) => s.Resource !== "*").flatMap((s) => s.Action).filter((a) => a !== "ssm:GetParameter");
         assert.ok(mutating.every((a) => !/:(Describe|Get)/.test(a)));
         assert.ok(doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action).every((a) => /:(Describe|Get)/.test(a)),

@@ -38,6 +38,8 @@ export const WRITES_METRIC = "SetTypeCmds";
  * IsMaster; the fake publishes the current name only.
  */
 export const IS_PRIMARY_METRIC = "IsPrimary";
+/** Keys held by a node, per node; every node of a shard holds its shard's keys (see FakeAws.setItems). */
+export const ITEMS_METRIC = "CurrItems";
 /** GetMetricData takes at most this many queries per request. */
 export const MAX_QUERIES = 500;
 const MINUTE_MS = 60_000;
@@ -153,12 +155,15 @@ function queryResult(model: FakeModel, durations: Durations, downAt: RegionDownA
         result.Values = ordered.map((p) => p.value);
         return result;
     };
-    if (metric.Namespace === LAG_NAMESPACE && (metric.MetricName === WRITES_METRIC || metric.MetricName === IS_PRIMARY_METRIC)) {
+    if (metric.Namespace === LAG_NAMESPACE && [WRITES_METRIC, IS_PRIMARY_METRIC, ITEMS_METRIC].includes(metric.MetricName ?? "")) {
         const found = nodeOf(model, region, metric.Dimensions ?? []);
         if (!found) {
             return finish([]);
         }
-        const perMinute = metric.MetricName === WRITES_METRIC ? writesPerMinute(model, found) : () => (found.node.role === "primary" ? 1 : 0);
+        const items = model.items.get(FakeModel.key(found.rg.region, found.rg.id)) ?? (() => 0);
+        const perMinute = metric.MetricName === WRITES_METRIC ? writesPerMinute(model, found)
+            : metric.MetricName === ITEMS_METRIC ? (m: number) => items(m, found.shard.id)
+                : () => (found.node.role === "primary" ? 1 : 0);
         const published = model.clock.now() - durations.metricPublishDelay;
         return finish(perMinuteResult(found, perMinute, period * 1000, statistic, startMs, endMs, published, downAt));
     }

@@ -36,6 +36,10 @@ export interface Durations {
     metricPublishDelay: number;
     /** DeleteReplicationGroup with FinalSnapshotIdentifier: the snapshot is creating this long. Default 4 min. */
     finalSnapshot: number;
+    /** CreateSnapshot: the snapshot is creating (the group snapshotting) this long. Default 5 min. */
+    snapshot: number;
+    /** CreateReplicationGroup with SnapshotName: creating this long, then available (or create-failed). Default 25 min. */
+    restore: number;
 }
 
 export const DEFAULT_DURATIONS: Durations = {
@@ -49,6 +53,8 @@ export const DEFAULT_DURATIONS: Durations = {
     testFailoverRecovered: 8 * 60_000,
     metricPublishDelay: 60_000,
     finalSnapshot: 4 * 60_000,
+    snapshot: 5 * 60_000,
+    restore: 25 * 60_000,
 };
 
 /** Parameters a joining secondary must not set: the datastore decides them (AWS answers InvalidParameterCombination). */

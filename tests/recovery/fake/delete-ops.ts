@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-elasticache";
 import { serviceError } from "./errors";
 import { FakeDatastore, FakeModel } from "./model";
+import { snapshotKey, startSnapshot } from "./snapshot-ops";
 
 /** DeleteGlobalReplicationGroup: deleting until gone. */
 export const DELETE_DATASTORE_MS = 2 * 60_000;
@@ -55,15 +56,11 @@ export function deleteReplicationGroup(model: FakeModel, region: string, id: str
         throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; it can be deleted only when available`);
     }
     if (finalSnapshot !== undefined) {
-        const key = FakeModel.key(region, finalSnapshot);
-        if (model.snapshots.has(key)) {
+        if (model.snapshots.has(snapshotKey(region, finalSnapshot))) {
             throw serviceError(SnapshotAlreadyExistsFault, `A snapshot named ${finalSnapshot} already exists in ${region}`);
         }
-        const snapshot = { region, name: finalSnapshot, replicationGroupId: rg.id, status: "creating" as const, createdAt: model.clock.now() };
-        model.snapshots.set(key, snapshot);
-        model.schedule(model.clock.now() + finalSnapshotMs, `${region}/${finalSnapshot} available`, () => {
-            model.snapshots.set(key, { ...snapshot, status: "available" });
-        });
+        // Taken of the group as it is before the deletion: node snapshots and shape outlive the group.
+        startSnapshot(model, rg, finalSnapshot, { source: "manual", durationMs: finalSnapshotMs });
     }
     rg.status = "deleting";
     model.schedule(model.clock.now() + DELETE_REPLICATION_GROUP_MS, `${region}/${rg.id} deleted`, () => {

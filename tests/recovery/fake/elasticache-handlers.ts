@@ -4,9 +4,9 @@
  * Test-only.
  */
 import {
-    CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, DeleteGlobalReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeEventsCommand, DescribeGlobalReplicationGroupsCommand,
-    DescribeReplicationGroupsCommand, DescribeSnapshotsCommand, DisassociateGlobalReplicationGroupCommand, FailoverGlobalReplicationGroupCommand,
-    GlobalReplicationGroupNotFoundFault, InvalidParameterValueException, ReplicationGroupNotFoundFault, SnapshotNotFoundFault, TestFailoverCommand,
+    CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, CreateSnapshotCommand, DeleteGlobalReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeEventsCommand,
+    DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand, DescribeSnapshotsCommand, DisassociateGlobalReplicationGroupCommand, FailoverGlobalReplicationGroupCommand,
+    GlobalReplicationGroupNotFoundFault, InvalidParameterValueException, ReplicationGroupNotFoundFault, TestFailoverCommand,
 } from "@aws-sdk/client-elasticache";
 import { CreateReplicationGroupArgs, DatastoreOperations, Durations } from "./datastore-ops";
 import { deleteDatastore, deleteReplicationGroup } from "./delete-ops";
@@ -14,6 +14,7 @@ import { serviceError } from "./errors";
 import { FakeDatastore, FakeModel } from "./model";
 import { datastoreShape, eventShape, replicationGroupShape, snapshotShape } from "./shapes";
 import { TestFailoverOperation } from "./test-failover";
+import { SnapshotOperations, findSnapshots } from "./snapshot-ops";
 
 /** A handler gets the region the client was configured for and the command input. */
 export type Handler = (region: string, input: any) => object;
@@ -28,11 +29,14 @@ const MINUTE_MS = 60_000;
 /** AWS keeps ElastiCache events for 14 days. */
 const EVENT_RETENTION_MS = 14 * 24 * 60 * MINUTE_MS;
 
-/** MaxRecords/Marker paging as the Describe* APIs do it (MaxRecords 20..100, default 100). */
-export function page<T>(items: T[], input: { MaxRecords?: number; Marker?: string }): { items: T[]; Marker?: string } {
-    const max = input.MaxRecords ?? 100;
-    if (!Number.isInteger(max) || max < 20 || max > 100) {
-        throw serviceError(InvalidParameterValueException, `MaxRecords must be an integer from 20 to 100, got ${input.MaxRecords}`);
+/**
+ * MaxRecords/Marker paging as the Describe* APIs do it: MaxRecords 20..100, default 100
+ * (DescribeSnapshots: 20..50, default 50).
+ */
+export function page<T>(items: T[], input: { MaxRecords?: number; Marker?: string }, limits: { max: number } = { max: 100 }): { items: T[]; Marker?: string } {
+    const max = input.MaxRecords ?? limits.max;
+    if (!Number.isInteger(max) || max < 20 || max > limits.max) {
+        throw serviceError(InvalidParameterValueException, `MaxRecords must be an integer from 20 to ${limits.max}, got ${input.MaxRecords}`);
     }
     const start = input.Marker === undefined ? 0 : Number(input.Marker);
     if (!Number.isInteger(start) || start < 0 || start > items.length) {
@@ -57,7 +61,8 @@ function toMs(value: unknown, field: string): number {
     return ms;
 }
 
-export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOperations, testFailover: TestFailoverOperation, durations: Durations): HandlerEntry[] {
+export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOperations, testFailover: TestFailoverOperation, durations: Durations,
+    snapshots: SnapshotOperations): HandlerEntry[] {
     const visibleDatastore = (region: string, id: string | undefined): FakeDatastore => {
         const ds = model.datastoresVisibleIn(region).find((d) => d.id === id);
         if (!ds) {
@@ -119,6 +124,13 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
             command: CreateReplicationGroupCommand,
             handle: (region, input: CreateReplicationGroupArgs) => {
                 required("CreateReplicationGroup", input, "ReplicationGroupId", "ReplicationGroupDescription");
+                if (input.SnapshotArns !== undefined && input.GlobalReplicationGroupId === undefined) {
+                    throw serviceError(InvalidParameterValueException, "SnapshotArns: the fake does not model seeding from S3; restore with SnapshotName");
+                }
+                // A secondary may not name a snapshot: joining refuses it (InvalidParameterCombination).
+                if (input.SnapshotName !== undefined && input.GlobalReplicationGroupId === undefined) {
+                    return { ReplicationGroup: replicationGroupShape(snapshots.restore(region, input)) };
+                }
                 datastores.createReplicationGroup(region, input);
                 return { ReplicationGroup: replicationGroupShape(model.requireReplicationGroup(region, input.ReplicationGroupId!)) };
             },
@@ -144,20 +156,15 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
             command: DescribeSnapshotsCommand,
             handle: (region, input) => {
                 // DescribeSnapshots pages by 20..50 records (default 50), unlike the other Describe calls.
-                const max = input.MaxRecords ?? 50;
-                if (!Number.isInteger(max) || max < 20 || max > 50) {
-                    throw serviceError(InvalidParameterValueException, `MaxRecords must be an integer from 20 to 50, got ${input.MaxRecords}`);
-                }
-                const found = [...model.snapshots.values()].filter((s) => s.region === region &&
-                    (input.SnapshotName === undefined || s.name === input.SnapshotName) &&
-                    (input.ReplicationGroupId === undefined || s.replicationGroupId === input.ReplicationGroupId) &&
-                    (input.SnapshotSource === undefined || input.SnapshotSource === "user"));
-                if (input.SnapshotName !== undefined && found.length === 0) {
-                    throw serviceError(SnapshotNotFoundFault, `SnapshotName "${input.SnapshotName}": no snapshot with that name in ${region}`);
-                }
-                const start = input.Marker === undefined ? 0 : Number(input.Marker);
-                const items = found.slice(start, start + max);
-                return { Snapshots: items.map(snapshotShape), Marker: start + max < found.length ? String(start + max) : undefined };
+                const { items, Marker } = page(findSnapshots(model, region, input), input, { max: 50 });
+                return { Snapshots: items.map((s) => snapshotShape(s, model.now(), input.ShowNodeGroupConfig === true)), Marker };
+            },
+        },
+        {
+            command: CreateSnapshotCommand,
+            handle: (region, input) => {
+                required("CreateSnapshot", input, "SnapshotName");
+                return { Snapshot: snapshotShape(snapshots.createSnapshot(region, input), model.now(), true) };
             },
         },
         {

@@ -59,6 +59,16 @@ interface ErrorFault {
     make: (service: Service) => Error;
 }
 
+/** Which replication groups an outcome fault applies to; an omitted field matches every group. */
+export interface GroupMatcher {
+    region?: string;
+    replicationGroupId?: string;
+}
+
+function matchesGroup(m: GroupMatcher, region: string, replicationGroupId: string): boolean {
+    return (m.region === undefined || m.region === region) && (m.replicationGroupId === undefined || m.replicationGroupId === replicationGroupId);
+}
+
 function matches(m: CallMatcher, service: Service, region: string, command: string): boolean {
     return (m.region === undefined || m.region === region) && (m.command === undefined || m.command === command) && (m.service === undefined || m.service === service);
 }
@@ -74,6 +84,8 @@ export class Faults {
     /** Every outage so far, as virtual instants; `to` undefined while it lasts. */
     private outages: { region: string; from: number; to?: number; metricsSilent: boolean }[] = [];
     private stuckCommands = new Set<string>();
+    private failingRestores: GroupMatcher[] = [];
+    private failingSnapshots: GroupMatcher[] = [];
 
     constructor(private readonly clock: Clock) {}
 
@@ -147,6 +159,27 @@ export class Faults {
         return this.downRegions.has(region);
     }
 
+    /**
+     * CreateReplicationGroup with SnapshotName for a matching group ends in create-failed instead of
+     * available (the restore is accepted and runs its full time first, as AWS reports a failed restore).
+     */
+    restoreFails(match: GroupMatcher = {}): void {
+        this.failingRestores.push(match);
+    }
+
+    shouldRestoreFail(region: string, replicationGroupId: string): boolean {
+        return this.failingRestores.some((m) => matchesGroup(m, region, replicationGroupId));
+    }
+
+    /** CreateSnapshot of a matching group ends with the snapshot failed instead of available. */
+    snapshotFails(match: GroupMatcher = {}): void {
+        this.failingSnapshots.push(match);
+    }
+
+    shouldSnapshotFail(region: string, replicationGroupId: string): boolean {
+        return this.failingSnapshots.some((m) => matchesGroup(m, region, replicationGroupId));
+    }
+
     /** Operations started by `command` from now on never complete (their status stays where it went). */
     neverFinish(command: string): void {
         this.stuckCommands.add(command);
@@ -161,6 +194,8 @@ export class Faults {
         this.lostResponses = [];
         this.regionsDown().forEach((r) => this.regionUp(r));
         this.stuckCommands.clear();
+        this.failingRestores = [];
+        this.failingSnapshots = [];
     }
 
     /** Rejects (or hangs, then rejects) when a fault applies to this call; resolves otherwise. */

@@ -7,7 +7,7 @@
  *     afterEach(() => aws.restore());
  *     // code under test builds `new ElastiCacheClient({ region })` as usual and gets the fake
  */
-import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { CreateReplicationGroupCommand, CreateReplicationGroupCommandInput, ElastiCacheClient, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { AwsStub, mockClient } from "aws-sdk-client-mock";
@@ -22,6 +22,7 @@ import { SeedArgs, seedModel } from "./seed";
 import { ssmHandlers } from "./ssm-handlers";
 import { TEST_FAILOVER_QUOTA, TestFailoverOperation } from "./test-failover";
 import { VirtualClock } from "./virtual-clock";
+import { SnapshotOperations, SnapshotSeed, seedSnapshot, snapshotKey } from "./snapshot-ops";
 
 export { PROD_SEED, DATASTORE_ID_PREFIXES, datastoreId } from "./seed";
 export type { SeedArgs } from "./seed";
@@ -29,6 +30,8 @@ export { DEFAULT_DURATIONS } from "./datastore-ops";
 export type { Durations } from "./datastore-ops";
 export { VirtualClock } from "./virtual-clock";
 export type { LoggedCall } from "./call-log";
+export type { SnapshotSeed } from "./snapshot-ops";
+export { NODE_SNAPSHOT_SPACING_MS } from "./snapshot-ops";
 
 export interface FakeAwsOptions {
     /** Default: a new VirtualClock at 2025-01-15T10:00:00Z. */
@@ -56,6 +59,7 @@ export class FakeAws {
     readonly log = new CallLog();
     readonly durations: Durations;
     private readonly datastoreOps: DatastoreOperations;
+    private readonly snapshotOps: SnapshotOperations;
     private readonly handlers: { service: Service; entries: HandlerEntry[] }[];
     private stubs: AnyStub[] = [];
 
@@ -66,9 +70,14 @@ export class FakeAws {
         this.faults = new Faults(this.clock);
         this.datastoreOps = new DatastoreOperations(this.model, this.durations, (c) => this.faults.isStuck(c), (r) => this.faults.isRegionDown(r),
             options.detachDuringStuckPromotion ?? false);
+        this.snapshotOps = new SnapshotOperations(this.model, this.durations, {
+            isStuck: (c) => this.faults.isStuck(c),
+            snapshotFails: (r, id) => this.faults.shouldSnapshotFail(r, id),
+            restoreFails: (r, id) => this.faults.shouldRestoreFail(r, id),
+        });
         const testFailover = new TestFailoverOperation(this.model, this.durations, (c) => this.faults.isStuck(c), options.testFailoverQuota ?? TEST_FAILOVER_QUOTA);
         this.handlers = [
-            { service: "elasticache", entries: elastiCacheHandlers(this.model, this.datastoreOps, testFailover, this.durations) },
+            { service: "elasticache", entries: elastiCacheHandlers(this.model, this.datastoreOps, testFailover, this.durations, this.snapshotOps) },
             { service: "cloudwatch", entries: cloudWatchHandlers(this.model, this.durations, (r, at) => this.faults.metricsSilentAt(r, at)) },
             { service: "ssm", entries: ssmHandlers(this.model) },
         ];
@@ -139,6 +148,12 @@ export class FakeAws {
         this.model.writes.set(FakeModel.key(region, rgId), writes);
     }
 
+    /** Keys held by each shard of `rgId` over virtual time (CloudWatch CurrItems, the same on every node of the shard). */
+    setItems(region: string, rgId: string, items: (atMs: number, shardId: string) => number): void {
+        this.model.requireReplicationGroup(region, rgId);
+        this.model.items.set(FakeModel.key(region, rgId), items);
+    }
+
     /** Keys expiring per minute in each shard of `rgId`: replicas run a DEL for each (see ExpiryFunction). */
     setExpiries(region: string, rgId: string, expiries: ExpiryFunction): void {
         this.model.requireReplicationGroup(region, rgId);
@@ -154,6 +169,39 @@ export class FakeAws {
     snapshotsIn(region: string): FakeSnapshot[] {
         this.model.settle();
         return [...this.model.snapshots.values()].filter((s) => s.region === region);
+    }
+
+    /**
+     * Adds a snapshot AWS took earlier (automated by default) of `seed.replicationGroupId` in `region`,
+     * with one node snapshot per node group; the group need not exist (snapshots outlive their group).
+     */
+    addSnapshot(region: string, seed: SnapshotSeed): FakeSnapshot {
+        this.model.settle();
+        return seedSnapshot(this.model, region, seed);
+    }
+
+    /** The snapshot `name` in `region` as AWS holds it now, or a clear error naming the ones there are. */
+    snapshot(region: string, name: string): FakeSnapshot {
+        this.model.settle();
+        const found = this.model.snapshots.get(snapshotKey(region, name));
+        if (!found) {
+            throw new Error(`FakeAws: no snapshot ${name} in ${region}; there: ${this.snapshotsIn(region).map((s) => s.name).join(", ") || "none"}`);
+        }
+        return found;
+    }
+
+    /**
+     * CreateReplicationGroup through the real SDK client, so it is logged and faults apply: for tests
+     * that stand in for something outside the code under test (a stack update creating a group from a
+     * snapshot, a human). Accepts every input field the API has and ignores those the fake does not
+     * model. Needs install().
+     */
+    async createReplicationGroup(region: string, input: CreateReplicationGroupCommandInput): Promise<ReplicationGroup> {
+        if (this.stubs.length === 0) {
+            throw new Error("FakeAws.createReplicationGroup: call install() first; it sends through the intercepted SDK client");
+        }
+        const client = new ElastiCacheClient({ region, credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" } });
+        return (await client.send(new CreateReplicationGroupCommand(input))).ReplicationGroup!;
     }
 
     /** Someone else modifies the datastore from `atMs` (virtual epoch ms) for `durationMs`. */

@@ -9,7 +9,7 @@
  */
 import { Clock } from "../../../recovery/lib/clock";
 
-export type ReplicationGroupStatus = "creating" | "available" | "modifying" | "deleting" | "create-failed";
+export type ReplicationGroupStatus = "creating" | "available" | "modifying" | "deleting" | "create-failed" | "snapshotting";
 export type DatastoreStatus = "creating" | "modifying" | "available" | "primary-only" | "deleting";
 export type MemberRole = "PRIMARY" | "SECONDARY";
 export type MemberStatus = "associated" | "associating" | "disassociating";
@@ -47,6 +47,8 @@ export interface FakeReplicationGroup {
     createdAt: number;
     /** Role in a datastore over time; "standalone" when in none. Drives which metrics exist when. */
     roleHistory: { at: number; role: MemberRole | "standalone" }[];
+    /** The snapshot the group was created from (CreateReplicationGroup with SnapshotName), if any. */
+    restoredFrom?: string;
 }
 
 export interface FakeMember {
@@ -112,13 +114,65 @@ export interface FakeParameter {
     lastModified: number;
 }
 
-/** A manual snapshot, such as the final snapshot DeleteReplicationGroup takes. */
+/**
+ * AWS documents creating | available | restoring | copying | deleting. The snapshotFails fault ends in
+ * "failed", a status outside that list, so code under test must treat every status but available as
+ * unusable rather than match on the documented ones.
+ */
+export type FakeSnapshotStatus = "creating" | "available" | "restoring" | "failed" | "deleting";
+
+/** One node group's part of a snapshot (a NodeSnapshots entry of a cluster-mode-enabled snapshot). */
+export interface FakeNodeSnapshot {
+    nodeGroupId: string;
+    /** When this node group's data was captured (SnapshotCreateTime); reported once that instant has passed. */
+    takenAt: number;
+    cacheSizeMb: number;
+    slots: string;
+    replicaCount: number;
+    primaryAvailabilityZone: string;
+    replicaAvailabilityZones: string[];
+}
+
+/** The shape of the group a snapshot was taken of, as DescribeSnapshots reports it. */
+export interface FakeSnapshotShape {
+    engine: string;
+    engineVersion: string;
+    nodeType: string;
+    clusterMode: ClusterMode;
+    numNodeGroups: number;
+    automaticFailover: boolean;
+    dataTiering: boolean;
+    port: number;
+}
+
+/**
+ * A snapshot: automated, manual (CreateSnapshot) or final (DeleteReplicationGroup). `source`, `shape`,
+ * `nodeSnapshots` and `tags` are optional because tests written before node snapshots existed put
+ * snapshots in the map with the first five fields only; such a snapshot reads as manual, with one node
+ * snapshot taken at `createdAt` and no shape. Everything the fake creates itself sets them all.
+ */
 export interface FakeSnapshot {
     region: string;
     name: string;
     replicationGroupId: string;
-    status: "creating" | "available";
+    status: FakeSnapshotStatus;
+    /** When the snapshot was asked for (virtual epoch ms). */
     createdAt: number;
+    /** Default "manual". */
+    source?: "automated" | "manual";
+    shape?: FakeSnapshotShape;
+    nodeSnapshots?: FakeNodeSnapshot[];
+    tags?: Record<string, string>;
+}
+
+/** A TestFailover's promotion: which shard, and the cache cluster ids of the old and the new primary. */
+export interface ShardPromotion {
+    region: string;
+    replicationGroupId: string;
+    nodeGroupId: string;
+    from: string;
+    to: string;
+    at: number;
 }
 
 interface Transition {
@@ -136,12 +190,19 @@ export class FakeModel {
     readonly testFailoverCalls = new Map<string, number[]>();
     /** Replication groups with a TestFailover node replacement still running. */
     readonly testFailoverRunning = new Set<string>();
+    /**
+     * Told when a TestFailover promotes a replica, as the transition is applied; lets a test fail the
+     * matching shard of a real local cluster over too. Default: none.
+     */
+    onShardPromoted?: (promotion: ShardPromotion) => void;
     /** Replication lag per replication group (key: FakeModel.key); DEFAULT_LAG when unset. */
     readonly replicationLag = new Map<string, LagFunction>();
     /** Client write commands per replication group (key: FakeModel.key); none when unset. */
     readonly writes = new Map<string, WriteFunction>();
     /** Keys expiring per shard per minute, per replication group (key: FakeModel.key); none when unset. */
     readonly expiries = new Map<string, ExpiryFunction>();
+    /** Keys per shard over time (key: FakeModel.key(region, rgId)); CloudWatch CurrItems. */
+    readonly items = new Map<string, (atMs: number, shardId: string) => number>();
     /** SSM parameters (key: FakeModel.key(region, name)). */
     readonly parameters = new Map<string, FakeParameter>();
     /** Snapshots (key: FakeModel.key(region, name)). */

@@ -3,7 +3,8 @@
  * cannot slip in. Test-only.
  */
 import { Event, GlobalReplicationGroup, NodeGroup, ReplicationGroup, Snapshot } from "@aws-sdk/client-elasticache";
-import { FakeDatastore, FakeEvent, FakeModel, FakeReplicationGroup, FakeSnapshot } from "./model";
+import { clusterParameterGroup, parseVersion } from "../../../components/config/engine";
+import { FakeDatastore, FakeEvent, FakeModel, FakeReplicationGroup, FakeSnapshot, FakeSnapshotShape } from "./model";
 
 const FAKE_ACCOUNT_ID = "123456789012";
 
@@ -93,13 +94,52 @@ export function eventShape(event: FakeEvent): Event {
     return { SourceIdentifier: event.sourceIdentifier, SourceType: event.sourceType, Message: event.message, Date: new Date(event.at) };
 }
 
-/** A manual snapshot; SnapshotCreateTime, the recovery point, is on each node snapshot as AWS reports it. */
-export function snapshotShape(snapshot: FakeSnapshot): Snapshot {
+/**
+ * A snapshot as DescribeSnapshots reports one of a cluster-mode-enabled group: the group's shape, and
+ * per node group its size and SnapshotCreateTime (the recovery point of that shard's data), the time
+ * only once that node group's data has been captured. NodeGroupConfiguration (slots, replicas, zones)
+ * only when asked for with ShowNodeGroupConfig, as AWS does.
+ */
+export function snapshotShape(snapshot: FakeSnapshot, now: number, showNodeGroupConfig = false): Snapshot {
+    const shape = snapshot.shape;
     return {
         SnapshotName: snapshot.name,
         ReplicationGroupId: snapshot.replicationGroupId,
+        ReplicationGroupDescription: `Replication group ${snapshot.replicationGroupId}`,
         SnapshotStatus: snapshot.status,
-        SnapshotSource: "manual",
-        NodeSnapshots: [{ SnapshotCreateTime: new Date(snapshot.createdAt) }],
+        SnapshotSource: snapshot.source ?? "manual",
+        ...(shape ? {
+            CacheNodeType: shape.nodeType,
+            Engine: shape.engine,
+            EngineVersion: shape.engineVersion,
+            NumNodeGroups: shape.numNodeGroups,
+            AutomaticFailover: shape.automaticFailover ? "enabled" as const : "disabled" as const,
+            CacheParameterGroupName: parameterGroupOf(shape),
+            Port: shape.port,
+            DataTiering: shape.dataTiering ? "enabled" as const : "disabled" as const,
+        } : {}),
+        NodeSnapshots: snapshot.nodeSnapshots
+            ? snapshot.nodeSnapshots.map((n) => ({
+                NodeGroupId: n.nodeGroupId,
+                CacheSize: `${n.cacheSizeMb} MB`,
+                SnapshotCreateTime: n.takenAt <= now ? new Date(n.takenAt) : undefined,
+                NodeGroupConfiguration: showNodeGroupConfig ? {
+                    NodeGroupId: n.nodeGroupId, Slots: n.slots, ReplicaCount: n.replicaCount,
+                    PrimaryAvailabilityZone: n.primaryAvailabilityZone, ReplicaAvailabilityZones: n.replicaAvailabilityZones,
+                } : undefined,
+            }))
+            : [{ SnapshotCreateTime: new Date(snapshot.createdAt) }],
+        ARN: `arn:aws:elasticache:${snapshot.region}:${FAKE_ACCOUNT_ID}:snapshot:${snapshot.name}`,
     };
+}
+
+/** The default parameter group the group ran with: cluster mode shows as `.cluster.on` in its name. */
+function parameterGroupOf(shape: FakeSnapshotShape): string {
+    const version = parseVersion(shape.engineVersion);
+    const engine = shape.engine === "redis" || shape.engine === "valkey" ? shape.engine : undefined;
+    if (!version || !engine) {
+        return `default.${shape.engine}`;
+    }
+    const clustered = clusterParameterGroup(engine, shape.engineVersion);
+    return shape.clusterMode === "disabled" ? clustered.replace(/\.cluster\.on$/, "") : clustered;
 }

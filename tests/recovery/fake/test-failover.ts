@@ -62,6 +62,8 @@ export class TestFailoverOperation {
             newPrimary.role = "primary";
             this.model.emit(region, "cache-cluster", newPrimary.cacheClusterId, failoverMessage);
             this.model.emit(region, "replication-group", rg.id, failoverMessage);
+            this.model.onShardPromoted?.({ region, replicationGroupId: rg.id, nodeGroupId: group.id,
+                from: oldPrimary.cacheClusterId, to: newPrimary.cacheClusterId, at: this.model.now() });
         });
         this.model.schedule(at(this.durations.testFailoverRecoveryStart), `${key} ${group.id} recovering`, () => {
             this.model.emit(region, "cache-cluster", oldPrimary.cacheClusterId, `Recovering cache nodes ${oldPrimary.cacheNodeId}`);
