@@ -4,9 +4,10 @@
  */
 import { loadStackConfig } from "./components/config";
 import { GlobalCache } from "./components/global-cache";
+import { ROOT_NAME } from "./components/naming";
 
 const config = loadStackConfig();
-const cache = new GlobalCache("cache", config);
+const cache = new GlobalCache(ROOT_NAME, config);
 
 export const primaryRegion = cache.primaryRegion;
 export const foundingRegion = cache.foundingRegion;

@@ -89,6 +89,9 @@ export function dashboardName(n: NamingInput, region: string): string {
     return `${generationPrefix(n)}-elasticache-${region}`;
 }
 
+/** The program's name for its GlobalCache; every logical name starts with it (recovery derives names from it). */
+export const ROOT_NAME = "cache";
+
 /**
  * The Pulumi name of a generation's datastore component; its children are named `<this>-<region>`,
  * `<this>-datastore`, ... Generation 1 keeps the name it always had, so nothing existing is renamed.
@@ -126,4 +129,16 @@ export function shardId(shard: number): string {
  */
 export function recoveryRoleName(n: NamingInput): string {
     return `${n.namePrefix}-elasticache-recovery`;
+}
+
+/**
+ * The logical names of the ElastiCache resources generation `generation` owns (its datastore, member
+ * replication groups, user groups and users): exactly what retiring it may delete.
+ */
+export function generationElastiCacheNames(generation: number, regions: readonly string[], userNames: readonly string[]): string[] {
+    const ds = generationResourceName(ROOT_NAME, generation);
+    return [`${ds}-datastore`, ...regions.flatMap((region) => [
+        `${ds}-${region}`, `${ds}-${region}-users`, `${ds}-${region}-default-disabled`,
+        ...userNames.map((u) => `${ds}-${region}-user-${u.toLowerCase()}`),
+    ])];
 }

@@ -3,9 +3,10 @@ import { Problems, Reader } from "./reader";
 import { Generation } from "./types";
 
 export const MAX_GENERATION = 99;
-// ElastiCache snapshot names: up to 255 letters, digits and hyphens, starting with a letter.
-const SNAPSHOT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,254}$/;
-const SNAPSHOT_ACCEPTED = "a snapshot name: letters, digits and hyphens, starting with a letter, at most 255 characters";
+// Manual snapshot names: letters, digits and hyphens, starting with a letter. AWS names automated
+// backups itself, `automatic.<replication group>-<YYYY-MM-DD-HH-MM>`, and those restore too.
+const SNAPSHOT_NAME_PATTERN = /^(automatic\.)?[A-Za-z][A-Za-z0-9-]{0,254}$/;
+const SNAPSHOT_ACCEPTED = "a snapshot name: letters, digits and hyphens, starting with a letter (automated backups: automatic.<name>), at most 255 characters";
 
 export interface GenerationSettings {
     generation: number;

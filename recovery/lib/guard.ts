@@ -33,6 +33,12 @@ export const STATEFUL_TYPES: ProtectedTypes = (type) => type.startsWith("aws:ela
 export const DATA_HOLDING_TYPES: ProtectedTypes = (type) =>
     type === RESOURCE_TYPES.replicationGroup || type === RESOURCE_TYPES.globalDatastore;
 
+/**
+ * Deletions a command means to make (retire-generation: exactly the retired generation's resources).
+ * Only plain deletes are ever allowed through it.
+ */
+export type AllowDestroy = (urn: string, type: string) => boolean;
+
 /** One protected resource the plan would destroy, with every destructive op planned for it. */
 export interface BlockedResource {
     urn: string;
@@ -62,10 +68,12 @@ export function nameFromUrn(urn: string): string {
 }
 
 /** Judges planned steps: refused when any protected resource would be replaced or deleted. */
-export function checkPlannedSteps(steps: readonly PlannedStep[], protectedTypes: ProtectedTypes = STATEFUL_TYPES): GuardVerdict {
+export function checkPlannedSteps(steps: readonly PlannedStep[], protectedTypes: ProtectedTypes = STATEFUL_TYPES, allowDestroy?: AllowDestroy): GuardVerdict {
     const blocked = new Map<string, BlockedResource>();
     for (const step of steps) {
-        if (!DESTRUCTIVE_OPS.has(step.op) || !protectedTypes(step.type)) {
+        // Only a plain delete can be allowed: a replacement would recreate the resource, which no recovery may do.
+        const allowedDelete = step.op === "delete" && allowDestroy?.(step.urn, step.type) === true;
+        if (!DESTRUCTIVE_OPS.has(step.op) || !protectedTypes(step.type) || allowedDelete) {
             continue;
         }
         const entry = blocked.get(step.urn) ?? { urn: step.urn, type: step.type, name: nameFromUrn(step.urn), ops: [], forcedBy: [] };
@@ -103,6 +111,8 @@ export interface GuardedUpOptions {
     protectedTypes?: ProtectedTypes;
     /** Preview and update only these URNs (pulumi --target). Default: every resource. */
     targets?: string[];
+    /** Deletions the caller means to make. Default: none. */
+    allowDestroy?: AllowDestroy;
 }
 
 /**
@@ -119,7 +129,7 @@ export async function previewThenUp(driver: StackDriver, opts: GuardedUpOptions 
     // events go to the caller's emit, whose Progress records them as steps of its own.
     const steps = new Progress({ clock: opts.clock ?? systemClock, sinks: opts.emit ? [opts.emit] : [] });
     const verdict = await steps.step(opts.previewStep ?? "guarded-preview", `previewing stack ${driver.stackName} through the guard`, async (step) => {
-        const judged = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets);
+        const judged = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets, opts.allowDestroy);
         if (!judged.allowed) {
             step.found(judged.message, { level: "error", detail: { blocked: judged.blocked } });
             throw new GuardRefusedError(judged);
@@ -151,13 +161,13 @@ export async function checkNoDataHoldingReplacement(driver: StackDriver): Promis
  * resource, after announcing the steps; the guard judges those steps so the refusal names the
  * resource and the properties. Any other preview failure propagates as it is.
  */
-export async function previewVerdict(driver: StackDriver, protectedTypes: ProtectedTypes, targets?: string[]): Promise<GuardVerdict> {
+export async function previewVerdict(driver: StackDriver, protectedTypes: ProtectedTypes, targets?: string[], allowDestroy?: AllowDestroy): Promise<GuardVerdict> {
     let steps: PlannedStep[];
     try {
         steps = await driver.preview(targets ? { targets } : undefined);
     } catch (e) {
         if (e instanceof PreviewFailedError) {
-            const verdict = checkPlannedSteps(e.steps, protectedTypes);
+            const verdict = checkPlannedSteps(e.steps, protectedTypes, allowDestroy);
             if (!verdict.allowed) {
                 return { ...verdict, message: `${verdict.message}
 The engine also rejected the preview: ${e.detail}` };
@@ -165,5 +175,5 @@ The engine also rejected the preview: ${e.detail}` };
         }
         throw e;
     }
-    return checkPlannedSteps(steps, protectedTypes);
+    return checkPlannedSteps(steps, protectedTypes, allowDestroy);
 }

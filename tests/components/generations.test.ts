@@ -137,8 +137,10 @@ describe("Generations: a datastore rebuilt from a snapshot beside the current on
             assert.ok(found.some((p) => p.includes("inactiveGenerations.2.snapshot") && p.includes("foundingRegion, seedSnapshot, retiring")), found.join("\n"));
         });
 
-        it("refuses a malformed snapshot name", () => {
+        it("refuses a malformed snapshot name, and accepts the names AWS gives automated backups", () => {
             assert.ok(problems({ seedSnapshot: "1-bad_name" }).some((p) => p.includes("seedSnapshot is \"1-bad_name\"") && p.includes("letters, digits and hyphens")));
+            assert.deepEqual(problems({ inactiveGenerations: { 2: { foundingRegion: "us-east-1", seedSnapshot: "automatic.prod-us-east-1-2025-01-15-03-00" } } }), []);
+            assert.ok(problems({ seedSnapshot: "automatic.2bad" }).length > 0);
         });
     });
 });

@@ -65,6 +65,10 @@ export interface HarnessOptions {
     confirmIo?: ConfirmIo;
     /** Default: the real per-region clients, which the installed fake intercepts. */
     clients?: () => RegionClients;
+    /** The data plane commands reach (a real local Redis cluster in tests). Default: none. */
+    connectDataPlane?: CommandContext["connectDataPlane"];
+    /** Environment variables commands read (REDIS_PASSWORD). Default: none. */
+    env?: Record<string, string | undefined>;
 }
 
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -97,6 +101,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
                     return driver;
                 },
                 projectDir: PROJECT_DIR, reportDir, invocation: "npm run recovery --", signal: h.abort.signal,
+                connectDataPlane: opts.connectDataPlane, env: opts.env,
             });
             return main(argv, context, { stdout: h.stdout, stderr: h.stderr });
         },

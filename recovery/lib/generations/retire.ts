@@ -1,0 +1,108 @@
+/**
+ * retire-generation: remove an inactive generation (an old one kept for investigation, or a build that
+ * failed) after taking a final snapshot of its primary. Never the active generation.
+ *
+ * Three recorded stages, each decided from what the configuration and AWS show so a rerun resumes:
+ * mark it retiring (the update unprotects its resources), take and wait for the final snapshot, remove
+ * it (the update deletes exactly its ElastiCache resources; the guard refuses anything else).
+ */
+import { Generation, StackConfig, memberRegions } from "../../../components/config/types";
+import { generationElastiCacheNames } from "../../../components/naming";
+import { RegionClients } from "../clients";
+import { STATEFUL_TYPES, nameFromUrn, previewThenUp } from "../guard";
+import { Progress } from "../progress";
+import { applyConfigChanges, readStackConfig } from "../stack-config";
+import { StackDriver } from "../stack-driver";
+import { RefusedError } from "../retarget/preflight";
+import { generationGroupId, groupStatus } from "../restore/build";
+import { retireMarkChanges, retireRemoveChanges } from "./config-changes";
+import { TakenSnapshot, takeSnapshot } from "../snapshots/take";
+
+export interface RetireOptions {
+    generation: number;
+    dryRun: boolean;
+    waitTimeoutMs: number;
+}
+
+export interface RetireDeps {
+    driver: StackDriver;
+    clients: RegionClients;
+    progress: Progress;
+    invocation: string;
+    confirm: (plan: string[], expected: string) => Promise<void>;
+    signal?: AbortSignal;
+}
+
+/** Which generation to retire, or a refusal that names what exists. */
+export function generationToRetire(config: StackConfig, n: number): Generation {
+    if (n === config.generation) {
+        throw new RefusedError(`generation ${n} is the active generation of stack ${config.stack}: it serves the writer endpoint and cannot be retired. ` +
+            `${config.inactiveGenerations.length ? `Inactive generations: ${config.inactiveGenerations.map((g) => g.number).join(", ")}.` : "There is no inactive generation."} ` +
+            "To replace the active generation, restore into a new one first (restore-from-snapshot), then retire this one.");
+    }
+    const g = config.inactiveGenerations.find((x) => x.number === n);
+    if (!g) {
+        throw new RefusedError(`--generation ${n}: stack ${config.stack} declares no generation ${n}. Accepted: ` +
+            `${config.inactiveGenerations.length ? `one of the inactive generations ${config.inactiveGenerations.map((x) => x.number).join(", ")}` : "none: the stack has only its active generation"} ` +
+            `(generation ${config.generation} is active).`);
+    }
+    return g;
+}
+
+export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<{ summary: string; nextSteps: string[]; snapshot?: TakenSnapshot }> {
+    const { driver, progress } = deps;
+    const { raw, config } = await progress.step("read-config", `reading the configuration of stack ${driver.stackName}`, async (step) => {
+        const read = await readStackConfig(driver);
+        step.found(`generation ${read.config.generation} is active; inactive: ${read.config.inactiveGenerations.map((g) => `${g.number}${g.retiring ? " (retiring)" : ""}`).join(", ") || "none"}`);
+        return read;
+    });
+    const g = generationToRetire(config, opts.generation);
+    const founderId = generationGroupId(config, g, g.foundingRegion);
+    const allowed = new Set(generationElastiCacheNames(g.number, memberRegions(config), config.auth.mode === "rbac" ? config.auth.users.map((u) => u.name) : []));
+    const plan = [
+        `mark generation ${g.number} retiring (its resources become unprotected)${g.retiring ? ": done already" : ""}`,
+        `take a final manual snapshot of ${founderId} in ${g.foundingRegion} and wait until it is available`,
+        `remove generation ${g.number} from the stack and update it: this deletes its datastore, ${memberRegions(config).length} replication groups, users and user groups, and nothing else`,
+    ];
+    await progress.step("plan", `planning the retirement of generation ${g.number}`, async (step) => {
+        plan.forEach((line) => step.found(line));
+        step.summarize(opts.dryRun ? "dry run: nothing will be changed" : "asking for confirmation");
+    });
+    if (opts.dryRun) {
+        return { summary: `dry run: would snapshot and remove generation ${g.number}; nothing was changed`, nextSteps: [`Run it for real: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${g.number} --yes`] };
+    }
+    await deps.confirm(plan, String(g.number));
+
+    if (!g.retiring) {
+        await progress.step("mark-retiring", `marking generation ${g.number} retiring`, async (step) => {
+            await applyConfigChanges(driver, retireMarkChanges(raw, config, g.number));
+            step.summarize("inactiveGenerations updated");
+        });
+        await previewThenUp(driver, { step: "unprotect-update", emit: progress.emit, clock: progress.clock });
+    }
+    const founderStatus = await progress.step("final-snapshot-source", `checking ${founderId} in ${g.foundingRegion}`, async (step) => {
+        const status = await groupStatus(deps.clients, g.foundingRegion, founderId);
+        step.summarize(status === "available" ? `${founderId} is available: taking its final snapshot next` : `${founderId} is ${status}: it holds no data to keep, no snapshot`);
+        return status;
+    });
+    // A rerun takes another one rather than guess which earlier snapshot was this command's: an extra snapshot costs only storage.
+    const snapshot = founderStatus === "available"
+        ? await takeSnapshot({ region: g.foundingRegion, replicationGroupId: founderId, reason: `final snapshot before retire-generation ${g.number}`, waitTimeoutMs: opts.waitTimeoutMs },
+            { clients: deps.clients, progress, signal: deps.signal })
+        : undefined;
+    await progress.step("remove-generation", `removing generation ${g.number} from stack ${driver.stackName}`, async (step) => {
+        await applyConfigChanges(driver, retireRemoveChanges(raw, { ...config, inactiveGenerations: config.inactiveGenerations.map((x) => x.number === g.number ? { ...x, retiring: true } : x) }, g.number));
+        step.summarize(`generation ${g.number} is no longer declared`);
+    });
+    // The guard allows deleting exactly this generation's ElastiCache resources; anything else stateful refuses.
+    await previewThenUp(driver, {
+        step: "delete-update", emit: progress.emit, clock: progress.clock,
+        protectedTypes: STATEFUL_TYPES,
+        allowDestroy: (urn, type) => type.startsWith("aws:elasticache/") && allowed.has(nameFromUrn(urn)),
+    });
+    return {
+        summary: `generation ${g.number} is retired${snapshot ? `; its data is kept in snapshot ${snapshot.name} (${g.foundingRegion})` : ""}`,
+        nextSteps: snapshot ? [`The final snapshot ${snapshot.name} is kept until you delete it: aws elasticache delete-snapshot --region ${g.foundingRegion} --snapshot-name ${snapshot.name}`] : [],
+        snapshot,
+    };
+}

@@ -1,0 +1,74 @@
+/**
+ * Building a generation: declare it in the stack configuration, let the guarded update create it, and
+ * wait until AWS says each of its replication groups is available (or that creating one failed).
+ */
+import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
+import { Generation, StackConfig } from "../../../components/config/types";
+import { replicationGroupId } from "../../../components/naming";
+import { RegionClients } from "../clients";
+import { AwsCallError, callAws } from "../errors";
+import { Progress } from "../progress";
+import { waitFor } from "../wait";
+
+/** Thrown when AWS reports a generation's replication group as create-failed: nothing was cut over. */
+export class GenerationBuildFailedError extends Error {
+    constructor(message: string, readonly nextSteps: string[]) {
+        super(message);
+        this.name = "GenerationBuildFailedError";
+    }
+}
+
+/** The replication group id of generation `g` in `region`. */
+export function generationGroupId(config: StackConfig, g: Pick<Generation, "number">, region: string): string {
+    return replicationGroupId({ ...config, generation: g.number }, region);
+}
+
+/**
+ * Waits until generation `g`'s founding replication group, the one created from the snapshot, is
+ * available, or says create-failed. `pulumi up` normally returns only once every member is created
+ * and joined, so this mostly confirms; it matters when a rerun finds a build still going, and it turns
+ * a failed restore into a message that says what to do.
+ */
+export async function waitForGeneration(config: StackConfig, g: Generation, deps: {
+    clients: RegionClients; progress: Progress; timeoutMs: number; signal?: AbortSignal; invocation: string;
+}): Promise<void> {
+    for (const region of [g.foundingRegion]) {
+        const id = generationGroupId(config, g, region);
+        await deps.progress.step("wait-generation", `waiting for replication group ${id} in ${region} to be available`, async (step) => {
+            const result = await waitFor({
+                waitingFor: `replication group ${id} in ${region} to be available`,
+                timeoutMs: deps.timeoutMs, signal: deps.signal, clock: deps.progress.clock, emit: step.emit, step: step.name,
+                check: async () => {
+                    const status = await groupStatus(deps.clients, region, id);
+                    return { state: status, done: status === "available", failed: status === "create-failed" ? "AWS could not create it" : undefined };
+                },
+            }).catch((e: unknown) => {
+                if (e instanceof Error && /create-failed/.test(e.message)) {
+                    throw new GenerationBuildFailedError(`replication group ${id} of generation ${g.number} in ${region} is create-failed` +
+                        `${region === g.foundingRegion ? ` (created from snapshot ${g.seedSnapshot ?? "none"})` : ""}. Nothing was cut over: ` +
+                        `generation ${config.generation} still serves.`, [
+                        `Read the replication group's events: aws elasticache describe-events --region ${region} --source-type replication-group --source-identifier ${id}`,
+                        `Remove the failed generation: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${g.number} --yes`,
+                        `Then restore again, from another snapshot if this one is at fault (--snapshot <name>).`,
+                    ]);
+                }
+                throw e;
+            });
+            step.summarize(`${id} is available (${Math.round(result.elapsedMs / 1000)} s)`);
+        });
+    }
+}
+
+/** A replication group's status, or "not found". */
+export async function groupStatus(clients: RegionClients, region: string, id: string): Promise<string> {
+    try {
+        const answer = await callAws({ region, service: "elasticache", operation: "DescribeReplicationGroups" },
+            () => clients.elastiCache(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })));
+        return answer.ReplicationGroups?.[0]?.Status ?? "unknown";
+    } catch (e) {
+        if (e instanceof AwsCallError && e.kind === "not-found") {
+            return "not found";
+        }
+        throw e;
+    }
+}
