@@ -9,7 +9,7 @@
 import { Generation, StackConfig, memberRegions } from "../../../components/config/types";
 import { generationElastiCacheNames } from "../../../components/naming";
 import { RegionClients } from "../clients";
-import { STATEFUL_TYPES, nameFromUrn, previewThenUp } from "../guard";
+import { AllowDestroy, STATEFUL_TYPES, nameFromUrn, previewThenUp } from "../guard";
 import { Progress } from "../progress";
 import { applyConfigChanges, readStackConfig } from "../stack-config";
 import { StackDriver } from "../stack-driver";
@@ -49,6 +49,21 @@ export function generationToRetire(config: StackConfig, n: number): Generation {
     return g;
 }
 
+/** Deleting exactly generation `n`'s ElastiCache resources (its datastore, members, users, user groups). */
+function retireAllowance(config: StackConfig, n: number): AllowDestroy {
+    const names = new Set(generationElastiCacheNames(n, memberRegions(config), config.auth.mode === "rbac" ? config.auth.users.map((u) => u.name) : []));
+    return (urn, type) => type.startsWith("aws:elasticache/") && names.has(nameFromUrn(urn));
+}
+
+/** True when the configuration no longer declares generation `n` but the last update's outputs still hold it, retiring. */
+async function unfinishedRemoval(driver: StackDriver, config: StackConfig, n: number): Promise<boolean> {
+    if (n === config.generation || config.inactiveGenerations.some((g) => g.number === n)) {
+        return false;
+    }
+    const generations = (await driver.outputs()).generations?.value as Record<string, { retiring?: boolean }> | undefined;
+    return generations?.[String(n)]?.retiring === true;
+}
+
 export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<{ summary: string; nextSteps: string[]; snapshot?: TakenSnapshot }> {
     const { driver, progress } = deps;
     const { raw, config } = await progress.step("read-config", `reading the configuration of stack ${driver.stackName}`, async (step) => {
@@ -56,9 +71,21 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
         step.found(`generation ${read.config.generation} is active; inactive: ${read.config.inactiveGenerations.map((g) => `${g.number}${g.retiring ? " (retiring)" : ""}`).join(", ") || "none"}`);
         return read;
     });
+    const unfinished = await unfinishedRemoval(driver, config, opts.generation);
+    if (unfinished) {
+        // An earlier run took the final snapshot and removed the generation from the configuration, and its update did not finish.
+        await progress.step("resume", `finishing the removal of generation ${opts.generation}`, async (step) => {
+            step.found(`generation ${opts.generation} is no longer in the configuration, but the stack still holds it (retiring): ` +
+                "an earlier run took its final snapshot and stopped during the update that deletes it. Running that update again.");
+        });
+        await previewThenUp(driver, {
+            step: "delete-update", emit: progress.emit, clock: progress.clock, protectedTypes: STATEFUL_TYPES,
+            allowDestroy: retireAllowance(config, opts.generation),
+        });
+        return { summary: `generation ${opts.generation} is retired (finished the removal an earlier run started)`, nextSteps: [] };
+    }
     const g = generationToRetire(config, opts.generation);
     const founderId = generationGroupId(config, g, g.foundingRegion);
-    const allowed = new Set(generationElastiCacheNames(g.number, memberRegions(config), config.auth.mode === "rbac" ? config.auth.users.map((u) => u.name) : []));
     const plan = [
         `mark generation ${g.number} retiring (its resources become unprotected)${g.retiring ? ": done already" : ""}`,
         `take a final manual snapshot of ${founderId} in ${g.foundingRegion} and wait until it is available`,
@@ -98,7 +125,7 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
     await previewThenUp(driver, {
         step: "delete-update", emit: progress.emit, clock: progress.clock,
         protectedTypes: STATEFUL_TYPES,
-        allowDestroy: (urn, type) => type.startsWith("aws:elasticache/") && allowed.has(nameFromUrn(urn)),
+        allowDestroy: retireAllowance(config, g.number),
     });
     return {
         summary: `generation ${g.number} is retired${snapshot ? `; its data is kept in snapshot ${snapshot.name} (${g.foundingRegion})` : ""}`,
