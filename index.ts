@@ -19,6 +19,10 @@ export const regions = Object.fromEntries(Object.entries(cache.regions).map(([re
     configurationEndpoint: r.configurationEndpoint,
     port: r.port,
     dashboardName: r.dashboardName,
+    // What backup-drill needs to restore a snapshot into this region's network with this region's key.
+    subnetGroupName: r.subnetGroupName,
+    securityGroupId: r.securityGroupId,
+    kmsKeyArn: r.kmsKeyArn,
 }]));
 /** The active generation: the datastore the writer endpoint names. */
 export const generation = cache.generation;

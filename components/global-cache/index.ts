@@ -27,6 +27,9 @@ export interface RegionSummary {
     port: pulumi.Output<number>;
     topicArn: pulumi.Output<string>;
     kmsKeyArn: pulumi.Output<string>;
+    /** Where a temporary restore (backup-drill) places its cache: the region's subnet group and security group. */
+    subnetGroupName: pulumi.Output<string>;
+    securityGroupId: pulumi.Output<string>;
     dashboardName: string;
 }
 
@@ -141,6 +144,8 @@ export class GlobalCache extends pulumi.ComponentResource {
                         port: member.port,
                         topicArn: foundations[region].topicArn,
                         kmsKeyArn: foundations[region].kmsKeyArn,
+                        subnetGroupName: foundations[region].subnetGroupName,
+                        securityGroupId: foundations[region].securityGroupId,
                         dashboardName: monitoring.dashboardName,
                     };
                 }

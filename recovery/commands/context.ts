@@ -3,6 +3,9 @@
  * fake control plane, a fake stack, a virtual clock and captured output, and the CLI hands in the real
  * ones. Commands never reach for process.*, the SDK or the Automation API on their own.
  */
+import type { Cluster } from "ioredis";
+import { DataPlaneTarget } from "../dataplane/connect";
+import { TemporaryStacks } from "../lib/backup-drill/temporary-stack";
 import { RegionClients } from "../lib/clients";
 import { Clock } from "../lib/clock";
 import { ConfirmIo } from "../lib/confirm";
@@ -30,6 +33,18 @@ export interface CommandContext {
     invocation: string;
     /** Stops waits early (Ctrl-C, tests). */
     signal?: AbortSignal;
+    /**
+     * Opens a cluster's data plane, to prove that writes work after a failover. Absent when this run
+     * has none: commands then report "writes not verified" and why, never a success they did not see.
+     */
+    connectDataPlane?: (target: DataPlaneTarget) => Promise<Cluster>;
+    /**
+     * Environment variables commands may read: REDIS_PASSWORD, the data-plane password (never a flag,
+     * so it stays out of shell history and process lists). Default: none.
+     */
+    env?: Readonly<Record<string, string | undefined>>;
+    /** Creates the throwaway stacks backup-drill restores into. Absent when the Pulumi CLI is not available to this run. */
+    temporaryStacks?: TemporaryStacks;
 }
 
 /** A command the CLI can dispatch to. */

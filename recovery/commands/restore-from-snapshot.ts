@@ -12,19 +12,25 @@ import { runCommand } from "./runner";
 
 const MINUTE = 60_000;
 
+/** Flags of the data-plane verification, shared with backup-drill. */
+export const EXPECTED_KEYS_FLAG = { key: "expectedKeys", kind: "number", default: -1, min: -1, max: 1e12, unit: "keys",
+    description: "How many keys the restored cluster should hold in all. Default (-1): CloudWatch CurrItems of the source cluster at the snapshot's time." } as const satisfies FlagSpec;
+export const TOLERANCE_FLAG = { key: "tolerancePercent", kind: "number", default: 5, min: 0, max: 100, unit: "%",
+    description: "How far each shard's key count may be from what it should hold." } as const satisfies FlagSpec;
+export const REDIS_USER_FLAG = { key: "redisUser", kind: "string", accepted: "an RBAC user name of the stack, such as app",
+    description: "User for the data-plane verification (password from the REDIS_PASSWORD environment variable). Default: the stack's first password user." } as const satisfies FlagSpec;
+
 export const RESTORE_FLAGS = [
     COMMON_FLAGS[0],
     { key: "before", kind: "string", accepted: "an ISO 8601 time in the past with a time zone, such as 2026-11-20T14:05:00Z",
         description: "When the corruption started: the newest snapshot whose every node snapshot was taken before this instant is chosen. Required unless --snapshot is given." },
     { key: "snapshot", kind: "string", accepted: "the name of an available snapshot of the stack's current primary replication group",
         description: "Restore this snapshot instead of choosing one by --before." },
-    { key: "expectedKeys", kind: "number", default: -1, min: -1, max: 1e12, unit: "keys",
-        description: "How many keys the restored cluster should hold in all. Default (-1): CloudWatch CurrItems of the source cluster at the snapshot's time." },
-    { key: "tolerancePercent", kind: "number", default: 5, min: 0, max: 100, unit: "%", description: "How far each shard's key count may be from what it should hold." },
+    EXPECTED_KEYS_FLAG,
+    TOLERANCE_FLAG,
     { key: "markerMaxAge", kind: "duration", default: 15 * MINUTE, min: 0, max: 7 * 24 * 60 * MINUTE,
         description: "A recovery-point marker written longer than this before the snapshot counts as stale (the data is older than the snapshot says) and fails verification." },
-    { key: "redisUser", kind: "string", accepted: "an RBAC user name of the stack, such as app",
-        description: "User for the data-plane verification (password from the REDIS_PASSWORD environment variable). Default: the stack's first password user." },
+    REDIS_USER_FLAG,
     { key: "waitTimeout", kind: "duration", default: 120 * MINUTE, min: 10_000, max: 12 * 60 * MINUTE, description: "How long to wait for the new generation's replication groups to become available." },
     ...COMMON_FLAGS.slice(1),
 ] as const satisfies readonly FlagSpec[];

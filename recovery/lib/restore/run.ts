@@ -21,7 +21,7 @@ import { buildChanges, cutoverChanges, restoreStage } from "../generations/confi
 import { GenerationBuildFailedError, waitForGeneration } from "./build";
 import { expectedKeysAtSnapshot } from "./expected-keys";
 import { RestoreSnapshot, chooseRestoreSnapshot } from "./snapshot-choice";
-import { verifyGeneration } from "./verify";
+import { defaultUser, verifyGeneration } from "./verify";
 import { generationEndpoint } from "./outputs";
 
 export interface RestoreOptions {
@@ -161,10 +161,11 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
 
     const evidence = await progress.step("verify", `verifying generation ${generation.number}'s data through the data plane`, async (step) => {
         const endpoint = await generationEndpoint(driver, generation);
-        step.found(`connecting to ${endpoint.address}:${endpoint.port} (TLS) as ${opts.redisUser ?? "the default user"}`);
+        const user = opts.redisUser ?? defaultUser(config);
+        step.found(`connecting to ${endpoint.address}:${endpoint.port} (TLS)${user ? ` as ${user}` : " with the AUTH token"}`);
         const expected = await expectedKeysAtSnapshot(deps.clients, choice.region, choice.sourceGroupId, config.replicasPerShard + 1, choice.nodeSnapshots);
         const result = await verifyGeneration({
-            target: { seeds: [{ host: endpoint.address, port: endpoint.port }], tls: true, auth: { username: opts.redisUser, password: opts.redisPassword! } },
+            target: { seeds: [{ host: endpoint.address, port: endpoint.port }], tls: true, auth: { username: user, password: opts.redisPassword! } },
             connect: deps.connectDataPlane!,
             expected, expectedKeysFlag: opts.expectedKeys, tolerancePercent: opts.tolerancePercent,
             markerNotBefore: choice.recoveryPointAt - opts.markerMaxAgeMs, deadlineMs: 60_000,

@@ -7,6 +7,7 @@ import type { Cluster } from "ioredis";
 import { DataPlaneTarget } from "../../dataplane/connect";
 import { readMarkers } from "../../dataplane/marker";
 import { RestoreEvidence, verifyRestoredData } from "../../dataplane/verify";
+import { StackConfig } from "../../../components/config/types";
 import { StepContext } from "../progress";
 import { ExpectedKeys } from "./expected-keys";
 
@@ -65,4 +66,9 @@ export async function verifyGeneration(req: VerifyRequest, step: StepContext): P
     } finally {
         cluster.disconnect();
     }
+}
+
+/** The stack's first password user: whom verification logs in as unless --redis-user says otherwise. */
+export function defaultUser(config: StackConfig): string | undefined {
+    return config.auth.mode === "rbac" ? config.auth.users.find((u) => u.authentication === "password")?.name : undefined;
 }

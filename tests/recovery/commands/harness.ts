@@ -69,6 +69,8 @@ export interface HarnessOptions {
     connectDataPlane?: CommandContext["connectDataPlane"];
     /** Environment variables commands read (REDIS_PASSWORD). Default: none. */
     env?: Record<string, string | undefined>;
+    /** The temporary stacks backup-drill creates. Default: none. */
+    temporaryStacks?: (aws: FakeAws) => CommandContext["temporaryStacks"];
 }
 
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -101,7 +103,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
                     return driver;
                 },
                 projectDir: PROJECT_DIR, reportDir, invocation: "npm run recovery --", signal: h.abort.signal,
-                connectDataPlane: opts.connectDataPlane, env: opts.env,
+                connectDataPlane: opts.connectDataPlane, env: opts.env, temporaryStacks: opts.temporaryStacks?.(aws),
             });
             return main(argv, context, { stdout: h.stdout, stderr: h.stderr });
         },

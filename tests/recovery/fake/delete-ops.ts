@@ -52,8 +52,9 @@ export function deleteReplicationGroup(model: FakeModel, region: string, id: str
     if (rg.global) {
         throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is a member of Global Datastore ${rg.global.datastoreId}; remove it from the datastore first`);
     }
-    if (rg.status !== "available") {
-        throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; it can be deleted only when available`);
+    // A group that failed to create can only be deleted (the Terraform provider, upstream of @pulumi/aws, destroys such a tainted group).
+    if (rg.status !== "available" && rg.status !== "create-failed") {
+        throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; it can be deleted only when available or create-failed`);
     }
     if (finalSnapshot !== undefined) {
         if (model.snapshots.has(snapshotKey(region, finalSnapshot))) {
