@@ -8,7 +8,7 @@ import { runBackupDrill } from "../lib/backup-drill/run";
 import { Command } from "./context";
 import { EXIT_DONE, EXIT_FAILED, EXIT_USAGE } from "./exit-codes";
 import { runCommand } from "./runner";
-import { EXPECTED_KEYS_FLAG, REDIS_USER_FLAG, TOLERANCE_FLAG } from "./restore-from-snapshot";
+import { EXPECTED_KEYS_FLAG, REDIS_USER_FLAG, TOLERANCE_FLAG, parseExpectedKeys } from "./restore-from-snapshot";
 
 const MINUTE = 60_000;
 
@@ -41,12 +41,13 @@ export const backupDrillCommand: Command = {
             ctx.stdout.write(commandHelp(BACKUP_DRILL_SPEC, ctx.invocation));
             return 0;
         }
+        const expectedKeys = parseExpectedKeys(values.expectedKeys, BACKUP_DRILL_SPEC.name);
         const rerun = rerunWithYes(ctx.invocation, BACKUP_DRILL_SPEC.name, argv);
         const whenStackUnavailable = { refuse: `backup-drill reads the outputs of stack ${values.stack} (network, key, endpoints)` };
         return runCommand(ctx, { program: BACKUP_DRILL_SPEC.name, inputs: values, measuresRecovery: false, whenStackUnavailable }, async (driver, progress, report) => {
             const result = await runBackupDrill({
                 snapshot: values.snapshot, dryRun: values.dryRun, tolerancePercent: values.tolerancePercent,
-                expectedKeys: values.expectedKeys >= 0 ? values.expectedKeys : undefined, markerMaxAgeMs: values.markerMaxAge,
+                expectedKeys, markerMaxAgeMs: values.markerMaxAge,
                 redisUser: values.redisUser, redisPassword: ctx.env?.REDIS_PASSWORD, keep: values.keep,
             }, {
                 driver, clients: ctx.clients, progress, report, invocation: ctx.invocation, signal: ctx.signal,

@@ -13,8 +13,19 @@ import { runCommand } from "./runner";
 const MINUTE = 60_000;
 
 /** Flags of the data-plane verification, shared with backup-drill. */
-export const EXPECTED_KEYS_FLAG = { key: "expectedKeys", kind: "number", default: -1, min: -1, max: 1e12, unit: "keys",
-    description: "How many keys the restored cluster should hold in all. Default (-1): CloudWatch CurrItems of the source cluster at the snapshot's time." } as const satisfies FlagSpec;
+export const EXPECTED_KEYS_FLAG = { key: "expectedKeys", kind: "string", accepted: "a whole number of keys, such as 1500000",
+    description: "How many keys the restored cluster should hold in all. Default: CloudWatch CurrItems of the source cluster's shards at the snapshot's time." } as const satisfies FlagSpec;
+
+/** --expected-keys as a number; undefined when not given. */
+export function parseExpectedKeys(text: string | undefined, command: string): number | undefined {
+    if (text === undefined) {
+        return undefined;
+    }
+    if (!/^\d{1,13}$/.test(text)) {
+        throw new UsageError(`${flagName("expectedKeys")} ${JSON.stringify(text)} is not valid. Accepted: a whole number of keys, such as 1500000.`, command);
+    }
+    return Number(text);
+}
 export const TOLERANCE_FLAG = { key: "tolerancePercent", kind: "number", default: 5, min: 0, max: 100, unit: "%",
     description: "How far each shard's key count may be from what it should hold." } as const satisfies FlagSpec;
 export const REDIS_USER_FLAG = { key: "redisUser", kind: "string", accepted: "an RBAC user name of the stack, such as app",
@@ -31,7 +42,7 @@ export const RESTORE_FLAGS = [
     { key: "markerMaxAge", kind: "duration", default: 15 * MINUTE, min: 0, max: 7 * 24 * 60 * MINUTE,
         description: "A recovery-point marker written longer than this before the snapshot counts as stale (the data is older than the snapshot says) and fails verification." },
     REDIS_USER_FLAG,
-    { key: "waitTimeout", kind: "duration", default: 120 * MINUTE, min: 10_000, max: 12 * 60 * MINUTE, description: "How long to wait for the new generation's replication groups to become available." },
+    { key: "waitTimeout", kind: "duration", default: 120 * MINUTE, min: 10_000, max: 12 * 60 * MINUTE, description: "How long to wait for the new generation's founding replication group, created from the snapshot, to become available." },
     ...COMMON_FLAGS.slice(1),
 ] as const satisfies readonly FlagSpec[];
 
@@ -60,11 +71,12 @@ export const restoreFromSnapshotCommand: Command = {
             throw new UsageError(`neither ${flagName("before")} nor ${flagName("snapshot")} is given. Accepted: ${flagName("before")} <when the corruption started>, ` +
                 `such as 2026-11-20T14:05:00Z, or ${flagName("snapshot")} <name>.`, RESTORE_SPEC.name);
         }
+        const expectedKeys = parseExpectedKeys(values.expectedKeys, RESTORE_SPEC.name);
         const rerun = rerunWithYes(ctx.invocation, RESTORE_SPEC.name, argv);
         const whenStackUnavailable = { refuse: `restore-from-snapshot builds and cuts over through updates of stack ${values.stack}, so it needs the stack itself` };
         return runCommand(ctx, { program: RESTORE_SPEC.name, inputs: values, whenStackUnavailable }, async (driver, progress, report) => runRestore({
             before, snapshot: values.snapshot, dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, tolerancePercent: values.tolerancePercent,
-            expectedKeys: values.expectedKeys >= 0 ? values.expectedKeys : undefined, markerMaxAgeMs: values.markerMaxAge,
+            expectedKeys, markerMaxAgeMs: values.markerMaxAge,
             redisUser: values.redisUser, redisPassword: ctx.env?.REDIS_PASSWORD,
         }, {
             driver, clients: ctx.clients, progress, report, invocation: ctx.invocation, signal: ctx.signal, connectDataPlane: ctx.connectDataPlane,

@@ -7,7 +7,7 @@
  * the recovery role stays limited to what an outage needs.
  */
 import { confirmChange } from "../lib/confirm";
-import { COMMON_FLAGS, CommandSpec, FlagSpec, FlagValues, UsageError, commandHelp, flagName, formatFlagDuration, parseFlags } from "../lib/flags";
+import { COMMON_FLAGS, CommandSpec, FlagSpec, FlagValues, UsageError, commandHelp, flagName, parseFlags, rerunWithYes } from "../lib/flags";
 import { runSnapshot } from "../lib/snapshots/run";
 import { TAG_VALUE_ACCEPTED, tagValueProblem } from "../lib/snapshots/take";
 import { Command } from "./context";
@@ -59,23 +59,6 @@ function checkTagFlags(values: SnapshotOptions): void {
 }
 
 /** A word the shell passes through as it is: a reason usually has spaces. */
-function shellWord(text: string): string {
-    return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
-}
-
-/**
- * This run for real, from the parsed values, each quoted for the shell (the shared rerunWithYes joins
- * the words as given, which breaks a --reason with spaces).
- */
-function rerunCommand(invocation: string, values: SnapshotOptions): string {
-    const flags: [string, string | undefined][] = [
-        ["stack", values.stack], ["reason", values.reason], ["region", values.region], ["requestedBy", values.requestedBy],
-        ["waitTimeout", values.waitTimeout === DEFAULT_WAIT_TIMEOUT ? undefined : formatFlagDuration(values.waitTimeout)],
-    ];
-    const given = flags.flatMap(([key, value]) => (value === undefined ? [] : [`${flagName(key)} ${shellWord(value)}`]));
-    return [invocation, SNAPSHOT_SPEC.name, ...given, ...(values.json ? [flagName("json")] : []), flagName("yes")].join(" ");
-}
-
 export const snapshotCommand: Command = {
     spec: SNAPSHOT_SPEC,
     async run(argv, ctx) {
@@ -85,7 +68,7 @@ export const snapshotCommand: Command = {
             return 0;
         }
         checkTagFlags(values);
-        const rerun = rerunCommand(ctx.invocation, values);
+        const rerun = rerunWithYes(ctx.invocation, SNAPSHOT_SPEC.name, argv);
         return runCommand(ctx, {
             program: SNAPSHOT_SPEC.name, inputs: values, measuresRecovery: false, whenStackUnavailable: "use-stack-file",
             stackFileConsequence: "A snapshot does not change the stack, so nothing is left to reconcile; the ids to look for come from the configuration.",

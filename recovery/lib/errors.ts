@@ -169,17 +169,18 @@ function describeAwsError(kind: AwsErrorKind, context: AwsCallContext, error: un
 }
 
 /**
- * Which credentials should have had the action (permissions.ts decides): the recovery role runs only
- * the outage promotion, because every other command also runs pulumi up, which the role cannot.
+ * Which credentials should have had the action (permissions.ts decides): the recovery role runs what
+ * works without Pulumi (the outage promotion, failover-shard); every command that runs pulumi up, and
+ * the routine snapshot, runs with the deployment's credentials.
  */
 function whichCredentials(action: string): string {
     if (RECOVERY_PERMISSIONS.find((p) => p.action === action)?.grantedTo === "deployment") {
-        return "Only rejoin calls it, and rejoin runs pulumi up, so it runs with the credentials you deploy this stack with; the recovery " +
-            "role does not have this action on purpose. Run rejoin with the deployment's credentials, or grant the action to them.";
+        return "The commands that call it (rejoin, snapshot, retire-generation) run with the credentials you deploy this stack with; the recovery " +
+            "role does not have this action on purpose. Run the command with the deployment's credentials, or grant the action to them.";
     }
-    return "retarget-primary --mode outage runs under the stack's recovery role (stack output recoveryRoleArn), which allows exactly " +
-        "the calls it makes: assume it. Planned and adopt runs, --reconcile-only and rejoin run pulumi up, which the role cannot, so " +
-        `they run with the credentials you deploy this stack with: grant ${action} to those.`;
+    return "retarget-primary --mode outage and failover-shard run under the stack's recovery role (stack output recoveryRoleArn), which allows exactly " +
+        "the calls they make: assume it. Planned and adopt runs, --reconcile-only, rejoin, restore-from-snapshot, retire-generation and " +
+        `backup-drill run pulumi up, which the role cannot, so they run with the credentials you deploy this stack with: grant ${action} to those.`;
 }
 
 /** Runs one AWS call and turns any failure into an AwsCallError naming the region and operation. */

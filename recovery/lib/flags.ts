@@ -93,7 +93,12 @@ export function flagName(key: string): string {
 
 /** The command line that repeats this run for real: the same flags without --dry-run, plus --yes. */
 export function rerunWithYes(invocation: string, command: string, argv: readonly string[]): string {
-    return `${invocation} ${command} ${argv.filter((a) => a !== flagName("dryRun")).join(" ")} ${flagName("yes")}`;
+    return `${invocation} ${command} ${argv.filter((a) => a !== flagName("dryRun")).map(shellQuote).join(" ")} ${flagName("yes")}`;
+}
+
+/** One word for a POSIX shell: as it is when safe, otherwise single-quoted. */
+export function shellQuote(text: string): string {
+    return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** Flags every command takes, with the same meaning everywhere. */

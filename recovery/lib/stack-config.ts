@@ -9,6 +9,7 @@
 import { NAMESPACE, fullKey } from "../../components/config/keys";
 import { StackConfig, memberRegions } from "../../components/config/types";
 import { ConfigError, RawConfig, validateConfig } from "../../components/config/validate";
+import { shellQuote } from "./flags";
 import { StackConfigMap, StackDriver } from "./stack-driver";
 
 /**
@@ -178,10 +179,6 @@ export async function applyConfigChanges(driver: StackDriver, changes: readonly 
     if (changes.length > 0) {
         await driver.setConfigs(Object.fromEntries(changes.map((c) => [c.key, { value: c.to, secret: false }])));
     }
-}
-
-function shellQuote(text: string): string {
-    return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** The Pulumi CLI commands that put each changed key back as it was (removing the ones that were unset). */

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { buildClusterOptions, connectCluster, describeTarget } from "../../recovery/dataplane/connect";
 import { LocalNode, startLocalCluster } from "../../recovery/local/cluster";
 import { useLocalCluster } from "./local-cluster-fixture";
+import { requireRedisServer } from "../helpers/redis-server";
 
 const ACL = { username: "recovery", password: "correct-horse-battery" };
 
@@ -157,6 +158,7 @@ function clusterInChildProcess(): Promise<{ child: ChildProcess; pids: number[];
 
 describe("startLocalCluster arguments and failures", () => {
     it("leaves no server behind when the process that started it is killed outright", async function () {
+        await requireRedisServer(this);
         this.timeout(20_000);
         const { child, pids, dir } = await clusterInChildProcess();
         try {

@@ -14,6 +14,7 @@
 import type { Cluster } from "ioredis";
 import { ConnectOptions, DataPlaneTarget, connectCluster } from "../../recovery/dataplane/connect";
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from "../../recovery/local/cluster";
+import { requireRedisServer } from "../helpers/redis-server";
 
 export interface ClusterFixture {
     /** The running cluster. Throws outside tests (before the before hook ran). */
@@ -33,6 +34,7 @@ export function useLocalCluster(options: LocalClusterOptions = {}): ClusterFixtu
 
     before(async function () {
         this.timeout(START_TIMEOUT_MS);
+        await requireRedisServer(this);
         local = await startLocalCluster({ ...options, startTimeoutMs: options.startTimeoutMs ?? START_TIMEOUT_MS - 5000 });
     });
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { UsageError, commandHelp, flagName, parseFlags, programHelp } from "../../../recovery/lib/flags";
+import { UsageError, commandHelp, flagName, parseFlags, programHelp, rerunWithYes } from "../../../recovery/lib/flags";
 import { REJOIN_SPEC, RETARGET_SPEC } from "../../../recovery/commands/specs";
 
 function usageError(argv: string[]): UsageError {
@@ -81,5 +81,10 @@ describe("recovery flags", () => {
         assert.match(help, /--promotion-timeout <duration> +.*\(default: 3m\)/);
         assert.match(help, /--mode <planned\|outage\|adopt>/);
         assert.match(programHelp([RETARGET_SPEC, REJOIN_SPEC], "recover"), /rejoin +After an outage/);
+    });
+
+    it("prints the rerun command with every word quoted for the shell, without --dry-run", () => {
+        assert.equal(rerunWithYes("npm run recovery --", "snapshot", ["--stack", "prod", "--reason", "before the 8.1 upgrade's rollout", "--dry-run"]),
+            "npm run recovery -- snapshot --stack prod --reason 'before the 8.1 upgrade'\\''s rollout' --yes");
     });
 });
