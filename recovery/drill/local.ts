@@ -1,0 +1,372 @@
+/**
+ * The local failover drill: a real Redis Cluster on loopback, the canary writing to every shard, and
+ * one failover per kind, measured the way a drill against ElastiCache would be. A library: it reports
+ * through events (recovery/lib/events.ts) and returns a typed result; local-cli.ts prints and files it.
+ *
+ * Each run starts its own cluster and stops it at the end. A killed primary could be restarted as a
+ * replica instead, but the local cluster has no restart, and a fresh cluster gives every run the same
+ * starting point (each primary in its original place, no node still catching up), so runs compare.
+ */
+import Redis from "ioredis";
+import { Canary } from "../dataplane/canary";
+import { connectCluster } from "../dataplane/connect";
+import { DrillEvent, DrillTotals, EventResult, Spread, drillTotals, measureEvents, spread, toTimeline } from "../dataplane/measure";
+import { ShardInfo, formatSlots, hashTagFor, readShards } from "../dataplane/slots";
+import { AvailabilityTimeline } from "../dataplane/timeline";
+import { Emit } from "../lib/events";
+import { Progress, StepContext } from "../lib/progress";
+import { LocalCluster, LocalNode, startLocalCluster } from "../local/cluster";
+import { CpuCost, CpuMeter, addCosts } from "./cpu";
+
+export const FAILOVER_KINDS = ["cluster-failover", "kill"] as const;
+export type FailoverKind = (typeof FAILOVER_KINDS)[number];
+
+/** What an observer gets around each failover: enough to run its own probe of the shard. */
+export interface EventContext {
+    run: number;
+    kind: FailoverKind;
+    shard: ShardInfo;
+    cluster: LocalCluster;
+}
+
+export interface LocalDrillOptions {
+    /** Runs, each on a fresh cluster. Default 1. */
+    runs?: number;
+    /** Canary writes per second to each shard. Default 50. */
+    ratePerShard?: number;
+    /** Shards of each run's cluster. Default 3. */
+    primaries?: number;
+    /** Replicas per shard. Default 1. */
+    replicasPerPrimary?: number;
+    /** Failovers per run, in this order. Default ["cluster-failover", "kill"]. */
+    kinds?: FailoverKind[];
+    /** cluster-node-timeout of the local cluster. Default 2000 ms. */
+    nodeTimeoutMs?: number;
+    /** Canary traffic before the first failover and after each recovery, before the reader verifies. Default 1000 ms. */
+    settleMs?: number;
+    /** How long a failover may take to settle before the run gives up on it. Default 30000 ms. */
+    recoveryDeadlineMs?: number;
+    /** The canary's per-attempt timeout. Default 250 ms. */
+    attemptTimeoutMs?: number;
+    /** Receives every progress event. Default: none. */
+    emit?: Emit;
+    /** Aborting stops the canary and the cluster, then the drill rejects with the signal's reason. */
+    signal?: AbortSignal;
+    /** Called right before each failover and after its verification; a probe of the shard can start and stop here. */
+    observer?: {
+        beforeEvent?(context: EventContext): Promise<void>;
+        afterEvent?(context: EventContext, result: DrillEvent): Promise<void>;
+    };
+}
+
+export interface LocalRunResult {
+    run: number;
+    startedAt: number;
+    endedAt: number;
+    events: EventResult[];
+    totals: DrillTotals;
+    timeline: AvailabilityTimeline;
+    /** CPU over the whole run, failovers included (a client retrying against a dead node costs more). */
+    cpu: CpuCost;
+    /** CPU while the canary ran against a healthy cluster (the warm-up): the steady cost of measuring. */
+    cpuSteadyState: CpuCost;
+    /** Scheduled canary writes skipped because the event loop fell behind (a measurement-quality signal). */
+    skippedTicks: number;
+    /** Failovers planned for this run that were not made, because an earlier one never settled. */
+    skippedKinds: FailoverKind[];
+}
+
+export interface KindAggregate {
+    events: number;
+    /** The write-unavailability window: the recovery time a client sees. */
+    windowMs?: Spread;
+    recoveryMs?: Spread;
+    detectMs?: Spread;
+    lostAckedWrites?: Spread;
+    rpoMs?: Spread;
+    staleReads?: Spread;
+}
+
+export interface LocalDrillResult {
+    startedAt: number;
+    finishedAt: number;
+    settings: Required<Omit<LocalDrillOptions, "emit" | "signal" | "observer">> & { readRatePerShard: number };
+    runs: LocalRunResult[];
+    aggregate: Partial<Record<FailoverKind, KindAggregate>>;
+    cpu?: CpuCost;
+    cpuSteadyState?: CpuCost;
+}
+
+const DEFAULTS = { runs: 1, ratePerShard: 50, primaries: 3, replicasPerPrimary: 1, kinds: [...FAILOVER_KINDS] as FailoverKind[], nodeTimeoutMs: 2000, settleMs: 1000, recoveryDeadlineMs: 30_000, attemptTimeoutMs: 250 };
+/** Checks of the canary's own bookkeeping are free; a look at the cluster's roles opens a connection, so it is rarer. */
+const CANARY_POLL_MS = 25;
+const ROLES_POLL_MS = 100;
+/** A gap between acknowledgements longer than this many write periods (and at least 100 ms) is an outage. */
+const STALL_PERIODS = 5;
+
+function resolveSettings(options: LocalDrillOptions): LocalDrillResult["settings"] {
+    const s = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && !["emit", "signal", "observer"].includes(k))) } as typeof DEFAULTS;
+    const whole = (field: string, value: number, min: number, max: number) => {
+        if (!Number.isInteger(value) || value < min || value > max) {
+            throw new Error(`runLocalDrill: ${field} is ${JSON.stringify(value)}. Accepted: a whole number from ${min} to ${max}.`);
+        }
+    };
+    whole("runs", s.runs, 1, 100);
+    whole("ratePerShard", s.ratePerShard, 1, 1000);
+    whole("primaries", s.primaries, 1, 16);
+    whole("replicasPerPrimary", s.replicasPerPrimary, 1, 3);
+    whole("nodeTimeoutMs", s.nodeTimeoutMs, 100, 60_000);
+    whole("settleMs", s.settleMs, 0, 60_000);
+    whole("recoveryDeadlineMs", s.recoveryDeadlineMs, 1000, 600_000);
+    whole("attemptTimeoutMs", s.attemptTimeoutMs, 10, 10_000);
+    const unknown = s.kinds.filter((k) => !(FAILOVER_KINDS as readonly string[]).includes(k));
+    if (s.kinds.length === 0 || unknown.length > 0) {
+        throw new Error(`runLocalDrill: kinds is ${JSON.stringify(s.kinds)}. Accepted: one or more of ${FAILOVER_KINDS.join(", ")}.`);
+    }
+    return { ...s, readRatePerShard: s.ratePerShard };
+}
+
+function abortable(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal!.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+    });
+}
+
+/** Polls `check` until it returns a value; undefined at the deadline. */
+async function pollFor<T>(check: () => Promise<T | undefined>, intervalMs: number, deadline: number, signal?: AbortSignal): Promise<T | undefined> {
+    for (;;) {
+        const value = await check().catch(() => undefined);
+        if (value !== undefined) {
+            return value;
+        }
+        if (Date.now() >= deadline) {
+            return undefined;
+        }
+        await abortable(intervalMs, signal);
+    }
+}
+
+function shardLabel(shard: ShardInfo): string {
+    return `slots ${formatSlots(shard.slots)}, primary ${shard.primary.host}:${shard.primary.port} at start`;
+}
+
+/** The shard that owns the same slots now (its primary may have changed since `shard` was read). */
+function sameSlots(shards: ShardInfo[], shard: ShardInfo): ShardInfo | undefined {
+    return shards.find((s) => formatSlots(s.slots) === formatSlots(shard.slots));
+}
+
+function describeRoles(nodes: LocalNode[]): string {
+    return nodes.map((n) => `${n.port} ${n.role}`).join(", ");
+}
+
+/** Runs the drill: `runs` fresh clusters, each with the canary and one failover per kind. */
+export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<LocalDrillResult> {
+    const settings = resolveSettings(options);
+    const progress = new Progress({ sinks: options.emit ? [options.emit] : [] });
+    const startedAt = Date.now();
+    const runs: LocalRunResult[] = [];
+    for (let run = 1; run <= settings.runs; run++) {
+        runs.push(await runOnce(run, settings, progress, options));
+    }
+    const aggregate: LocalDrillResult["aggregate"] = {};
+    for (const kind of settings.kinds) {
+        const events = runs.flatMap((r) => r.events.filter((e) => e.kind === kind));
+        const of = (pick: (e: EventResult) => number | null) => spread(events.map(pick).filter((v): v is number => v !== null));
+        aggregate[kind] = {
+            events: events.length,
+            windowMs: of((e) => e.windowMs),
+            recoveryMs: of((e) => e.recoveryMs),
+            detectMs: of((e) => e.detectMs),
+            lostAckedWrites: of((e) => e.lostAckedWrites),
+            rpoMs: of((e) => e.rpoMs),
+            staleReads: of((e) => e.staleReads),
+        };
+    }
+    return { startedAt, finishedAt: Date.now(), settings, runs, aggregate, cpu: addCosts(runs.map((r) => r.cpu)), cpuSteadyState: addCosts(runs.map((r) => r.cpuSteadyState)) };
+}
+
+async function runOnce(run: number, settings: LocalDrillResult["settings"], progress: Progress, options: LocalDrillOptions): Promise<LocalRunResult> {
+    const { signal } = options;
+    let cluster: LocalCluster | undefined;
+    let client: Awaited<ReturnType<typeof connectCluster>> | undefined;
+    let canary: Canary | undefined;
+    try {
+        const shards = await progress.step(`run-${run}-start`, `starting a local cluster for run ${run} of ${settings.runs}`, async (step) => {
+            const started = await startLocalCluster({
+                primaries: settings.primaries, replicasPerPrimary: settings.replicasPerPrimary, nodeTimeoutMs: settings.nodeTimeoutMs, log: (line) => step.found(line) });
+            cluster = started;
+            signal?.throwIfAborted();
+            // ioredis retries a failed command every ~50 ms up to maxRedirections times; past the canary's
+            // attempt timeout those retries are wasted work that only inflates the drill's own CPU cost.
+            client = await connectCluster({ seeds: started.seeds }, { maxRedirections: Math.max(2, Math.ceil(settings.attemptTimeoutMs / 50) + 1) });
+            const shards = await readShards(client);
+            step.summarize(`${shards.length} shards: ${shards.map((s) => `${s.id} ${shardLabel(s)}`).join("; ")}`);
+            return shards;
+        });
+        const meter = new CpuMeter();
+        const pids = async () => (await cluster!.nodes()).map((n) => n.pid);
+        meter.sample(await pids());
+        canary = new Canary(client!, shards.map((s) => ({ shard: s.id, label: shardLabel(s), tag: hashTagFor(s) })), {
+            ratePerShard: settings.ratePerShard,
+            attemptTimeoutMs: settings.attemptTimeoutMs,
+            // The canary stops by itself even if this run hangs: every event's worst case, plus a margin.
+            maxDurationMs: 60_000 + settings.kinds.length * (settings.recoveryDeadlineMs + 2 * settings.settleMs + 10_000),
+        });
+        const canaryStartedAt = Date.now();
+        canary.start();
+        const cpuSteadyState = await progress.step(`run-${run}-warm-up`, `canary writing ${settings.ratePerShard}/s and reading ${settings.readRatePerShard}/s per shard`, async (step) => {
+            const allAcked = await pollFor(async () => (shards.every((s) => canary!.lastAckAt(s.id) !== undefined) ? true : undefined), CANARY_POLL_MS, Date.now() + 10_000, signal);
+            if (!allAcked) {
+                throw new Error(`the canary got no acknowledgement from ${shards.filter((s) => canary!.lastAckAt(s.id) === undefined).map((s) => s.id).join(", ")} within 10 s`);
+            }
+            const steady = new CpuMeter();
+            steady.sample(await pids());
+            await abortable(settings.settleMs, signal);
+            steady.sample(await pids());
+            const cost = steady.finish();
+            step.summarize(`every shard acknowledges writes; keys ${Object.values(canary!.keys).join(", ")}; ` +
+                `measuring costs ${cost.processPercent} % of one core here${cost.serversPercent !== undefined ? `, ${cost.serversPercent} % in redis-server` : ""}`);
+            return cost;
+        });
+        const events: DrillEvent[] = [];
+        const skippedKinds: FailoverKind[] = [];
+        for (const [index, kind] of settings.kinds.entries()) {
+            const target = shards[((run - 1) * settings.kinds.length + index) % shards.length];
+            const event = await failover(run, kind, target, { cluster: cluster!, client: client!, canary, meter, settings, progress, options });
+            events.push(event);
+            if (event.recoveredAt === undefined) {
+                skippedKinds.push(...settings.kinds.slice(index + 1));
+                progress.found(`run ${run}: ${target.id} did not settle; the remaining failovers of this run are skipped`, { level: "warn" });
+                break;
+            }
+        }
+        meter.sample(await pids().catch(() => []));
+        await canary.stop();
+        const endedAt = Date.now();
+        const records = canary.records();
+        const measureOptions = {
+            attemptTimeoutMs: settings.attemptTimeoutMs,
+            stallThresholdMs: Math.max(100, (STALL_PERIODS * 1000) / settings.ratePerShard),
+            start: canaryStartedAt,
+        };
+        const results = measureEvents(records, events, measureOptions);
+        for (const r of results) {
+            progress.found(`run ${run} ${r.kind} on ${r.shard}: writes unavailable ${r.windowMs} ms, detected after ` +
+                `${r.detectMs ?? "no failed write"}${r.detectMs !== null ? " ms" : ""}, ${r.lostAckedWrites} acknowledged writes lost, ${r.staleReads} stale reads`,
+            { level: r.recovered && r.unverified.length === 0 ? "info" : "warn", detail: { rpoMs: r.rpoMs, recoveryMs: r.recoveryMs, unverified: r.unverified } });
+        }
+        return {
+            run,
+            startedAt: canaryStartedAt,
+            endedAt,
+            events: results,
+            totals: drillTotals(records, results),
+            timeline: toTimeline(`Local drill, run ${run}: canary write availability per shard`, records, results, { from: canaryStartedAt, to: endedAt }, settings.attemptTimeoutMs),
+            cpu: meter.finish(),
+            cpuSteadyState,
+            skippedTicks: canary.skippedTicks,
+            skippedKinds,
+        };
+    } finally {
+        await progress.step(`run-${run}-teardown`, "stopping the canary and the local cluster", async () => {
+            await canary?.stop().catch(() => undefined);
+            client?.disconnect();
+            await cluster?.stop();
+        });
+    }
+}
+
+interface FailoverDeps {
+    cluster: LocalCluster;
+    client: Awaited<ReturnType<typeof connectCluster>>;
+    canary: Canary;
+    meter: CpuMeter;
+    settings: LocalDrillResult["settings"];
+    progress: Progress;
+    options: LocalDrillOptions;
+}
+
+async function failover(run: number, kind: FailoverKind, initial: ShardInfo, deps: FailoverDeps): Promise<DrillEvent> {
+    const { cluster, client, canary, meter, settings, progress, options } = deps;
+    const { signal } = options;
+    const shard = sameSlots(await readShards(client), initial) ?? initial;
+    const context: EventContext = { run, kind, shard, cluster };
+    const replica = shard.replicas[0];
+    if (!replica) {
+        throw new Error(`run ${run}: ${shard.id} has no healthy replica to fail over to; the cluster shows primary ${shard.primary.port} alone.`);
+    }
+    return progress.step(`run-${run}-${kind}`, `${kind === "kill" ? `SIGKILL of primary ${shard.primary.port}` : `CLUSTER FAILOVER on replica ${replica.port}`} of ${shard.id}`, async (step) => {
+        await options.observer?.beforeEvent?.(context);
+        meter.sample((await cluster.nodes()).map((n) => n.pid));
+        const startedAt = Date.now();
+        await (kind === "kill" ? cluster.kill(shard.primary.port, "SIGKILL") : clusterFailover(replica.host, replica.port));
+        step.found(`${kind} sent at ${new Date(startedAt).toISOString()}`);
+        const recoveredAt = await waitForRecovery(step, kind, shard, startedAt, deps);
+        await abortable(settings.settleMs, signal);
+        const endedAt = Date.now();
+        const verification = await canary.verify();
+        const event: DrillEvent = { kind, shard: shard.id, startedAt, ...(recoveredAt !== undefined ? { recoveredAt } : {}), endedAt, verification };
+        await options.observer?.afterEvent?.(context, event);
+        const lost = Object.values(verification.shards).reduce((sum, s) => sum + s.missing.length, 0);
+        step.summarize(recoveredAt === undefined ? `not settled within ${settings.recoveryDeadlineMs} ms`
+            : `writes acknowledged again ${recoveredAt - startedAt} ms after the ${kind}; reader: ${lost} acknowledged writes missing so far` +
+              `${verification.unreadable.length > 0 ? `, unreadable: ${verification.unreadable.join(", ")}` : ""}`);
+        return event;
+    });
+}
+
+async function clusterFailover(host: string, port: number): Promise<void> {
+    const connection = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 5000 });
+    connection.on("error", () => undefined);
+    try {
+        await connection.connect();
+        await connection.call("CLUSTER", "FAILOVER");
+    } finally {
+        connection.disconnect();
+    }
+}
+
+/**
+ * Waits until a former replica of the shard is primary (for a kill, with the old primary gone) and
+ * then until the canary has a write on the shard acknowledged after that: the moment the failover is
+ * over from a client's point of view. Undefined at the deadline.
+ */
+async function waitForRecovery(step: StepContext, kind: FailoverKind, shard: ShardInfo, startedAt: number, deps: FailoverDeps): Promise<number | undefined> {
+    const { cluster, canary, settings, options } = deps;
+    const deadline = startedAt + settings.recoveryDeadlineMs;
+    const formerReplicas = new Set(shard.replicas.map((r) => r.nodeId));
+    let lastRoles = "";
+    const settledAt = await pollFor(async () => {
+        const nodes = await cluster.nodes();
+        lastRoles = describeRoles(nodes);
+        const promoted = nodes.find((n) => formerReplicas.has(n.nodeId) && n.role === "primary");
+        const oldPrimary = nodes.find((n) => n.nodeId === shard.primary.nodeId);
+        const oldSettled = kind === "kill" ? oldPrimary === undefined : oldPrimary?.role === "replica" && oldPrimary.primaryId === promoted?.nodeId;
+        return promoted && oldSettled ? Date.now() : undefined;
+    }, ROLES_POLL_MS, deadline, options.signal);
+    if (settledAt === undefined) {
+        step.found(`roles did not settle within ${settings.recoveryDeadlineMs} ms; last seen: ${lastRoles}`, { level: "warn" });
+        return undefined;
+    }
+    step.found(`roles settled ${settledAt - startedAt} ms after the ${kind}: ${lastRoles}`);
+    const ackedAt = await pollFor(async () => {
+        const last = canary.lastAckAt(shard.id);
+        return last !== undefined && last >= settledAt ? last : undefined;
+    }, CANARY_POLL_MS, deadline, options.signal);
+    if (ackedAt === undefined) {
+        step.found(`roles settled, but no canary write to ${shard.id} was acknowledged within ${settings.recoveryDeadlineMs} ms of the ${kind}`, { level: "warn" });
+    }
+    return ackedAt;
+}

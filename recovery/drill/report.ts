@@ -1,0 +1,135 @@
+/**
+ * The local drill's report: `<timestamp>-drill-local.json` for tools, `.md` for people, and the SVG
+ * timeline of write availability the Markdown embeds (one per run: `<timestamp>-drill-local.svg` for a
+ * single run, `<timestamp>-drill-local-run<N>.svg` each when there are several).
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { EventResult, Spread } from "../dataplane/measure";
+import { CpuCost } from "./cpu";
+import { formatDuration, isoTime } from "../lib/printer";
+import { DEFAULT_REPORT_DIRECTORY, fileTimestamp } from "../lib/report";
+import { renderTimelineSvg } from "../report/timeline-svg";
+import { FAILOVER_KINDS, KindAggregate, LocalDrillResult } from "./local";
+
+export const DRILL_PROGRAM = "drill-local";
+
+export interface DrillReportFiles {
+    json: string;
+    markdown: string;
+    svgs: string[];
+}
+
+/** The result as written to JSON: per-sample data is left out (thousands of samples per run), counts kept. */
+export function reportDocument(result: LocalDrillResult): unknown {
+    return {
+        program: DRILL_PROGRAM,
+        startedAt: isoTime(result.startedAt),
+        finishedAt: isoTime(result.finishedAt),
+        settings: result.settings,
+        aggregate: result.aggregate,
+        cpu: result.cpu,
+        cpuSteadyState: result.cpuSteadyState,
+        runs: result.runs.map(({ timeline, ...run }) => ({
+            ...run,
+            startedAt: isoTime(run.startedAt),
+            endedAt: isoTime(run.endedAt),
+            downIntervals: Object.fromEntries(timeline.shards.map((s) => [s.shard, s.down.map((d) => ({ from: isoTime(d.from), to: isoTime(d.to) }))])),
+            samples: Object.fromEntries(timeline.shards.map((s) => [s.shard, s.samples.length])),
+        })),
+    };
+}
+
+function ms(value: number | null | undefined): string {
+    return value === null || value === undefined ? "-" : `${Math.round(value)} ms`;
+}
+
+function spreadText(s: Spread | undefined, unit = " ms"): string {
+    if (!s) {
+        return "-";
+    }
+    const round = (v: number) => `${Math.round(v * 10) / 10}${unit}`;
+    return s.n === 1 ? round(s.median) : `${round(s.median)} [${round(s.min)} - ${round(s.max)}]`;
+}
+
+function cell(text: string): string {
+    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function aggregateRow(kind: string, a: KindAggregate): string {
+    return `| ${kind} | ${a.events} | ${spreadText(a.windowMs)} | ${spreadText(a.recoveryMs)} | ${spreadText(a.detectMs)} | ` +
+        `${spreadText(a.lostAckedWrites, "")} | ${spreadText(a.rpoMs)} | ${spreadText(a.staleReads, "")} |`;
+}
+
+function eventRow(e: EventResult): string {
+    const others = e.shards.filter((s) => s.shard !== e.shard && s.outage).map((s) => `${s.shard} ${s.windowMs} ms`).join(", ") || "none";
+    return `| ${e.kind} | ${e.shard} | ${isoTime(e.startedAt)} | ${ms(e.detectMs)} | ${ms(e.windowMs)} | ${ms(e.recoveryMs)} | ` +
+        `${e.lostAckedWrites} | ${ms(e.rpoMs)} | ${e.staleReads} | ${e.recovered ? "yes" : "**no**"} | ${e.unverified.join(", ") || "none"} | ${cell(others)} |`;
+}
+
+function cpuText(cost: CpuCost | undefined): string {
+    if (!cost) {
+        return "not measured";
+    }
+    return `${cost.processPercent} % (${Math.round(cost.processCpuMs)} ms over ${formatDuration(cost.wallMs)})` +
+        `${cost.serversPercent !== undefined ? `, redis-server processes together ${cost.serversPercent} %` : ""}`;
+}
+
+export function renderDrillMarkdown(result: LocalDrillResult, svgNames: readonly string[]): string {
+    const s = result.settings;
+    const periodMs = Math.round(1000 / s.ratePerShard);
+    const cpu = result.cpu;
+    const steady = result.cpuSteadyState;
+    const lines = [
+        "# Local failover drill",
+        "",
+        `Started ${isoTime(result.startedAt)}, finished ${isoTime(result.finishedAt)} (${formatDuration(result.finishedAt - result.startedAt)}).`,
+        "",
+        `- Cluster: Redis Cluster on loopback, ${s.primaries} primaries with ${s.replicasPerPrimary} replica(s) each, cluster-node-timeout ${s.nodeTimeoutMs} ms, a fresh cluster per run.`,
+        `- Failovers per run, in order: ${s.kinds.join(", ")}; runs: ${s.runs}; each on the next shard in turn.`,
+        `- Canary: ${s.ratePerShard} acknowledged writes and ${s.readRatePerShard} reads per second per shard, ` +
+        `${s.attemptTimeoutMs} ms per attempt; windows are measured to one write period (${periodMs} ms).`,
+        `- CPU of the measurement, over the runs: this process (canary and drill) ${cpuText(cpu)}; ` +
+        `with a healthy cluster (warm-up, no failover) ${cpuText(steady)}. 100 % is one core.`,
+        "",
+        `## Results per failover kind${s.runs > 1 ? ` (median [min - max] over ${s.runs} runs)` : ""}`,
+        "",
+        "| failover | events | write-unavailability window (RTO) | first acknowledged write after the start | time to detect | acknowledged writes lost | RPO | stale reads |",
+        "|---|---|---|---|---|---|---|---|",
+        ...FAILOVER_KINDS.filter((k) => result.aggregate[k]).map((k) => aggregateRow(k, result.aggregate[k]!)),
+    ];
+    for (const [index, run] of result.runs.entries()) {
+        lines.push("", `## Run ${run.run}`, "", `![write availability per shard](${svgNames[index]})`, "",
+            "| failover | shard | started | time to detect | window | first acknowledged write after | acknowledged writes lost | RPO | stale reads | recovered | unverified shards | other shards with an outage |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            ...run.events.map(eventRow), "",
+            `Writes: ${run.totals.writesAttempted} sent, ${run.totals.writesAcknowledged} acknowledged, ${run.totals.writesFailed} failed; ` +
+            `reads: ${run.totals.reads}, stale: ${run.totals.staleReads}; acknowledged writes lost: ${run.totals.lostAckedWrites}.` +
+            `${run.skippedTicks > 0 ? ` The event loop fell behind: ${run.skippedTicks} scheduled writes were skipped.` : ""}` +
+            `${run.skippedKinds.length > 0 ? ` **Not run (an earlier failover never settled): ${run.skippedKinds.join(", ")}.**` : ""}`);
+    }
+    lines.push("", "## How the numbers are measured", "",
+        "- **Write-unavailability window (RTO)**: per shard, the longest time between two consecutive acknowledged canary writes " +
+        "that ends after the failover started (last success before the outage to first success after it); the row shows the maximum over shards.",
+        "- **First acknowledged write after the start**: from the failover command (or SIGKILL) to that first success on the failed-over shard.",
+        "- **Time to detect**: from the failover's start to the first canary write on that shard known to have failed (an error, or no answer " +
+        `within ${s.attemptTimeoutMs} ms); "-" when none failed (a coordinated failover holds writes instead of failing them).`,
+        "- **Acknowledged writes lost**: sequence numbers the cluster acknowledged that the reader no longer finds after the failover. " +
+        "**RPO**: from the newest surviving acknowledged write before the loss to the newest lost one.",
+        "- **Stale reads**: reads that returned an older sequence number than one acknowledged before the read was sent.",
+        "");
+    return lines.join("\n");
+}
+
+/** Writes the JSON, the Markdown and one SVG per run; returns their paths. */
+export async function writeDrillReport(result: LocalDrillResult, directory: string = DEFAULT_REPORT_DIRECTORY): Promise<DrillReportFiles> {
+    await fs.mkdir(directory, { recursive: true });
+    const base = `${fileTimestamp(result.startedAt)}-${DRILL_PROGRAM}`;
+    const svgNames = result.runs.map((run) => (result.runs.length === 1 ? `${base}.svg` : `${base}-run${run.run}.svg`));
+    await Promise.all(result.runs.map((run, index) => fs.writeFile(path.join(directory, svgNames[index]), renderTimelineSvg(run.timeline))));
+    const json = path.join(directory, `${base}.json`);
+    const markdown = path.join(directory, `${base}.md`);
+    await fs.writeFile(json, `${JSON.stringify(reportDocument(result), null, 2)}\n`);
+    await fs.writeFile(markdown, renderDrillMarkdown(result, svgNames));
+    return { json, markdown, svgs: svgNames.map((name) => path.join(directory, name)) };
+}

@@ -1,0 +1,189 @@
+import * as assert from "node:assert/strict";
+import {
+    AckedWrite, DrillEvent, ReadSample, ShardRecord, Verification, downIntervals, drillTotals, findLoss, measureEvents, rpoOf, spread, toTimeline,
+} from "../../recovery/dataplane/measure";
+import { WriteSample } from "../../recovery/dataplane/timeline";
+
+const T0 = Date.UTC(2025, 4, 1, 3, 0, 0);
+const PERIOD = 20;
+const TIMEOUT = 250;
+const OPTIONS = { attemptTimeoutMs: TIMEOUT, stallThresholdMs: 100, start: T0 };
+
+type Fate = { ok: true; latencyMs: number } | { ok: false; latencyMs?: number };
+
+/** One write every PERIOD ms over [from, to), answered in 1 ms unless `fate` says otherwise for its send time. */
+function writes(from: number, to: number, fate: (sentAt: number) => Fate | undefined = () => undefined): WriteSample[] {
+    const samples: WriteSample[] = [];
+    for (let at = from; at < to; at += PERIOD) {
+        const f = fate(at) ?? { ok: true, latencyMs: 1 };
+        samples.push(f.latencyMs === undefined ? { at, ok: f.ok } : { at, ok: f.ok, latencyMs: f.latencyMs });
+    }
+    return samples;
+}
+
+function record(shard: string, samples: WriteSample[], reads: ReadSample[] = []): ShardRecord {
+    return { shard, label: `slots of ${shard}`, writes: samples, reads };
+}
+
+function clean(at: number): Verification {
+    return { at, shards: {}, unreadable: [] };
+}
+
+function event(partial: Partial<DrillEvent> & Pick<DrillEvent, "shard" | "startedAt" | "endedAt">): DrillEvent {
+    return { kind: "kill", verification: clean(partial.endedAt), ...partial };
+}
+
+describe("measure: per-event results from canary samples", () => {
+    it("measures a killed primary: window from the last acknowledgement before to the first after, detection at the first timeout", () => {
+        const start = T0 + 2000;
+        // Writes sent from T0+2010 up to T0+5000 never answer; the one sent at T0+5000 is acknowledged at T0+5001.
+        const killed = writes(T0, T0 + 6000, (at) => (at > start && at < T0 + 5000 ? { ok: false } : undefined));
+        const healthy = writes(T0 + 7, T0 + 6000);
+        const [result] = measureEvents([record("shard-1", killed), record("shard-2", healthy)],
+            [event({ shard: "shard-1", startedAt: start, recoveredAt: T0 + 5000, endedAt: T0 + 6000 })], OPTIONS);
+
+        assert.equal(result.windowMs, 3000);
+        assert.equal(result.detectMs, 20 + TIMEOUT, "the write sent 20 ms after the kill is given up after the timeout");
+        assert.equal(result.recoveryMs, 3001);
+        assert.equal(result.recovered, true);
+        const [own, other] = result.shards;
+        assert.deepEqual({ outage: own.outage, lastAckBefore: own.lastAckBefore, firstAckAfter: own.firstAckAfter, failedWrites: own.failedWrites },
+            { outage: true, lastAckBefore: start + 1, firstAckAfter: T0 + 5001, failedWrites: 149 });
+        assert.deepEqual({ outage: other.outage, windowMs: other.windowMs, failedWrites: other.failedWrites }, { outage: false, windowMs: 0, failedWrites: 0 });
+    });
+
+    it("counts errors answered by the server at their answer, not at the timeout", () => {
+        const start = T0 + 1000;
+        const samples = writes(T0, T0 + 3000, (at) => (at > start && at < T0 + 1500 ? { ok: false, latencyMs: 3 } : undefined));
+        const [result] = measureEvents([record("shard-1", samples)], [event({ shard: "shard-1", startedAt: start, endedAt: T0 + 3000 })], OPTIONS);
+        assert.equal(result.detectMs, 23);
+        assert.equal(result.windowMs, 500);
+    });
+
+    it("sees a coordinated failover that holds writes and answers them late as an outage without failures", () => {
+        const start = T0 + 2000;
+        // Writes sent during the pause are all acknowledged together when the new primary takes over.
+        const samples = writes(T0, T0 + 4000, (at) => (at >= start && at < T0 + 2310 ? { ok: true, latencyMs: T0 + 2310 - at } : undefined));
+        const [result] = measureEvents([record("shard-1", samples)], [event({ kind: "cluster-failover", shard: "shard-1", startedAt: start, endedAt: T0 + 4000 })], OPTIONS);
+        assert.equal(result.detectMs, null, "no write failed");
+        assert.equal(result.windowMs, 2310 - 1981);
+        assert.equal(result.shards[0].outage, true);
+        assert.equal(result.recoveryMs, 310);
+    });
+
+    it("reports the failed-over shard's longest gap even below the stall threshold, and 0 for other shards without an outage", () => {
+        // One write answered in 70 ms: acknowledgements at ...1181, 1221, 1241, 1261, 1270, 1281...: longest gap 40 ms.
+        const jittery = writes(T0, T0 + 2000, (at) => (at === T0 + 1200 ? { ok: true, latencyMs: 70 } : undefined));
+        const [result] = measureEvents([record("shard-1", jittery), record("shard-2", jittery)],
+            [event({ kind: "cluster-failover", shard: "shard-1", startedAt: T0 + 1000, endedAt: T0 + 2000 })], OPTIONS);
+        const [own, other] = result.shards;
+        assert.deepEqual({ outage: own.outage, windowMs: own.windowMs, lastAckBefore: own.lastAckBefore }, { outage: false, windowMs: 40, lastAckBefore: T0 + 1181 });
+        assert.deepEqual({ outage: other.outage, windowMs: other.windowMs }, { outage: false, windowMs: 0 });
+        assert.equal(result.windowMs, 40);
+        assert.equal(result.detectMs, null);
+    });
+
+    it("leaves the window open when the shard still fails at the end of the span", () => {
+        const start = T0 + 1000;
+        const samples = writes(T0, T0 + 3000, (at) => (at > start ? { ok: false, latencyMs: 2 } : undefined));
+        const [result] = measureEvents([record("shard-1", samples)], [event({ shard: "shard-1", startedAt: start, endedAt: T0 + 3000 })], OPTIONS);
+        assert.equal(result.recovered, false);
+        assert.equal(result.recoveryMs, null);
+        assert.equal(result.shards[0].firstAckAfter, undefined);
+        assert.equal(result.windowMs, 3000 - 1001, "from the last acknowledgement to the end of the span");
+        assert.equal(drillTotals([record("shard-1", samples)], [result]).eventsNotRecovered, 1);
+    });
+
+    it("measures each event only on its own span, so one outage does not leak into the next event", () => {
+        const first = T0 + 1000;
+        const second = T0 + 4000;
+        const samples = writes(T0, T0 + 6000, (at) =>
+            (at > first && at < T0 + 2000) || (at > second && at < T0 + 4400) ? { ok: false, latencyMs: 1 } : undefined);
+        const results = measureEvents([record("shard-1", samples)], [
+            event({ shard: "shard-1", startedAt: first, endedAt: T0 + 3000 }),
+            event({ kind: "cluster-failover", shard: "shard-1", startedAt: second, endedAt: T0 + 6000 }),
+        ], OPTIONS);
+        assert.deepEqual(results.map((r) => r.windowMs), [1000, 400]);
+        assert.deepEqual(results.map((r) => r.kind), ["kill", "cluster-failover"]);
+    });
+
+    it("attributes each lost write to the first event after which the reader missed it, with its RPO", () => {
+        const acked = (seq: number): AckedWrite => ({ seq, sentAt: T0 + seq * PERIOD, ackedAt: T0 + seq * PERIOD + 1 });
+        const samples = writes(T0, T0 + 4000);
+        const lost = (seq: number, survivor: number) => ({ ...acked(seq), recoveryPoint: acked(survivor) });
+        const afterFirst: Verification = { at: T0 + 2000, unreadable: [], shards: { "shard-1": { missing: [lost(5, 4), lost(6, 4)] } } };
+        const afterSecond: Verification = { at: T0 + 4000, unreadable: ["shard-2"], shards: { "shard-1": { missing: [lost(5, 4), lost(6, 4), lost(90, 88)] } } };
+        const results = measureEvents([record("shard-1", samples), record("shard-2", writes(T0, T0 + 4000))], [
+            event({ shard: "shard-1", startedAt: T0 + 100, endedAt: T0 + 2000, verification: afterFirst }),
+            event({ shard: "shard-2", startedAt: T0 + 2500, endedAt: T0 + 4000, verification: afterSecond }),
+        ], OPTIONS);
+        assert.deepEqual(results.map((r) => r.shards[0].lostSeqs), [[5, 6], [90]]);
+        assert.deepEqual(results.map((r) => r.lostAckedWrites), [2, 1]);
+        assert.equal(results[0].rpoMs, acked(6).ackedAt - acked(4).ackedAt);
+        assert.equal(results[1].rpoMs, acked(90).ackedAt - acked(88).ackedAt, "the second loss is measured from its own recovery point");
+        assert.deepEqual(results.map((r) => r.unverified), [[], ["shard-2"]]);
+        assert.equal(drillTotals([record("shard-1", samples)], results).lostAckedWrites, 3);
+    });
+
+    it("counts stale and failed reads in the event's span", () => {
+        const reads: ReadSample[] = [
+            { at: T0 + 50, ok: true, latencyMs: 1, stale: true },
+            { at: T0 + 1500, ok: true, latencyMs: 1, stale: true },
+            { at: T0 + 1600, ok: true, latencyMs: 1, stale: false },
+            { at: T0 + 1700, ok: false, stale: false },
+        ];
+        const [, second] = measureEvents([record("shard-1", writes(T0, T0 + 3000), reads)], [
+            event({ shard: "shard-1", startedAt: T0 + 100, endedAt: T0 + 1000 }),
+            event({ shard: "shard-1", startedAt: T0 + 1200, endedAt: T0 + 3000 }),
+        ], OPTIONS);
+        assert.deepEqual({ stale: second.staleReads, failed: second.shards[0].failedReads }, { stale: 1, failed: 1 });
+    });
+
+    it("rejects an event on a shard the canary did not record, naming it and the recorded shards", () => {
+        assert.throws(() => measureEvents([record("shard-1", [])], [event({ shard: "shard-9", startedAt: T0, endedAt: T0 + 1 })], OPTIONS),
+            /shard "shard-9".*shard-1/);
+    });
+});
+
+describe("measure: loss, timeline and spread", () => {
+    const w = (seq: number, ackedAt: number): AckedWrite => ({ seq, sentAt: ackedAt - 1, ackedAt });
+
+    it("findLoss reports acknowledged writes the read does not show, each with the newest survivor acknowledged before it", () => {
+        const acked = [w(1, 10), w(2, 20), w(3, 30), w(4, 40), w(5, 50), w(6, 60)];
+        const loss = findLoss(acked, new Set([1, 2, 5]));
+        assert.deepEqual(loss.missing.map((x) => [x.seq, x.recoveryPoint?.seq]), [[3, 2], [4, 2], [6, 5]]);
+        assert.deepEqual(findLoss([w(2, 20), w(1, 10)], new Set([1, 2])), { missing: [] });
+        assert.deepEqual(findLoss([w(1, 10)], new Set()), { missing: [w(1, 10)] }, "no survivor, no recovery point");
+    });
+
+    it("rpoOf measures from the recovery point of the first lost write, or from its send without one", () => {
+        assert.equal(rpoOf([{ ...w(3, 30), recoveryPoint: w(2, 20) }, { ...w(4, 40), recoveryPoint: w(2, 20) }]), 20);
+        assert.equal(rpoOf([w(4, 40), w(3, 30)]), 40 - 29);
+        assert.equal(rpoOf([]), 0);
+    });
+
+    it("downIntervals runs from the first failure to the next acknowledgement, or to the end", () => {
+        const samples: WriteSample[] = [
+            { at: 0, ok: true, latencyMs: 1 }, { at: 20, ok: false }, { at: 40, ok: false, latencyMs: 2 },
+            { at: 60, ok: true, latencyMs: 5 }, { at: 80, ok: false }, { at: 100, ok: false },
+        ];
+        assert.deepEqual(downIntervals(samples, TIMEOUT, 500), [{ from: 20, to: 65 }, { from: 80, to: 500 }]);
+    });
+
+    it("toTimeline carries every shard's samples and marks start, detection and recovery of each event", () => {
+        const samples = writes(T0, T0 + 3000, (at) => (at > T0 + 1000 && at < T0 + 1500 ? { ok: false, latencyMs: 3 } : undefined));
+        const records = [record("shard-1", samples)];
+        const results = measureEvents(records, [event({ shard: "shard-1", startedAt: T0 + 1000, endedAt: T0 + 3000 })], OPTIONS);
+        const timeline = toTimeline("local drill run 1", records, results, { from: T0, to: T0 + 3000 }, TIMEOUT);
+        assert.equal(timeline.shards[0].samples.length, samples.length);
+        assert.deepEqual(timeline.shards[0].down, [{ from: T0 + 1020, to: T0 + 1501 }]);
+        assert.deepEqual(timeline.events.map((e) => [e.at - T0, e.label]),
+            [[1000, "kill started"], [1023, "first failed write"], [1501, "writes acknowledged again"]]);
+    });
+
+    it("spread gives median, min and max; the median of an even count is the mean of the middle two", () => {
+        assert.deepEqual(spread([30, 10, 20]), { n: 3, median: 20, min: 10, max: 30 });
+        assert.deepEqual(spread([4, 1, 3, 2]), { n: 4, median: 2.5, min: 1, max: 4 });
+        assert.equal(spread([]), undefined);
+    });
+});

@@ -1,0 +1,209 @@
+import * as assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { WriteProbe } from "../../recovery/dataplane/probe";
+import { hashTagFor } from "../../recovery/dataplane/slots";
+import { WriteSample } from "../../recovery/dataplane/timeline";
+import { main } from "../../recovery/drill/local-cli";
+import { FailoverKind, LocalDrillResult, runLocalDrill } from "../../recovery/drill/local";
+import { writeDrillReport } from "../../recovery/drill/report";
+import { RecoveryEvent } from "../../recovery/lib/events";
+import { leftoverServers } from "../dataplane/leftovers";
+import { requireRedisServer } from "../helpers/redis-server";
+
+const NODE_TIMEOUT_MS = 2000;
+
+/**
+ * The probe's own write-unavailability window, computed here rather than with measure.ts so the two
+ * measurements share nothing: the longest gap between its acknowledgements that ends after `start`.
+ */
+function probeWindow(samples: readonly WriteSample[], start: number): number {
+    const acks = samples.filter((s) => s.ok).map((s) => s.at + (s.latencyMs ?? 0)).sort((a, b) => a - b);
+    let longest = 0;
+    for (let i = 1; i < acks.length; i++) {
+        if (acks[i] > start) {
+            longest = Math.max(longest, acks[i] - acks[i - 1]);
+        }
+    }
+    return longest;
+}
+
+function collector(): { write: (text: string) => void; text: () => string } {
+    const chunks: string[] = [];
+    return { write: (text) => chunks.push(text), text: () => chunks.join("") };
+}
+
+describe("local drill, end to end on a real local cluster", function () {
+    before(async function () {
+        await requireRedisServer(this);
+    });
+    this.timeout(60_000);
+    let result: LocalDrillResult;
+    const events: RecoveryEvent[] = [];
+    const pids = new Set<number>();
+    const probed: { kind: FailoverKind; shard: string; window: number }[] = [];
+    let reportDir: string;
+
+    before(async () => {
+        reportDir = await fs.mkdtemp(path.join(os.tmpdir(), "drill-local-test-"));
+        let probe: WriteProbe | undefined;
+        result = await runLocalDrill({
+            runs: 1,
+            // Twice the default rate: the canary's window is exact to one write period at its start, and the
+            // cluster client finds the new primary up to one ~50 ms retry cycle late at its end; at 100/s
+            // both together stay well inside the 100 ms the probe comparison allows.
+            ratePerShard: 100,
+            nodeTimeoutMs: NODE_TIMEOUT_MS,
+            settleMs: 500,
+            emit: (e) => events.push(e),
+            observer: {
+                // An independent probe of the failed-over shard, straight to its nodes, every 5 ms.
+                beforeEvent: async ({ cluster, shard }) => {
+                    (await cluster.nodes()).forEach((n) => pids.add(n.pid));
+                    probe = new WriteProbe({ nodes: [shard.primary, ...shard.replicas], key: `probe:${hashTagFor(shard)}`, maxDurationMs: 30_000 });
+                    await probe.start();
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                },
+                afterEvent: async ({ kind, shard }, event) => {
+                    probed.push({ kind, shard: shard.id, window: probeWindow(await probe!.stop(), event.startedAt) });
+                },
+            },
+        });
+    });
+
+    after(async () => {
+        await fs.rm(reportDir, { recursive: true, force: true });
+        assert.deepEqual(leftoverServers([...pids]), [], "every redis-server of the drill is stopped");
+    });
+
+    it("fails over with CLUSTER FAILOVER, then with a SIGKILL, each on another shard, and measures both", () => {
+        const [run] = result.runs;
+        assert.deepEqual(run.events.map((e) => [e.kind, e.shard]), [["cluster-failover", "shard-1"], ["kill", "shard-2"]]);
+        assert.equal(pids.size, 6);
+        const [coordinated, killed] = run.events;
+
+        assert.ok(coordinated.windowMs > 0 && coordinated.windowMs < NODE_TIMEOUT_MS, `CLUSTER FAILOVER window ${coordinated.windowMs} ms`);
+        assert.equal(coordinated.lostAckedWrites, 0, "a coordinated failover loses no acknowledged write");
+        assert.equal(coordinated.staleReads, 0);
+
+        // A killed primary is only replaced after cluster-node-timeout, so the window cannot be shorter.
+        assert.ok(killed.windowMs >= NODE_TIMEOUT_MS && killed.windowMs < 20_000, `kill window ${killed.windowMs} ms`);
+        assert.ok(killed.detectMs !== null && killed.detectMs > 0 && killed.detectMs < killed.windowMs, `detected after ${killed.detectMs} ms`);
+        assert.ok(killed.recoveryMs !== null && killed.recoveryMs >= NODE_TIMEOUT_MS);
+        assert.ok(killed.shards.find((s) => s.shard === "shard-2")!.failedWrites > 0);
+
+        for (const e of run.events) {
+            assert.equal(e.recovered, true, `${e.kind} recovered`);
+            assert.deepEqual(e.unverified, [], `${e.kind}: every shard was verified`);
+        }
+        assert.ok(run.totals.writesAcknowledged > 0 && run.totals.writesFailed > 0);
+        assert.ok(result.aggregate.kill?.windowMs?.median === killed.windowMs);
+        assert.ok(result.cpu && result.cpu.processPercent > 0 && result.cpu.wallMs > 0);
+        const teardown = events.find((e) => e.type === "step-finished" && e.step === "run-1-teardown");
+        assert.equal(teardown?.type === "step-finished" && teardown.result, "ok");
+    });
+
+    it("agrees with an independent probe on each failover's write-unavailability window within 100 ms", () => {
+        const [run] = result.runs;
+        assert.equal(probed.length, run.events.length);
+        for (const [index, event] of run.events.entries()) {
+            const canaryWindow = event.shards.find((s) => s.shard === event.shard)!.windowMs;
+            const { window } = probed[index];
+            assert.ok(window > 0, `the probe saw the ${event.kind}`);
+            assert.ok(Math.abs(canaryWindow - window) <= 100, `${event.kind}: canary ${canaryWindow} ms, probe ${window} ms`);
+        }
+    });
+
+    it("writes the JSON and Markdown report with the SVG timeline beside it, embedded", async () => {
+        const files = await writeDrillReport(result, reportDir);
+        assert.deepEqual(files.svgs.map((f) => path.basename(f)), [path.basename(files.markdown).replace(/\.md$/, ".svg")]);
+        assert.match(path.basename(files.markdown), /^\d{8}T\d{6}\.\d{3}Z-drill-local\.md$/);
+        const markdown = await fs.readFile(files.markdown, "utf8");
+        assert.ok(markdown.includes(`![write availability per shard](${path.basename(files.svgs[0])})`), "the Markdown embeds the SVG by its file name");
+        assert.match(markdown, /\| cluster-failover \| 1 \|/);
+        assert.match(markdown, /\| kill \| 1 \|/);
+        const svg = await fs.readFile(files.svgs[0], "utf8");
+        assert.match(svg, /^<svg[\s\S]*<\/svg>\s*$/);
+        const json = JSON.parse(await fs.readFile(files.json, "utf8"));
+        assert.deepEqual(json.runs[0].events.map((e: { kind: string }) => e.kind), ["cluster-failover", "kill"]);
+        assert.equal(json.settings.ratePerShard, 100);
+    });
+});
+
+describe("local drill: interrupted", function () {
+    this.timeout(60_000);
+    before(async function () {
+        await requireRedisServer(this);
+    });
+
+    it("stops the canary and the cluster when aborted mid-drill, and rejects with the reason", async () => {
+        const controller = new AbortController();
+        const pids: number[] = [];
+        const drill = runLocalDrill({
+            kinds: ["kill"],
+            signal: controller.signal,
+            observer: {
+                beforeEvent: async ({ cluster }) => {
+                    pids.push(...(await cluster.nodes()).map((n) => n.pid));
+                    controller.abort(new Error("operator pressed Ctrl-C"));
+                },
+            },
+        });
+        await assert.rejects(drill, /operator pressed Ctrl-C/);
+        assert.equal(pids.length, 6);
+        assert.deepEqual(leftoverServers(pids), []);
+    });
+
+    it("npm run drill:local exits 130 on SIGINT, after stopping every redis-server it started", async () => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "../../recovery/drill/local-cli.ts")],
+            { cwd: path.join(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        let ports: number[] = [];
+        const started = new Promise<void>((resolve) => {
+            child.stdout.on("data", (chunk: Buffer) => {
+                output += chunk.toString();
+                const match = /starting \d+ redis-server on \S+ ports ([\d, ]+)/.exec(output);
+                if (match && ports.length === 0) {
+                    ports = match[1].split(",").map((p) => Number(p.trim()));
+                }
+                if (/\[run-1-warm-up\] started/.test(output)) {
+                    resolve();
+                }
+            });
+        });
+        child.stderr.on("data", (chunk: Buffer) => {
+            output += chunk.toString();
+        });
+        const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+        await Promise.race([started, exited]);
+        child.kill("SIGINT");
+        assert.equal(await exited, 130, output);
+        assert.equal(ports.length, 6, output);
+        assert.match(output, /Interrupted: stopping the canary and the local cluster/);
+        const listing = execFileSync("sh", ["-c", "pgrep -a redis-server || true"], { encoding: "utf8" });
+        assert.deepEqual(listing.split("\n").filter((line) => ports.some((p) => line.includes(`:${p} `))), [], "no server of the drill is left");
+    });
+
+    it("rejects bad flags with exit code 2, naming the flag, the value and what is accepted, before starting anything", async () => {
+        const cases: [string[], RegExp][] = [
+            [["--runs", "0"], /--runs "0" is not valid\. Accepted: a number from 1 to 100 \(runs\)/],
+            [["--runs", "2.5"], /--runs "2\.5" is not valid\. Accepted: a whole number from 1 to 100/],
+            [["--rate", "fast"], /--rate "fast" is not valid\. Accepted: a number from 1 to 1000 \(writes per second per shard\)/],
+            [["--kinds", "kill,reboot"], /--kinds "kill,reboot" is not valid \("reboot" unknown\)\. Accepted: a comma-separated list of cluster-failover, kill/],
+            [["--kinds", "kill,kill"], /--kinds "kill,kill" is not valid \(a kind repeats\)/],
+            [["--region", "x"], /unknown flag --region for drill:local\. Accepted: --runs, --rate, --kinds/],
+        ];
+        for (const [argv, message] of cases) {
+            const stdout = collector();
+            const stderr = collector();
+            assert.equal(await main(argv, { stdout, stderr, onInterrupt: () => () => undefined }), 2, argv.join(" "));
+            assert.match(stderr.text(), message);
+            assert.equal(stdout.text(), "", "nothing ran");
+        }
+        const help = collector();
+        assert.equal(await main(["--help"], { stdout: help, stderr: collector() }), 0);
+        assert.match(help.text(), /--kinds <kinds>\s+Failovers per run/);
+    });
+});
