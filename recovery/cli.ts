@@ -13,9 +13,19 @@ import { Output } from "./lib/printer";
 import { Command, CommandContext } from "./commands/context";
 import { rejoinCommand } from "./commands/rejoin";
 import { retargetPrimaryCommand } from "./commands/retarget-primary";
+import { failoverShardCommand } from "./commands/failover-shard";
+import { drillCommand } from "./commands/drill";
+import { snapshotCommand } from "./commands/snapshot";
+import { restoreFromSnapshotCommand } from "./commands/restore-from-snapshot";
+import { retireGenerationCommand } from "./commands/retire-generation";
+import { backupDrillCommand } from "./commands/backup-drill";
+import { pulumiTemporaryStacks } from "./lib/backup-drill/pulumi-temporary-stacks";
+import { connectCluster } from "./dataplane/connect";
 
 export const PROGRAM = "npm run recovery --";
-export const COMMANDS: readonly Command[] = [retargetPrimaryCommand, rejoinCommand];
+export const COMMANDS: readonly Command[] = [
+    retargetPrimaryCommand, rejoinCommand, failoverShardCommand, drillCommand, snapshotCommand, restoreFromSnapshotCommand, retireGenerationCommand, backupDrillCommand,
+];
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -35,6 +45,9 @@ export function defaultContext(): CommandContext {
         reportDir: path.join(PROJECT_DIR, "recovery-reports"),
         invocation: PROGRAM,
         signal: controller.signal,
+        connectDataPlane: (target) => connectCluster(target),
+        env: process.env,
+        temporaryStacks: pulumiTemporaryStacks,
     };
 }
 

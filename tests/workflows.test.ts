@@ -75,8 +75,8 @@ function policyOf(step: Step, entry: Record<string, string>): { pack?: string; c
 const STACKS = listStacks();
 
 describe("CI workflows (.github/workflows)", () => {
-    it("has the preview, deploy and drift workflows, each valid YAML", () => {
-        assert.deepEqual(files(), ["deploy.yml", "drift.yml", "preview.yml"]);
+    it("has the preview, deploy, drift and scheduled drill workflows, each valid YAML", () => {
+        assert.deepEqual(files(), ["deploy.yml", "drift.yml", "drills.yml", "preview.yml"]);
         for (const file of files()) {
             const wf = load(file);
             assert.ok(wf.on && wf.jobs, `${file} has triggers and jobs`);

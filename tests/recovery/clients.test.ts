@@ -153,7 +153,7 @@ describe("recovery clients: one per region, from the SDK's standard chains", () 
             ["a missing datastore", 404, "GlobalReplicationGroupNotFoundFault", "not-found", /found nothing \(GlobalReplicationGroupNotFoundFault: Rate exceeded\)/],
             ["a busy datastore", 400, "InvalidGlobalReplicationGroupState", "invalid-state", /was refused in the current state \(InvalidGlobalReplicationGroupStateFault/],
             ["expired credentials", 403, "ExpiredToken", "credentials", /No valid AWS credentials for DescribeGlobalReplicationGroups in us-east-1/],
-            ["a missing permission", 403, "AccessDenied", "access-denied", /the credentials lack elasticache:DescribeGlobalReplicationGroups\. retarget-primary --mode outage runs under the stack's recovery role/],
+            ["a missing permission", 403, "AccessDenied", "access-denied", /the credentials lack elasticache:DescribeGlobalReplicationGroups\. retarget-primary --mode outage and failover-shard run under the stack's recovery role/],
             ["an unknown parameter", 400, "InvalidParameterValue", "other", /DescribeGlobalReplicationGroups in us-east-1 failed \(InvalidParameterValueException/],
         ];
         for (const [what, status, code, kind, message] of cases) {

@@ -78,6 +78,8 @@ describe("validateConfig", () => {
                 namePrefix: "dev",
                 primaryRegion: "us-east-1",
                 foundingRegion: "us-east-1",
+                generation: 1,
+                inactiveGenerations: [],
                 secondaryRegions: ["us-west-2"],
                 engine: "valkey",
                 engineVersion: "8.0",

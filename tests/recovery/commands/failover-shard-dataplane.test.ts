@@ -11,6 +11,7 @@ import { readShards } from "../../../recovery/dataplane/slots";
 import { LocalCluster, startLocalCluster } from "../../../recovery/local/cluster";
 import { Harness, harness } from "./harness";
 import { failOverLocalShard, keysOnPrimaries, runWith } from "./failover-shard-harness";
+import { requireRedisServer } from "../../helpers/redis-server";
 
 const AUTH = { username: "app", password: "local-cluster-password-1" };
 const SHARD = ["failover-shard", "--stack", "prod", "--region", "us-east-1", "--shard", "0002"];
@@ -20,7 +21,8 @@ describe("failover-shard, writes verified through a real local cluster", functio
     let local: LocalCluster;
     let h: Harness;
 
-    before(async () => {
+    before(async function () {
+        await requireRedisServer(this);
         local = await startLocalCluster({ primaries: 3, replicasPerPrimary: 2, acl: AUTH });
     });
     after(async () => {

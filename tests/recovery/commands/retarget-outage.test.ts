@@ -124,7 +124,7 @@ describe("retarget-primary --mode outage", function () {
         await outage();
         h.aws.faults.denied({ command: "FailoverGlobalReplicationGroup" });
         assert.equal(await h.run(...OUTAGE, "--force", "--yes"), 1);
-        assert.match(h.stderr.text, /FailoverGlobalReplicationGroup in us-west-2 was denied .*retarget-primary --mode outage runs under the stack's recovery role/);
+        assert.match(h.stderr.text, /FailoverGlobalReplicationGroup in us-west-2 was denied .*retarget-primary --mode outage and failover-shard run under the stack's recovery role/);
         assert.equal(count("DisassociateGlobalReplicationGroup"), 0);
     });
 

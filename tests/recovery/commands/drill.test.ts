@@ -1,0 +1,165 @@
+/**
+ * drill against the fake control plane, on the wall clock, with a real local Redis cluster as the data
+ * plane and the canary measuring it.
+ *
+ * The fake's TestFailover cannot move the real cluster's primaries, so the test joins the two worlds
+ * where they meet: when the fake promotes a replica of node group 000N (model.onShardPromoted), the
+ * test runs CLUSTER FAILOVER on a replica of the real cluster's N-th shard (in slot order, which is how
+ * the drill matches node groups to the data plane's shards). The fake reports "Finished recovery" a
+ * second later, so the real failover has happened before the drill measures the event. CLUSTER
+ * FAILOVER is a coordinated hand-over, like TestFailover's promotion of a replica while the primary
+ * still answers; the window it shows is short, and no acknowledged write may be lost.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Cluster } from "ioredis";
+import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
+import { LocalCluster, LocalNode, startLocalCluster } from "../../../recovery/local/cluster";
+import { DataPlaneExtras, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
+import { requireRedisServer } from "../../helpers/redis-server";
+
+const AUTH = { username: "app", password: "local-cluster-password-1" };
+const FAST = { testFailoverPromotion: 300, testFailoverRecoveryStart: 600, testFailoverRecovered: 1200, failover: 500, metricPublishDelay: 500 };
+const DRILL = ["drill", "--stack", "prod", "--rate", "50", "--settle", "1s"];
+
+describe("drill: shard failovers measured by a canary on a real local cluster", function () {
+    this.timeout(180_000);
+    let local: LocalCluster;
+    let h: WallClockHarness;
+    let asked: DataPlaneTarget[];
+    let realFailovers: Promise<unknown>[];
+
+    /** The data plane as the drill sees it: every region's endpoint leads to the local cluster (there is one). */
+    function dataPlane(): DataPlaneExtras {
+        return {
+            env: { REDIS_PASSWORD: AUTH.password },
+            connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
+                asked.push(target);
+                return connectCluster({ seeds: local.seeds, auth: target.auth });
+            },
+        };
+    }
+
+    async function primaries(): Promise<string[]> {
+        return (await local.nodes()).filter((n: LocalNode) => n.role === "primary").map((n) => n.nodeId).sort();
+    }
+
+    before(async function () {
+        await requireRedisServer(this);
+        local = await startLocalCluster({ primaries: 3, replicasPerPrimary: 1, acl: AUTH });
+    });
+    after(async () => {
+        await local?.stop();
+    });
+    beforeEach(async () => {
+        h = await wallClockHarness(FAST);
+        asked = [];
+        realFailovers = [];
+        h.aws.model.onShardPromoted = (p) => {
+            realFailovers.push(failOverLocalShard(local, Number(p.nodeGroupId), AUTH));
+        };
+    });
+    afterEach(() => h?.cleanup());
+
+    it("fails every shard over in turn, measures each event, and writes the report with the SVG timeline embedded", async () => {
+        const before = await primaries();
+        const code = await runWith(h, dataPlane(), ...DRILL, "--shards", "all", "--yes");
+        assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
+        await Promise.all(realFailovers);
+
+        // One TestFailover per shard, in order, each only after the previous one's node had recovered.
+        const calls = h.aws.log.calls({ command: "TestFailover" });
+        assert.deepEqual(calls.map((c) => c.input.NodeGroupId), ["0001", "0002", "0003"]);
+        const recovered = h.aws.model.events.filter((e) => /^Finished recovery/.test(e.message)).map((e) => e.at);
+        assert.ok(calls[1].at >= recovered[0] && calls[2].at >= recovered[1], "one failover at a time");
+        assert.deepEqual(h.aws.mutatingCalls().map((c) => c.command), ["TestFailover", "TestFailover", "TestFailover"]);
+        const after = await primaries();
+        assert.equal(after.filter((id) => before.includes(id)).length, 0, "every real shard has a new primary");
+
+        const report = h.lastReport();
+        assert.equal(report.outcome, "succeeded");
+        const results = report.steps.find((s) => s.name === "results")!;
+        const events = results.findings.filter((f) => /^test-failover of /.test(f.what));
+        assert.deepEqual(events.map((f) => f.what.slice(0, "test-failover of 0001".length)), ["test-failover of 0001", "test-failover of 0002", "test-failover of 0003"]);
+        for (const f of events) {
+            assert.match(f.what, /writes unavailable for \d+ ms, 0 acknowledged writes lost \(RPO 0 ms\)/, "a coordinated failover loses nothing");
+            const d = f.detail as { windowMs: number; recoveryMs: number | null };
+            assert.ok(d.windowMs >= 0 && d.windowMs < 10_000, `window ${d.windowMs} ms`);
+            assert.ok(d.recoveryMs === null || d.recoveryMs >= 0);
+        }
+        assert.ok(report.recoveryPoint !== "unknown" && report.recoveryPoint.estimatedDataLossSeconds === 0);
+        const canary = results.findings.find((f) => /^canary: /.test(f.what))!;
+        assert.ok((canary.detail as { writesAttempted: number }).writesAttempted > 300, "50 writes/s to 3 shards over several seconds");
+
+        const svgName = fs.readdirSync(h.reportDir).find((f) => f.endsWith("-drill.svg"));
+        assert.ok(svgName, `an SVG next to the report: ${fs.readdirSync(h.reportDir).join(", ")}`);
+        const svg = fs.readFileSync(path.join(h.reportDir, svgName), "utf8");
+        assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+        assert.deepEqual([...svg.matchAll(/>(000\d)<\/text>/g)].map((m) => m[1]), ["0001", "0002", "0003"]);
+        assert.match(svg, />0002: test-failover started</);
+        const markdown = fs.readFileSync(path.join(h.reportDir, svgName.replace(/\.svg$/, ".md")), "utf8");
+        assert.ok(markdown.includes(`![canary write availability per shard](${svgName})`), "the Markdown report shows the timeline");
+        assert.match(h.stdout.text, /drill: SUCCEEDED: 3 event\(s\) measured: writes unavailable for at most \d+ ms, 0 acknowledged write\(s\) lost/);
+        assert.deepEqual(asked.map((t) => [t.tls, t.auth?.username]), [[true, "app"]], "one connection, to the primary region, with TLS and the stack's user");
+    });
+
+    it("refuses up front when the chosen shards do not fit in the TestFailover quota, without connecting or failing anything over", async () => {
+        const calls = pastTestFailovers(h.aws.model, Array.from({ length: 13 }, (_, i) => (i + 1) * 60 * 60_000));
+        assert.equal(await runWith(h, dataPlane(), ...DRILL, "--yes"), 1);
+        assert.match(h.stderr.text, /refusing the drill before any failover: the TestFailover quota in us-east-1 is used up for 3 TestFailover calls: 13 of 15/);
+        assert.ok(h.stderr.text.includes(`3 fit in the quota again from ${new Date(calls[0] + 24 * 60 * 60_000).toISOString()}.`), h.stderr.text);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
+        assert.deepEqual(asked, [], "no canary was started");
+    });
+
+    it("refuses before the first failover when one chosen shard cannot fail over", async () => {
+        nodeGroup(h.aws.model, "0003").nodes.forEach((n) => {
+            n.availabilityZone = "us-east-1a";
+        });
+        assert.equal(await runWith(h, dataPlane(), ...DRILL, "--yes"), 1);
+        assert.match(h.stderr.text, /no healthy replica in another availability zone: shard 0003 .*every node is in us-east-1a/);
+        assert.deepEqual(h.aws.mutatingCalls(), [], "not even shard 0001 was failed over");
+    });
+
+    it("refuses without a data plane to measure through, before any change", async () => {
+        assert.equal(await runWith(h, { connectDataPlane: dataPlane().connectDataPlane }, ...DRILL, "--yes"), 1);
+        assert.match(h.stderr.text, /the drill measures through the data plane, and this run has none: REDIS_PASSWORD is not set/);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
+    });
+
+    it("a dry run reads only, starts no canary and prints the plan", async () => {
+        assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "0001,0003", "--dry-run"), 0, h.stderr.text);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
+        assert.deepEqual(asked, []);
+        assert.match(h.stdout.text, /plan: canary: 50 writes and reads per second to every shard of prod-us-east-1/);
+        assert.match(h.stdout.text, /call TestFailover \{"ReplicationGroupId":"prod-us-east-1","NodeGroupId":"0001"\}.*call TestFailover \{"ReplicationGroupId":"prod-us-east-1","NodeGroupId":"0003"\}/);
+        assert.match(h.stdout.text, /room for the 2 this drill needs/);
+    });
+
+    it("rejects shards the stack does not have (exit 1) and a malformed list (exit 2), asking AWS nothing", async () => {
+        assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "0001,0009", "--yes"), 1);
+        assert.match(h.stderr.text, /--shards names "0009", which stack prod does not have \(config shards is 3\)\. Accepted: all, or some of 0001, 0002, 0003\./);
+        assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "1,2", "--yes"), 2);
+        assert.match(h.stderr.text, /--shards "1,2" is not valid\. Accepted: all, or node group ids of four digits separated by commas/);
+        assert.deepEqual(h.aws.log.calls(), []);
+    });
+
+    // Slow by nature (up to a minute): the promotion back waits, as it must, until the old primary, now a secondary, publishes its
+    // replication lag, which the fake (like CloudWatch) does per whole minute.
+    it("with --global-round-trip, promotes the first secondary and then the primary back, moving the canary each time, and measures both", async () => {
+        const code = await runWith(h, dataPlane(), ...DRILL, "--shards", "0001", "--global-round-trip", "--yes");
+        assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
+        assert.deepEqual(h.aws.mutatingCalls().map((c) => [c.region, c.command]),
+            [["us-east-1", "TestFailover"], ["us-west-2", "FailoverGlobalReplicationGroup"], ["us-east-1", "FailoverGlobalReplicationGroup"]]);
+        assert.deepEqual(Object.fromEntries(h.aws.datastore().members.map((m) => [m.region, m.role])),
+            { "us-east-1": "PRIMARY", "us-west-2": "SECONDARY", "eu-west-1": "SECONDARY" }, "the primary is back where it was");
+        const outputs = (await h.driver.outputs()).regions.value as Record<string, { configurationEndpoint: string }>;
+        assert.deepEqual(asked.map((t) => t.seeds[0].host),
+            [outputs["us-east-1"].configurationEndpoint, outputs["us-west-2"].configurationEndpoint, outputs["us-east-1"].configurationEndpoint],
+            "the canary followed the writer to us-west-2 and back");
+        const measured = h.lastReport().steps.find((s) => s.name === "results")!.findings.map((f) => f.what.split(":")[0]);
+        assert.deepEqual(measured.filter((m) => !/^(canary|timeline)$/.test(m)).map((m) => m.replace(/ of 000\d$/, "")),
+            ["test-failover", "promotion-us-west-2", "promotion-us-east-1"]);
+    });
+});
