@@ -32,9 +32,9 @@ export function generationGroupId(config: StackConfig, g: Pick<Generation, "numb
 export async function waitForGeneration(config: StackConfig, g: Generation, deps: {
     clients: RegionClients; progress: Progress; timeoutMs: number; signal?: AbortSignal; invocation: string;
 }): Promise<void> {
-    for (const region of [g.foundingRegion]) {
-        const id = generationGroupId(config, g, region);
-        await deps.progress.step("wait-generation", `waiting for replication group ${id} in ${region} to be available`, async (step) => {
+    const region = g.foundingRegion;
+    const id = generationGroupId(config, g, region);
+    await deps.progress.step("wait-generation", `waiting for replication group ${id} in ${region} to be available`, async (step) => {
             const result = await waitFor({
                 waitingFor: `replication group ${id} in ${region} to be available`,
                 timeoutMs: deps.timeoutMs, signal: deps.signal, clock: deps.progress.clock, emit: step.emit, step: step.name,
@@ -43,20 +43,28 @@ export async function waitForGeneration(config: StackConfig, g: Generation, deps
                     return { state: status, done: status === "available", failed: status === "create-failed" ? "AWS could not create it" : undefined };
                 },
             }).catch((e: unknown) => {
-                if (e instanceof Error && /create-failed/.test(e.message)) {
-                    throw new GenerationBuildFailedError(`replication group ${id} of generation ${g.number} in ${region} is create-failed` +
-                        `${region === g.foundingRegion ? ` (created from snapshot ${g.seedSnapshot ?? "none"})` : ""}. Nothing was cut over: ` +
-                        `generation ${config.generation} still serves.`, [
-                        `Read the replication group's events: aws elasticache describe-events --region ${region} --source-type replication-group --source-identifier ${id}`,
-                        `Remove the failed generation: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${g.number} --yes`,
-                        `Then restore again, from another snapshot if this one is at fault (--snapshot <name>).`,
-                    ]);
-                }
-                throw e;
+                throw e instanceof Error && /create-failed/.test(e.message) ? buildFailed(config, g, id, deps.invocation) : e;
             });
             step.summarize(`${id} is available (${Math.round(result.elapsedMs / 1000)} s)`);
-        });
+    });
+}
+
+/** Throws GenerationBuildFailedError when AWS reports generation `g`'s founding group as create-failed. */
+export async function refuseFailedBuild(config: StackConfig, g: Generation, deps: { clients: RegionClients; invocation: string }): Promise<void> {
+    const id = generationGroupId(config, g, g.foundingRegion);
+    if (await groupStatus(deps.clients, g.foundingRegion, id) === "create-failed") {
+        throw buildFailed(config, g, id, deps.invocation);
     }
+}
+
+function buildFailed(config: StackConfig, g: Generation, id: string, invocation: string): GenerationBuildFailedError {
+    const region = g.foundingRegion;
+    return new GenerationBuildFailedError(`replication group ${id} of generation ${g.number} in ${region} is create-failed ` +
+        `(created from snapshot ${g.seedSnapshot ?? "none"}). Nothing was cut over: generation ${config.generation} still serves.`, [
+        `Read the replication group's events: aws elasticache describe-events --region ${region} --source-type replication-group --source-identifier ${id}`,
+        `Remove the failed generation: ${invocation} retire-generation --stack ${config.stack} --generation ${g.number} --yes`,
+        "Then restore again, from another snapshot if this one is at fault (--snapshot <name>).",
+    ]);
 }
 
 /** A replication group's status, or "not found". */

@@ -18,7 +18,7 @@ import { ConfigChange, applyConfigChanges, readStackConfig, revertCommands } fro
 import { StackDriver } from "../stack-driver";
 import { RefusedError } from "../retarget/preflight";
 import { buildChanges, cutoverChanges, restoreStage } from "../generations/config-changes";
-import { GenerationBuildFailedError, waitForGeneration } from "./build";
+import { refuseFailedBuild, waitForGeneration } from "./build";
 import { expectedKeysAtSnapshot } from "./expected-keys";
 import { RestoreSnapshot, chooseRestoreSnapshot } from "./snapshot-choice";
 import { defaultUser, verifyGeneration } from "./verify";
@@ -149,15 +149,16 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
         step.summarize(`set ${build.map((c) => c.key).join(", ")}`);
     });
     report.markFirstMutatingCall(`declared generation ${generation.number} in the stack configuration`);
-    await withGuardHelp(() => previewThenUp(driver, { step: "build-generation", emit: progress.emit, clock: progress.clock }), build, driver.stackName);
+    const waitDeps = { clients: deps.clients, progress, timeoutMs: opts.waitTimeoutMs, signal: deps.signal, invocation: deps.invocation };
+    // A group that failed to create can only be deleted: an update would try to replace it, which the guard refuses.
+    await refuseFailedBuild(config, generation, waitDeps);
     try {
-        await waitForGeneration(config, generation, { clients: deps.clients, progress, timeoutMs: opts.waitTimeoutMs, signal: deps.signal, invocation: deps.invocation });
+        await withGuardHelp(() => previewThenUp(driver, { step: "build-generation", emit: progress.emit, clock: progress.clock }), build, driver.stackName);
     } catch (e) {
-        if (e instanceof GenerationBuildFailedError) {
-            throw Object.assign(e, { nextSteps: e.nextSteps });
-        }
+        await refuseFailedBuild(config, generation, waitDeps);
         throw e;
     }
+    await waitForGeneration(config, generation, waitDeps);
 
     const evidence = await progress.step("verify", `verifying generation ${generation.number}'s data through the data plane`, async (step) => {
         const endpoint = await generationEndpoint(driver, generation);

@@ -27,7 +27,11 @@ export function addSnapshots(h: Harness): { daily: string[]; manual: string } {
     return { daily, manual };
 }
 
-/** Every replication group `up` declares from a snapshot and the fake control plane lacks is created there. */
+/**
+ * Every replication group `up` declares from a snapshot and the fake control plane lacks is created
+ * there, and `up` returns only once AWS reports it available, failing on create-failed, as the
+ * provider does. (The datastore and the secondaries the real `up` also creates are not simulated.)
+ */
 export function upCreatesSeededGroups(h: Harness, afterUp?: (count: number) => void): void {
     const up = h.driver.up.bind(h.driver);
     let count = 0;
@@ -42,6 +46,16 @@ export function upCreatesSeededGroups(h: Harness, afterUp?: (count: number) => v
                     NumNodeGroups: Number(r.inputs.numNodeGroups), ReplicasPerNodeGroup: Number(r.inputs.replicasPerNodeGroup),
                     Engine: String(r.inputs.engine), EngineVersion: String(r.inputs.engineVersion), CacheNodeType: String(r.inputs.nodeType),
                 }));
+            }
+            const status = () => {
+                h.aws.model.settle();
+                return h.aws.model.replicationGroup(region, id)?.status;
+            };
+            while (status() === "creating") {
+                await h.aws.clock.sleep(30_000);
+            }
+            if (status() === "create-failed") {
+                throw new Error(`creating ElastiCache Replication Group (${id}): waiting for completion: unexpected state 'create-failed'`);
             }
         }
         afterUp?.(++count);

@@ -100,6 +100,11 @@ describe("restore-from-snapshot: rebuild from a snapshot, verify, cut over", fun
         assert.match(h.stderr.text, /create-failed/);
         assert.match(h.stdout.text, /retire-generation --stack prod --generation 2 --yes/);
         assert.equal((await config())[KEY("generation")], undefined);
+        // A rerun must not try to update: the failed group could only be replaced, which the guard refuses.
+        const ups = h.driver.calls.filter((c) => c.op === "up" || c.op === "preview").length;
+        assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--yes"), 1);
+        assert.match(h.stderr.text, /prod-g2-us-east-1 of generation 2 in us-east-1 is create-failed/);
+        assert.equal(h.driver.calls.filter((c) => c.op === "up" || c.op === "preview").length, ups);
     });
 
     it("refuses the cutover when its preview would replace a cache, and says how to put the configuration back", async () => {
