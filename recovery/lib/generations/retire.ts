@@ -7,6 +7,7 @@
  * it (the update deletes exactly its ElastiCache resources; the guard refuses anything else).
  */
 import { Generation, StackConfig, memberRegions } from "../../../components/config/types";
+import { TopologyError, discoverTopology, idsFromConfig } from "../topology";
 import { generationElastiCacheNames } from "../../../components/naming";
 import { RegionClients } from "../clients";
 import { AllowDestroy, STATEFUL_TYPES, nameFromUrn, previewThenUp } from "../guard";
@@ -55,13 +56,48 @@ function retireAllowance(config: StackConfig, n: number): AllowDestroy {
     return (urn, type) => type.startsWith("aws:elasticache/") && names.has(nameFromUrn(urn));
 }
 
+/** Whether the last update deployed generation `n` as retiring (unprotected). */
+async function deployedRetiring(driver: StackDriver, n: number): Promise<boolean> {
+    const generations = (await driver.outputs()).generations?.value as Record<string, { retiring?: boolean }> | undefined;
+    return generations?.[String(n)]?.retiring === true;
+}
+
 /** True when the configuration no longer declares generation `n` but the last update's outputs still hold it, retiring. */
 async function unfinishedRemoval(driver: StackDriver, config: StackConfig, n: number): Promise<boolean> {
     if (n === config.generation || config.inactiveGenerations.some((g) => g.number === n)) {
         return false;
     }
-    const generations = (await driver.outputs()).generations?.value as Record<string, { retiring?: boolean }> | undefined;
-    return generations?.[String(n)]?.retiring === true;
+    return deployedRetiring(driver, n);
+}
+
+function commitStep(config: StackConfig): string {
+    return `Commit the stack's configuration file (Pulumi.${config.stack}.yaml), or the next deployment declares the retired generation again, empty.`;
+}
+
+/**
+ * Pulumi deletes a generation's joining members before its founder. If a failover made a joining
+ * member the primary, AWS refuses to remove it from the datastore, and the update would stop halfway
+ * with the generation already gone from the configuration: refuse before changing anything.
+ */
+async function checkFounderIsPrimary(config: StackConfig, g: Generation, deps: RetireDeps): Promise<void> {
+    const ofGeneration = { ...config, generation: g.number };
+    let topology;
+    try {
+        topology = await discoverTopology({ clientsFor: (r) => deps.clients.elastiCache(r), ids: idsFromConfig(ofGeneration), config: ofGeneration });
+    } catch (e) {
+        if (e instanceof TopologyError) {
+            return; // no datastore: a build that failed before it existed; its founder alone is deleted
+        }
+        throw e;
+    }
+    const primary = topology.members.find((m) => m.role === "PRIMARY");
+    if (primary && primary.region !== g.foundingRegion) {
+        throw new RefusedError(`generation ${g.number}'s datastore ${topology.globalDatastoreId} has its primary in ${primary.region}, not in its founding region ` +
+            `${g.foundingRegion}: a failover moved it. The update that removes the generation deletes the other members first, and AWS refuses to remove a primary ` +
+            `from its datastore. Fail it back first (aws elasticache failover-global-replication-group --global-replication-group-id ${topology.globalDatastoreId} ` +
+            `--primary-region ${g.foundingRegion} --primary-replication-group-id ${generationGroupId(config, g, g.foundingRegion)} --region ${g.foundingRegion}), ` +
+            "wait until it is available, then run retire-generation again. Nothing was changed.");
+    }
 }
 
 export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<{ summary: string; nextSteps: string[]; snapshot?: TakenSnapshot }> {
@@ -74,18 +110,25 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
     const unfinished = await unfinishedRemoval(driver, config, opts.generation);
     if (unfinished) {
         // An earlier run took the final snapshot and removed the generation from the configuration, and its update did not finish.
-        await progress.step("resume", `finishing the removal of generation ${opts.generation}`, async (step) => {
-            step.found(`generation ${opts.generation} is no longer in the configuration, but the stack still holds it (retiring): ` +
-                "an earlier run took its final snapshot and stopped during the update that deletes it. Running that update again.");
+        const plan = [`finish removing generation ${opts.generation}: an earlier run took its final snapshot and removed it from the configuration, ` +
+            "and the update that deletes it did not finish", "run that update again: the guard allows deleting exactly that generation's ElastiCache resources"];
+        await progress.step("plan", `planning the rest of the retirement of generation ${opts.generation}`, async (step) => {
+            plan.forEach((line) => step.found(line));
+            step.summarize(opts.dryRun ? "dry run: nothing will be changed" : "asking for confirmation");
         });
+        if (opts.dryRun) {
+            return { summary: `dry run: would finish removing generation ${opts.generation}; nothing was changed`, nextSteps: [] };
+        }
+        await deps.confirm(plan, String(opts.generation));
         await previewThenUp(driver, {
             step: "delete-update", emit: progress.emit, clock: progress.clock, protectedTypes: STATEFUL_TYPES,
             allowDestroy: retireAllowance(config, opts.generation),
         });
-        return { summary: `generation ${opts.generation} is retired (finished the removal an earlier run started)`, nextSteps: [] };
+        return { summary: `generation ${opts.generation} is retired (finished the removal an earlier run started)`, nextSteps: [commitStep(config)] };
     }
     const g = generationToRetire(config, opts.generation);
     const founderId = generationGroupId(config, g, g.foundingRegion);
+    await checkFounderIsPrimary(config, g, deps);
     const plan = [
         `mark generation ${g.number} retiring (its resources become unprotected)${g.retiring ? ": done already" : ""}`,
         `take a final manual snapshot of ${founderId} in ${g.foundingRegion} and wait until it is available`,
@@ -105,6 +148,9 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
             await applyConfigChanges(driver, retireMarkChanges(raw, config, g.number));
             step.summarize("inactiveGenerations updated");
         });
+    }
+    // Decided from what the last update deployed, not from the mark: an update that failed after the mark leaves the resources protected.
+    if (!await deployedRetiring(driver, g.number)) {
         await previewThenUp(driver, { step: "unprotect-update", emit: progress.emit, clock: progress.clock });
     }
     const founderStatus = await progress.step("final-snapshot-source", `checking ${founderId} in ${g.foundingRegion}`, async (step) => {
@@ -129,7 +175,10 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
     });
     return {
         summary: `generation ${g.number} is retired${snapshot ? `; its data is kept in snapshot ${snapshot.name} (${g.foundingRegion})` : ""}`,
-        nextSteps: snapshot ? [`The final snapshot ${snapshot.name} is kept until you delete it: aws elasticache delete-snapshot --region ${g.foundingRegion} --snapshot-name ${snapshot.name}`] : [],
+        nextSteps: [
+            commitStep(config),
+            ...(snapshot ? [`The final snapshot ${snapshot.name} is kept until you delete it: aws elasticache delete-snapshot --region ${g.foundingRegion} --snapshot-name ${snapshot.name}`] : []),
+        ],
         snapshot,
     };
 }

@@ -20,7 +20,7 @@ import { RefusedError } from "../retarget/preflight";
 import { buildChanges, cutoverChanges, restoreStage } from "../generations/config-changes";
 import { refuseFailedBuild, waitForGeneration } from "./build";
 import { expectedKeysAtSnapshot } from "./expected-keys";
-import { RestoreSnapshot, chooseRestoreSnapshot } from "./snapshot-choice";
+import { NoRestorableSnapshotError, RestoreSnapshot, chooseRestoreSnapshot } from "./snapshot-choice";
 import { defaultUser, verifyGeneration } from "./verify";
 import { generationEndpoint } from "./outputs";
 
@@ -74,32 +74,56 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     let choice: RestoreSnapshot;
     if (stage.stage === "resume") {
         generation = stage.building;
-        if (opts.snapshot !== undefined && opts.snapshot !== generation.seedSnapshot) {
+        if (opts.snapshot !== undefined && opts.snapshot.toLowerCase() !== generation.seedSnapshot?.toLowerCase()) {
             throw new RefusedError(`generation ${generation.number} is already declared, seeded from ${generation.seedSnapshot ?? "no snapshot"}, ` +
                 `but --snapshot names ${opts.snapshot}. Resume it without --snapshot, or remove it first ` +
                 `(${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes).`);
         }
         await progress.step("resume", `resuming the restore of generation ${generation.number}`, async (step) => {
             step.found(`generation ${generation.number} (from snapshot ${generation.seedSnapshot ?? "none"}, founded in ${generation.foundingRegion}) ` +
-                "is declared already: an earlier run started this restore. Going on from where it stands.");
+                "is declared already: an earlier run started this restore. Going on from where it stands, after checking its snapshot against --before again.");
         });
-        choice = await chooseRestoreSnapshot({ driver, config, clients: deps.clients, progress, snapshot: generation.seedSnapshot, signal: deps.signal });
-    } else {
-        // A finished restore leaves the active generation seeded and the one it replaced still declared:
-        // the same command run again must not build yet another generation from the new one's backups.
-        const replaced = config.inactiveGenerations.filter((g) => g.number < config.generation && !g.retiring);
-        if (config.seedSnapshot && replaced.length > 0 && (opts.snapshot === undefined || opts.snapshot.toLowerCase() === config.seedSnapshot)) {
-            return {
-                outcome: "nothing-to-do",
-                summary: `generation ${config.generation} was already restored from ${config.seedSnapshot} and is active; ` +
-                    `generation ${replaced.map((g) => g.number).join(", ")} is kept for investigation`,
-                nextSteps: [
-                    `When the investigation is over: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${replaced[replaced.length - 1].number} --yes`,
-                    `To restore generation ${config.generation} itself from one of its own snapshots, name it: --snapshot <name>.`,
-                ],
-            };
+        try {
+            // The same checks as a fresh choice: a --before learned since the first run may rule this seed out.
+            choice = await chooseRestoreSnapshot({ driver, config, clients: deps.clients, progress, before: opts.before, snapshot: generation.seedSnapshot, signal: deps.signal });
+        } catch (e) {
+            if (e instanceof NoRestorableSnapshotError) {
+                throw Object.assign(new RefusedError(`generation ${generation.number}, declared by an earlier run, is seeded from ${generation.seedSnapshot}, ` +
+                    `which cannot be used now:\n${e.message}`), { nextSteps: [
+                    `Remove generation ${generation.number}: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes`,
+                    "Then run restore-from-snapshot again with the --before you mean.",
+                ] });
+            }
+            throw e;
         }
-        choice = await chooseRestoreSnapshot({ driver, config, clients: deps.clients, progress, before: opts.before, snapshot: opts.snapshot, signal: deps.signal });
+    } else {
+        // A finished restore leaves the active generation seeded and the one it replaced still declared.
+        const replaced = config.inactiveGenerations.filter((g) => g.number < config.generation && !g.retiring);
+        const restored = config.seedSnapshot !== undefined && replaced.length > 0;
+        if (restored && await deployedGeneration(driver) !== config.generation) {
+            return finishCutover(opts, deps, config);
+        }
+        const done: RestoreResult = {
+            outcome: "nothing-to-do",
+            summary: `generation ${config.generation} was already restored from ${config.seedSnapshot} and is active; ` +
+                `generation ${replaced.map((g) => g.number).join(", ")} is kept for investigation`,
+            nextSteps: [
+                `When the investigation is over: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${replaced[replaced.length - 1]?.number} --yes`,
+                `To restore generation ${config.generation} itself from one of its own snapshots, name it: --snapshot <name>.`,
+            ],
+        };
+        if (restored && opts.snapshot?.toLowerCase() === config.seedSnapshot) {
+            return done;
+        }
+        try {
+            choice = await chooseRestoreSnapshot({ driver, config, clients: deps.clients, progress, before: opts.before, snapshot: opts.snapshot, signal: deps.signal });
+        } catch (e) {
+            // The same command run again after a restore finds no snapshot of the new generation before --before: that restore is this one.
+            if (restored && opts.snapshot === undefined && e instanceof NoRestorableSnapshotError) {
+                return done;
+            }
+            throw e;
+        }
         generation = { number: stage.next, foundingRegion: choice.region, seedSnapshot: choice.name };
     }
     report.setRecoveryPoint({
@@ -129,7 +153,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
             outcome: "nothing-to-do",
             summary: `dry run: would build generation ${generation.number} from ${choice.name}, verify it and cut over; nothing was changed` +
                 `${preview.length ? ` (note: the stack has ${preview.length} pending changes of its own)` : ""}`,
-            nextSteps: [`Run it for real: ${deps.invocation} restore-from-snapshot --stack ${config.stack} --snapshot ${choice.name} --yes`],
+            nextSteps: [`Run it for real, from a machine that reaches the cache's subnets, with REDIS_PASSWORD set: ${deps.invocation} restore-from-snapshot ` +
+                `--stack ${config.stack}${opts.before !== undefined ? ` --before ${new Date(opts.before).toISOString()}` : ""} --snapshot ${choice.name} --yes`],
         };
     }
     if (!deps.connectDataPlane || !opts.redisPassword) {
@@ -138,6 +163,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
             ". Set REDIS_PASSWORD to the password of the user --redis-user names (default: the stack's first password user), " +
             "from a machine that can reach the cache's subnets. Nothing was changed.");
     }
+    await probeDataPlane(driver, config, { ...opts, redisUser: opts.redisUser ?? defaultUser(config) }, deps.connectDataPlane, progress);
     await deps.confirm(plan, `${generation.number}`);
 
     await progress.step("declare-generation", `declaring generation ${generation.number} in stack ${driver.stackName}`, async (step) => {
@@ -178,12 +204,12 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
         step.summarize(`every shard answered; ${result.shards.reduce((n, s) => n + (s.keys ?? 0), 0)} keys; ${result.dataLossMs !== undefined ? `markers show ${Math.round(result.dataLossMs / 1000)} s before the snapshot` : "no markers"}`);
         return result;
     });
-    const newestMarker = Math.min(...evidence.shards.map((s) => (s.marker && s.marker !== "missing" ? s.marker.atMs : Infinity)));
-    if (Number.isFinite(newestMarker) && opts.before !== undefined) {
+    const oldestMarker = Math.min(...evidence.shards.map((s) => (s.marker && s.marker !== "missing" ? s.marker.atMs : Infinity)));
+    if (Number.isFinite(oldestMarker) && opts.before !== undefined) {
         report.setRecoveryPoint({
             recoveryPointAt: choice.recoveryPointAt,
-            estimatedDataLossSeconds: Math.max(0, Math.round((opts.before - newestMarker) / 1000)),
-            source: `recovery-point markers read back from generation ${generation.number}: the oldest shard's marker was written at ${new Date(newestMarker).toISOString()}, ` +
+            estimatedDataLossSeconds: Math.max(0, Math.round((opts.before - oldestMarker) / 1000)),
+            source: `recovery-point markers read back from generation ${generation.number}: the oldest shard's marker was written at ${new Date(oldestMarker).toISOString()}, ` +
                 `--before is ${new Date(opts.before).toISOString()} (snapshot ${choice.name})`,
         });
     }
@@ -204,7 +230,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
         summary: `generation ${generation.number}, restored from ${choice.name} (recovery point ${new Date(choice.recoveryPointAt).toISOString()}), is verified and active`,
         nextSteps: [
             "Applications that cache the endpoint must reconnect: the writer SSM parameter (and the Route 53 record, if configured) now name the new generation. " +
-            "IAM-authenticated users log in with the new generation's user ids (<namePrefix>-g<N>-<name>).",
+            "IAM-authenticated users log in with the new generation's user ids (<namePrefix>-g<N>-<name>), and their IAM policies need elasticache:Connect on the new users and replication groups.",
+            `Commit the stack's configuration file (Pulumi.${config.stack}.yaml: generation, seedSnapshot, inactiveGenerations), or the next deployment undoes the cutover.`,
             `Investigate generation ${config.generation}: it is untouched and still declared.`,
             `When done: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${config.generation} --yes (takes a final snapshot first).`,
         ],
@@ -236,4 +263,64 @@ async function withGuardHelp<T>(run: () => Promise<T>, changes: ConfigChange[], 
         }
         throw e;
     }
+}
+
+/** The generation the last update deployed (stack output `generation`); undefined when the outputs do not say. */
+async function deployedGeneration(driver: StackDriver): Promise<number | undefined> {
+    const value = (await driver.outputs()).generation?.value;
+    return typeof value === "number" ? value : undefined;
+}
+
+/**
+ * An earlier run verified the new generation and wrote the cutover configuration, and the update that
+ * moves the writer did not finish: finish it (refresh, guarded preview, up). Nothing else is repeated.
+ */
+async function finishCutover(opts: RestoreOptions, deps: RestoreDeps, config: StackConfig): Promise<RestoreResult> {
+    const { driver, progress, report } = deps;
+    const plan = [`finish the cutover to generation ${config.generation}: an earlier run verified it and set the configuration, and its stack update did not finish`,
+        "refresh, preview through the guard, up: the writer endpoint moves to it"];
+    await progress.step("plan", "planning the rest of the restore", async (step) => {
+        plan.forEach((line) => step.found(line));
+        step.summarize(opts.dryRun ? "dry run: nothing will be changed" : "asking for confirmation");
+    });
+    if (opts.dryRun) {
+        return { outcome: "nothing-to-do", summary: `dry run: would finish the cutover to generation ${config.generation}; nothing was changed`, nextSteps: [] };
+    }
+    await deps.confirm(plan, String(config.generation));
+    await progress.step("refresh", `refreshing stack ${driver.stackName} before the cutover`, async (step) => {
+        await driver.refresh();
+        step.summarize("state read back from AWS");
+    });
+    report.markFirstMutatingCall(`resumed the cutover to generation ${config.generation}`);
+    await previewThenUp(driver, { step: "cutover-update", emit: progress.emit, clock: progress.clock });
+    report.markWritesAccepted(`the writer endpoint names generation ${config.generation}`);
+    return {
+        outcome: "succeeded",
+        summary: `the cutover to generation ${config.generation} (restored from ${config.seedSnapshot}) is finished`,
+        nextSteps: [`Commit the stack's configuration file (Pulumi.${config.stack}.yaml).`],
+    };
+}
+
+/** Before anything is built: the current generation's data plane must answer, or the verification after the build could not run. */
+async function probeDataPlane(driver: StackDriver, config: StackConfig, opts: Pick<RestoreOptions, "redisUser" | "redisPassword">,
+    connect: (target: DataPlaneTarget) => Promise<Cluster>, progress: Progress): Promise<void> {
+    await progress.step("probe-data-plane", "checking that this machine reaches the cache's data plane", async (step) => {
+        const regions = (await driver.outputs()).regions?.value as Record<string, { configurationEndpoint?: string; port?: number }> | undefined;
+        const endpoint = regions?.[config.primaryRegion];
+        if (!endpoint?.configurationEndpoint) {
+            throw new RefusedError(`stack ${driver.stackName} outputs no configuration endpoint for ${config.primaryRegion} (regions.${config.primaryRegion}), ` +
+                "so the data plane cannot be checked before building. Run pulumi up once, then again. Nothing was changed.");
+        }
+        const target: DataPlaneTarget = { seeds: [{ host: endpoint.configurationEndpoint, port: endpoint.port ?? config.port }], tls: true,
+            auth: { username: opts.redisUser, password: opts.redisPassword! } };
+        try {
+            const cluster = await connect(target);
+            cluster.disconnect();
+        } catch (e) {
+            throw new RefusedError(`this machine cannot use the data plane of generation ${config.generation} (${endpoint.configurationEndpoint}): ` +
+                `${(e as Error).message}. The restored generation could not be verified either, so nothing is built. Run from a machine in the cache's ` +
+                "network with the right REDIS_PASSWORD. Nothing was changed.");
+        }
+        step.summarize(`${endpoint.configurationEndpoint} answers as ${opts.redisUser ?? "the AUTH token user"}`);
+    });
 }

@@ -14,6 +14,14 @@ import { formatInstant, nodeSnapshotTimes } from "../snapshots/describe";
 import { listSnapshots } from "../snapshots/list";
 import { findSnapshotSource } from "../snapshots/run";
 
+/** No snapshot can be restored (none before --before, a named one that fails a check): nothing was changed. */
+export class NoRestorableSnapshotError extends RefusedError {
+    constructor(message: string) {
+        super(message);
+        this.name = "NoRestorableSnapshotError";
+    }
+}
+
 export interface RestoreSnapshot {
     /** The snapshot's name; AWS keeps it in lowercase. */
     name: string;
@@ -45,7 +53,7 @@ export async function chooseRestoreSnapshot(req: ChooseRestoreRequest): Promise<
             choice = chooseSnapshot({ snapshots, replicationGroupId: source.replicationGroupId, beforeMs: req.before, name: req.snapshot });
         } catch (e) {
             if (e instanceof NoUsableSnapshotError) {
-                throw new RefusedError(`${e.message}\nNothing was changed.`);
+                throw new NoRestorableSnapshotError(`${e.message}\nNothing was changed.`);
             }
             throw e;
         }

@@ -4,7 +4,7 @@
  * declares from a snapshot (as the provider's CreateReplicationGroup would); the data plane is a real
  * local Redis cluster standing in for the new generation, seeded with known keys and markers.
  */
-import { CreateReplicationGroupCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { CreateGlobalReplicationGroupCommand, CreateReplicationGroupCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { Cluster } from "ioredis";
 import { writeMarkers } from "../../../recovery/dataplane/marker";
 import { readShards } from "../../../recovery/dataplane/slots";
@@ -28,39 +28,66 @@ export function addSnapshots(h: Harness): { daily: string[]; manual: string } {
 }
 
 /**
- * Every replication group `up` declares from a snapshot and the fake control plane lacks is created
- * there, and `up` returns only once AWS reports it available, failing on create-failed, as the
- * provider does. (The datastore and the secondaries the real `up` also creates are not simulated.)
+ * What the provider does during `up` for a new generation, against the fake control plane: the
+ * founding group created from its snapshot, then the datastore around it, then each joining member,
+ * each awaited until available (failing on create-failed) before the next, as the provider's
+ * dependency order and waits make it. Only generations the fake lacks are created.
  */
 export function upCreatesSeededGroups(h: Harness, afterUp?: (count: number) => void): void {
     const up = h.driver.up.bind(h.driver);
     let count = 0;
     h.driver.up = async (options) => {
         const result = await up(options);
-        for (const r of h.driver.deployedResources.filter((d) => d.type === RG && typeof d.inputs.snapshotName === "string")) {
-            const region = String(r.inputs.region);
-            const id = String(r.inputs.replicationGroupId);
-            if (!h.aws.model.replicationGroup(region, id)) {
-                await new ElastiCacheClient({ region }).send(new CreateReplicationGroupCommand({
-                    ReplicationGroupId: id, ReplicationGroupDescription: String(r.inputs.description), SnapshotName: String(r.inputs.snapshotName),
-                    NumNodeGroups: Number(r.inputs.numNodeGroups), ReplicasPerNodeGroup: Number(r.inputs.replicasPerNodeGroup),
-                    Engine: String(r.inputs.engine), EngineVersion: String(r.inputs.engineVersion), CacheNodeType: String(r.inputs.nodeType),
-                }));
-            }
-            const status = () => {
-                h.aws.model.settle();
-                return h.aws.model.replicationGroup(region, id)?.status;
-            };
-            while (status() === "creating") {
-                await h.aws.clock.sleep(30_000);
-            }
-            if (status() === "create-failed") {
-                throw new Error(`creating ElastiCache Replication Group (${id}): waiting for completion: unexpected state 'create-failed'`);
-            }
+        for (const founder of h.driver.deployedResources.filter((d) => d.type === RG && typeof d.inputs.snapshotName === "string")) {
+            await createGeneration(h, founder.inputs);
         }
         afterUp?.(++count);
         return result;
     };
+}
+
+async function awaitStatus(h: Harness, what: string, status: () => string | undefined): Promise<void> {
+    const settled = () => {
+        h.aws.model.settle();
+        return status();
+    };
+    while (["creating", "associating", "modifying"].includes(settled() ?? "")) {
+        await h.aws.clock.sleep(30_000);
+    }
+    if (settled() === "create-failed") {
+        throw new Error(`creating ${what}: waiting for completion: unexpected state 'create-failed'`);
+    }
+}
+
+async function createGeneration(h: Harness, founder: Record<string, unknown>): Promise<void> {
+    const region = String(founder.region);
+    const id = String(founder.replicationGroupId);
+    const prefix = id.slice(0, id.length - region.length - 1);
+    if (!h.aws.model.replicationGroup(region, id)) {
+        await new ElastiCacheClient({ region }).send(new CreateReplicationGroupCommand({
+            ReplicationGroupId: id, ReplicationGroupDescription: String(founder.description), SnapshotName: String(founder.snapshotName),
+            NumNodeGroups: Number(founder.numNodeGroups), ReplicasPerNodeGroup: Number(founder.replicasPerNodeGroup),
+            Engine: String(founder.engine), EngineVersion: String(founder.engineVersion), CacheNodeType: String(founder.nodeType),
+        }));
+    }
+    await awaitStatus(h, `ElastiCache Replication Group (${id})`, () => h.aws.model.replicationGroup(region, id)?.status);
+    const existing = [...h.aws.model.datastores.values()].find((ds) => ds.id.endsWith(`-${prefix}`));
+    const datastoreId = existing?.id ?? (await new ElastiCacheClient({ region }).send(new CreateGlobalReplicationGroupCommand({
+        GlobalReplicationGroupIdSuffix: prefix, PrimaryReplicationGroupId: id,
+    }))).GlobalReplicationGroup!.GlobalReplicationGroupId!;
+    const datastore = () => h.aws.model.datastores.get(datastoreId);
+    await awaitStatus(h, `ElastiCache Global Replication Group (${datastoreId})`, () => datastore() && h.aws.model.datastoreStatus(datastore()!));
+    for (const joiner of h.driver.deployedResources.filter((d) => d.type === RG && String(d.inputs.replicationGroupId).startsWith(`${prefix}-`) && d.inputs.replicationGroupId !== id)) {
+        const joinRegion = String(joiner.inputs.region);
+        const joinId = String(joiner.inputs.replicationGroupId);
+        if (!h.aws.model.replicationGroup(joinRegion, joinId)) {
+            await new ElastiCacheClient({ region: joinRegion }).send(new CreateReplicationGroupCommand({
+                ReplicationGroupId: joinId, ReplicationGroupDescription: String(joiner.inputs.description), GlobalReplicationGroupId: datastoreId,
+            }));
+        }
+        await awaitStatus(h, `ElastiCache Replication Group (${joinId})`, () => h.aws.model.replicationGroup(joinRegion, joinId)?.status);
+        await awaitStatus(h, `ElastiCache Global Replication Group (${datastoreId})`, () => h.aws.model.datastoreStatus(datastore()!));
+    }
 }
 
 /** Seeds the local cluster with KEYS keys and tells CloudWatch each shard of the source held its share at snapshot time. */
@@ -72,9 +99,9 @@ export async function seedRestoredData(h: Harness, cluster: Cluster): Promise<vo
     h.aws.setItems("us-east-1", SOURCE, (_at, shardId) => seeded.perShard[shards[Number(shardId) - 1].id]);
 }
 
-export async function restoreHarness(fixture: ClusterFixture, opts: { password?: string } = {}): Promise<Harness> {
+export async function restoreHarness(fixture: ClusterFixture, opts: { password?: string; connect?: () => Promise<Cluster> } = {}): Promise<Harness> {
     const h = await harness({
-        connectDataPlane: async () => fixture.connect(),
+        connectDataPlane: opts.connect ?? (async () => fixture.connect()),
         env: { REDIS_PASSWORD: opts.password ?? PASSWORD },
     });
     upCreatesSeededGroups(h);

@@ -128,14 +128,49 @@ describe("restore-from-snapshot: rebuild from a snapshot, verify, cut over", fun
         }
     });
 
+    it("finishes an interrupted cutover on a rerun instead of calling the restore done", async () => {
+        h.driver.injectFault("backend-unreachable", { ops: ["up"], times: 1, after: 1 });
+        assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--yes"), 1);
+        assert.equal((await config())[KEY("generation")], "2", "the cutover configuration was written");
+        assert.equal(writerDocument(h.driver, "us-west-2").replicationGroupId, SOURCE, "but the writer did not move");
+        assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--yes"), 0, h.stdout.text + h.stderr.text);
+        assert.match(h.stdout.text, /finish the cutover to generation 2/);
+        assert.equal(writerDocument(h.driver, "us-west-2").replicationGroupId, "prod-g2-us-east-1");
+    });
+
+    it("checks a resumed restore's seed against the --before given now, and refuses one taken after it", async () => {
+        h.driver.injectFault("backend-unreachable", { ops: ["up"], times: 1 });
+        assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--yes"), 1);
+        assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--before", "2025-01-13T00:00:00Z", "--yes"), 1);
+        assert.match(h.stderr.text, /generation 2, declared by an earlier run, is seeded from automatic\.prod-us-east-1-2025-01-15-03-00, which cannot be used now/);
+        assert.match(h.stdout.text, /retire-generation --stack prod --generation 2 --yes/);
+        assert.equal((await config())[KEY("generation")], undefined);
+        assert.equal(writerDocument(h.driver, "us-west-2").replicationGroupId, SOURCE);
+    });
+
+    it("refuses before building anything when this machine cannot reach the data plane", async () => {
+        const unreachable = await restoreHarness(fixture, { connect: async () => { throw new Error("connect ETIMEDOUT 10.100.1.20:6379"); } });
+        addSnapshots(unreachable);
+        try {
+            const code = await unreachable.run("restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--yes");
+            assert.equal(code, 1);
+            assert.match(unreachable.stderr.text, /cannot use the data plane of generation 1 .*ETIMEDOUT.*Nothing was changed/);
+            assert.deepEqual(unreachable.changes(), []);
+        } finally {
+            unreachable.cleanup();
+        }
+    });
+
     describe("bad input changes nothing", () => {
         const refusals: [string, string[], RegExp][] = [
-            ["a time with no snapshot before it", ["--before", "2025-01-01T00:00:00Z"], /no snapshot|--before/],
-            ["a snapshot of another cluster", ["--snapshot", "staging-eu-central-1-manual"], /not a snapshot of replication group prod-us-east-1/],
+            ["a time with no snapshot before it", ["--before", "2025-01-01T00:00:00Z"],
+                /no snapshot of replication group prod-us-east-1 with every node group taken before --before 2025-01-01T00:00:00Z is available \(7 considered\)/],
+            ["a snapshot of another cluster", ["--snapshot", "another-cluster-manual"], /--snapshot "another-cluster-manual" is not a snapshot of replication group prod-us-east-1/],
             ["a snapshot still being taken", ["--snapshot", "prod-us-east-1-still-running"], /creating/],
         ];
         for (const [what, args, message] of refusals) {
             it(`refuses ${what}`, async () => {
+                h.aws.addSnapshot("us-east-1", { replicationGroupId: "another-cluster", takenAt: Date.parse("2025-01-15T05:00:00Z"), source: "manual", name: "another-cluster-manual", shape: { shards: 3 } });
                 assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", ...args, "--yes"), 1);
                 assert.match(h.stderr.text, message);
                 assert.deepEqual(h.changes(), []);

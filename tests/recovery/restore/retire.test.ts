@@ -62,6 +62,33 @@ describe("retire-generation: remove an inactive generation after a final snapsho
         assert.deepEqual(h.changes(), []);
     });
 
+    it("a dry run after an interrupted removal changes nothing; the real rerun finishes it", async () => {
+        h.driver.injectFault("backend-unreachable", { ops: ["up"], times: 1, after: 1 });
+        assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--yes"), 1);
+        const ups = h.driver.calls.filter((c) => c.op === "up").length;
+        assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--dry-run"), 0, h.stderr.text);
+        assert.match(h.stdout.text, /finish removing generation 1/);
+        assert.equal(h.driver.calls.filter((c) => c.op === "up").length, ups, "no update in a dry run");
+        assert.ok(groups().includes("prod-us-east-1"));
+        assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--yes"), 0, h.stderr.text);
+        assert.ok(!groups().includes("prod-us-east-1"));
+    });
+
+    it("unprotects again on a rerun when the update after the retiring mark failed", async () => {
+        h.driver.injectFault("backend-unreachable", { ops: ["up"], times: 1 });
+        assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--yes"), 1);
+        assert.match((await h.driver.getConfig())[KEY("inactiveGenerations")].value, /"retiring":true/);
+        assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--yes"), 0, h.stdout.text + h.stderr.text);
+        assert.ok(!groups().includes("prod-us-east-1"));
+    });
+
+    it("refuses, before changing anything, a generation whose primary a failover moved away from its founder", async () => {
+        h.aws.promoteByHand("us-west-2");
+        assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--yes"), 1);
+        assert.match(h.stderr.text, /has its primary in us-west-2, not in its founding region us-east-1: a failover moved it\. .*Nothing was changed/s);
+        assert.deepEqual(h.changes(), []);
+    });
+
     it("resumes after an interruption between unprotecting and deleting", async () => {
         h.driver.injectFault("backend-unreachable", { ops: ["up"], times: 1, after: 1 });
         assert.equal(await h.run("retire-generation", "--stack", "prod", "--generation", "1", "--yes"), 1);
