@@ -99,10 +99,14 @@ function expectedKeys(shard: ShardInfo, expect: RestoreExpectation): number | un
     return undefined;
 }
 
-/** Whole key counts accepted around `expected`, rounded outwards so a fractional share always has a count that fits. */
+/**
+ * Whole key counts accepted around `expected`, rounded outwards so a fractional share always has a
+ * count that fits. A shard that should hold keys must hold at least one, whatever the tolerance: a
+ * wide tolerance (for keys whose TTL ran out since the snapshot) must not let an empty shard through.
+ */
 export function acceptedRange(expected: number, tolerancePercent: number): [number, number] {
     const slack = (expected * tolerancePercent) / 100;
-    return [Math.max(0, Math.floor(expected - slack)), Math.ceil(expected + slack)];
+    return [Math.max(expected >= 1 ? 1 : 0, Math.floor(expected - slack)), Math.ceil(expected + slack)];
 }
 
 const formatCount = (n: number) => Math.round(n).toLocaleString("en-US");

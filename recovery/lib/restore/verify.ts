@@ -47,6 +47,9 @@ export async function verifyGeneration(req: VerifyRequest, step: StepContext): P
         // Markers exist only where drills or a heartbeat write them; when some shard has one, every shard must, and none may be stale.
         const markers = await readMarkers(cluster, { timeoutMs: 5000 });
         const useMarkers = markers.some((m) => m.marker !== undefined && m.marker !== "missing");
+        for (const m of markers.filter((x) => x.problem)) {
+            step.found(`recovery-point marker ${m.key} could not be read: ${m.problem}`, { level: "warn" });
+        }
         step.found(useMarkers ? "recovery-point markers found: each shard's must be recent" : "no recovery-point marker in the restored data: the data loss is judged from the snapshot's time only");
         const evidence = await verifyRestoredData(cluster, {
             totalKeys, tolerancePercent: req.tolerancePercent, deadlineMs: req.deadlineMs,
