@@ -53,6 +53,8 @@ export interface RecordedResource {
      * them with RegisterResource. Absent on resources a test builds by hand.
      */
     propertyDependencies?: Record<string, string[]>;
+    /** How long the engine waits for a create, when the resource sets customTimeouts (for example "120m"). */
+    createTimeout?: string;
 }
 
 export interface RunOptions {
@@ -252,6 +254,7 @@ export async function runProgram(
                 ignoreChanges: req.getIgnorechangesList(),
                 dependencies: req.getDependenciesList(),
                 propertyDependencies: propertyDependenciesOf(req),
+                ...(req.getCustomtimeouts()?.getCreate() ? { createTimeout: req.getCustomtimeouts()!.getCreate() } : {}),
             });
         }
         callback(err, res);

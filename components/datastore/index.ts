@@ -7,6 +7,9 @@ import { INHERITED_BY_JOINERS, MANAGED_BY_DATASTORE, foundingMemberArgs, joining
 
 export { DatastoreMember, GlobalDatastoreArgs, MemberFoundation } from "./args";
 
+/** How long `pulumi up` waits for a founding group created from a snapshot (restore-from-snapshot waits as long). */
+export const SEEDED_CREATE_TIMEOUT = "120m";
+
 /**
  * The Global Datastore and its member replication groups, one per region.
  *
@@ -31,7 +34,11 @@ export class GlobalDatastore extends pulumi.ComponentResource {
         const founder = new aws.elasticache.ReplicationGroup(`${name}-${args.foundingRegion}`,
             foundingMemberArgs(args, userGroups[args.foundingRegion]?.userGroupId),
             // AWS records the datastore on the founder after it joins; the founder never sets it.
-            { ...stateful, ignoreChanges: [...MANAGED_BY_DATASTORE, "globalReplicationGroupId"] });
+            {
+                ...stateful, ignoreChanges: [...MANAGED_BY_DATASTORE, "globalReplicationGroupId"],
+                // Restoring a large snapshot can take longer than the provider's default wait for a create.
+                ...(args.seedSnapshot ? { customTimeouts: { create: SEEDED_CREATE_TIMEOUT } } : {}),
+            });
 
         const datastore = new aws.elasticache.GlobalReplicationGroup(`${name}-datastore`, {
             region: args.foundingRegion,

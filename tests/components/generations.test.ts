@@ -66,6 +66,8 @@ describe("Generations: a datastore rebuilt from a snapshot beside the current on
 
         it("seeds only generation 2's founding member from the snapshot; its secondaries join its own datastore", () => {
             assert.equal(groupIn(run, "us-east-1", "test-g2-us-east-1").inputs.snapshotName, SNAPSHOT);
+            assert.equal(groupIn(run, "us-east-1", "test-g2-us-east-1").createTimeout, "120m", "a restore may outlast the provider's default create wait");
+            assert.equal(groupIn(run, "us-east-1", "test-us-east-1").createTimeout, undefined);
             assert.equal(groupIn(run, "us-east-1", "test-us-east-1").inputs.snapshotName, undefined);
             const g2Datastore = only(ofType(run, T.globalDatastore).filter((d) => d.inputs.globalReplicationGroupIdSuffix === "test-g2"), "g2 datastore");
             for (const region of ["us-west-2", "eu-west-1"]) {

@@ -1,7 +1,6 @@
 /** The temporary stack's program: the restore target as one replication group. */
 import * as aws from "@pulumi/aws";
-import { clusterParameterGroup } from "../../../components/config/engine";
-import { Engine } from "../../../components/config/engine";
+import { Engine, clusterParameterGroup, usesDataTiering } from "../../../components/config/engine";
 import { RestoreTarget } from "./restore-target";
 
 export function restoreTargetProgram(t: RestoreTarget): () => Promise<Record<string, unknown>> {
@@ -14,6 +13,8 @@ export function restoreTargetProgram(t: RestoreTarget): () => Promise<Record<str
             engine: t.engine,
             engineVersion: t.engineVersion,
             nodeType: t.nodeType,
+            // AWS requires it for the data-tiering (r6gd) node types, and refuses it elsewhere.
+            dataTieringEnabled: usesDataTiering(t.nodeType) ? true : undefined,
             port: t.port,
             parameterGroupName: clusterParameterGroup(t.engine as Engine, t.engineVersion),
             clusterMode: "enabled",
