@@ -13,6 +13,14 @@
  * Writes are sent on a fixed schedule whether or not earlier ones have answered, each with its own
  * timeout: an unavailable shard shows up as failed attempts at the full rate, and the first write that
  * succeeds after an outage is at most one period late, instead of waiting behind a hung one.
+ *
+ * The keys live in the production keyspace, so each one carries an expiry from its first write on:
+ * right after a shard's first acknowledged write (and after any failed one, since a failover may have
+ * lost the key and the next write recreated it without an expiry) and every EXPIRY_REARM_MS while
+ * writes succeed, the canary sends PEXPIRE with maxDurationMs + keyTtlMs. A canary whose process is
+ * killed leaves its keys for at most that long after its last write; stop() shortens it to keyTtlMs.
+ * (MULTI or a Lua script would set both in one step, but users restricted to +@read +@write may not
+ * run them; PEXPIRE is a write command.)
  */
 import { AckedWrite, ReadSample, ShardRecord, Verification, findLoss } from "./measure";
 import { WriteSample } from "./timeline";
@@ -49,7 +57,11 @@ export interface CanaryOptions {
     keyPrefix?: string;
     /** Last part of every key, so two canaries never share keys. Default: the start time in base 36 and a random suffix. */
     runId?: string;
-    /** Expiry set on the keys when the canary stops, so a canary against a shared cluster leaves nothing permanent. Default 1 hour. */
+    /**
+     * Expiry set on the keys when the canary stops, so a canary against a shared cluster leaves nothing
+     * permanent. While it runs, the keys carry maxDurationMs + keyTtlMs, so they outlive any run and
+     * expire on their own should the process be killed. Default 1 hour.
+     */
     keyTtlMs?: number;
     /** How many times verify() tries to read a shard before reporting it unreadable. Default 3. */
     verifyAttempts?: number;
@@ -65,6 +77,8 @@ const DEFAULTS = {
 };
 /** A full read of a shard's set after an event may be larger than a write; it gets this long at least. */
 const MIN_VERIFY_TIMEOUT_MS = 2000;
+/** How often a shard's key gets its expiry again while writes succeed. */
+export const EXPIRY_REARM_MS = 10_000;
 const VERIFY_RETRY_DELAY_MS = 200;
 
 type Outcome<T> = { ok: true; value: T; latencyMs: number } | { ok: false; error: string; latencyMs?: number };
@@ -83,6 +97,11 @@ interface ShardState extends CanaryShard {
     key: string;
     nextSeq: number;
     highestAcked: number;
+    /** When the last PEXPIRE that succeeded was sent; undefined before the first, or after a failed write. */
+    expiryArmedAt?: number;
+    expiryInFlight: boolean;
+    /** Failed writes so far: a PEXPIRE sent before one of them does not count as armed. */
+    failures: number;
     writes: WriteSample[];
     reads: ReadSample[];
     acked: AckedWrite[];
@@ -140,7 +159,7 @@ export class Canary {
             }
         }
         this.shards = shards.map((s) => ({
-            ...s, key: `${prefix}:${s.tag}:${this.runId}`, nextSeq: 1, highestAcked: 0, writes: [], reads: [], acked: [],
+            ...s, key: `${prefix}:${s.tag}:${this.runId}`, nextSeq: 1, highestAcked: 0, writes: [], reads: [], acked: [], expiryInFlight: false, failures: 0,
         }));
     }
 
@@ -290,8 +309,28 @@ export class Canary {
                 s.writes.push({ at: sentAt, ok: true, latencyMs: outcome.latencyMs });
                 s.acked.push({ seq, sentAt, ackedAt: sentAt + outcome.latencyMs });
                 s.highestAcked = Math.max(s.highestAcked, seq);
+                this.armExpiry(s);
             } else {
                 s.writes.push({ at: sentAt, ok: false, error: outcome.error, ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}) });
+                s.failures += 1;
+                s.expiryArmedAt = undefined;
+            }
+        }));
+    }
+
+    /** Sends PEXPIRE for the shard's key when it has none yet (or may have lost it) or it is due again; one at a time per shard. */
+    private armExpiry(s: ShardState): void {
+        const now = Date.now();
+        if (s.expiryInFlight || this.stopping !== undefined || (s.expiryArmedAt !== undefined && now - s.expiryArmedAt < EXPIRY_REARM_MS)) {
+            return;
+        }
+        s.expiryInFlight = true;
+        const failuresBefore = s.failures;
+        this.track(this.attempt(() => this.client.call("PEXPIRE", s.key, this.maxDurationMs + this.keyTtlMs), this.attemptTimeoutMs).then((outcome) => {
+            s.expiryInFlight = false;
+            // A reply of 0 means the key is gone (a failover lost it): the next acknowledged write creates it and arms again.
+            if (outcome.ok && Number(outcome.value) === 1 && s.failures === failuresBefore) {
+                s.expiryArmedAt = now;
             }
         }));
     }

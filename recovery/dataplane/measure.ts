@@ -1,8 +1,8 @@
 /**
  * The drill's numbers, computed from what the canary recorded: per failover event the time to detect,
- * the write-unavailability window, the acknowledged writes lost and the stale reads, then totals and
- * the median and spread over runs. Pure functions over samples, so the maths is tested on synthetic
- * timelines and the live drill only has to record faithfully.
+ * the write-unavailability window, the acknowledged writes lost and the stale reads, then totals (the
+ * median and spread over runs are in recovery/drill/spread.ts). Pure functions over samples, so the
+ * maths is tested on synthetic timelines and the live drill only has to record faithfully.
  *
  * Definitions (times are epoch milliseconds):
  * - A write is acknowledged at `at + latencyMs` of a successful sample. A failed sample became known
@@ -15,10 +15,21 @@
  * - A shard had an outage when a write failed after the event started, or the gap exceeds the stall
  *   threshold. The failed-over shard always reports its window, however short (its resolution is one
  *   write period); other shards report 0 unless they had an outage.
- * - Time to detect: from the event's start to the first failed write on the event's shard becoming
- *   known; null when no write failed there.
+ * - A shard recovered when writes were acknowledged after the event started and the span does not
+ *   end failing: its last write succeeded, or fewer than RECOVERED_AFTER_ACKS writes failed at the
+ *   very end, right after at least RECOVERED_AFTER_ACKS consecutive acknowledged ones (one slow
+ *   answer at the end of a healthy settle period is not an outage that never ended).
+ * - Time to detect, two ways, on the event's shard (null when no write failed there): from the
+ *   event's start (detectAfterStartMs: for an AWS TestFailover that is the API call, and AWS starts
+ *   the failover a minute or two later, so this mostly measures AWS's delay) and from the last
+ *   acknowledgement before the first failed write (detectAfterLastAckMs: how long clients took to see
+ *   the failure, whenever it began). recoveryAfterStartMs: from the event's start to the first
+ *   acknowledgement after the outage. The window above is the headline: it does not depend on when
+ *   the event is taken to start.
  * - Recovery point objective (RPO) of a shard: from the acknowledgement of the newest surviving write
- *   before the loss to the acknowledgement of the newest lost one; 0 when nothing was lost.
+ *   before the loss to the acknowledgement of the newest lost one; 0 when nothing was lost. A shard the
+ *   reader could not read after the event has no figure (null): its loss is unknown, never 0, and so
+ *   are the event's lost writes and RPO.
  */
 import { AvailabilityTimeline, Interval, ShardAvailability, TimelineEvent, WriteSample } from "./timeline";
 
@@ -92,7 +103,12 @@ export interface MeasureOptions {
     stallThresholdMs: number;
     /** Start of the first event's span (the canary's start): where "before the outage" may begin. */
     start: number;
+    /** Consecutive acknowledged writes that, right before a few failed ones at the end of the span, still count as recovered. Default RECOVERED_AFTER_ACKS. */
+    recoveredAfterAcks?: number;
 }
+
+/** See "A shard recovered" above. */
+export const RECOVERED_AFTER_ACKS = 3;
 
 export interface ShardEventResult {
     shard: string;
@@ -103,14 +119,16 @@ export interface ShardEventResult {
     lastAckBefore?: number;
     /** Acknowledgement that closed it; undefined if writes never succeeded again within the span. */
     firstAckAfter?: number;
-    /** Writes were acknowledged after the event started and the last write of the span succeeded. */
+    /** Writes were acknowledged after the event started and the span does not end failing (see "A shard recovered"). */
     recovered: boolean;
     failedWrites: number;
     staleReads: number;
     failedReads: number;
-    /** Acknowledged writes newly found missing after this event, by sequence number. */
-    lostSeqs: number[];
-    rpoMs: number;
+    /** The reader read this shard after the event; when false, its loss is unknown (lostSeqs and rpoMs null). */
+    verified: boolean;
+    /** Acknowledged writes newly found missing after this event, by sequence number; null when the shard was not read. */
+    lostSeqs: number[] | null;
+    rpoMs: number | null;
 }
 
 export interface EventResult {
@@ -119,19 +137,24 @@ export interface EventResult {
     startedAt: number;
     recoveredAt?: number;
     endedAt: number;
-    /** On the event's shard; null when no write failed there. */
-    detectMs: number | null;
-    /** Max over shards. */
+    /** From the event's start (for TestFailover: the API call) to the first failed write on its shard becoming known; null when none failed. */
+    detectAfterStartMs: number | null;
+    /** From the last acknowledgement before the first failed write on the event's shard to that failure becoming known; null when none failed. */
+    detectAfterLastAckMs: number | null;
+    /** The write-unavailability window (RTO as clients see it), max over shards: the headline. */
     windowMs: number;
-    /** From the event's start to the first acknowledgement after the outage on the event's shard; null when none. */
-    recoveryMs: number | null;
-    /** Every shard acknowledged writes after the event started and its last write in the span succeeded. */
+    /** From the event's start (for TestFailover: the API call) to the first acknowledgement after the outage on its shard; null when none. */
+    recoveryAfterStartMs: number | null;
+    /** Every shard recovered (see ShardEventResult.recovered). */
     recovered: boolean;
-    lostAckedWrites: number;
-    /** Max over shards. */
-    rpoMs: number;
+    /** Acknowledged writes lost over all shards; null (unknown) when the reader could not read a shard. */
+    lostAckedWrites: number | null;
+    /** Lost writes the reader found on the shards it read: all of them when every shard was read, a lower bound otherwise. */
+    lostAckedWritesFound: number;
+    /** Max over shards; null (unknown) when the reader could not read a shard. */
+    rpoMs: number | null;
     staleReads: number;
-    /** Shards the reader could not verify after the event. */
+    /** Shards the reader could not verify after the event: their loss is unknown. */
     unverified: string[];
     shards: ShardEventResult[];
 }
@@ -143,9 +166,12 @@ export interface DrillTotals {
     writesFailed: number;
     reads: number;
     staleReads: number;
-    lostAckedWrites: number;
+    /** Null (unknown) when any event has an unverified shard. */
+    lostAckedWrites: number | null;
     maxWindowMs: number;
     eventsNotRecovered: number;
+    /** Events after which the reader could not read some shard: their loss is unknown. */
+    eventsUnverified: number;
 }
 
 /** When a write became known as acknowledged (ok) or failed. */
@@ -213,13 +239,35 @@ function longestGap(acks: readonly number[], after: number, spanStart: number, s
     return best;
 }
 
-function measureShard(record: ShardRecord, event: DrillEvent, spanStart: number, options: MeasureOptions, lost: LostWrite[]): ShardEventResult & { firstFailureKnownAt?: number } {
-    const inSpan = record.writes.filter((w) => w.at > spanStart && w.at <= event.endedAt);
+/**
+ * Whether the writes of a span (in send order) end with the shard taking writes: the last one
+ * succeeded, or fewer than `k` failed at the very end, right after `k` consecutive acknowledged ones
+ * acknowledged after the event started.
+ */
+function endsTakingWrites(ordered: readonly WriteSample[], startedAt: number, k: number, attemptTimeoutMs: number): boolean {
+    let failedAtEnd = 0;
+    while (failedAtEnd < ordered.length && !ordered[ordered.length - 1 - failedAtEnd].ok) {
+        failedAtEnd += 1;
+    }
+    if (failedAtEnd === 0) {
+        return true;
+    }
+    const before = ordered.slice(0, ordered.length - failedAtEnd).slice(-k);
+    return failedAtEnd < k && before.length === k && before.every((w) => w.ok && knownAt(w, attemptTimeoutMs) > startedAt);
+}
+
+type MeasuredShard = ShardEventResult & { firstFailureKnownAt?: number; lastAckBeforeFailure?: number };
+
+function measureShard(record: ShardRecord, event: DrillEvent, spanStart: number, options: MeasureOptions, lost: LostWrite[] | null): MeasuredShard {
+    const inSpan = record.writes.filter((w) => w.at > spanStart && w.at <= event.endedAt).sort((a, b) => a.at - b.at);
     const acks = inSpan.filter((w) => w.ok).map((w) => knownAt(w, options.attemptTimeoutMs)).sort((a, b) => a - b);
     const failures = inSpan.filter((w) => !w.ok && knownAt(w, options.attemptTimeoutMs) > event.startedAt);
-    const lastSent = inSpan.reduce<WriteSample | undefined>((latest, w) => (!latest || w.at > latest.at ? w : latest), undefined);
-    // No acknowledgement since the event started, or still failing at the end of the span: the window has not closed.
-    const openEnded = !acks.some((a) => a > event.startedAt) || (lastSent !== undefined && !lastSent.ok && !acks.some((a) => a > lastSent.at));
+    const lastSent = inSpan[inSpan.length - 1];
+    // No acknowledgement since the event started, or still failing at the end of the span (an answer
+    // that arrived after the last write was sent counts as taking writes): the window has not closed.
+    const endsFailing = lastSent !== undefined && !acks.some((a) => a > lastSent.at) &&
+        !endsTakingWrites(inSpan, event.startedAt, options.recoveredAfterAcks ?? RECOVERED_AFTER_ACKS, options.attemptTimeoutMs);
+    const openEnded = !acks.some((a) => a > event.startedAt) || endsFailing;
     const gap = longestGap(acks, event.startedAt, spanStart, event.endedAt, openEnded);
     const outage = failures.length > 0 || gap.ms > options.stallThresholdMs;
     // The failed-over shard always reports its longest gap, however short: that is the event's
@@ -227,6 +275,8 @@ function measureShard(record: ShardRecord, event: DrillEvent, spanStart: number,
     const reportGap = outage || record.shard === event.shard;
     const reads = record.reads.filter((r) => r.at > spanStart && r.at <= event.endedAt);
     const firstFailureKnownAt = failures.length > 0 ? Math.min(...failures.map((w) => knownAt(w, options.attemptTimeoutMs))) : undefined;
+    const acksBeforeFailure = firstFailureKnownAt === undefined ? [] : acks.filter((a) => a <= firstFailureKnownAt);
+    const lastAckBeforeFailure = acksBeforeFailure.length > 0 ? acksBeforeFailure[acksBeforeFailure.length - 1] : undefined;
     return {
         shard: record.shard,
         outage,
@@ -237,10 +287,17 @@ function measureShard(record: ShardRecord, event: DrillEvent, spanStart: number,
         failedWrites: failures.length,
         staleReads: reads.filter((r) => r.ok && r.stale).length,
         failedReads: reads.filter((r) => !r.ok).length,
-        lostSeqs: lost.map((w) => w.seq),
-        rpoMs: rpoOf(lost),
+        verified: lost !== null,
+        lostSeqs: lost === null ? null : lost.map((w) => w.seq),
+        rpoMs: lost === null ? null : rpoOf(lost),
         ...(firstFailureKnownAt !== undefined ? { firstFailureKnownAt } : {}),
+        ...(lastAckBeforeFailure !== undefined ? { lastAckBeforeFailure } : {}),
     };
+}
+
+/** The sum, or null when any part is unknown. */
+function knownSum(values: readonly (number | null)[]): number | null {
+    return values.some((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v as number), 0);
 }
 
 /** Per-event results, in the order of `events`; each event's span starts where the previous one ended. */
@@ -253,6 +310,9 @@ export function measureEvents(records: readonly ShardRecord[], events: readonly 
                 `${records.map((r) => r.shard).join(", ")}.`);
         }
         const shards = records.map((record) => {
+            if (event.verification.unreadable.includes(record.shard)) {
+                return measureShard(record, event, spanStart, options, null);
+            }
             const loss = event.verification.shards[record.shard] ?? { missing: [] };
             const seen = seenMissing.get(record.shard)!;
             const lost = loss.missing.filter((w) => !seen.has(w.seq));
@@ -267,17 +327,32 @@ export function measureEvents(records: readonly ShardRecord[], events: readonly 
             startedAt: event.startedAt,
             ...(event.recoveredAt !== undefined ? { recoveredAt: event.recoveredAt } : {}),
             endedAt: event.endedAt,
-            detectMs: own.firstFailureKnownAt !== undefined ? own.firstFailureKnownAt - event.startedAt : null,
+            detectAfterStartMs: own.firstFailureKnownAt !== undefined ? own.firstFailureKnownAt - event.startedAt : null,
+            detectAfterLastAckMs: own.firstFailureKnownAt !== undefined && own.lastAckBeforeFailure !== undefined
+                ? own.firstFailureKnownAt - own.lastAckBeforeFailure : null,
             windowMs: Math.max(...shards.map((s) => s.windowMs)),
-            recoveryMs: own.firstAckAfter !== undefined ? own.firstAckAfter - event.startedAt : null,
+            recoveryAfterStartMs: own.firstAckAfter !== undefined ? own.firstAckAfter - event.startedAt : null,
             recovered: shards.every((s) => s.recovered),
-            lostAckedWrites: shards.reduce((sum, s) => sum + s.lostSeqs.length, 0),
-            rpoMs: Math.max(...shards.map((s) => s.rpoMs)),
+            lostAckedWrites: knownSum(shards.map((s) => s.lostSeqs?.length ?? null)),
+            lostAckedWritesFound: shards.reduce((sum, s) => sum + (s.lostSeqs?.length ?? 0), 0),
+            rpoMs: shards.some((s) => s.rpoMs === null) ? null : Math.max(...shards.map((s) => s.rpoMs as number)),
             staleReads: shards.reduce((sum, s) => sum + s.staleReads, 0),
-            unverified: [...event.verification.unreadable],
-            shards: shards.map(({ firstFailureKnownAt: _unused, ...rest }) => rest),
+            unverified: records.map((r) => r.shard).filter((shard) => event.verification.unreadable.includes(shard)),
+            shards: shards.map(({ firstFailureKnownAt: _unused, lastAckBeforeFailure: _alsoUnused, ...rest }) => rest),
         };
     });
+}
+
+/**
+ * "2 acknowledged writes lost (RPO 40 ms)", or, when the reader could not read a shard, that the loss
+ * is unknown, naming the shards: never "0 lost" for writes nobody checked.
+ */
+export function describeLoss(r: Pick<EventResult, "lostAckedWrites" | "lostAckedWritesFound" | "rpoMs" | "unverified">): string {
+    if (r.lostAckedWrites === null || r.rpoMs === null) {
+        return `acknowledged writes lost UNKNOWN: the reader could not read ${r.unverified.join(", ")} after the event ` +
+            `(${r.lostAckedWritesFound} found lost on the shards it read)`;
+    }
+    return `${r.lostAckedWrites} acknowledged writes lost (RPO ${r.rpoMs} ms)`;
 }
 
 export function drillTotals(records: readonly ShardRecord[], results: readonly EventResult[]): DrillTotals {
@@ -290,9 +365,10 @@ export function drillTotals(records: readonly ShardRecord[], results: readonly E
         writesFailed: writes.filter((w) => !w.ok).length,
         reads: reads.length,
         staleReads: reads.filter((r) => r.ok && r.stale).length,
-        lostAckedWrites: results.reduce((sum, r) => sum + r.lostAckedWrites, 0),
+        lostAckedWrites: knownSum(results.map((r) => r.lostAckedWrites)),
         maxWindowMs: results.reduce((max, r) => Math.max(max, r.windowMs), 0),
         eventsNotRecovered: results.filter((r) => !r.recovered).length,
+        eventsUnverified: results.filter((r) => r.unverified.length > 0).length,
     };
 }
 
@@ -325,26 +401,8 @@ export function toTimeline(title: string, records: readonly ShardRecord[], resul
     }));
     const events: TimelineEvent[] = results.flatMap((r) => [
         { at: r.startedAt, label: `${r.kind} started`, shard: r.shard },
-        ...(r.detectMs !== null ? [{ at: r.startedAt + r.detectMs, label: "first failed write", shard: r.shard }] : []),
-        ...(r.recoveryMs !== null ? [{ at: r.startedAt + r.recoveryMs, label: "writes acknowledged again", shard: r.shard }] : []),
+        ...(r.detectAfterStartMs !== null ? [{ at: r.startedAt + r.detectAfterStartMs, label: "first failed write", shard: r.shard }] : []),
+        ...(r.recoveryAfterStartMs !== null ? [{ at: r.startedAt + r.recoveryAfterStartMs, label: "writes acknowledged again", shard: r.shard }] : []),
     ]);
     return { title, start: span.from, end: span.to, shards, events };
-}
-
-export interface Spread {
-    n: number;
-    median: number;
-    min: number;
-    max: number;
-}
-
-/** Median (the mean of the middle two for an even count), min and max; undefined for no values. */
-export function spread(values: readonly number[]): Spread | undefined {
-    if (values.length === 0) {
-        return undefined;
-    }
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return { n: sorted.length, median, min: sorted[0], max: sorted[sorted.length - 1] };
 }

@@ -6,7 +6,8 @@
 import { FlagValues, UsageError, commandHelp, flagName, parseFlags } from "../lib/flags";
 import { Output, formatDuration, humanPrinter, jsonLinesPrinter } from "../lib/printer";
 import { DEFAULT_REPORT_DIRECTORY } from "../lib/report";
-import { Spread } from "../dataplane/measure";
+import { describeLoss } from "../dataplane/measure";
+import { Spread } from "./spread";
 import { FAILOVER_KINDS, FailoverKind, LocalDrillResult, runLocalDrill } from "./local";
 import { reportDocument, writeDrillReport } from "./report";
 
@@ -69,19 +70,28 @@ function spreadText(s: Spread | undefined, unit = " ms"): string {
 /** The human summary printed after the progress lines. */
 export function summaryLines(result: LocalDrillResult): string[] {
     const lines = ["", `Drill finished: ${result.runs.length} run(s), ${result.settings.ratePerShard} writes/s per shard.`];
+    const unknownLoss: string[] = [];
     for (const run of result.runs) {
         for (const e of run.events) {
-            lines.push(`  run ${run.run} ${e.kind.padEnd(16)} ${e.shard}: window ${e.windowMs} ms, detect ${e.detectMs === null ? "-" : `${e.detectMs} ms`}, ` +
-                `lost ${e.lostAckedWrites} acknowledged write(s), RPO ${e.rpoMs} ms, stale reads ${e.staleReads}${e.recovered ? "" : ", NOT RECOVERED"}` +
-                `${e.unverified.length > 0 ? `, unverified: ${e.unverified.join(", ")}` : ""}`);
+            lines.push(`  run ${run.run} ${e.kind.padEnd(16)} ${e.shard}: window (RTO) ${e.windowMs} ms, first failed write ` +
+                `${e.detectAfterLastAckMs === null ? "-" : `${e.detectAfterLastAckMs} ms after the last acknowledgement`}, ${describeLoss(e)}, ` +
+                `stale reads ${e.staleReads}${e.recovered ? "" : ", NOT RECOVERED"}`);
+            if (e.lostAckedWrites === null) {
+                unknownLoss.push(`run ${run.run} ${e.kind} (${e.unverified.join(", ")} not read)`);
+            }
         }
     }
     for (const kind of FAILOVER_KINDS) {
         const a = result.aggregate[kind];
         if (a) {
+            const known = a.eventsWithUnknownLoss > 0 ? ` over the ${a.events - a.eventsWithUnknownLoss} event(s) whose loss is known` : "";
             lines.push(`${kind} (${a.events} events): RTO (write-unavailability window) ${spreadText(a.windowMs)}; ` +
-                `RPO ${spreadText(a.rpoMs)}, acknowledged writes lost ${spreadText(a.lostAckedWrites, "")}; time to detect ${spreadText(a.detectMs)}`);
+                `RPO ${spreadText(a.rpoMs)}, acknowledged writes lost ${spreadText(a.lostAckedWrites, "")}${known}; ` +
+                `time to detect ${spreadText(a.detectAfterLastAckMs)} after the last acknowledgement (${spreadText(a.detectAfterStartMs)} after the ${kind})`);
         }
+    }
+    if (unknownLoss.length > 0) {
+        lines.push(`Data loss UNKNOWN (the reader could not read every shard) after: ${unknownLoss.join("; ")}. Lost writes are not counted as 0 there.`);
     }
     const { cpu, cpuSteadyState: steady } = result;
     if (cpu && steady) {

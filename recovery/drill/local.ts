@@ -10,13 +10,14 @@
 import Redis from "ioredis";
 import { Canary } from "../dataplane/canary";
 import { connectCluster } from "../dataplane/connect";
-import { DrillEvent, DrillTotals, EventResult, Spread, drillTotals, measureEvents, spread, toTimeline } from "../dataplane/measure";
+import { DrillEvent, DrillTotals, EventResult, describeLoss, drillTotals, measureEvents, toTimeline } from "../dataplane/measure";
 import { ShardInfo, formatSlots, hashTagFor, readShards } from "../dataplane/slots";
 import { AvailabilityTimeline } from "../dataplane/timeline";
 import { Emit } from "../lib/events";
 import { Progress, StepContext } from "../lib/progress";
 import { LocalCluster, LocalNode, startLocalCluster } from "../local/cluster";
 import { CpuCost, CpuMeter, addCosts } from "./cpu";
+import { Spread, spread } from "./spread";
 
 export const FAILOVER_KINDS = ["cluster-failover", "kill"] as const;
 export type FailoverKind = (typeof FAILOVER_KINDS)[number];
@@ -80,11 +81,18 @@ export interface KindAggregate {
     events: number;
     /** The write-unavailability window: the recovery time a client sees. */
     windowMs?: Spread;
-    recoveryMs?: Spread;
-    detectMs?: Spread;
+    /** From the failover command (or SIGKILL) to the first acknowledgement after the outage. */
+    recoveryAfterStartMs?: Spread;
+    /** From the failover command (or SIGKILL) to the first failed write becoming known. */
+    detectAfterStartMs?: Spread;
+    /** From the last acknowledgement before the first failed write to that failure becoming known. */
+    detectAfterLastAckMs?: Spread;
+    /** Over the events whose loss is known (eventsWithUnknownLoss are left out, never counted as 0). */
     lostAckedWrites?: Spread;
     rpoMs?: Spread;
     staleReads?: Spread;
+    /** Events after which the reader could not read some shard: their lost writes and RPO are unknown. */
+    eventsWithUnknownLoss: number;
 }
 
 export interface LocalDrillResult {
@@ -180,21 +188,29 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     for (let run = 1; run <= settings.runs; run++) {
         runs.push(await runOnce(run, settings, progress, options));
     }
+    const aggregate = aggregateByKind(runs, settings.kinds);
+    return { startedAt, finishedAt: Date.now(), settings, runs, aggregate, cpu: addCosts(runs.map((r) => r.cpu)), cpuSteadyState: addCosts(runs.map((r) => r.cpuSteadyState)) };
+}
+
+/** Per failover kind, the spread of each figure over the runs; events whose loss is unknown are counted apart, never as 0. */
+export function aggregateByKind(runs: readonly LocalRunResult[], kinds: readonly FailoverKind[]): LocalDrillResult["aggregate"] {
     const aggregate: LocalDrillResult["aggregate"] = {};
-    for (const kind of settings.kinds) {
+    for (const kind of kinds) {
         const events = runs.flatMap((r) => r.events.filter((e) => e.kind === kind));
         const of = (pick: (e: EventResult) => number | null) => spread(events.map(pick).filter((v): v is number => v !== null));
         aggregate[kind] = {
             events: events.length,
             windowMs: of((e) => e.windowMs),
-            recoveryMs: of((e) => e.recoveryMs),
-            detectMs: of((e) => e.detectMs),
+            recoveryAfterStartMs: of((e) => e.recoveryAfterStartMs),
+            detectAfterStartMs: of((e) => e.detectAfterStartMs),
+            detectAfterLastAckMs: of((e) => e.detectAfterLastAckMs),
             lostAckedWrites: of((e) => e.lostAckedWrites),
             rpoMs: of((e) => e.rpoMs),
             staleReads: of((e) => e.staleReads),
+            eventsWithUnknownLoss: events.filter((e) => e.lostAckedWrites === null).length,
         };
     }
-    return { startedAt, finishedAt: Date.now(), settings, runs, aggregate, cpu: addCosts(runs.map((r) => r.cpu)), cpuSteadyState: addCosts(runs.map((r) => r.cpuSteadyState)) };
+    return aggregate;
 }
 
 async function runOnce(run: number, settings: LocalDrillResult["settings"], progress: Progress, options: LocalDrillOptions): Promise<LocalRunResult> {
@@ -263,9 +279,11 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
         };
         const results = measureEvents(records, events, measureOptions);
         for (const r of results) {
-            progress.found(`run ${run} ${r.kind} on ${r.shard}: writes unavailable ${r.windowMs} ms, detected after ` +
-                `${r.detectMs ?? "no failed write"}${r.detectMs !== null ? " ms" : ""}, ${r.lostAckedWrites} acknowledged writes lost, ${r.staleReads} stale reads`,
-            { level: r.recovered && r.unverified.length === 0 ? "info" : "warn", detail: { rpoMs: r.rpoMs, recoveryMs: r.recoveryMs, unverified: r.unverified } });
+            progress.found(`run ${run} ${r.kind} on ${r.shard}: writes unavailable ${r.windowMs} ms, first failed write ` +
+                `${r.detectAfterStartMs === null ? "none" : `${r.detectAfterStartMs} ms after the ${r.kind}`}, ${describeLoss(r)}, ${r.staleReads} stale reads`,
+            { level: r.recovered && r.unverified.length === 0 ? "info" : "warn", detail: {
+                rpoMs: r.rpoMs, recoveryAfterStartMs: r.recoveryAfterStartMs, detectAfterLastAckMs: r.detectAfterLastAckMs, unverified: r.unverified,
+            } });
         }
         return {
             run,
@@ -322,7 +340,7 @@ async function failover(run: number, kind: FailoverKind, initial: ShardInfo, dep
         const lost = Object.values(verification.shards).reduce((sum, s) => sum + s.missing.length, 0);
         step.summarize(recoveredAt === undefined ? `not settled within ${settings.recoveryDeadlineMs} ms`
             : `writes acknowledged again ${recoveredAt - startedAt} ms after the ${kind}; reader: ${lost} acknowledged writes missing so far` +
-              `${verification.unreadable.length > 0 ? `, unreadable: ${verification.unreadable.join(", ")}` : ""}`);
+              `${verification.unreadable.length > 0 ? ` on the shards it read; could NOT read ${verification.unreadable.join(", ")} (their loss is unknown)` : ""}`);
         return event;
     });
 }

@@ -5,12 +5,13 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { EventResult, Spread } from "../dataplane/measure";
+import { EventResult } from "../dataplane/measure";
 import { CpuCost } from "./cpu";
 import { formatDuration, isoTime } from "../lib/printer";
 import { DEFAULT_REPORT_DIRECTORY, fileTimestamp } from "../lib/report";
 import { renderTimelineSvg } from "../report/timeline-svg";
 import { FAILOVER_KINDS, KindAggregate, LocalDrillResult } from "./local";
+import { Spread } from "./spread";
 
 export const DRILL_PROGRAM = "drill-local";
 
@@ -56,15 +57,23 @@ function cell(text: string): string {
     return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** A loss figure over events, with the events whose loss is unknown said, never folded in as 0. */
+function lossText(s: Spread | undefined, a: KindAggregate, unit: string): string {
+    return a.eventsWithUnknownLoss === 0 ? spreadText(s, unit)
+        : `${spreadText(s, unit)} (**unknown for ${a.eventsWithUnknownLoss} of ${a.events}**: a shard could not be read)`;
+}
+
 function aggregateRow(kind: string, a: KindAggregate): string {
-    return `| ${kind} | ${a.events} | ${spreadText(a.windowMs)} | ${spreadText(a.recoveryMs)} | ${spreadText(a.detectMs)} | ` +
-        `${spreadText(a.lostAckedWrites, "")} | ${spreadText(a.rpoMs)} | ${spreadText(a.staleReads, "")} |`;
+    return `| ${kind} | ${a.events} | ${spreadText(a.windowMs)} | ${spreadText(a.recoveryAfterStartMs)} | ${spreadText(a.detectAfterLastAckMs)} | ` +
+        `${spreadText(a.detectAfterStartMs)} | ${lossText(a.lostAckedWrites, a, "")} | ${lossText(a.rpoMs, a, " ms")} | ${spreadText(a.staleReads, "")} |`;
 }
 
 function eventRow(e: EventResult): string {
     const others = e.shards.filter((s) => s.shard !== e.shard && s.outage).map((s) => `${s.shard} ${s.windowMs} ms`).join(", ") || "none";
-    return `| ${e.kind} | ${e.shard} | ${isoTime(e.startedAt)} | ${ms(e.detectMs)} | ${ms(e.windowMs)} | ${ms(e.recoveryMs)} | ` +
-        `${e.lostAckedWrites} | ${ms(e.rpoMs)} | ${e.staleReads} | ${e.recovered ? "yes" : "**no**"} | ${e.unverified.join(", ") || "none"} | ${cell(others)} |`;
+    const unknown = `**unknown** (${e.lostAckedWritesFound} found on the shards read)`;
+    return `| ${e.kind} | ${e.shard} | ${isoTime(e.startedAt)} | ${ms(e.detectAfterLastAckMs)} | ${ms(e.detectAfterStartMs)} | ${ms(e.windowMs)} | ` +
+        `${ms(e.recoveryAfterStartMs)} | ${e.lostAckedWrites === null ? unknown : e.lostAckedWrites} | ${e.rpoMs === null ? "**unknown**" : ms(e.rpoMs)} | ` +
+        `${e.staleReads} | ${e.recovered ? "yes" : "**no**"} | ${e.unverified.join(", ") || "none"} | ${cell(others)} |`;
 }
 
 function cpuText(cost: CpuCost | undefined): string {
@@ -94,28 +103,33 @@ export function renderDrillMarkdown(result: LocalDrillResult, svgNames: readonly
         "",
         `## Results per failover kind${s.runs > 1 ? ` (median [min - max] over ${s.runs} runs)` : ""}`,
         "",
-        "| failover | events | write-unavailability window (RTO) | first acknowledged write after the start | time to detect | acknowledged writes lost | RPO | stale reads |",
-        "|---|---|---|---|---|---|---|---|",
+        "| failover | events | write-unavailability window (RTO) | first acknowledged write after the failover command | time to detect (from the last acknowledgement) | " +
+        "first failed write after the failover command | acknowledged writes lost | RPO | stale reads |",
+        "|---|---|---|---|---|---|---|---|---|",
         ...FAILOVER_KINDS.filter((k) => result.aggregate[k]).map((k) => aggregateRow(k, result.aggregate[k]!)),
     ];
     for (const [index, run] of result.runs.entries()) {
         lines.push("", `## Run ${run.run}`, "", `![write availability per shard](${svgNames[index]})`, "",
-            "| failover | shard | started | time to detect | window | first acknowledged write after | acknowledged writes lost | RPO | stale reads | recovered | unverified shards | other shards with an outage |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| failover | shard | started | time to detect (from the last acknowledgement) | first failed write after the command | window (RTO) | " +
+            "first acknowledged write after the command | acknowledged writes lost | RPO | stale reads | recovered | unverified shards | other shards with an outage |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             ...run.events.map(eventRow), "",
             `Writes: ${run.totals.writesAttempted} sent, ${run.totals.writesAcknowledged} acknowledged, ${run.totals.writesFailed} failed; ` +
-            `reads: ${run.totals.reads}, stale: ${run.totals.staleReads}; acknowledged writes lost: ${run.totals.lostAckedWrites}.` +
+            `reads: ${run.totals.reads}, stale: ${run.totals.staleReads}; acknowledged writes lost: ` +
+            `${run.totals.lostAckedWrites === null ? `**unknown** (the reader could not read every shard after ${run.totals.eventsUnverified} event(s))` : run.totals.lostAckedWrites}.` +
             `${run.skippedTicks > 0 ? ` The event loop fell behind: ${run.skippedTicks} scheduled writes were skipped.` : ""}` +
             `${run.skippedKinds.length > 0 ? ` **Not run (an earlier failover never settled): ${run.skippedKinds.join(", ")}.**` : ""}`);
     }
     lines.push("", "## How the numbers are measured", "",
         "- **Write-unavailability window (RTO)**: per shard, the longest time between two consecutive acknowledged canary writes " +
         "that ends after the failover started (last success before the outage to first success after it); the row shows the maximum over shards.",
-        "- **First acknowledged write after the start**: from the failover command (or SIGKILL) to that first success on the failed-over shard.",
-        "- **Time to detect**: from the failover's start to the first canary write on that shard known to have failed (an error, or no answer " +
-        `within ${s.attemptTimeoutMs} ms); "-" when none failed (a coordinated failover holds writes instead of failing them).`,
+        "- **First acknowledged write after the failover command**: from the failover command (or SIGKILL) to that first success on the failed-over shard.",
+        "- **Time to detect**: from the last acknowledged canary write before the first failed one to that failure becoming known (an error, or no " +
+        `answer within ${s.attemptTimeoutMs} ms); the first failed write is also given from the failover command. "-" when none failed (a coordinated ` +
+        "failover holds writes instead of failing them).",
         "- **Acknowledged writes lost**: sequence numbers the cluster acknowledged that the reader no longer finds after the failover. " +
-        "**RPO**: from the newest surviving acknowledged write before the loss to the newest lost one.",
+        "**RPO**: from the newest surviving acknowledged write before the loss to the newest lost one. When the reader could not read a shard " +
+        "after a failover, both are **unknown** for it (never 0), and the shard is listed as unverified.",
         "- **Stale reads**: reads that returned an older sequence number than one acknowledged before the read was sent.",
         "");
     return lines.join("\n");

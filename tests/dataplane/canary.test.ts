@@ -39,6 +39,34 @@ describe("Canary (against an in-memory cluster)", () => {
         assert.deepEqual(canary.keys, { "shard-1": "canary:{shard-0}:t1", "shard-2": "canary:{shard-3}:t1" });
     });
 
+    it("gives every key an expiry from its first write on, without stop(), so a killed canary leaves nothing for longer", async () => {
+        const fake = new FakeCluster();
+        const expiriesSent: string[] = [];
+        const client = { call: (command: string, ...args: (string | number)[]) => {
+            if (command === "PEXPIRE") {
+                expiriesSent.push(String(args[0]));
+            }
+            return fake.call(command, ...args);
+        } };
+        canary = new Canary(client, SHARDS, { ratePerShard: 100, maxDurationMs: 60_000, keyTtlMs: 3_600_000, runId: "ttl" });
+        canary.start();
+        await sleep(150);
+        assert.equal(canary.running, true, "still running: stop() was not called");
+        assert.deepEqual(Object.fromEntries(fake.expiries), { "canary:{shard-0}:ttl": 3_660_000, "canary:{shard-3}:ttl": 3_660_000 },
+            "max duration + key TTL: the keys outlive any run and expire on their own");
+        assert.deepEqual(expiriesSent.sort(), ["canary:{shard-0}:ttl", "canary:{shard-3}:ttl"], "once per key, not with every write");
+
+        // A failover that lost shard-1's key: writes fail, then the next one recreates the key, without an expiry.
+        fake.behaviour = (command, key) => (command === "ZADD" && key.includes("{shard-0}") ? "error" : "ok");
+        fake.sets.delete("canary:{shard-0}:ttl");
+        fake.expiries.delete("canary:{shard-0}:ttl");
+        await sleep(50);
+        fake.behaviour = () => "ok";
+        await sleep(100);
+        assert.equal(fake.expiries.get("canary:{shard-0}:ttl"), 3_660_000, "armed again after the failed writes");
+        assert.ok(fake.sets.get("canary:{shard-0}:ttl")!.size > 0, "the key was recreated by the writes after the loss");
+    });
+
     it("keeps sending at the full rate to a shard that hangs, and records each attempt as failed at its timeout", async () => {
         const fake = new FakeCluster();
         fake.behaviour = (command, key) => (key.includes("{shard-3}") && command !== "PEXPIRE" ? "hang" : "ok");
@@ -165,6 +193,23 @@ describe("Canary against a real local cluster: a primary killed before it replic
     // Registered after the fixture's own after hook, so it runs once the cluster is stopped.
     after(() => assert.deepEqual(leftoverServers(pids), [], "no redis-server of this test is left"));
 
+    it("every canary key has an expiry on the cluster while the canary runs", async () => {
+        const client = await fixture.connect();
+        const shards = await readShards(client);
+        const canary = new Canary(client, shards.map((s) => ({ shard: s.id, label: s.id, tag: hashTagFor(s) })), { ratePerShard: 50, maxDurationMs: 30_000 });
+        try {
+            canary.start();
+            await sleep(300);
+            for (const key of Object.values(canary.keys)) {
+                const ttl = Number(await client.call("PTTL", key));
+                // PTTL is -1 for a key without expiry, -2 for a missing one.
+                assert.ok(ttl > 30_000 && ttl <= 30_000 + 3_600_000, `${key}: PTTL ${ttl} ms while running`);
+            }
+        } finally {
+            await canary.stop();
+        }
+    });
+
     it("reports exactly the writes the primary acknowledged after its replica stopped receiving them", async () => {
         pids = await serverPids(fixture.local);
         assert.equal(pids.length, 6);
@@ -196,9 +241,11 @@ describe("Canary against a real local cluster: a primary killed before it replic
             }
             assert.ok((canary.lastAckAt(victim.id) ?? 0) > killedAt + 500, "the promoted replica acknowledges writes again");
 
-            // Independent bookkeeping: every write the old primary acknowledged (all were sent before
-            // the kill) that the frozen replica did not have is lost; nothing else is.
-            const expected = canary.acknowledged(victim.id).filter((w) => w.sentAt < killedAt && !survived.has(w.seq)).map((w) => w.seq);
+            // Independent bookkeeping: every write the old primary acknowledged that the frozen replica did
+            // not have is lost; nothing else is. The old primary's acknowledgements are those before
+            // killedAt + 500: a write sent the very millisecond of the kill may still have been answered by
+            // it, and the replica cannot be promoted before the 1000 ms node timeout.
+            const expected = canary.acknowledged(victim.id).filter((w) => w.ackedAt < killedAt + 500 && !survived.has(w.seq)).map((w) => w.seq);
             assert.ok(expected.length >= 10, `about 0.3 s of writes at 100/s were acknowledged after the cut (${expected.length})`);
             const verification = await canary.verify();
             assert.deepEqual(verification.unreadable, []);

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
-    AckedWrite, DrillEvent, ReadSample, ShardRecord, Verification, downIntervals, drillTotals, findLoss, measureEvents, rpoOf, spread, toTimeline,
+    AckedWrite, DrillEvent, ReadSample, ShardRecord, Verification, describeLoss, downIntervals, drillTotals, findLoss, measureEvents, rpoOf, toTimeline,
 } from "../../recovery/dataplane/measure";
 import { WriteSample } from "../../recovery/dataplane/timeline";
 
@@ -43,8 +43,8 @@ describe("measure: per-event results from canary samples", () => {
             [event({ shard: "shard-1", startedAt: start, recoveredAt: T0 + 5000, endedAt: T0 + 6000 })], OPTIONS);
 
         assert.equal(result.windowMs, 3000);
-        assert.equal(result.detectMs, 20 + TIMEOUT, "the write sent 20 ms after the kill is given up after the timeout");
-        assert.equal(result.recoveryMs, 3001);
+        assert.equal(result.detectAfterStartMs, 20 + TIMEOUT, "the write sent 20 ms after the kill is given up after the timeout");
+        assert.equal(result.recoveryAfterStartMs, 3001);
         assert.equal(result.recovered, true);
         const [own, other] = result.shards;
         assert.deepEqual({ outage: own.outage, lastAckBefore: own.lastAckBefore, firstAckAfter: own.firstAckAfter, failedWrites: own.failedWrites },
@@ -56,7 +56,7 @@ describe("measure: per-event results from canary samples", () => {
         const start = T0 + 1000;
         const samples = writes(T0, T0 + 3000, (at) => (at > start && at < T0 + 1500 ? { ok: false, latencyMs: 3 } : undefined));
         const [result] = measureEvents([record("shard-1", samples)], [event({ shard: "shard-1", startedAt: start, endedAt: T0 + 3000 })], OPTIONS);
-        assert.equal(result.detectMs, 23);
+        assert.equal(result.detectAfterStartMs, 23);
         assert.equal(result.windowMs, 500);
     });
 
@@ -65,10 +65,10 @@ describe("measure: per-event results from canary samples", () => {
         // Writes sent during the pause are all acknowledged together when the new primary takes over.
         const samples = writes(T0, T0 + 4000, (at) => (at >= start && at < T0 + 2310 ? { ok: true, latencyMs: T0 + 2310 - at } : undefined));
         const [result] = measureEvents([record("shard-1", samples)], [event({ kind: "cluster-failover", shard: "shard-1", startedAt: start, endedAt: T0 + 4000 })], OPTIONS);
-        assert.equal(result.detectMs, null, "no write failed");
+        assert.equal(result.detectAfterStartMs, null, "no write failed");
         assert.equal(result.windowMs, 2310 - 1981);
         assert.equal(result.shards[0].outage, true);
-        assert.equal(result.recoveryMs, 310);
+        assert.equal(result.recoveryAfterStartMs, 310);
     });
 
     it("reports the failed-over shard's longest gap even below the stall threshold, and 0 for other shards without an outage", () => {
@@ -80,7 +80,7 @@ describe("measure: per-event results from canary samples", () => {
         assert.deepEqual({ outage: own.outage, windowMs: own.windowMs, lastAckBefore: own.lastAckBefore }, { outage: false, windowMs: 40, lastAckBefore: T0 + 1181 });
         assert.deepEqual({ outage: other.outage, windowMs: other.windowMs }, { outage: false, windowMs: 0 });
         assert.equal(result.windowMs, 40);
-        assert.equal(result.detectMs, null);
+        assert.equal(result.detectAfterStartMs, null);
     });
 
     it("leaves the window open when the shard still fails at the end of the span", () => {
@@ -88,10 +88,54 @@ describe("measure: per-event results from canary samples", () => {
         const samples = writes(T0, T0 + 3000, (at) => (at > start ? { ok: false, latencyMs: 2 } : undefined));
         const [result] = measureEvents([record("shard-1", samples)], [event({ shard: "shard-1", startedAt: start, endedAt: T0 + 3000 })], OPTIONS);
         assert.equal(result.recovered, false);
-        assert.equal(result.recoveryMs, null);
+        assert.equal(result.recoveryAfterStartMs, null);
         assert.equal(result.shards[0].firstAckAfter, undefined);
         assert.equal(result.windowMs, 3000 - 1001, "from the last acknowledgement to the end of the span");
         assert.equal(drillTotals([record("shard-1", samples)], [result]).eventsNotRecovered, 1);
+    });
+
+    it("still counts a shard as recovered when only one or two writes at the very end of a healthy settle period answer late", () => {
+        const start = T0 + 1000;
+        const end = T0 + 4000;
+        // The failover: writes fail from T0+1000 to T0+2000; then healthy; the last write (sent at T0+3980) times out.
+        const lateLast = writes(T0, end, (at) => (at > start && at < T0 + 2000 ? { ok: false, latencyMs: 2 } : at === end - PERIOD ? { ok: false } : undefined));
+        const [late] = measureEvents([record("shard-1", lateLast)], [event({ shard: "shard-1", startedAt: start, endedAt: end })], OPTIONS);
+        assert.equal(late.recovered, true, "one late answer after many acknowledged writes is not an outage that never ended");
+        assert.equal(late.windowMs, 1000, "the window is the failover's, not stretched to the end of the span");
+        assert.equal(drillTotals([record("shard-1", lateLast)], [late]).eventsNotRecovered, 0);
+
+        const twoLate = writes(T0, end, (at) => (at > start && at < T0 + 2000 ? { ok: false, latencyMs: 2 } : at >= end - 2 * PERIOD ? { ok: false } : undefined));
+        assert.equal(measureEvents([record("shard-1", twoLate)], [event({ shard: "shard-1", startedAt: start, endedAt: end })], OPTIONS)[0].recovered, true);
+
+        // Three failed at the end (RECOVERED_AFTER_ACKS) is the start of another outage: not recovered.
+        const threeLate = writes(T0, end, (at) => (at > start && at < T0 + 2000 ? { ok: false, latencyMs: 2 } : at >= end - 3 * PERIOD ? { ok: false } : undefined));
+        assert.equal(measureEvents([record("shard-1", threeLate)], [event({ shard: "shard-1", startedAt: start, endedAt: end })], OPTIONS)[0].recovered, false);
+
+        // A failure at the end right after a single acknowledgement (flapping) is not recovered either.
+        const flapping = writes(T0, end, (at) => (at > start && at < end - 2 * PERIOD) || at === end - PERIOD ? { ok: false, latencyMs: 2 } : undefined);
+        assert.equal(measureEvents([record("shard-1", flapping)], [event({ shard: "shard-1", startedAt: start, endedAt: end })], OPTIONS)[0].recovered, false);
+    });
+
+    it("measures detection from the last acknowledgement before the first failed write, apart from the delay between the API call and the outage", () => {
+        // The API call at T0+1000; AWS starts the failover a minute later: writes fail from T0+61000 to T0+62000.
+        const call = T0 + 1000;
+        const samples = writes(T0, T0 + 64_000, (at) => (at > T0 + 61_000 && at < T0 + 62_000 ? { ok: false } : undefined));
+        const [result] = measureEvents([record("shard-1", samples)], [event({ kind: "test-failover", shard: "shard-1", startedAt: call, endedAt: T0 + 64_000 })], OPTIONS);
+        assert.equal(result.windowMs, 1000, "the RTO window does not depend on when the event is taken to start");
+        assert.equal(result.detectAfterStartMs, 60_020 + TIMEOUT, "from the API call: mostly AWS's own delay");
+        assert.equal(result.detectAfterLastAckMs, 20 + TIMEOUT - 1, "from the last acknowledgement (sent at T0+61000, answered 1 ms later) to the first timeout");
+        assert.equal(result.recoveryAfterStartMs, 61_001);
+    });
+
+    it("says the loss is unknown, naming the shards the reader could not read, never \"0 lost\"", () => {
+        const samples = writes(T0, T0 + 2000);
+        const unread: Verification = { at: T0 + 2000, unreadable: ["shard-2"], shards: { "shard-1": { missing: [] } } };
+        const [result] = measureEvents([record("shard-1", samples), record("shard-2", samples)],
+            [event({ shard: "shard-1", startedAt: T0 + 100, endedAt: T0 + 2000, verification: unread })], OPTIONS);
+        assert.match(describeLoss(result), /^acknowledged writes lost UNKNOWN: the reader could not read shard-2 after the event \(0 found lost on the shards it read\)$/);
+        assert.doesNotMatch(describeLoss(result), /^0 acknowledged/);
+        const [read] = measureEvents([record("shard-1", samples)], [event({ shard: "shard-1", startedAt: T0 + 100, endedAt: T0 + 2000 })], OPTIONS);
+        assert.equal(describeLoss(read), "0 acknowledged writes lost (RPO 0 ms)");
     });
 
     it("measures each event only on its own span, so one outage does not leak into the next event", () => {
@@ -118,11 +162,15 @@ describe("measure: per-event results from canary samples", () => {
             event({ shard: "shard-2", startedAt: T0 + 2500, endedAt: T0 + 4000, verification: afterSecond }),
         ], OPTIONS);
         assert.deepEqual(results.map((r) => r.shards[0].lostSeqs), [[5, 6], [90]]);
-        assert.deepEqual(results.map((r) => r.lostAckedWrites), [2, 1]);
+        assert.equal(results[0].lostAckedWrites, 2);
         assert.equal(results[0].rpoMs, acked(6).ackedAt - acked(4).ackedAt);
-        assert.equal(results[1].rpoMs, acked(90).ackedAt - acked(88).ackedAt, "the second loss is measured from its own recovery point");
+        assert.equal(results[1].shards[0].rpoMs, acked(90).ackedAt - acked(88).ackedAt, "the second loss is measured from its own recovery point");
         assert.deepEqual(results.map((r) => r.unverified), [[], ["shard-2"]]);
-        assert.equal(drillTotals([record("shard-1", samples)], results).lostAckedWrites, 3);
+        // shard-2 was not read after the second event: its loss, and so the event's, is unknown, with what was found kept apart.
+        assert.deepEqual([results[1].lostAckedWrites, results[1].rpoMs, results[1].lostAckedWritesFound], [null, null, 1]);
+        assert.deepEqual([results[1].shards[1].verified, results[1].shards[1].lostSeqs, results[1].shards[1].rpoMs], [false, null, null]);
+        assert.equal(drillTotals([record("shard-1", samples)], results).lostAckedWrites, null);
+        assert.equal(drillTotals([record("shard-1", samples)], results.slice(0, 1)).lostAckedWrites, 2);
     });
 
     it("counts stale and failed reads in the event's span", () => {
@@ -145,7 +193,7 @@ describe("measure: per-event results from canary samples", () => {
     });
 });
 
-describe("measure: loss, timeline and spread", () => {
+describe("measure: loss and timeline", () => {
     const w = (seq: number, ackedAt: number): AckedWrite => ({ seq, sentAt: ackedAt - 1, ackedAt });
 
     it("findLoss reports acknowledged writes the read does not show, each with the newest survivor acknowledged before it", () => {
@@ -181,9 +229,4 @@ describe("measure: loss, timeline and spread", () => {
             [[1000, "kill started"], [1023, "first failed write"], [1501, "writes acknowledged again"]]);
     });
 
-    it("spread gives median, min and max; the median of an even count is the mean of the middle two", () => {
-        assert.deepEqual(spread([30, 10, 20]), { n: 3, median: 20, min: 10, max: 30 });
-        assert.deepEqual(spread([4, 1, 3, 2]), { n: 4, median: 2.5, min: 1, max: 4 });
-        assert.equal(spread([]), undefined);
-    });
 });

@@ -11,14 +11,15 @@ import type { Cluster } from "ioredis";
 import { Canary, CanaryClient } from "../../dataplane/canary";
 import { DrillEvent } from "../../dataplane/measure";
 import { DEFAULT_MAX_LAG_SECONDS, judgeLag, readReplicationLag } from "../lag";
-import { waitFor } from "../wait";
-import { Progress } from "../progress";
+import { WaitTimeoutError, waitFor } from "../wait";
+import { Progress, firstLine } from "../progress";
 import { RunReport } from "../report";
 import { runRetarget } from "../retarget/run";
 import { RegionClients } from "../clients";
 import { StackDriver } from "../stack-driver";
 import { callTestFailover } from "./failover";
-import { ShardPreflight, preflightShard } from "./preflight";
+import { ShardPreflight, StoppedAfterChangesError, describeGroupCommand, preflightShard, refusal } from "./preflight";
+import { readGroup } from "./shard";
 import { followShardFailover } from "./run";
 import { ShardTarget } from "./target";
 
@@ -74,29 +75,65 @@ async function settleAndVerify(deps: EventDeps, kind: string, shard: string, sta
 }
 
 /**
- * Fails one shard over and measures it. The shard is checked again first (the previous failover of
- * the same group must have finished, and AWS takes one at a time); the quota was counted up front.
+ * Waits (bounded) until the replication group and the shard's node group are available: after the
+ * previous failover's "Finished recovery", AWS may keep them modifying a while longer, and
+ * TestFailover needs both available.
  */
-export async function shardFailoverEvent(target: ShardTarget, deps: EventDeps): Promise<DrillEvent> {
+async function groupAvailable(target: ShardTarget, deps: EventDeps, changedSoFar: string | undefined): Promise<void> {
+    await deps.progress.step(`available-${target.nodeGroupId}`, `waiting until ${target.replicationGroupId} and its shard ${target.nodeGroupId} are available`, async (step) => {
+        try {
+            const result = await waitFor({
+                waitingFor: `${target.replicationGroupId} and its node group ${target.nodeGroupId} in ${target.region} to be available`,
+                timeoutMs: deps.waitTimeoutMs, clock: deps.progress.clock, signal: deps.signal, emit: step.emit, step: step.name,
+                check: async () => {
+                    const group = await readGroup(deps.clients, target.region, target.replicationGroupId, deps.signal);
+                    const shard = group?.shards.find((s) => s.nodeGroupId === target.nodeGroupId);
+                    return { state: `group ${group?.status ?? "not found"}, shard ${shard?.status ?? "not found"}`,
+                        done: group?.status === "available" && shard?.status === "available" };
+                },
+            });
+            step.summarize(`${result.state}, after ${Math.round(result.elapsedMs / 1000)} s`);
+        } catch (e) {
+            if (!(e instanceof WaitTimeoutError) || changedSoFar === undefined) {
+                throw e;
+            }
+            throw new StoppedAfterChangesError(`${firstLine(e)} The drill stops before the TestFailover of shard ${target.nodeGroupId}, but it has ` +
+                `already changed: ${changedSoFar}. Check the group (${describeGroupCommand(target)}).`);
+        }
+    });
+}
+
+/**
+ * Fails one shard over and measures it. The group and the shard must be available again (waited for,
+ * bounded) and the shard is checked again (the previous failover of the same group must have
+ * finished, and AWS takes one at a time); the quota was counted up front. `changedSoFar`: the drill's
+ * earlier failovers, which a refusal names instead of saying nothing was changed.
+ */
+export async function shardFailoverEvent(target: ShardTarget, deps: EventDeps, changedSoFar?: string): Promise<DrillEvent> {
     const { progress, report } = deps;
-    const pre: ShardPreflight = await preflightShard(target, deps.clients, progress, { quotaNeeded: 0, signal: deps.signal });
+    await groupAvailable(target, deps, changedSoFar);
+    const pre: ShardPreflight = await preflightShard(target, deps.clients, progress, { quotaNeeded: 0, changedSoFar, signal: deps.signal });
     if (pre.underWay) {
-        throw new Error(`a TestFailover of shard ${target.nodeGroupId} started by someone else is under way; the drill stops rather than measure it.`);
+        throw refusal(changedSoFar, (changed) => `a TestFailover of shard ${target.nodeGroupId} started by someone else is under way; the drill ` +
+            `measures only failovers it starts. ${changed}`);
     }
     const startedAt = Date.now();
     const since = await progress.step(`test-failover-${target.nodeGroupId}`, `calling TestFailover on shard ${target.nodeGroupId} of ${target.replicationGroupId}`, async (step) => {
         report.markFirstMutatingCall(`TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region}`);
         const earlier = pre.shardEvents.filter((e) => e.kind === "called").map((e) => e.at);
         return callTestFailover(step, { clients: deps.clients, target, shard: pre.shard, clock: progress.clock, signal: deps.signal,
-            notBeforeMs: earlier.length ? Math.max(...earlier) + 1 : 0 });
+            notBeforeMs: earlier.length ? Math.max(...earlier) + 1 : 0, changedSoFar });
     });
     const done = await followShardFailover(target, pre.shard, since, deps.waitTimeoutMs, deps);
-    // AWS's own time of the promotion: the canary may have written successfully to the new primary before this run polled.
-    const recoveredAt = firstAckAfter(deps.canary, target.nodeGroupId, Math.min(done.promoted!.at, Date.now()));
+    // AWS's own time of the promotion (the canary may have written successfully to the new primary
+    // before this run polled); without a promotion event, the recovery's.
+    const awsEvent = done.promoted ?? done.recovered!;
+    const what = done.promoted ? "AWS reported the promotion" : "AWS reported the recovery (no event reported the promotion)";
+    const recoveredAt = firstAckAfter(deps.canary, target.nodeGroupId, Math.min(awsEvent.at, Date.now()));
     return progress.step(`measure-${target.nodeGroupId}`, `canary traffic for ${deps.settleMs / 1000} s more, then the reader checks every acknowledged write`, async (step) => {
         const event = await settleAndVerify(deps, "test-failover", target.nodeGroupId, startedAt, recoveredAt);
-        step.summarize(recoveredAt === undefined ? `no canary write to ${target.nodeGroupId} acknowledged after AWS reported the promotion`
-            : `first canary write to ${target.nodeGroupId} acknowledged after AWS reported the promotion: ${recoveredAt - startedAt} ms after the call`);
+        step.summarize(recoveredAt === undefined ? `no canary write to ${target.nodeGroupId} acknowledged after ${what}`
+            : `first canary write to ${target.nodeGroupId} acknowledged after ${what}: ${recoveredAt - startedAt} ms after the TestFailover call`);
         return event;
     });
 }

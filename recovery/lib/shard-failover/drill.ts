@@ -6,23 +6,22 @@
  * (RPO), and draws the timeline. Refusals (quota, a shard that cannot fail over, no data plane) come
  * before any change. Emits progress, never prints; the SVG is written next to the run's report.
  */
-import { promises as fs } from "node:fs";
-import * as path from "node:path";
 import type { Cluster } from "ioredis";
 import { StackConfig } from "../../../components/config/types";
 import { Canary } from "../../dataplane/canary";
-import { DrillEvent, EventResult, drillTotals, measureEvents, toTimeline } from "../../dataplane/measure";
+import { DrillEvent } from "../../dataplane/measure";
 import { ShardInfo, formatSlots, hashTagFor, readShards } from "../../dataplane/slots";
-import { renderTimelineSvg } from "../../report/timeline-svg";
 import { RegionClients } from "../clients";
 import { DEFAULT_MAX_LAG_SECONDS } from "../lag";
 import { Progress } from "../progress";
-import { Outcome, RunReport, fileTimestamp } from "../report";
+import { Outcome, RunReport } from "../report";
 import { RefusedError } from "../retarget/preflight";
 import { StackDriver } from "../stack-driver";
 import { DrillTarget, preflightDrill, readDrillTarget } from "./drill-plan";
 import { resolveShardTarget } from "./target";
 import { EventDeps, WriterConnection, promotionEvent, shardFailoverEvent } from "./drill-events";
+import { ATTEMPT_TIMEOUT_MS, drillVerdict, measureAndDraw } from "./drill-results";
+import { StoppedAfterChangesError } from "./preflight";
 import { testFailoverInput } from "./failover";
 import { GroupState, middleSlot, readGroup } from "./shard";
 import { DataPlaneAccess } from "./verify-writes";
@@ -63,11 +62,6 @@ export interface DrillResult {
     nextSteps: string[];
 }
 
-/** The canary's per-attempt timeout: a write that has not answered by then counts as failed. */
-const ATTEMPT_TIMEOUT_MS = 250;
-/** A gap between acknowledgements longer than this many write periods (and 100 ms) is an outage, even without a failed write. */
-const STALL_PERIODS = 5;
-
 function planLines(req: DrillRequest, drill: DrillTarget, access: DataPlaneAccess): string[] {
     const lines = [
         `canary: ${req.ratePerShard} writes and reads per second to every shard of ${drill.targets[0].replicationGroupId} through ` +
@@ -85,11 +79,6 @@ function planLines(req: DrillRequest, drill: DrillTarget, access: DataPlaneAcces
     return lines;
 }
 
-/** The SVG's file name: the report's base name (RunReport.finish) with .svg, so the Markdown can link it relatively. */
-export function timelineFile(startedAt: number, program: string): string {
-    return `${fileTimestamp(startedAt)}-${program}.svg`;
-}
-
 /** The data plane's shard for each node group, matched by the slots the control plane says the group owns. */
 function matchShards(group: GroupState, shards: ShardInfo[]): { nodeGroupId: string; shard: ShardInfo }[] {
     return group.shards.map((g) => {
@@ -101,12 +90,6 @@ function matchShards(group: GroupState, shards: ShardInfo[]): { nodeGroupId: str
         }
         return { nodeGroupId: g.nodeGroupId, shard };
     });
-}
-
-function describeResult(r: EventResult): string {
-    return `${r.kind} of ${r.shard}: writes unavailable for ${r.windowMs} ms, ${r.lostAckedWrites} acknowledged writes lost (RPO ${r.rpoMs} ms), ` +
-        `first failed write ${r.detectMs === null ? "none" : `after ${r.detectMs} ms`}, ${r.staleReads} stale reads` +
-        `${r.recovered ? "" : "; writes did NOT recover within the event"}${r.unverified.length ? `; lost writes not checked on ${r.unverified.join(", ")}` : ""}`;
 }
 
 export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<DrillResult> {
@@ -156,6 +139,21 @@ async function lagSource(drill: DrillTarget, region: string, deps: DrillDeps): P
     return { replicationGroupId: group.replicationGroupId, nodeIds: group.shards.flatMap((s) => s.nodes.map((n) => n.cacheClusterId)) };
 }
 
+/** How long every shard has to acknowledge the canary's first writes before the drill gives up, with nothing changed. */
+const FIRST_ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * "0002 (first error: NOPERM ...)": the shards without an acknowledgement and what their writes
+ * answered, so a permission, TLS or routing problem is named instead of hidden behind a timeout.
+ */
+function describeSilentShards(canary: Canary, shards: readonly string[]): string {
+    const records = canary.records();
+    return shards.filter((s) => canary.lastAckAt(s) === undefined).map((s) => {
+        const failed = records.find((r) => r.shard === s)?.writes.find((w) => !w.ok);
+        return `${s} (${failed ? `first error: ${failed.error ?? "no error text"}` : "no write answered yet"})`;
+    }).join(", ");
+}
+
 interface Running {
     canary: Canary;
     writer: WriterConnection;
@@ -183,11 +181,11 @@ async function startCanary(req: DrillRequest, group: GroupState, eventCount: num
             const startedAt = Date.now();
             canary.start();
             const shards = placed.map((p) => p.nodeGroupId);
-            const deadline = Date.now() + 10_000;
+            const deadline = Date.now() + FIRST_ACK_TIMEOUT_MS;
             while (shards.some((s) => canary.lastAckAt(s) === undefined)) {
                 if (Date.now() > deadline) {
                     await canary.stop();
-                    throw new Error(`the canary got no acknowledgement from ${shards.filter((s) => canary.lastAckAt(s) === undefined).join(", ")} within 10 s: ` +
+                    throw new Error(`the canary got no acknowledgement from ${describeSilentShards(canary, shards)} within ${FIRST_ACK_TIMEOUT_MS / 1000} s: ` +
                         "the drill cannot measure a cluster that does not take writes. Nothing was changed.");
                 }
                 await deps.progress.clock.sleep(25, deps.signal);
@@ -211,7 +209,7 @@ async function measureDrill(req: DrillRequest, drill: DrillTarget, group: GroupS
     const eventDeps: EventDeps = { ...deps, canary: running.canary, settleMs: req.settleMs, waitTimeoutMs: req.waitTimeoutMs };
     try {
         for (const target of drill.targets) {
-            events.push(await shardFailoverEvent(target, eventDeps));
+            events.push(await shardFailoverEvent(target, eventDeps, describeChanges(events, drill)));
         }
         if (req.globalRoundTrip) {
             for (const to of [drill.config.secondaryRegions[0], drill.region]) {
@@ -226,51 +224,46 @@ async function measureDrill(req: DrillRequest, drill: DrillTarget, group: GroupS
         running.writer.disconnect();
     }
     // Whatever happened, the events measured so far and the timeline go into the report.
-    const results = await measureAndDraw(events, running, drill, deps);
+    const results = await measureAndDraw(events, running, drill.config.stack, deps);
     if (failure !== undefined) {
-        throw failure;
+        throw stoppedMidDrill(failure, events, drill);
     }
-    const unrecovered = results.filter((r) => !r.recovered);
-    if (unrecovered.length > 0) {
-        throw new Error(`writes did not recover after ${unrecovered.map((r) => `${r.kind} of ${r.shard}`).join(", ")}: ${describeResult(unrecovered[0])}. ` +
-            "Check the cluster now (events, node group status, alarms): clients cannot write to those slots.");
-    }
-    const lost = results.reduce((sum, r) => sum + r.lostAckedWrites, 0);
-    const worst = results.reduce((max, r) => Math.max(max, r.windowMs), 0);
-    return {
-        outcome: "succeeded",
-        summary: `${results.length} event(s) measured: writes unavailable for at most ${worst} ms, ${lost} acknowledged write(s) lost`,
-        nextSteps: lost > 0 ? ["Acknowledged writes were lost: compare the RPO with what the applications accept, and read the timeline in the report."] : [],
-    };
+    return drillVerdict(results);
 }
 
-async function measureAndDraw(events: DrillEvent[], running: Running, drill: DrillTarget, deps: DrillDeps): Promise<EventResult[]> {
-    return deps.progress.step("results", "measuring every event from the canary's records, and drawing the timeline", async (step) => {
-        const endedAt = Date.now();
-        const records = running.canary.records();
-        const results = measureEvents(records, events, {
-            attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, stallThresholdMs: Math.max(100, (STALL_PERIODS * 1000) / running.canary.ratePerShard), start: running.startedAt,
-        });
-        for (const r of results) {
-            step.found(describeResult(r), { level: r.recovered && r.unverified.length === 0 ? "info" : "warn", detail: {
-                windowMs: r.windowMs, rpoMs: r.rpoMs, lostAckedWrites: r.lostAckedWrites, detectMs: r.detectMs, recoveryMs: r.recoveryMs, staleReads: r.staleReads,
-            } });
-        }
-        const totals = drillTotals(records, results);
-        step.found(`canary: ${totals.writesAttempted} writes (${totals.writesFailed} failed), ${totals.reads} reads (${totals.staleReads} stale), ` +
-            `${totals.lostAckedWrites} acknowledged writes lost${running.canary.skippedTicks ? `; ${running.canary.skippedTicks} scheduled writes skipped (the event loop fell behind)` : ""}`,
-        { detail: { ...totals } });
-        const rpo = results.reduce((max, r) => Math.max(max, r.rpoMs), 0);
-        deps.report.setRecoveryPoint({ estimatedDataLossSeconds: rpo / 1000, source: "the drill's canary: acknowledged writes missing after each event, " +
-            "as the newest lost acknowledgement minus the newest surviving one before it (largest over the events)" });
-        const timeline = toTimeline(`Failover drill of stack ${drill.config.stack}: canary write availability per shard`, records, results,
-            { from: running.startedAt, to: endedAt }, ATTEMPT_TIMEOUT_MS);
-        const file = timelineFile(deps.progress.startedAt, deps.program);
-        await fs.mkdir(deps.reportDir, { recursive: true });
-        await fs.writeFile(path.join(deps.reportDir, file), renderTimelineSvg(timeline));
-        // Markdown image syntax: the report's Markdown lists findings as they are, so the timeline shows inline next to it.
-        step.found(`timeline: ![canary write availability per shard](${file})`, { detail: { file: path.join(deps.reportDir, file) } });
-        step.summarize(`${results.length} event(s) measured; timeline in ${file}`);
-        return results;
-    });
+/** What the drill's finished events changed, in words; undefined before the first. */
+function describeChanges(events: readonly DrillEvent[], drill: DrillTarget): string | undefined {
+    if (events.length === 0) {
+        return undefined;
+    }
+    const failovers = events.filter((e) => e.kind === "test-failover").map((e) => e.shard);
+    const promotions = events.filter((e) => e.kind.startsWith("promotion-")).map((e) => e.kind.slice("promotion-".length));
+    return [
+        ...(failovers.length ? [`shard(s) ${failovers.join(", ")} of ${drill.targets[0].replicationGroupId} failed over (each has another primary now)`] : []),
+        ...(promotions.length ? [`promoted ${promotions.join(", then ")}`] : []),
+    ].join("; ");
+}
+
+/**
+ * A failure after the first event is not a refusal, whatever raised it: the drill has changed things,
+ * and the message and next steps say which, never "Nothing was changed".
+ */
+function stoppedMidDrill(failure: unknown, events: readonly DrillEvent[], drill: DrillTarget): unknown {
+    const changed = describeChanges(events, drill);
+    if (changed === undefined) {
+        return failure;
+    }
+    const done = new Set(events.filter((e) => e.kind === "test-failover").map((e) => e.shard));
+    const remaining = drill.targets.map((t) => t.nodeGroupId).filter((id) => !done.has(id));
+    const ownSteps = (failure as { nextSteps?: unknown }).nextSteps;
+    const nextSteps = [
+        ...(Array.isArray(ownSteps) ? ownSteps as string[] : []),
+        `Already done by this drill: ${changed}; their measurements are in the report. Fix what the message above says` +
+            `${remaining.length ? `, then run the drill for the shards left: --shards ${remaining.join(",")}` : ""}.`,
+    ];
+    const stopped = failure instanceof RefusedError
+        ? new StoppedAfterChangesError(`${failure.message.replace(/\s*Nothing was changed\.?/g, " That step changed nothing.")} The drill stops here, but it has ` +
+            `already changed: ${changed}.`)
+        : failure instanceof Error ? failure : new Error(String(failure));
+    return Object.assign(stopped, { nextSteps });
 }

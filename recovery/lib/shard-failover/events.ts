@@ -1,13 +1,17 @@
 /**
- * The ElastiCache events of a shard failover, read and understood. AWS documents the events a
- * TestFailover produces, in this order (API reference, TestFailover):
+ * The ElastiCache events of a shard failover, read and understood. A TestFailover of a cluster-mode
+ * group reports, in this order (as real runs show them):
  *   replication group: "Test Failover API called for node group <node-group-id>"
- *   cache cluster and replication group: "Failover from primary node <primary> to replica node <replica> completed"
- *   cache cluster: "Recovering cache nodes <node-id>"
- *   cache cluster: "Finished recovery for cache nodes <node-id>"
- * Only after the last one may the same replication group take another TestFailover, and it is what
- * tells a run that the shard is whole again. Events are the only place AWS says which node of a
- * cluster-mode shard took over: DescribeReplicationGroups reports node roles only with cluster mode off.
+ *   replication group: "Failover to replica node <replica> completed"
+ *   cache cluster of the old primary: "Recovering cache nodes <node-id>"
+ *   cache cluster of the old primary: "Finished recovery for cache nodes <node-id>"
+ * The longer "Failover from primary node <primary> to replica node <replica> completed" (which the API
+ * reference quotes) appears in other situations, such as maintenance; both forms are understood, and
+ * neither is required: "Finished recovery" on the shard after the call is what tells a run that the
+ * failover is over and the shard whole again, and only after it may the same replication group take
+ * another TestFailover. Events are the only place AWS names the node of a cluster-mode shard that took
+ * over (DescribeReplicationGroups reports node roles only with cluster mode off); when no event names
+ * it, the data plane has to.
  */
 import { DescribeEventsCommand, Event } from "@aws-sdk/client-elasticache";
 import { RegionClients } from "../clients";
@@ -24,14 +28,17 @@ export interface FailoverEvent {
     message: string;
     /** "called": the node group id. */
     nodeGroupId?: string;
-    /** "promoted": the node that was primary and the replica that took over (cache cluster ids). */
-    from?: string;
+    /** "promoted": the replica that took over (cache cluster id). */
     to?: string;
+    /** "promoted", long form only: the node that was primary. The short form does not name it. */
+    from?: string;
 }
 
 const CALLED = /Test Failover API called for node group (\S+)/i;
 // Older documentation says "master node"; accept both, and "complete" as well as "completed".
-const PROMOTED = /Failover from (?:primary|master) node (\S+) to replica node (\S+) complete/i;
+const PROMOTED_FROM_TO = /Failover from (?:primary|master) node (\S+) to replica node (\S+) complete/i;
+// What a TestFailover of a cluster-mode group reports on the replication group.
+const PROMOTED_TO = /Failover to replica node (\S+) complete/i;
 const RECOVERING = /^Recovering cache nodes?\b/i;
 const RECOVERED = /^Finished recovery for cache nodes?\b/i;
 
@@ -47,9 +54,13 @@ export function parseFailoverEvent(event: Pick<Event, "Message" | "Date" | "Sour
     if (called) {
         return { kind: "called", at, source, message, nodeGroupId: called[1].replace(/[.,]$/, "") };
     }
-    const promoted = PROMOTED.exec(message);
-    if (promoted) {
-        return { kind: "promoted", at, source, message, from: promoted[1], to: promoted[2] };
+    const fromTo = PROMOTED_FROM_TO.exec(message);
+    if (fromTo) {
+        return { kind: "promoted", at, source, message, from: fromTo[1], to: fromTo[2] };
+    }
+    const to = PROMOTED_TO.exec(message);
+    if (to) {
+        return { kind: "promoted", at, source, message, to: to[1] };
     }
     if (RECOVERING.test(message)) {
         return { kind: "recovering", at, source, message };
@@ -99,6 +110,10 @@ export interface FailoverProgress {
     promoted?: FailoverEvent;
     recovering?: FailoverEvent;
     recovered?: FailoverEvent;
+    /** The replica that took over, when an event names it; undefined when none does (the data plane must tell). */
+    newPrimary?: string;
+    /** The node that was replaced: named by the long promotion event, otherwise the source of the recovery events. */
+    replaced?: string;
     /** The newest of its events. */
     last: FailoverEvent;
 }
@@ -116,11 +131,25 @@ export function latestFailover(events: readonly FailoverEvent[], notBeforeMs = 0
     }
     const after = events.filter((e) => e.at >= called.at && e !== called && e.kind !== "called");
     const promoted = after.find((e) => e.kind === "promoted");
-    const replaced = promoted?.from;
-    const ofReplaced = (e: FailoverEvent) => replaced === undefined || e.source === replaced;
+    const named = promoted?.from;
+    const ofReplaced = (e: FailoverEvent) => named === undefined || e.source === named;
     const recovering = after.find((e) => e.kind === "recovering" && ofReplaced(e));
     const recovered = after.find((e) => e.kind === "recovered" && ofReplaced(e));
-    return { called, promoted, recovering, recovered, last: after.length ? after[after.length - 1] : called };
+    const replaced = named ?? recovering?.source ?? recovered?.source;
+    return {
+        called, promoted, recovering, recovered,
+        ...(promoted?.to !== undefined ? { newPrimary: promoted.to } : {}),
+        ...(replaced !== undefined ? { replaced } : {}),
+        last: after.length ? after[after.length - 1] : called,
+    };
+}
+
+/** "X took over from Y", "X took over", or why the new primary is not known from the events. */
+export function describeTakeover(p: Pick<FailoverProgress, "newPrimary" | "replaced">): string {
+    if (p.newPrimary === undefined) {
+        return `AWS's events name no new primary${p.replaced ? ` (${p.replaced} was replaced)` : ""}`;
+    }
+    return `${p.newPrimary} took over${p.replaced ? ` from ${p.replaced}` : ""}`;
 }
 
 /** The stage a failover reached, in words for the progress lines and for timeouts. */

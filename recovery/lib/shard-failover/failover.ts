@@ -8,11 +8,10 @@ import { RegionClients } from "../clients";
 import { AwsCallError, callAws } from "../errors";
 import { formatDuration, isoTime } from "../printer";
 import { StepContext, firstLine } from "../progress";
-import { RefusedError } from "../retarget/preflight";
 import { Clock } from "../clock";
 import { WaitTimeoutError, waitFor } from "../wait";
-import { FailoverEvent, FailoverProgress, describeProgress, latestFailover, readEvents, shardFailoverEvents } from "./events";
-import { describeEventsCommand, describeGroupCommand } from "./preflight";
+import { FailoverEvent, FailoverProgress, describeProgress, describeTakeover, latestFailover, readEvents, shardFailoverEvents } from "./events";
+import { describeEventsCommand, describeGroupCommand, refusal } from "./preflight";
 import { ShardState } from "./shard";
 import { ShardTarget } from "./target";
 
@@ -33,6 +32,11 @@ export interface FailoverCallOptions {
     clock: Clock;
     /** Events before this instant belong to earlier failovers (the newest earlier "called" event of the shard, plus 1 ms). */
     notBeforeMs: number;
+    /**
+     * What this run has already changed (a drill's earlier failovers). Default: nothing, and a refusal
+     * says "Nothing was changed"; with it, a refusal names those changes instead.
+     */
+    changedSoFar?: string;
     signal?: AbortSignal;
 }
 
@@ -41,7 +45,7 @@ const REFUSED_KINDS = new Set(["invalid-state", "not-found", "throttled", "acces
 
 /**
  * Calls TestFailover once. Resolves with the instant events of this failover may start from. A refusal
- * (quota, state, one at a time) is a RefusedError that explains it; an unclear failure (no answer, a
+ * (quota, state, one at a time) is a refusal that explains it (preflight.ts refusal()); an unclear failure (no answer, a
  * 5xx) is settled by the events: if AWS reports the call, the failover goes on, otherwise the error stands.
  */
 export async function callTestFailover(step: StepContext, opts: FailoverCallOptions): Promise<number> {
@@ -55,8 +59,8 @@ export async function callTestFailover(step: StepContext, opts: FailoverCallOpti
         return since;
     } catch (e) {
         if (e instanceof AwsCallError && REFUSED_KINDS.has(e.kind)) {
-            throw new RefusedError(`AWS refused TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region}: ` +
-                `${e.message} Nothing was changed. AWS allows 15 node groups per rolling 24 hours, one at a time per replication group, and may block ` +
+            throw refusal(opts.changedSoFar, (changed) => `AWS refused TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region}: ` +
+                `${e.message} ${changed} AWS allows 15 node groups per rolling 24 hours, one at a time per replication group, and may block ` +
                 `the API during large-scale events. Check the events (${describeEventsCommand(target)}) and the group (${describeGroupCommand(target)}).`);
         }
         const seen = await calledSince(opts, since).catch(() => undefined);
@@ -125,7 +129,7 @@ function timeoutMessage(target: ShardTarget, latest: FailoverProgress | undefine
     const where = `shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region}`;
     const last = latest ? `The last event seen: "${latest.last.message}" (${latest.last.source}) at ${isoTime(latest.last.at)}.` : "AWS reported no event about the call at all.";
     const writes = latest?.promoted
-        ? `The replica was promoted (${latest.promoted.to} took over from ${latest.promoted.from}), so writes should go to it; only the replacement of the old primary has not been reported finished.`
+        ? `The replica was promoted (${describeTakeover(latest)}), so writes should go to it; only the replacement of the old primary has not been reported finished.`
         : "AWS has not reported the promotion yet: the old primary may still be in charge, or the shard may be without a primary.";
     return `the TestFailover of ${where} did not finish within ${formatDuration(timeoutMs)} (no "Finished recovery for cache nodes" event). ${last} ${writes} ` +
         `Check: the events (${describeEventsCommand(target)}), the node group's status (${describeGroupCommand(target)}), the shard's alarms and ` +

@@ -29,7 +29,30 @@ export interface ShardPreflight {
 export interface ShardPreflightOptions {
     /** TestFailover calls the caller is about to make in this region, this one included. Default 1; 0 skips the quota check. */
     quotaNeeded?: number;
+    /**
+     * What this run has already changed (a drill's earlier failovers). Default: nothing, and a refusal
+     * says "Nothing was changed"; with it, a refusal names those changes instead.
+     */
+    changedSoFar?: string;
     signal?: AbortSignal;
+}
+
+/**
+ * A run that stops after it has changed something must not say "Nothing was changed", and must not
+ * be taken for a refusal (the CLI would tell the operator nothing changed). Before any change: a
+ * RefusedError. After: an error that says what this run has already changed.
+ */
+export class StoppedAfterChangesError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StoppedAfterChangesError";
+    }
+}
+
+/** The error for a refusal: `text` gets the sentence that says what was changed so far. */
+export function refusal(changedSoFar: string | undefined, text: (changed: string) => string): Error {
+    return changedSoFar === undefined ? new RefusedError(text("Nothing was changed."))
+        : new StoppedAfterChangesError(text(`This run stops here, but it has already changed: ${changedSoFar}.`));
 }
 
 /** Tells how to look at the group by hand: the first thing to do when the run refuses. */
@@ -59,14 +82,14 @@ export async function preflightShard(target: ShardTarget, clients: RegionClients
     const group = await progress.step("group", `reading replication group ${rgId} and its shard ${nodeGroupId} in ${region}`, async (step) => {
         const found = await readGroup(clients, region, rgId, options.signal);
         if (!found) {
-            throw new RefusedError(`replication group ${rgId} (from ${target.idSource}) does not exist in ${region}: check the stack and the region ` +
-                `(${describeGroupCommand(target)}).`);
+            throw refusal(options.changedSoFar, (changed) => `replication group ${rgId} (from ${target.idSource}) does not exist in ${region}: ` +
+                `check the stack and the region (${describeGroupCommand(target)}). ${changed}`);
         }
         step.found(`${rgId} is ${found.status}; automatic failover ${found.automaticFailover ?? "unknown"}, Multi-AZ ${found.multiAz ?? "unknown"}; ` +
             `shards ${found.shards.map((s) => `${s.nodeGroupId} (${s.status})`).join(", ")}`);
         if (!found.shards.some((s) => s.nodeGroupId === nodeGroupId)) {
-            throw new RefusedError(`--shard ${nodeGroupId} is not a node group of ${rgId} in ${region}. Accepted: ` +
-                `${found.shards.map((s) => s.nodeGroupId).join(", ") || "none (the group reports no node groups)"}.`);
+            throw refusal(options.changedSoFar, (changed) => `--shard ${nodeGroupId} is not a node group of ${rgId} in ${region}. Accepted: ` +
+                `${found.shards.map((s) => s.nodeGroupId).join(", ") || "none (the group reports no node groups)"}. ${changed}`);
         }
         step.summarize(`${rgId} is ${found.status}`);
         return found;
@@ -89,13 +112,13 @@ export async function preflightShard(target: ShardTarget, clients: RegionClients
         const others = othersUnderWay(events, group, nodeGroupId);
         if (others.length > 0) {
             const other = others[0];
-            throw new RefusedError(`a TestFailover of shard ${other.shard} of ${rgId} is still under way (${describeProgress(other.progress)}); AWS allows one ` +
-                `at a time per replication group, until "Finished recovery for cache nodes". Nothing was changed. Run the same command again once it has finished ` +
-                `(${describeEventsCommand(target)}).`);
+            throw refusal(options.changedSoFar, (changed) => `a TestFailover of shard ${other.shard} of ${rgId} is still under way ` +
+                `(${describeProgress(other.progress)}); AWS allows one at a time per replication group, until "Finished recovery for cache nodes". ${changed} ` +
+                `Run the same command again once it has finished (${describeEventsCommand(target)}).`);
         }
         if (group.status !== "available" || shard.status !== "available") {
-            throw new RefusedError(`replication group ${rgId} in ${region} is ${group.status} and its shard ${nodeGroupId} is ${shard.status}: TestFailover needs ` +
-                `both available. Nothing was changed. Wait until they are (${describeGroupCommand(target)}), then run the same command again.`);
+            throw refusal(options.changedSoFar, (changed) => `replication group ${rgId} in ${region} is ${group.status} and its shard ${nodeGroupId} is ` +
+                `${shard.status}: TestFailover needs both available. ${changed} Wait until they are (${describeGroupCommand(target)}), then run the same command again.`);
         }
         const primary = knownPrimary(shardEvents, shard.nodes);
         if (primary) {
@@ -104,19 +127,19 @@ export async function preflightShard(target: ShardTarget, clients: RegionClients
         }
         const verdict = crossAzReplica(shard, nodesInRecovery(shardEvents), primary?.node);
         if (!verdict.ok) {
-            throw new RefusedError(`no healthy replica in another availability zone: ${verdict.reason}. A failover would leave the shard's primary in ` +
-                `the AZ that may be failing, or with no replica at all. Nothing was changed. Add a replica in another AZ (config replicasPerShard, then deploy), ` +
-                `or wait until the node being replaced has recovered, then run the same command again.`);
+            throw refusal(options.changedSoFar, (changed) => `no healthy replica in another availability zone: ${verdict.reason}. A failover would leave ` +
+                `the shard's primary in the AZ that may be failing, or with no replica at all. ${changed} Add a replica in another AZ (config replicasPerShard, ` +
+                `then deploy), or wait until the node being replaced has recovered, then run the same command again.`);
         }
         step.found(verdict.detail);
         // After the replica check: a shard without a replica also turns automatic failover off, and "no replica" is the actionable finding.
         if (group.automaticFailover === "disabled") {
-            throw new RefusedError(`automatic failover is disabled on ${rgId} in ${region}: TestFailover needs it, and the program always enables it. ` +
-                `Nothing was changed. Check the group (${describeGroupCommand(target)}) and deploy the stack.`);
+            throw refusal(options.changedSoFar, (changed) => `automatic failover is disabled on ${rgId} in ${region}: TestFailover needs it, and the ` +
+                `program always enables it. ${changed} Check the group (${describeGroupCommand(target)}) and deploy the stack.`);
         }
-        const refusal = options.quotaNeeded === 0 ? undefined : quotaRefusal(quota, options.quotaNeeded ?? 1, region);
-        if (refusal) {
-            throw new RefusedError(`refusing before calling TestFailover: ${refusal} Nothing was changed.`);
+        const quotaProblem = options.quotaNeeded === 0 ? undefined : quotaRefusal(quota, options.quotaNeeded ?? 1, region);
+        if (quotaProblem) {
+            throw refusal(options.changedSoFar, (changed) => `refusing before calling TestFailover: ${quotaProblem} ${changed}`);
         }
         step.summarize(`${label} can fail over: ${describeNodes(shard.nodes)}`);
         return { group, shard, quota, shardEvents, replicaDetail: verdict.detail };

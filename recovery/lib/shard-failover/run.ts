@@ -2,7 +2,8 @@
  * failover-shard from preflight to verdict (runbook scenario 1, manual failover when automatic
  * failover did not trigger): check the group and the shard, confirm, call TestFailover (or follow
  * one under way), follow its events until the replaced node has recovered, then prove through the
- * data plane that every shard takes writes. Emits progress, never prints.
+ * data plane that every shard takes writes (on a read-only Global Datastore secondary: answers reads).
+ * Emits progress, never prints.
  *
  * AWS documents TestFailover as a way to test failover, not as an operational tool, and may block it
  * during large-scale events; it is still the only API that fails one shard over. When AWS refuses
@@ -16,12 +17,14 @@ import { Outcome, RunReport } from "../report";
 import { RefusedError } from "../retarget/preflight";
 import { readStackConfig } from "../stack-config";
 import { StackDriver } from "../stack-driver";
-import { FailoverEvent, FailoverProgress } from "./events";
+import { FailoverEvent, FailoverProgress, describeTakeover } from "./events";
 import { callTestFailover, followFailover, testFailoverInput } from "./failover";
+import { MemberRole, describeRole, readMemberRole } from "./member-role";
 import { ShardPreflight, preflightShard } from "./preflight";
-import { ShardState, middleSlot, readGroup } from "./shard";
+import { ShardState, readGroup } from "./shard";
 import { ShardTarget, checkShardRequest, resolveShardTarget } from "./target";
-import { DataPlaneAccess, describeCheck, verifyWritesPerShard } from "./verify-writes";
+import { DataPlaneAccess } from "./verify-writes";
+import { describeNewPrimary, verificationPlan, verifyDataPlane } from "./verify-after";
 
 export interface ShardFailoverRequest {
     region: string;
@@ -72,14 +75,6 @@ function endpointOf(target: ShardTarget, pre: ShardPreflight): { host: string; p
     return target.outputEndpoint ?? pre.group.configurationEndpoint;
 }
 
-function verificationPlan(access: DataPlaneAccess, endpoint: { host: string; port: number } | undefined): string {
-    if (!access.available) {
-        return `writes will NOT be verified: ${access.why}`;
-    }
-    return endpoint ? `write and read back one key per shard through ${access.describe(endpoint)}`
-        : "writes will NOT be verified: neither the stack outputs nor AWS give the group's configuration endpoint";
-}
-
 export function planLines(target: ShardTarget, pre: ShardPreflight, waitTimeoutMs: number, verification: string): string[] {
     return [
         pre.underWay
@@ -90,6 +85,18 @@ export function planLines(target: ShardTarget, pre: ShardPreflight, waitTimeoutM
     ];
 }
 
+/** The member's role (the "role" step): whether the check after the failover may write. */
+async function memberRole(target: ShardTarget, config: StackConfig, deps: ShardFailoverDeps): Promise<MemberRole> {
+    return deps.progress.step("role", `reading the role of ${target.replicationGroupId} in the Global Datastore: a secondary takes no writes`, async (step) => {
+        const role = await readMemberRole(target, config, deps.driver, deps.clients);
+        if (role.role === "unknown") {
+            step.found(`${describeRole(target, role)}; the check after the failover writes, which fails on a read-only secondary`, { level: "warn" });
+        }
+        step.summarize(describeRole(target, role));
+        return role;
+    });
+}
+
 export async function runShardFailover(req: ShardFailoverRequest, deps: ShardFailoverDeps): Promise<ShardFailoverResult> {
     const { progress, report, clients } = deps;
     const { config, target } = await readShardTarget(deps.driver, progress, req.region, req.shard);
@@ -98,8 +105,9 @@ export async function runShardFailover(req: ShardFailoverRequest, deps: ShardFai
     report.setRecoveryPoint({ source: "TestFailover promotes a replica in the same region: writes the old primary acknowledged and had not yet " +
         "replicated are lost, usually milliseconds (CloudWatch ReplicationLag of the replicas, which this run does not read)" });
     const pre = await preflightShard(target, clients, progress, { signal: deps.signal });
+    const role = await memberRole(target, config, deps);
     const endpoint = endpointOf(target, pre);
-    const plan = planLines(target, pre, req.waitTimeoutMs, verificationPlan(access, endpoint));
+    const plan = planLines(target, pre, req.waitTimeoutMs, verificationPlan(access, endpoint, role, target));
     progress.found(`plan: ${plan.join("; ")}`);
     if (req.dryRun) {
         return { outcome: "succeeded", summary: `dry run: shard ${target.nodeGroupId} of ${target.replicationGroupId} can fail over; nothing was changed`,
@@ -117,24 +125,28 @@ export async function runShardFailover(req: ShardFailoverRequest, deps: ShardFai
     const failover = await followShardFailover(target, pre.shard, since, req.waitTimeoutMs, deps);
     await progress.step("after", `reading ${target.replicationGroupId} again: the new primary's availability zone and the group's status`, (step) =>
         checkAfter(step, target, failover, deps));
-    const verified = await verifyWrites(target, pre, access, endpoint, deps);
-    const promoted = failover.promoted!;
-    const what = `shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region} failed over: ${promoted.to} took over from ${promoted.from}, ` +
-        "and the replaced node has recovered";
+    const verified = await verifyDataPlane({ target, pre, access, endpoint, role }, deps);
+    const what = `shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region} failed over (${describeNewPrimary(failover, verified, pre.shard)}), ` +
+        `and the replaced node${failover.replaced ? ` ${failover.replaced}` : ""} has recovered`;
     if (verified.ok) {
         return { outcome: "succeeded", summary: `${what}; ${verified.detail}`, nextSteps: [] };
     }
+    const byHand = role.role === "SECONDARY" ? "one GET per shard" : "one SET and GET per shard";
     return {
         outcome: "partial",
-        summary: `${what}; writes NOT verified: ${verified.why}`,
-        nextSteps: [`Verify writes by hand from a host that reaches the cluster: one SET and GET per shard through the configuration endpoint ` +
+        summary: `${what}; ${role.role === "SECONDARY" ? "reads" : "writes"} NOT verified: ${verified.why}`,
+        nextSteps: [`Verify ${role.role === "SECONDARY" ? "reads" : "writes"} by hand from a host that reaches the cluster: ${byHand} through the configuration endpoint ` +
             `${endpoint ? `${endpoint.host}:${endpoint.port}` : `(${target.replicationGroupId} in ${target.region})`} with TLS (redis-cli -c --tls ` +
             "--user <user> --askpass), with a key whose hash tag falls in each shard's slots. To let this command do it, run it where the endpoint " +
             "answers, with REDIS_PASSWORD set."],
     };
 }
 
-/** Follows the failover (the "follow" step); the report's recovery time ends when AWS reports the replica promoted. */
+/**
+ * Follows the failover (the "follow" step) until "Finished recovery" on the shard. The report's
+ * recovery time ends when AWS reports the replica promoted; a failover whose events never report the
+ * promotion (neither form) still ends at the recovery, and its new primary is left to the data plane.
+ */
 export async function followShardFailover(target: ShardTarget, shard: ShardState, since: number, timeoutMs: number,
     deps: Pick<ShardFailoverDeps, "clients" | "progress" | "report" | "signal">, onPromoted?: (event: FailoverEvent) => void): Promise<FailoverProgress> {
     return deps.progress.step("follow", `following the events of shard ${target.nodeGroupId} of ${target.replicationGroupId} until the replaced node has recovered`, async (step) => {
@@ -142,16 +154,17 @@ export async function followShardFailover(target: ShardTarget, shard: ShardState
             clients: deps.clients, target, shard, clock: deps.progress.clock, notBeforeMs: since, timeoutMs, signal: deps.signal,
             onPromoted: (event) => {
                 deps.report.markWritesAccepted(`AWS reports the failover of shard ${target.nodeGroupId} completed: "${event.message}"`);
-                step.found(`promoted: ${event.to} took over from ${event.from} at ${isoTime(event.at)}`);
+                step.found(`promoted: ${event.to} took over${event.from ? ` from ${event.from}` : " (the event does not name the replaced primary)"} at ${isoTime(event.at)}`);
                 onPromoted?.(event);
             },
         });
+        const recovered = done.recovered!;
         if (!done.promoted) {
-            // AWS documents the promotion before the recovery; a recovery alone does not say who is primary now.
-            throw new Error(`AWS reported the recovery of shard ${target.nodeGroupId} ("${done.recovered?.message}") without a "Failover from primary node" ` +
-                "event: which node is primary now is not known. Check the events and the shard's nodes before relying on it.");
+            deps.report.markWritesAccepted(`AWS reports the shard ${target.nodeGroupId} recovered ("${recovered.message}"); no event reported the promotion`);
+            step.found(`AWS reported the recovery of shard ${target.nodeGroupId} without an event naming the new primary ("Failover to replica node ..."): ` +
+                "the data plane is asked which node is primary now", { level: "warn" });
         }
-        step.summarize(`recovered at ${isoTime(done.recovered!.at)}: "${done.recovered!.message}"`);
+        step.summarize(`recovered at ${isoTime(recovered.at)}: "${recovered.message}"; ${describeTakeover(done)}`);
         return done;
     });
 }
@@ -160,55 +173,18 @@ async function checkAfter(step: StepContext, target: ShardTarget, failover: Fail
     const group = await readGroup(deps.clients, target.region, target.replicationGroupId, deps.signal);
     const shard = group?.shards.find((s) => s.nodeGroupId === target.nodeGroupId);
     const az = (id?: string) => shard?.nodes.find((n) => n.cacheClusterId === id)?.availabilityZone ?? "AZ unknown";
-    const { from, to } = failover.promoted!;
-    if (az(from) === az(to) && az(to) !== "AZ unknown") {
+    const { newPrimary: to, replaced: from } = failover;
+    if (to === undefined) {
+        step.found(`AWS's events do not name the new primary${from ? ` (${from}, ${az(from)}, was replaced)` : ""}: its availability zone is not checked`,
+            { level: "warn" });
+    } else if (az(from) === az(to) && az(to) !== "AZ unknown") {
         step.found(`the new primary ${to} is in ${az(to)}, the same AZ as the old primary ${from}: if that AZ is failing, fail over again ` +
             "once another replica is healthy", { level: "warn" });
     } else {
-        step.found(`new primary ${to} in ${az(to)}; old primary ${from} (${az(from)}) was replaced and is now a replica`);
+        step.found(`new primary ${to} in ${az(to)}${from ? `; old primary ${from} (${az(from)}) was replaced and is now a replica` : ""}`);
     }
     if (group && group.status !== "available") {
         step.found(`${target.replicationGroupId} is ${group.status}, not yet available again`, { level: "warn" });
     }
     step.summarize(`${target.replicationGroupId} is ${group?.status ?? "not found"}; shard ${target.nodeGroupId} is ${shard?.status ?? "not found"}`);
-}
-
-type Verified = { ok: true; detail: string } | { ok: false; why: string };
-
-async function verifyWrites(target: ShardTarget, pre: ShardPreflight, access: DataPlaneAccess, endpoint: { host: string; port: number } | undefined,
-    deps: Pick<ShardFailoverDeps, "progress" | "signal">): Promise<Verified> {
-    return deps.progress.step("verify-writes", "verifying writes through the data plane: one write and read back per shard", async (step) => {
-        const notVerified = (why: string): Verified => {
-            step.found(`writes not verified: ${why}`, { level: "warn" });
-            step.summarize(`writes not verified: ${why}`);
-            return { ok: false, why };
-        };
-        if (!access.available) {
-            return notVerified(access.why);
-        }
-        if (!endpoint) {
-            return notVerified("neither the stack outputs nor AWS give the group's configuration endpoint");
-        }
-        let cluster;
-        try {
-            cluster = await access.connect(endpoint);
-        } catch (e) {
-            return notVerified(`could not connect to ${access.describe(endpoint)}: ${(e as Error).message}`);
-        }
-        try {
-            const checks = await verifyWritesPerShard(cluster, { clock: deps.progress.clock, targetSlot: middleSlot(pre.shard.slots), signal: deps.signal });
-            checks.forEach((c) => step.found(describeCheck(c), { level: c.ok ? "info" : "error" }));
-            const failed = checks.filter((c) => !c.ok);
-            if (failed.length > 0) {
-                throw new Error(`writes FAILED through the data plane on ${failed.map((c) => c.shard).join(", ")} after the failover of shard ` +
-                    `${target.nodeGroupId}: ${describeCheck(failed[0])}. Clients cannot write to those slots: check the shard's nodes, the events and CloudWatch.`);
-            }
-            const covered = checks.some((c) => c.isTarget) ? ", including the failed-over shard" : "";
-            const detail = `writes verified through the data plane on every shard (${checks.length}${covered})`;
-            step.summarize(detail);
-            return { ok: true, detail };
-        } finally {
-            cluster.disconnect();
-        }
-    });
 }

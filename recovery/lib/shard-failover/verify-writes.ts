@@ -1,8 +1,9 @@
 /**
  * The runbook's last step after a failover, through the data plane: one write and read back per
  * shard, with a hash tag that routes each key to that shard, so the shard that failed over is covered
- * for certain. When no data plane can be reached the run says "writes not verified" and why: the
- * control plane's word is not proof that clients can write.
+ * for certain. A read-only member (a Global Datastore secondary) refuses writes whatever its health,
+ * so there every shard is asked one read instead. When no data plane can be reached the run says
+ * "writes not verified" and why: the control plane's word is not proof that clients can write.
  */
 import { randomBytes } from "node:crypto";
 import type { Cluster } from "ioredis";
@@ -15,14 +16,18 @@ export type DataPlaneAccess =
     | { available: true; connect(endpoint: { host: string; port: number }): Promise<Cluster>; describe(endpoint: { host: string; port: number }): string }
     | { available: false; why: string };
 
+/** "write": one write, read back and deleted; "read": one read (a read-only member takes no write). */
+export type CheckKind = "write" | "read";
+
 export interface WriteCheck {
+    kind: CheckKind;
     /** The data plane's name for the shard ("shard-2") and its slots. */
     shard: string;
     slots: string;
     primary: string;
     key: string;
     ok: boolean;
-    /** The last error, when the write or the read back never succeeded. */
+    /** The last error, when the check never succeeded. */
     error?: string;
     attempts: number;
     /** The shard owns the failed-over node group's middle slot (VerifyOptions.targetSlot). */
@@ -66,18 +71,23 @@ async function writeAndReadBack(cluster: Cluster, key: string, value: string): P
     await cluster.del(key);
 }
 
-/** Writes, reads back and deletes one key in `shard`, asking again until it works or the retry time is up. */
-async function checkShard(cluster: Cluster, shard: ShardInfo, run: string, opts: VerifyOptions): Promise<WriteCheck> {
-    const key = `${hashTagFor(shard)}:recovery:write-check:${run}`;
+/** One read of a key that need not exist: any answer but an error shows the shard serves reads. */
+async function readOnce(cluster: Cluster, key: string): Promise<void> {
+    await cluster.get(key);
+}
+
+/** Runs the check of `kind` on `shard`, asking again until it works or the retry time is up. */
+async function checkShard(cluster: Cluster, shard: ShardInfo, run: string, kind: CheckKind, opts: VerifyOptions): Promise<WriteCheck> {
+    const key = `${hashTagFor(shard)}:recovery:${kind}-check:${run}`;
     const check: WriteCheck = {
-        shard: shard.id, slots: formatSlots(shard.slots), primary: `${shard.primary.host}:${shard.primary.port}`, key, ok: false, attempts: 0,
+        kind, shard: shard.id, slots: formatSlots(shard.slots), primary: `${shard.primary.host}:${shard.primary.port}`, key, ok: false, attempts: 0,
         isTarget: opts.targetSlot !== undefined && shard.slots.some(([from, to]) => opts.targetSlot! >= from && opts.targetSlot! <= to),
     };
     const deadline = opts.clock.now() + (opts.retryForMs ?? 30_000);
     for (;;) {
         check.attempts += 1;
         try {
-            await writeAndReadBack(cluster, key, `${run}-${check.attempts}`);
+            await (kind === "write" ? writeAndReadBack(cluster, key, `${run}-${check.attempts}`) : readOnce(cluster, key));
             check.ok = true;
             delete check.error;
             return check;
@@ -96,13 +106,23 @@ async function checkShard(cluster: Cluster, shard: ShardInfo, run: string, opts:
  * must not hold up the verdict on the others); resolves with every shard's result, failed or not.
  */
 export async function verifyWritesPerShard(cluster: Cluster, opts: VerifyOptions): Promise<WriteCheck[]> {
-    const run = randomBytes(6).toString("hex");
-    const shards = await shardsOf(cluster, opts);
-    return Promise.all(shards.map((shard) => checkShard(cluster, shard, run, opts)));
+    return verifyPerShard(cluster, "write", opts);
 }
 
-/** "shard-2 (slots 5461-10922, primary 10.0.0.5:6379, the failed-over shard): ok after 1 attempt". */
+/** One read per shard, all shards at once, for a member that takes no writes; resolves with every shard's result. */
+export async function verifyReadsPerShard(cluster: Cluster, opts: VerifyOptions): Promise<WriteCheck[]> {
+    return verifyPerShard(cluster, "read", opts);
+}
+
+async function verifyPerShard(cluster: Cluster, kind: CheckKind, opts: VerifyOptions): Promise<WriteCheck[]> {
+    const run = randomBytes(6).toString("hex");
+    const shards = await shardsOf(cluster, opts);
+    return Promise.all(shards.map((shard) => checkShard(cluster, shard, run, kind, opts)));
+}
+
+/** "shard-2 (slots 5461-10922, primary 10.0.0.5:6379, the failed-over shard): write and read back ok after 1 attempt(s)". */
 export function describeCheck(check: WriteCheck): string {
+    const what = check.kind === "write" ? "write and read back" : "read";
     return `${check.shard} (slots ${check.slots}, primary ${check.primary}${check.isTarget ? ", the failed-over shard" : ""}): ` +
-        (check.ok ? `write and read back ok after ${check.attempts} attempt(s)` : `FAILED after ${check.attempts} attempt(s): ${check.error}`);
+        (check.ok ? `${what} ok after ${check.attempts} attempt(s)` : `${what} FAILED after ${check.attempts} attempt(s): ${check.error}`);
 }

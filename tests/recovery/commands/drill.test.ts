@@ -15,7 +15,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Cluster } from "ioredis";
 import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
+import { hashTagFor } from "../../../recovery/dataplane/slots";
 import { LocalCluster, LocalNode, startLocalCluster } from "../../../recovery/local/cluster";
+import { adminClient } from "../../../recovery/local/form";
 import { DataPlaneExtras, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
 import { requireRedisServer } from "../../helpers/redis-server";
 
@@ -39,6 +41,46 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
                 return connectCluster({ seeds: local.seeds, auth: target.auth });
             },
         };
+    }
+
+    /**
+     * The data plane with a reader that cannot read node group 0002's canary key (the local cluster's
+     * second shard): every full read of it fails, as when the shard's nodes are unreachable, while
+     * writes and the quick reads go through.
+     */
+    function unreadable0002(): DataPlaneExtras {
+        const tag = hashTagFor({ slots: [[5461, 10922]] });
+        return {
+            env: { REDIS_PASSWORD: AUTH.password },
+            connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
+                asked.push(target);
+                const real = await connectCluster({ seeds: local.seeds, auth: target.auth });
+                const send = real.call.bind(real) as (command: string, ...args: unknown[]) => Promise<unknown>;
+                return new Proxy(real, {
+                    get(object, property) {
+                        if (property === "call") {
+                            return (command: string, ...args: unknown[]) => command === "ZRANGE" && String(args[0]).includes(tag)
+                                ? Promise.reject(new Error("CLUSTERDOWN The cluster is down (test)")) : send(command, ...args);
+                        }
+                        const value = Reflect.get(object, property, object);
+                        return typeof value === "function" ? value.bind(object) : value;
+                    },
+                });
+            },
+        };
+    }
+
+    /** Sets the user's ACL on every node of the local cluster. */
+    async function setUserAcl(rule: string): Promise<void> {
+        for (const node of await local.nodes()) {
+            const admin = adminClient(node.port, AUTH);
+            try {
+                await admin.connect();
+                await admin.call("ACL", "SETUSER", AUTH.username, rule);
+            } finally {
+                admin.disconnect();
+            }
+        }
     }
 
     async function primaries(): Promise<string[]> {
@@ -83,10 +125,17 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         const events = results.findings.filter((f) => /^test-failover of /.test(f.what));
         assert.deepEqual(events.map((f) => f.what.slice(0, "test-failover of 0001".length)), ["test-failover of 0001", "test-failover of 0002", "test-failover of 0003"]);
         for (const f of events) {
-            assert.match(f.what, /writes unavailable for \d+ ms, 0 acknowledged writes lost \(RPO 0 ms\)/, "a coordinated failover loses nothing");
-            const d = f.detail as { windowMs: number; recoveryMs: number | null };
+            assert.match(f.what, /writes unavailable for \d+ ms \(RTO: last acknowledgement before the gap to the first after it\), 0 acknowledged writes lost \(RPO 0 ms\)/,
+                "a coordinated failover loses nothing");
+            const d = f.detail as { windowMs: number; recoveryAfterCallMs: number | null; detectAfterCallMs: number | null; detectAfterLastAckMs: number | null };
             assert.ok(d.windowMs >= 0 && d.windowMs < 10_000, `window ${d.windowMs} ms`);
-            assert.ok(d.recoveryMs === null || d.recoveryMs >= 0);
+            // Times from the API call are named so (AWS starts a TestFailover a minute or two after it); the RTO above is not one of them.
+            assert.ok(d.recoveryAfterCallMs === null || d.recoveryAfterCallMs >= 0, JSON.stringify(d));
+            assert.ok("detectAfterCallMs" in d && "detectAfterLastAckMs" in d, JSON.stringify(d));
+            assert.doesNotMatch(f.what, /after \d+ ms/, "no time without what it is measured from");
+            for (const [, from] of f.what.matchAll(/\d+ ms after ([^,;()]+)/g)) {
+                assert.match(from, /^(the last acknowledgement|the TestFailover call)/, f.what);
+            }
         }
         assert.ok(report.recoveryPoint !== "unknown" && report.recoveryPoint.estimatedDataLossSeconds === 0);
         const canary = results.findings.find((f) => /^canary: /.test(f.what))!;
@@ -102,6 +151,84 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         assert.ok(markdown.includes(`![canary write availability per shard](${svgName})`), "the Markdown report shows the timeline");
         assert.match(h.stdout.text, /drill: SUCCEEDED: 3 event\(s\) measured: writes unavailable for at most \d+ ms, 0 acknowledged write\(s\) lost/);
         assert.deepEqual(asked.map((t) => [t.tls, t.auth?.username]), [[true, "app"]], "one connection, to the primary region, with TLS and the stack's user");
+    });
+
+    it("when the reader cannot read a shard, reports that event's data loss as unknown, naming the shard, and ends partial (exit 3)", async () => {
+        const code = await runWith(h, unreadable0002(), ...DRILL, "--shards", "0001", "--yes");
+        assert.equal(code, 3, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
+        const report = h.lastReport();
+        assert.equal(report.outcome, "partial");
+        assert.ok(report.recoveryPoint !== "unknown", "the report says why it is unknown");
+        assert.equal(report.recoveryPoint.estimatedDataLossSeconds, undefined, "no data-loss figure: 0 would be a claim nobody checked");
+        assert.match(report.recoveryPoint.source, /^unknown: the canary's reader could not read every shard after test-failover of 0001 \(0002 not read\)/);
+        const results = report.steps.find((s) => s.name === "results")!;
+        const event = results.findings.find((f) => /^test-failover of 0001/.test(f.what))!;
+        assert.match(event.what, /acknowledged writes lost UNKNOWN: the reader could not read 0002 after the event/);
+        assert.doesNotMatch(event.what, /\b0 acknowledged writes lost/);
+        assert.deepEqual([(event.detail as { lostAckedWrites: unknown }).lostAckedWrites, (event.detail as { unverified: unknown }).unverified], [null, ["0002"]]);
+        assert.match(h.stdout.text, /drill: PARTIAL: 1 event\(s\) measured: writes unavailable for at most \d+ ms; acknowledged writes lost UNKNOWN: .*test-failover of 0001 \(0002 not read\)/);
+        await Promise.all(realFailovers);
+    });
+
+    it("waits between shards until the group and the next node group are available again, instead of refusing mid-drill", async () => {
+        let availableAgainAt = 0;
+        const realFailover = h.aws.model.onShardPromoted!;
+        h.aws.model.onShardPromoted = (p) => {
+            realFailover(p);
+            if (p.nodeGroupId === "0001") {
+                // AWS may keep the group modifying for a while after "Finished recovery" (FAST: 900 ms after the promotion).
+                const rg = h.aws.model.requireReplicationGroup("us-east-1", "prod-us-east-1");
+                h.aws.model.schedule(p.at + 900, "still modifying after the recovery (test)", () => {
+                    rg.status = "modifying";
+                });
+                availableAgainAt = p.at + 3500;
+                h.aws.model.schedule(availableAgainAt, "available again (test)", () => {
+                    rg.status = "available";
+                });
+            }
+        };
+        const code = await runWith(h, dataPlane(), ...DRILL, "--shards", "0001,0002", "--yes");
+        assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
+        await Promise.all(realFailovers);
+        const calls = h.aws.log.calls({ command: "TestFailover" });
+        assert.deepEqual(calls.map((c) => c.input.NodeGroupId), ["0001", "0002"]);
+        assert.ok(calls[1].at >= availableAgainAt, "the second TestFailover only once the group was available again");
+        const waited = h.lastReport().steps.find((s) => s.name === "available-0002")!;
+        assert.ok(waited.waits.some((w) => /^group modifying/.test(w.state)), `states: ${waited.waits.map((w) => w.state).join(" | ")}`);
+        assert.doesNotMatch(h.stdout.text + h.stderr.text, /Nothing was changed/);
+    });
+
+    it("a refusal after a shard has failed over says what the drill already changed, never \"Nothing was changed\"", async () => {
+        const realFailover = h.aws.model.onShardPromoted!;
+        h.aws.model.onShardPromoted = (p) => {
+            realFailover(p);
+            if (p.nodeGroupId === "0001") {
+                nodeGroup(h.aws.model, "0002").nodes.forEach((n) => {
+                    n.availabilityZone = "us-east-1a";
+                });
+            }
+        };
+        assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "0001,0002,0003", "--yes"), 1);
+        await Promise.all(realFailovers);
+        assert.deepEqual(h.aws.log.calls({ command: "TestFailover" }).map((c) => c.input.NodeGroupId), ["0001"]);
+        assert.match(h.stderr.text, /no healthy replica in another availability zone: shard 0002 .*This run stops here, but it has already changed: shard\(s\) 0001 of prod-us-east-1 failed over/);
+        assert.doesNotMatch(h.stdout.text + h.stderr.text, /Nothing was changed/);
+        const report = h.lastReport();
+        assert.equal(report.outcome, "failed");
+        assert.match(report.nextSteps.join("\n"), /Already done by this drill: shard\(s\) 0001 of prod-us-east-1 failed over .*run the drill for the shards left: --shards 0002,0003/);
+        assert.ok(report.steps.find((s) => s.name === "results")!.findings.some((f) => /^test-failover of 0001/.test(f.what)), "the event done is measured");
+    });
+
+    it("names the write error when the canary's first writes are refused, and changes nothing", async () => {
+        await setUserAcl("-@write");
+        try {
+            assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "0001", "--yes"), 1);
+        } finally {
+            await setUserAcl("+@all");
+        }
+        assert.match(h.stderr.text, /the canary got no acknowledgement from 0001 \(first error: NOPERM [^)]*\), 0002 \(first error: NOPERM/);
+        assert.match(h.stderr.text, /Nothing was changed\./);
+        assert.deepEqual(h.aws.mutatingCalls(), []);
     });
 
     it("refuses up front when the chosen shards do not fit in the TestFailover quota, without connecting or failing anything over", async () => {

@@ -62,8 +62,27 @@ describe("failover-shard, writes verified through a real local cluster", functio
         assert.equal(checks.length, 3);
         assert.ok(checks.every((c) => /write and read back ok/.test(c)), checks.join("\n"));
         assert.match(checks[1], new RegExp(`^shard-2 \\(slots 5461-10922, primary ${moved.to}, the failed-over shard\\)`), "checked on the new primary");
-        assert.match(h.stdout.text, /SUCCEEDED: shard 0002 of prod-us-east-1 in us-east-1 failed over: .*writes verified through the data plane on every shard/);
+        assert.match(h.stdout.text, /SUCCEEDED: shard 0002 of prod-us-east-1 in us-east-1 failed over \(new primary prod-us-east-1-0002-002, from AWS's event\).*writes verified through the data plane on every shard/);
         assert.deepEqual(await keysOnPrimaries(local, "*recovery:write-check*", AUTH), [], "the check keys are deleted");
+    });
+
+    it("when no AWS event names the new primary, names it from the data plane", async () => {
+        h = await harness();
+        let realFailover: Promise<{ from: string; to: string }> | undefined;
+        h.aws.model.onShardPromoted = () => {
+            const index = h.aws.model.events.findIndex((e) => /^Failover to replica node/.test(e.message));
+            h.aws.model.events.splice(index, 1);
+            // Shard 3: shard 2's replicas may still be catching up after the first test's failover.
+            realFailover = failOverLocalShard(local, 3, AUTH);
+        };
+        const connectDataPlane = async (target: DataPlaneTarget): Promise<Cluster> => {
+            await realFailover;
+            return connectCluster({ seeds: local.seeds, auth: target.auth });
+        };
+        const code = await runWith(h, { connectDataPlane, env: { REDIS_PASSWORD: AUTH.password } }, ...SHARD.slice(0, -1), "0003", "--yes");
+        assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text}`);
+        const moved = await realFailover!;
+        assert.match(h.stdout.text, new RegExp(`SUCCEEDED: shard 0003 of prod-us-east-1 in us-east-1 failed over \\(new primary ${moved.to}, from the data plane \\(CLUSTER SHARDS\\)\\)`));
     });
 
     // Last: it leaves the local cluster without its third shard.

@@ -1,6 +1,11 @@
 /**
- * TestFailover: promote a replica of one shard, then replace the old primary, with the events AWS
- * documents for it, in its order. Test-only.
+ * TestFailover: promote a replica of one shard, then replace the old primary, with the events a real
+ * TestFailover of a cluster-mode group emits, in their order: "Test Failover API called for node
+ * group ..." and "Failover to replica node <replica> completed" on the replication group, then
+ * "Recovering cache nodes" and "Finished recovery for cache nodes" on the old primary's cache cluster.
+ * usePromotionEventForm(model, "long") makes the promotion read "Failover from primary node X to
+ * replica node Y completed" instead (on the new primary's cache cluster and the group), as AWS words
+ * it in other situations such as maintenance. Test-only.
  */
 import { InvalidParameterValueException, InvalidReplicationGroupStateFault, NodeGroupNotFoundFault, ReplicationGroupNotFoundFault, TestFailoverNotAvailableFault } from "@aws-sdk/client-elasticache";
 import { Durations } from "./datastore-ops";
@@ -8,6 +13,14 @@ import { serviceError } from "./errors";
 import { FakeModel, FakeReplicationGroup } from "./model";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type PromotionEventForm = "short" | "long";
+const promotionForms = new WeakMap<FakeModel, PromotionEventForm>();
+
+/** How the fake's TestFailovers on `model` word the promotion. Default "short", the form real TestFailovers emit. */
+export function usePromotionEventForm(model: FakeModel, form: PromotionEventForm): void {
+    promotionForms.set(model, form);
+}
 
 /** AWS allows TestFailover on at most this many node groups in any rolling 24 h (per region here). */
 export const TEST_FAILOVER_QUOTA = 15;
@@ -56,12 +69,17 @@ export class TestFailoverOperation {
 
         const stuck = this.neverFinishes("TestFailover");
         const at = (offset: number) => (stuck ? Infinity : now + offset);
-        const failoverMessage = `Failover from primary node ${oldPrimary.cacheClusterId} to replica node ${newPrimary.cacheClusterId} completed`;
+        const long = promotionForms.get(this.model) === "long";
         this.model.schedule(at(this.durations.testFailoverPromotion), `${key} ${group.id} promoted`, () => {
             oldPrimary.role = "replica";
             newPrimary.role = "primary";
-            this.model.emit(region, "cache-cluster", newPrimary.cacheClusterId, failoverMessage);
-            this.model.emit(region, "replication-group", rg.id, failoverMessage);
+            if (long) {
+                const message = `Failover from primary node ${oldPrimary.cacheClusterId} to replica node ${newPrimary.cacheClusterId} completed`;
+                this.model.emit(region, "cache-cluster", newPrimary.cacheClusterId, message);
+                this.model.emit(region, "replication-group", rg.id, message);
+            } else {
+                this.model.emit(region, "replication-group", rg.id, `Failover to replica node ${newPrimary.cacheClusterId} completed`);
+            }
             this.model.onShardPromoted?.({ region, replicationGroupId: rg.id, nodeGroupId: group.id,
                 from: oldPrimary.cacheClusterId, to: newPrimary.cacheClusterId, at: this.model.now() });
         });
