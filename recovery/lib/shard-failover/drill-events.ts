@@ -22,6 +22,7 @@ import { ShardPreflight, StoppedAfterChangesError, describeGroupCommand, preflig
 import { readGroup } from "./shard";
 import { followShardFailover } from "./run";
 import { ShardTarget } from "./target";
+import { writeMarkers } from "../../dataplane/marker";
 
 /**
  * The canary's connection, which a promotion moves to the new primary region the way applications
@@ -32,6 +33,14 @@ export class WriterConnection implements CanaryClient {
 
     call(command: string, ...args: (string | number)[]): Promise<unknown> {
         return this.current.call(command, ...args);
+    }
+
+    /**
+     * Writes the recovery-point markers (dataplane/marker.ts) on every shard: a later restore reads them
+     * back to measure how much a snapshot taken after this instant really holds.
+     */
+    async markRecoveryPoint(now: number): Promise<number> {
+        return (await writeMarkers(this.current, "drill", now)).length;
     }
 
     /** Points the canary at `next` and closes the previous connection. */

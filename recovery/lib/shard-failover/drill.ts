@@ -221,6 +221,9 @@ async function measureDrill(req: DrillRequest, drill: DrillTarget, group: GroupS
         failure = e;
     } finally {
         await running.canary.stop().catch(() => undefined);
+        if (failure === undefined) {
+            await markRecoveryPoint(running.writer, deps);
+        }
         running.writer.disconnect();
     }
     // Whatever happened, the events measured so far and the timeline go into the report.
@@ -229,6 +232,18 @@ async function measureDrill(req: DrillRequest, drill: DrillTarget, group: GroupS
         throw stoppedMidDrill(failure, events, drill);
     }
     return drillVerdict(results);
+}
+
+/** A drill that ran through leaves fresh recovery-point markers; failing to write them only costs a later restore its precise data-loss figure. */
+async function markRecoveryPoint(writer: WriterConnection, deps: DrillDeps): Promise<void> {
+    await deps.progress.step("recovery-point-markers", "writing the recovery-point markers a later restore reads back", async (step) => {
+        try {
+            step.summarize(`markers written on ${await writer.markRecoveryPoint(Date.now())} shards`);
+        } catch (e) {
+            step.found(`the markers could not be written: ${(e as Error).message}`, { level: "warn" });
+            step.summarize("no markers written");
+        }
+    });
 }
 
 /** What the drill's finished events changed, in words; undefined before the first. */

@@ -20,6 +20,7 @@ import { LocalCluster, LocalNode, startLocalCluster } from "../../../recovery/lo
 import { adminClient } from "../../../recovery/local/form";
 import { DataPlaneExtras, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
 import { requireRedisServer } from "../../helpers/redis-server";
+import { readMarkers } from "../../../recovery/dataplane/marker";
 
 const AUTH = { username: "app", password: "local-cluster-password-1" };
 const FAST = { testFailoverPromotion: 300, testFailoverRecoveryStart: 600, testFailoverRecovered: 1200, failover: 500, metricPublishDelay: 500 };
@@ -138,6 +139,11 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
             }
         }
         assert.ok(report.recoveryPoint !== "unknown" && report.recoveryPoint.estimatedDataLossSeconds === 0);
+        // The drill leaves fresh recovery-point markers on every shard, for a later restore to read back.
+        const reader = await connectCluster({ seeds: local.seeds, auth: AUTH });
+        const markers = await readMarkers(reader).finally(() => reader.disconnect());
+        assert.equal(markers.length, 3);
+        assert.ok(markers.every((m) => m.marker !== undefined && m.marker !== "missing" && m.marker.writer === "drill"), JSON.stringify(markers.map((m) => m.marker)));
         const canary = results.findings.find((f) => /^canary: /.test(f.what))!;
         assert.ok((canary.detail as { writesAttempted: number }).writesAttempted > 300, "50 writes/s to 3 shards over several seconds");
 
