@@ -13,6 +13,7 @@ import { connectCluster } from "../dataplane/connect";
 import { DrillEvent, DrillTotals, EventResult, describeLoss, drillTotals, measureEvents, toTimeline } from "../dataplane/measure";
 import { ShardInfo, formatSlots, hashTagFor, readShards } from "../dataplane/slots";
 import { AvailabilityTimeline } from "../dataplane/timeline";
+import { systemClock } from "../lib/clock";
 import { Emit } from "../lib/events";
 import { Progress, StepContext } from "../lib/progress";
 import { LocalCluster, LocalNode, startLocalCluster } from "../local/cluster";
@@ -134,24 +135,6 @@ function resolveSettings(options: LocalDrillOptions): LocalDrillResult["settings
     return { ...s, readRatePerShard: s.ratePerShard };
 }
 
-function abortable(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason);
-            return;
-        }
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal!.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
-}
-
 /** Polls `check` until it returns a value; undefined at the deadline. */
 async function pollFor<T>(check: () => Promise<T | undefined>, intervalMs: number, deadline: number, signal?: AbortSignal): Promise<T | undefined> {
     for (;;) {
@@ -162,7 +145,7 @@ async function pollFor<T>(check: () => Promise<T | undefined>, intervalMs: numbe
         if (Date.now() >= deadline) {
             return undefined;
         }
-        await abortable(intervalMs, signal);
+        await systemClock.sleep(intervalMs, signal);
     }
 }
 
@@ -249,7 +232,7 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
             }
             const steady = new CpuMeter();
             steady.sample(await pids());
-            await abortable(settings.settleMs, signal);
+            await systemClock.sleep(settings.settleMs, signal);
             steady.sample(await pids());
             const cost = steady.finish();
             step.summarize(`every shard acknowledges writes; keys ${Object.values(canary!.keys).join(", ")}; ` +
@@ -332,7 +315,7 @@ async function failover(run: number, kind: FailoverKind, initial: ShardInfo, dep
         await (kind === "kill" ? cluster.kill(shard.primary.port, "SIGKILL") : clusterFailover(replica.host, replica.port));
         step.found(`${kind} sent at ${new Date(startedAt).toISOString()}`);
         const recoveredAt = await waitForRecovery(step, kind, shard, startedAt, deps);
-        await abortable(settings.settleMs, signal);
+        await systemClock.sleep(settings.settleMs, signal);
         const endedAt = Date.now();
         const verification = await canary.verify();
         const event: DrillEvent = { kind, shard: shard.id, startedAt, ...(recoveredAt !== undefined ? { recoveredAt } : {}), endedAt, verification };
