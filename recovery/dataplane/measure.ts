@@ -275,7 +275,10 @@ function measureShard(record: ShardRecord, event: DrillEvent, spanStart: number,
     const reportGap = outage || record.shard === event.shard;
     const reads = record.reads.filter((r) => r.at > spanStart && r.at <= event.endedAt);
     const firstFailureKnownAt = failures.length > 0 ? Math.min(...failures.map((w) => knownAt(w, options.attemptTimeoutMs))) : undefined;
-    const acksBeforeFailure = firstFailureKnownAt === undefined ? [] : acks.filter((a) => a <= firstFailureKnownAt);
+    // The last acknowledgement before the failure may belong to the previous span: an event that starts
+    // right after another one fails writes before this span has acknowledged any.
+    const acksBeforeFailure = firstFailureKnownAt === undefined ? [] : record.writes.filter((w) => w.ok)
+        .map((w) => knownAt(w, options.attemptTimeoutMs)).filter((a) => a <= firstFailureKnownAt).sort((a, b) => a - b);
     const lastAckBeforeFailure = acksBeforeFailure.length > 0 ? acksBeforeFailure[acksBeforeFailure.length - 1] : undefined;
     return {
         shard: record.shard,

@@ -127,6 +127,16 @@ describe("measure: per-event results from canary samples", () => {
         assert.equal(result.recoveryAfterStartMs, 61_001);
     });
 
+    it("finds the last acknowledgement before the failure in the previous event's span when events run back to back", () => {
+        // The first event ends at T0+2000; the second starts at once and its writes fail from the first one sent.
+        const samples = writes(T0, T0 + 6000, (at) => (at > T0 + 2000 && at < T0 + 4000 ? { ok: false } : undefined));
+        const [, second] = measureEvents([record("shard-1", samples)], [
+            event({ shard: "shard-1", startedAt: T0 + 500, endedAt: T0 + 2000 }),
+            event({ shard: "shard-1", startedAt: T0 + 2000, endedAt: T0 + 6000 }),
+        ], OPTIONS);
+        assert.equal(second.detectAfterLastAckMs, 20 + TIMEOUT - 1, "from the acknowledgement of the write sent at T0+2000 to the first timeout");
+    });
+
     it("says the loss is unknown, naming the shards the reader could not read, never \"0 lost\"", () => {
         const samples = writes(T0, T0 + 2000);
         const unread: Verification = { at: T0 + 2000, unreadable: ["shard-2"], shards: { "shard-1": { missing: [] } } };
