@@ -4,16 +4,12 @@
  * report how long the restore took and how old the recovery point was, and destroy the temporary
  * stack, also when verification fails. Nothing of the deployment itself changes.
  */
-import type { Cluster } from "ioredis";
-import { DataPlaneTarget } from "../../dataplane/connect";
-import { RegionClients } from "../clients";
 import { formatDuration } from "../printer";
-import { Progress } from "../progress";
-import { RunReport } from "../report";
 import { RefusedError } from "../retarget/preflight";
 import { readStackConfig } from "../stack-config";
 import { StackDriver } from "../stack-driver";
 import { expectedKeysAtSnapshot } from "../restore/expected-keys";
+import { RestoreDeps } from "../restore/run";
 import { chooseRestoreSnapshot } from "../restore/snapshot-choice";
 import { defaultUser, verifyGeneration } from "../restore/verify";
 import { RegionFoundation, restoreTarget } from "./restore-target";
@@ -31,16 +27,9 @@ export interface BackupDrillOptions {
     keep: boolean;
 }
 
-export interface BackupDrillDeps {
-    driver: StackDriver;
-    clients: RegionClients;
-    progress: Progress;
-    report: RunReport;
-    invocation: string;
-    confirm: (plan: string[], expected: string) => Promise<void>;
+/** What a restore needs, plus the temporary stacks the drill restores into. */
+export interface BackupDrillDeps extends RestoreDeps {
     temporaryStacks?: TemporaryStacks;
-    connectDataPlane?: (target: DataPlaneTarget) => Promise<Cluster>;
-    signal?: AbortSignal;
 }
 
 export interface BackupDrillResult {

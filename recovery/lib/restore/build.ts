@@ -2,11 +2,10 @@
  * Building a generation: declare it in the stack configuration, let the guarded update create it, and
  * wait until AWS says each of its replication groups is available (or that creating one failed).
  */
-import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { Generation, StackConfig } from "../../../components/config/types";
 import { replicationGroupId } from "../../../components/naming";
 import { RegionClients } from "../clients";
-import { AwsCallError, callAws } from "../errors";
+import { readTargetGroup } from "../retarget/control-plane";
 import { Progress } from "../progress";
 import { waitFor } from "../wait";
 
@@ -69,14 +68,5 @@ function buildFailed(config: StackConfig, g: Generation, id: string, invocation:
 
 /** A replication group's status, or "not found". */
 export async function groupStatus(clients: RegionClients, region: string, id: string): Promise<string> {
-    try {
-        const answer = await callAws({ region, service: "elasticache", operation: "DescribeReplicationGroups" },
-            () => clients.elastiCache(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })));
-        return answer.ReplicationGroups?.[0]?.Status ?? "unknown";
-    } catch (e) {
-        if (e instanceof AwsCallError && e.kind === "not-found") {
-            return "not found";
-        }
-        throw e;
-    }
+    return (await readTargetGroup((r) => clients.elastiCache(r), region, id))?.status ?? "not found";
 }

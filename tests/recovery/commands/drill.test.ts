@@ -16,11 +16,11 @@ import * as path from "node:path";
 import { Cluster } from "ioredis";
 import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
 import { hashTagFor } from "../../../recovery/dataplane/slots";
-import { LocalCluster, LocalNode, startLocalCluster } from "../../../recovery/local/cluster";
+import { LocalNode } from "../../../recovery/local/cluster";
 import { adminClient } from "../../../recovery/local/form";
 import { DataPlaneExtras, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
-import { requireRedisServer } from "../../helpers/redis-server";
 import { readMarkers } from "../../../recovery/dataplane/marker";
+import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 
 const AUTH = { username: "app", password: "local-cluster-password-1" };
 const FAST = { testFailoverPromotion: 300, testFailoverRecoveryStart: 600, testFailoverRecovered: 1200, failover: 500, metricPublishDelay: 500 };
@@ -28,7 +28,7 @@ const DRILL = ["drill", "--stack", "prod", "--rate", "50", "--settle", "1s"];
 
 describe("drill: shard failovers measured by a canary on a real local cluster", function () {
     this.timeout(180_000);
-    let local: LocalCluster;
+    const fixture = useLocalCluster({ primaries: 3, replicasPerPrimary: 1, acl: AUTH });
     let h: WallClockHarness;
     let asked: DataPlaneTarget[];
     let realFailovers: Promise<unknown>[];
@@ -39,7 +39,7 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
             env: { REDIS_PASSWORD: AUTH.password },
             connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
                 asked.push(target);
-                return connectCluster({ seeds: local.seeds, auth: target.auth });
+                return connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
             },
         };
     }
@@ -55,7 +55,7 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
             env: { REDIS_PASSWORD: AUTH.password },
             connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
                 asked.push(target);
-                const real = await connectCluster({ seeds: local.seeds, auth: target.auth });
+                const real = await connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
                 const send = real.call.bind(real) as (command: string, ...args: unknown[]) => Promise<unknown>;
                 return new Proxy(real, {
                     get(object, property) {
@@ -73,7 +73,7 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
 
     /** Sets the user's ACL on every node of the local cluster. */
     async function setUserAcl(rule: string): Promise<void> {
-        for (const node of await local.nodes()) {
+        for (const node of await fixture.local.nodes()) {
             const admin = adminClient(node.port, AUTH);
             try {
                 await admin.connect();
@@ -85,22 +85,15 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
     }
 
     async function primaries(): Promise<string[]> {
-        return (await local.nodes()).filter((n: LocalNode) => n.role === "primary").map((n) => n.nodeId).sort();
+        return (await fixture.local.nodes()).filter((n: LocalNode) => n.role === "primary").map((n) => n.nodeId).sort();
     }
 
-    before(async function () {
-        await requireRedisServer(this);
-        local = await startLocalCluster({ primaries: 3, replicasPerPrimary: 1, acl: AUTH });
-    });
-    after(async () => {
-        await local?.stop();
-    });
     beforeEach(async () => {
         h = await wallClockHarness(FAST);
         asked = [];
         realFailovers = [];
         h.aws.model.onShardPromoted = (p) => {
-            realFailovers.push(failOverLocalShard(local, Number(p.nodeGroupId), AUTH));
+            realFailovers.push(failOverLocalShard(fixture.local, Number(p.nodeGroupId), AUTH));
         };
     });
     afterEach(() => h?.cleanup());
@@ -140,7 +133,7 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         }
         assert.ok(report.recoveryPoint !== "unknown" && report.recoveryPoint.estimatedDataLossSeconds === 0);
         // The drill leaves fresh recovery-point markers on every shard, for a later restore to read back.
-        const reader = await connectCluster({ seeds: local.seeds, auth: AUTH });
+        const reader = await connectCluster({ seeds: fixture.local.seeds, auth: AUTH });
         const markers = await readMarkers(reader).finally(() => reader.disconnect());
         assert.equal(markers.length, 3);
         assert.ok(markers.every((m) => m.marker !== undefined && m.marker !== "missing" && m.marker.writer === "drill"), JSON.stringify(markers.map((m) => m.marker)));

@@ -8,26 +8,18 @@ import * as assert from "node:assert/strict";
 import { Cluster } from "ioredis";
 import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
 import { readShards } from "../../../recovery/dataplane/slots";
-import { LocalCluster, startLocalCluster } from "../../../recovery/local/cluster";
 import { Harness, harness } from "./harness";
 import { failOverLocalShard, keysOnPrimaries, runWith } from "./failover-shard-harness";
-import { requireRedisServer } from "../../helpers/redis-server";
+import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 
 const AUTH = { username: "app", password: "local-cluster-password-1" };
 const SHARD = ["failover-shard", "--stack", "prod", "--region", "us-east-1", "--shard", "0002"];
 
 describe("failover-shard, writes verified through a real local cluster", function () {
     this.timeout(120_000);
-    let local: LocalCluster;
+    const fixture = useLocalCluster({ primaries: 3, replicasPerPrimary: 2, acl: AUTH });
     let h: Harness;
 
-    before(async function () {
-        await requireRedisServer(this);
-        local = await startLocalCluster({ primaries: 3, replicasPerPrimary: 2, acl: AUTH });
-    });
-    after(async () => {
-        await local?.stop();
-    });
     afterEach(() => h?.cleanup());
 
     it("fails the shard over, the real shard follows, and one write per shard is read back (the failed-over shard included)", async () => {
@@ -35,14 +27,14 @@ describe("failover-shard, writes verified through a real local cluster", functio
         let realFailover: Promise<{ from: string; to: string }> | undefined;
         h.aws.model.onShardPromoted = (p) => {
             assert.equal(p.nodeGroupId, "0002");
-            realFailover = failOverLocalShard(local, 2, AUTH);
+            realFailover = failOverLocalShard(fixture.local, 2, AUTH);
         };
         const asked: DataPlaneTarget[] = [];
         const connectDataPlane = async (target: DataPlaneTarget): Promise<Cluster> => {
             asked.push(target);
             // In AWS the promotion precedes the recovery by minutes; on virtual time it must be awaited.
             await realFailover;
-            return connectCluster({ seeds: local.seeds, auth: target.auth });
+            return connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
         };
         const code = await runWith(h, { connectDataPlane, env: { REDIS_PASSWORD: AUTH.password } }, ...SHARD, "--yes");
         assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text}`);
@@ -63,7 +55,7 @@ describe("failover-shard, writes verified through a real local cluster", functio
         assert.ok(checks.every((c) => /write and read back ok/.test(c)), checks.join("\n"));
         assert.match(checks[1], new RegExp(`^shard-2 \\(slots 5461-10922, primary ${moved.to}, the failed-over shard\\)`), "checked on the new primary");
         assert.match(h.stdout.text, /SUCCEEDED: shard 0002 of prod-us-east-1 in us-east-1 failed over \(new primary prod-us-east-1-0002-002, from AWS's event\).*writes verified through the data plane on every shard/);
-        assert.deepEqual(await keysOnPrimaries(local, "*recovery:write-check*", AUTH), [], "the check keys are deleted");
+        assert.deepEqual(await keysOnPrimaries(fixture.local, "*recovery:write-check*", AUTH), [], "the check keys are deleted");
     });
 
     it("when no AWS event names the new primary, names it from the data plane", async () => {
@@ -73,11 +65,11 @@ describe("failover-shard, writes verified through a real local cluster", functio
             const index = h.aws.model.events.findIndex((e) => /^Failover to replica node/.test(e.message));
             h.aws.model.events.splice(index, 1);
             // Shard 3: shard 2's replicas may still be catching up after the first test's failover.
-            realFailover = failOverLocalShard(local, 3, AUTH);
+            realFailover = failOverLocalShard(fixture.local, 3, AUTH);
         };
         const connectDataPlane = async (target: DataPlaneTarget): Promise<Cluster> => {
             await realFailover;
-            return connectCluster({ seeds: local.seeds, auth: target.auth });
+            return connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
         };
         const code = await runWith(h, { connectDataPlane, env: { REDIS_PASSWORD: AUTH.password } }, ...SHARD.slice(0, -1), "0003", "--yes");
         assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text}`);
@@ -88,12 +80,12 @@ describe("failover-shard, writes verified through a real local cluster", functio
     // Last: it leaves the local cluster without its third shard.
     it("fails the run when writes fail through the data plane after the failover", async () => {
         h = await harness();
-        const client = await connectCluster({ seeds: local.seeds, auth: AUTH });
+        const client = await connectCluster({ seeds: fixture.local.seeds, auth: AUTH });
         const victim = (await readShards(client).finally(() => client.disconnect()))[2];
         for (const node of [victim.primary, ...victim.replicas]) {
-            await local.kill(node.port);
+            await fixture.local.kill(node.port);
         }
-        const alive = local.seeds.filter((s) => s.port !== victim.primary.port);
+        const alive = fixture.local.seeds.filter((s) => s.port !== victim.primary.port);
         // Few redirections: each write that meets CLUSTERDOWN then fails at once instead of after 16 retries, and the test stays short.
         const connectDataPlane = async (target: DataPlaneTarget) => connectCluster({ seeds: alive, auth: target.auth }, { maxRedirections: 1 });
         const code = await runWith(h, { connectDataPlane, env: { REDIS_PASSWORD: AUTH.password } }, ...SHARD, "--yes");

@@ -7,11 +7,11 @@
 import * as assert from "node:assert/strict";
 import { Cluster } from "ioredis";
 import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
-import { LocalCluster, startLocalCluster } from "../../../recovery/local/cluster";
+import { LocalCluster } from "../../../recovery/local/cluster";
 import { adminClient } from "../../../recovery/local/form";
-import { requireRedisServer } from "../../helpers/redis-server";
 import { Harness, harness } from "./harness";
 import { failOverLocalShard, runWith } from "./failover-shard-harness";
+import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 
 const AUTH = { username: "app", password: "local-cluster-password-1" };
 const SHARD = ["failover-shard", "--stack", "prod", "--region", "us-west-2", "--shard", "0002"];
@@ -31,16 +31,11 @@ async function readOnly(local: LocalCluster): Promise<void> {
 
 describe("failover-shard on a read-only Global Datastore secondary", function () {
     this.timeout(120_000);
-    let local: LocalCluster;
+    const fixture = useLocalCluster({ primaries: 3, replicasPerPrimary: 2, acl: AUTH });
     let h: Harness;
 
-    before(async function () {
-        await requireRedisServer(this);
-        local = await startLocalCluster({ primaries: 3, replicasPerPrimary: 2, acl: AUTH });
-        await readOnly(local);
-    });
-    after(async () => {
-        await local?.stop();
+    before(async () => {
+        await readOnly(fixture.local);
     });
     afterEach(() => h?.cleanup());
 
@@ -50,13 +45,13 @@ describe("failover-shard on a read-only Global Datastore secondary", function ()
             connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
                 asked.push(target);
                 await realFailover();
-                return connectCluster({ seeds: local.seeds, auth: target.auth });
+                return connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
             },
         };
     }
 
     it("the precondition holds: the stand-in refuses writes and answers reads", async () => {
-        const client = await connectCluster({ seeds: local.seeds, auth: AUTH });
+        const client = await connectCluster({ seeds: fixture.local.seeds, auth: AUTH });
         try {
             await assert.rejects(client.set("{shard-0}:probe", "x"), /NOPERM/);
             assert.equal(await client.get("{shard-0}:probe"), null);
@@ -77,7 +72,7 @@ describe("failover-shard on a read-only Global Datastore secondary", function ()
         let realFailover: Promise<unknown> | undefined;
         h.aws.model.onShardPromoted = (p) => {
             assert.deepEqual([p.region, p.nodeGroupId], ["us-west-2", "0002"]);
-            realFailover = failOverLocalShard(local, 2, AUTH);
+            realFailover = failOverLocalShard(fixture.local, 2, AUTH);
         };
         const asked: DataPlaneTarget[] = [];
         const code = await runWith(h, dataPlane(asked, () => realFailover), ...SHARD, "--yes");
