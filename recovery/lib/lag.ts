@@ -20,14 +20,29 @@ export const LAG_WINDOW_MS = 5 * 60_000;
  */
 export const LAG_LOOKBACK_MS = 3 * 60 * 60_000;
 /**
- * A 60 s datapoint is normally readable one to two minutes after its period starts; no datapoint
- * for longer than this means the metric stopped (normal delay plus two missed periods).
+ * CloudWatch's finest period for these metrics: ElastiCache measures and publishes every node metric
+ * in 60-second intervals, one sample per node per period (ElastiCache User Guide, "Monitoring use
+ * with CloudWatch Metrics" and "Choosing Metric Statistics and Periods").
  */
-export const LAG_STALE_AFTER_MS = 4 * 60_000;
+export const LAG_PERIOD_SECONDS = 60;
+/**
+ * How long after a period ends its datapoint can be read: "CloudWatch data is generally available
+ * from the service within one minute from the end of the time period" (Amazon CloudWatch Developer
+ * Guide, "Statistics"). AWS gives no upper bound; this is the usual delay, not a guarantee.
+ */
+const PUBLICATION_DELAY_MS = 60_000;
+/**
+ * A datapoint older than this means the metric stopped: four minutes. A datapoint is stamped with the
+ * start of its period, so while the metric is live the newest readable one is between 2 and 3 minutes
+ * old (one period to end, one minute of publication delay, and up to one more period until the next
+ * one is readable); one further period is allowed to come late before the metric counts as silent.
+ * It must stay below LAG_WINDOW_MS (5 minutes): every datapoint the window returns is younger than
+ * that, so with a limit of 5 minutes or more a low value from just before the link stopped (0.2 s,
+ * 4.5 minutes ago) would read as the lag now, and an outage run would promote without --force.
+ */
+export const LAG_STALE_AFTER_MS = 3 * LAG_PERIOD_SECONDS * 1000 + PUBLICATION_DELAY_MS;
 /** GetMetricData takes at most this many queries per request. */
 export const MAX_QUERIES_PER_REQUEST = 500;
-/** CloudWatch's finest period for these metrics. */
-export const LAG_PERIOD_SECONDS = 60;
 /** Default of --max-lag-seconds: a few seconds of writes is what a planned promotion may cost. */
 export const DEFAULT_MAX_LAG_SECONDS = 5;
 

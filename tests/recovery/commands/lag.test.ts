@@ -46,6 +46,38 @@ describe("replication lag estimate", () => {
         assert.ok(LAG_STALE_AFTER_MS < 7 * 60_000);
     });
 
+    /** A CloudWatch that holds `points` (minutes ago, seconds) for every node, answering any window it is asked about. */
+    function cloudWatchWith(points: { minutesAgo: number; seconds: number }[]) {
+        return {
+            send: async (command: GetMetricDataCommand): Promise<GetMetricDataCommandOutput> => {
+                const input = command.input;
+                const inWindow = points.filter((p) => at(p.minutesAgo) >= input.StartTime! && at(p.minutesAgo) <= input.EndTime!);
+                return { $metadata: {}, MetricDataResults: input.MetricDataQueries!.map((q) => ({
+                    Id: q.Id, Values: inWindow.map((p) => p.seconds), Timestamps: inWindow.map((p) => at(p.minutesAgo)),
+                })) };
+            },
+        };
+    }
+
+    it("a low datapoint inside the 5-minute window but older than 4 minutes is stale: the lag is unknown, not 0.2 s", async () => {
+        const estimate = await readReplicationLag(cloudWatchWith([{ minutesAgo: 4.5, seconds: 0.2 }]), "prod-us-west-2", ["prod-us-west-2-0001-001"], "us-west-2", NOW);
+        assert.ok(Date.parse(estimate.windowStart) < at(4.5).getTime(), "the datapoint is inside the window the estimate reads");
+        assert.equal(estimate.maxSeconds, undefined);
+        assert.deepEqual(estimate.silentSince, { at: at(4.5).toISOString(), seconds: 0.2 });
+        assert.match(describeLag(estimate), /^unknown; last datapoint at 2025-01-15T09:55:30\.000Z showed 0\.2 s, none since/);
+        const verdict = judgeLag(estimate, 5, false);
+        assert.equal(verdict.proceed, false);
+        assert.match(verdict.message, /refusing to promote: the data loss cannot be estimated.*--force/);
+    });
+
+    it("a live metric's newest datapoint, nearly 3 minutes old (the most the normal publication delay leaves), is current", async () => {
+        const estimate = await readReplicationLag(cloudWatchWith([{ minutesAgo: 2.9, seconds: 0.3 }, { minutesAgo: 4.5, seconds: 0.9 }]),
+            "prod-us-west-2", ["prod-us-west-2-0001-001"], "us-west-2", NOW);
+        assert.equal(estimate.silentSince, undefined);
+        assert.equal(estimate.maxSeconds, 0.9, "the worst of the window counts once the metric is live");
+        assert.equal(judgeLag(estimate, 5, false).proceed, true);
+    });
+
     it("takes the worst value over every node and page, and the newest datapoint as the latest", () => {
         const estimate = lagFromMetricData([
             { MetricDataResults: [{ Values: [0.3, 2.5], Timestamps: [at(1), at(4)] }, { Values: [], Timestamps: [] }] },
