@@ -31,6 +31,8 @@ export const generations = cache.generations;
 export const writerParameterName = cache.writerParameterName;
 export const readerParameterName = cache.readerParameterName;
 export const writerEndpoint = cache.writerEndpoint;
-export const topicArns = Object.fromEntries(Object.entries(cache.regions).map(([region, r]) => [region, r.topicArn]));
+/** Per region: the topic of the replication group's ElastiCache events, and the (encrypted) topic of the alarms. */
+export const eventTopicArns = Object.fromEntries(Object.entries(cache.regions).map(([region, r]) => [region, r.eventTopicArn]));
+export const alarmTopicArns = Object.fromEntries(Object.entries(cache.regions).map(([region, r]) => [region, r.alarmTopicArn]));
 /** The IAM role to assume for the recovery programs (npm run recovery); its name is <namePrefix>-elasticache-recovery. */
 export const recoveryRoleArn = cache.recoveryRoleArn;

@@ -71,8 +71,14 @@ export function kmsAliasName(n: NamingInput): string {
     return `alias/elasticache-global/${n.namePrefix}`;
 }
 
-export function topicName(n: NamingInput): string {
+/** The region's topic for ElastiCache events (unencrypted: ElastiCache cannot publish to an encrypted topic). */
+export function eventTopicName(n: NamingInput): string {
     return `${n.namePrefix}-elasticache-events`;
+}
+
+/** The region's topic for CloudWatch alarms (encrypted with the region's key). */
+export function alarmTopicName(n: NamingInput): string {
+    return `${n.namePrefix}-elasticache-alarms`;
 }
 
 /** SSM parameters that applications read to find the writer (same name in every region). */

@@ -40,8 +40,9 @@ const DESCRIBERS: Record<string, (p: Props) => string> = {
     "aws:kms/key:Key": (p) => `customer managed, rotation ${p.enableKeyRotation ? "on" : "off"}, deletion window ${p.deletionWindowInDays} d`,
     "aws:kms/alias:Alias": (p) => `${p.name}`,
     "aws:cloudwatch/logGroup:LogGroup": (p) => `${p.name}, ${p.retentionInDays} d, KMS ${short(p.kmsKeyId)}`,
-    "aws:sns/topic:Topic": (p) => `${p.name}, KMS ${short(p.kmsMasterKeyId)}`,
-    "aws:sns/topicPolicy:TopicPolicy": () => "publish from CloudWatch alarms and ElastiCache events of this account",
+    // The event topic is unencrypted on purpose: ElastiCache cannot publish to an encrypted topic.
+    "aws:sns/topic:Topic": (p) => `${p.name}, ${p.kmsMasterKeyId ? `KMS ${short(p.kmsMasterKeyId)}` : "not encrypted"}`,
+    "aws:sns/topicPolicy:TopicPolicy": (p) => topicPolicy(p.policy),
     "aws:sns/topicSubscription:TopicSubscription": (p) => `${p.protocol} ${p.endpoint}`,
     "aws:ssm/parameter:Parameter": (p) => {
         const doc = safeJson(p.insecureValue);
@@ -69,6 +70,21 @@ function backups(p: Props): string {
 
 function logs(p: Props): string {
     return `logs ${(p.logDeliveryConfigurations ?? []).map((l: Props) => l.logType).join("+") || "NONE"}`;
+}
+
+/** "SNS:Publish by AWS * if AWS:SourceOwner=123456789012": who may do what, under which conditions. */
+function topicPolicy(text: unknown): string {
+    const doc = safeJson(text);
+    if (!doc) {
+        return String(text);
+    }
+    const statements: Props[] = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    return statements.map((s) => {
+        const principal = typeof s.Principal === "object" ? Object.entries(s.Principal).map(([k, v]) => `${k} ${[v].flat().join("+")}`).join(", ") : s.Principal;
+        const conditions = Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>)
+            .flatMap((c) => Object.entries(c).map(([k, v]) => `${k}=${[v].flat().join("|")}`));
+        return `${s.Effect === "Deny" ? "deny " : ""}${[s.Action].flat().join("+")} by ${principal}${conditions.length ? ` if ${conditions.join(" and ")}` : ""}`;
+    }).join("; ");
 }
 
 function short(arn: unknown): string {

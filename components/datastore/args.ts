@@ -9,7 +9,8 @@ export interface MemberFoundation {
     kmsKeyArn: pulumi.Input<string>;
     slowLogGroupName: pulumi.Input<string>;
     engineLogGroupName: pulumi.Input<string>;
-    topicArn: pulumi.Input<string>;
+    /** An unencrypted topic in the member's region: ElastiCache cannot publish to an encrypted one. */
+    eventTopicArn: pulumi.Input<string>;
 }
 
 export interface GlobalDatastoreArgs {

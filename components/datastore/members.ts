@@ -37,7 +37,7 @@ function regionalSettings(args: GlobalDatastoreArgs, region: string, f: MemberFo
         finalSnapshotIdentifier: finalSnapshotName(args.naming, region),
         autoMinorVersionUpgrade: true,
         applyImmediately: args.applyImmediately,
-        notificationTopicArn: f.topicArn,
+        notificationTopicArn: f.eventTopicArn,
         logDeliveryConfigurations: [
             { destinationType: "cloudwatch-logs", destination: f.slowLogGroupName, logFormat: "json", logType: "slow-log" },
             { destinationType: "cloudwatch-logs", destination: f.engineLogGroupName, logFormat: "json", logType: "engine-log" },

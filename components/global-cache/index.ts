@@ -25,7 +25,10 @@ export interface RegionSummary {
     replicationGroupId: pulumi.Output<string>;
     configurationEndpoint: pulumi.Output<string>;
     port: pulumi.Output<number>;
-    topicArn: pulumi.Output<string>;
+    /** Where the member's ElastiCache events go. */
+    eventTopicArn: pulumi.Output<string>;
+    /** Where the region's alarms go. */
+    alarmTopicArn: pulumi.Output<string>;
     kmsKeyArn: pulumi.Output<string>;
     /** Where a temporary restore (backup-drill) places its cache: the region's subnet group and security group. */
     subnetGroupName: pulumi.Output<string>;
@@ -131,7 +134,7 @@ export class GlobalCache extends pulumi.ComponentResource {
                     shards: config.shards,
                     nodesPerShard: config.replicasPerShard + 1,
                     thresholds: config.alarms,
-                    topicArn: foundations[region].topicArn,
+                    alarmTopicArn: foundations[region].alarmTopicArn,
                     tags,
                 }, { parent: this });
                 const member = members[region];
@@ -142,7 +145,8 @@ export class GlobalCache extends pulumi.ComponentResource {
                         replicationGroupId: member.replicationGroupId,
                         configurationEndpoint: member.configurationEndpoint,
                         port: member.port,
-                        topicArn: foundations[region].topicArn,
+                        eventTopicArn: foundations[region].eventTopicArn,
+                        alarmTopicArn: foundations[region].alarmTopicArn,
                         kmsKeyArn: foundations[region].kmsKeyArn,
                         subnetGroupName: foundations[region].subnetGroupName,
                         securityGroupId: foundations[region].securityGroupId,

@@ -15,8 +15,8 @@ export interface RegionMonitoringArgs {
     /** Nodes in each shard: the primary plus its replicas. */
     nodesPerShard: number;
     thresholds: AlarmThresholds;
-    /** Topic that receives every alarm and recovery. */
-    topicArn: pulumi.Input<string>;
+    /** Topic that receives every alarm and recovery (the region's encrypted alarm topic). */
+    alarmTopicArn: pulumi.Input<string>;
     tags?: Record<string, string>;
 }
 
@@ -80,8 +80,8 @@ export class RegionMonitoring extends pulumi.ComponentResource {
                     returnData: true,
                 },
             ],
-            alarmActions: [args.topicArn],
-            okActions: [args.topicArn],
+            alarmActions: [args.alarmTopicArn],
+            okActions: [args.alarmTopicArn],
             tags: args.tags,
         }, { parent: this });
     }

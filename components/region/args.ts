@@ -11,7 +11,7 @@ export interface CacheRegionArgs {
     port: number;
     /** Retention of the slow-log and engine-log groups, in days. */
     logRetentionDays: number;
-    /** Email addresses subscribed to the region's topic. Default: none. */
+    /** Email addresses subscribed to the region's event topic and alarm topic. Default: none. */
     notificationEmails?: string[];
     /** Tags for every child that takes tags. Default: none. */
     tags?: Record<string, string>;

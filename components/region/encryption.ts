@@ -4,9 +4,10 @@ import { kmsAliasName, logGroupPrefix } from "../naming";
 import { CacheRegionArgs } from "./args";
 
 /**
- * The region's customer-managed key. It encrypts the cache at rest, the log groups and the event
- * topic, so its policy lets CloudWatch Logs use it for our log groups only, and lets CloudWatch alarms
- * and ElastiCache events publish to the encrypted topic from this account only.
+ * The region's customer-managed key. It encrypts the cache at rest, the log groups and the alarm
+ * topic, so its policy lets CloudWatch Logs use it for our log groups only, and lets this account's
+ * CloudWatch alarms publish to the encrypted alarm topic. The event topic is not encrypted (ElastiCache
+ * cannot publish to an encrypted topic; see events.ts), so ElastiCache gets no use of the key here.
  */
 export function createKey(name: string, parent: pulumi.Resource, args: CacheRegionArgs): aws.kms.Key {
     const { region } = args;
@@ -32,9 +33,15 @@ export function createKey(name: string, parent: pulumi.Resource, args: CacheRegi
                 Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroupArnPattern } },
             },
             {
-                Sid: "AlarmsAndEventsPublishToTheEncryptedTopic",
+                // SNS developer guide, "Key management", "Enable compatibility between event sources from
+                // AWS services and encrypted topics": a service publishing to an encrypted topic needs
+                // kms:Decrypt and kms:GenerateDataKey* on its key. Without them an alarm's action fails
+                // ("CloudWatch Alarms does not have authorization to access the SNS topic encryption key",
+                // AWS re:Post knowledge center article "cloudwatch-configure-alarm-sns", which also shows
+                // narrowing the statement with a source condition).
+                Sid: "CloudWatchAlarmsPublishToTheAlarmTopic",
                 Effect: "Allow",
-                Principal: { Service: ["cloudwatch.amazonaws.com", "elasticache.amazonaws.com"] },
+                Principal: { Service: "cloudwatch.amazonaws.com" },
                 Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
                 Resource: "*",
                 Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
@@ -43,7 +50,7 @@ export function createKey(name: string, parent: pulumi.Resource, args: CacheRegi
     });
     const key = new aws.kms.Key(`${name}-key`, {
         region,
-        description: `ElastiCache ${args.naming.namePrefix} in ${region}: data at rest, logs and events`,
+        description: `ElastiCache ${args.naming.namePrefix} in ${region}: data at rest, logs and alarms`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy,

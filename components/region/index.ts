@@ -8,7 +8,8 @@ export { CacheRegionArgs } from "./args";
 
 /**
  * Everything one region's replication group stands on: private networking, a security group, a
- * customer-managed KMS key, encrypted log groups and an encrypted event topic.
+ * customer-managed KMS key, encrypted log groups, a topic for ElastiCache events and an encrypted topic
+ * for alarms.
  */
 export class CacheRegion extends pulumi.ComponentResource {
     readonly region: string;
@@ -18,7 +19,10 @@ export class CacheRegion extends pulumi.ComponentResource {
     readonly kmsKeyArn: pulumi.Output<string>;
     readonly slowLogGroupName: pulumi.Output<string>;
     readonly engineLogGroupName: pulumi.Output<string>;
-    readonly topicArn: pulumi.Output<string>;
+    /** The topic the region's replication groups send their events to (notificationTopicArn). */
+    readonly eventTopicArn: pulumi.Output<string>;
+    /** The topic the region's alarms notify. */
+    readonly alarmTopicArn: pulumi.Output<string>;
 
     constructor(name: string, args: CacheRegionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elasticache-global:index:CacheRegion", name, {}, opts);
@@ -33,7 +37,8 @@ export class CacheRegion extends pulumi.ComponentResource {
         this.kmsKeyArn = key.arn;
         this.slowLogGroupName = sinks.slowLog.name;
         this.engineLogGroupName = sinks.engineLog.name;
-        this.topicArn = sinks.topic.arn;
+        this.eventTopicArn = sinks.eventTopic.arn;
+        this.alarmTopicArn = sinks.alarmTopic.arn;
         this.registerOutputs({
             vpcId: this.vpcId,
             subnetGroupName: this.subnetGroupName,
@@ -41,7 +46,8 @@ export class CacheRegion extends pulumi.ComponentResource {
             kmsKeyArn: this.kmsKeyArn,
             slowLogGroupName: this.slowLogGroupName,
             engineLogGroupName: this.engineLogGroupName,
-            topicArn: this.topicArn,
+            eventTopicArn: this.eventTopicArn,
+            alarmTopicArn: this.alarmTopicArn,
         });
     }
 }

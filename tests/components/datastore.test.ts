@@ -42,7 +42,7 @@ describe("GlobalDatastore (prod stack under mocks)", () => {
     it("sets backups, windows, final snapshot, logs, events, minor upgrades and tags on every member", () => {
         for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
             const m = memberIn(run, region).inputs as Record<string, any>;
-            const topic = only(inRegion(run, T.topic, region), "topic");
+            const topic = only(inRegion(run, T.topic, region).filter((t) => t.inputs.name === "test-elasticache-events"), "event topic");
             assert.equal(m.snapshotRetentionLimit, 14, region);
             assert.equal(m.snapshotWindow, "03:00-05:00");
             assert.equal(m.maintenanceWindow, "sun:06:00-sun:07:00");

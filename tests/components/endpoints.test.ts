@@ -49,7 +49,9 @@ describe("WriterEndpoint and stack outputs", () => {
             assert.equal(o.regions[region].replicationGroupId, `test-${region}`);
             assert.equal(o.regions[region].configurationEndpoint, memberIn(prod, region).state.configurationEndpointAddress);
             assert.equal(o.regions[region].role, region === "us-east-1" ? "primary" : "secondary");
-            assert.equal(o.topicArns[region], only(inRegion(prod, T.topic, region), "topic").state.arn);
+            const topic = (name: string) => only(inRegion(prod, T.topic, region).filter((t) => t.inputs.name === name), name).state.arn;
+            assert.equal(o.eventTopicArns[region], topic("test-elasticache-events"));
+            assert.equal(o.alarmTopicArns[region], topic("test-elasticache-alarms"));
         }
         assert.equal(o.writerParameterName, "/elasticache-global/test/writer");
         assert.equal(o.readerParameterName, "/elasticache-global/test/reader");

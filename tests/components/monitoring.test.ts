@@ -40,9 +40,9 @@ describe("RegionMonitoring: alarms and dashboards", () => {
         }
     });
 
-    it("takes the maximum over every node of the shard and wires each alarm to its region's topic", () => {
+    it("takes the maximum over every node of the shard and wires each alarm to its region's alarm topic", () => {
         for (const region of ["us-east-1", "us-west-2"]) {
-            const topic = only(inRegion(prod, T.topic, region), "topic");
+            const topic = only(inRegion(prod, T.topic, region).filter((t) => t.inputs.name === "test-elasticache-alarms"), "alarm topic");
             for (const alarm of inRegion(prod, T.alarm, region)) {
                 assert.deepEqual(alarm.inputs.alarmActions, [topic.state.arn]);
                 assert.deepEqual(alarm.inputs.okActions, [topic.state.arn]);

@@ -1,6 +1,18 @@
 import * as assert from "node:assert/strict";
-import { ProgramRun } from "../../offline/run";
-import { T, inRegion, ofType, only, runWith } from "../helpers/program";
+import { describe as describeResource } from "../../offline/describe";
+import { ProgramRun, RecordedResource } from "../../offline/run";
+import { T, inRegion, memberIn, ofType, only, runWith } from "../helpers/program";
+
+const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
+
+function topicNamed(run: ProgramRun, region: string, name: string): RecordedResource {
+    return only(inRegion(run, T.topic, region).filter((t) => t.inputs.name === name), `topic ${name} in ${region}`);
+}
+
+/** The access policy text of a topic, from the TopicPolicy attached to it. */
+function policyOf(run: ProgramRun, topic: RecordedResource): string {
+    return String(only(ofType(run, TOPIC_POLICY).filter((p) => p.inputs.arn === topic.state.arn), `policy of ${topic.inputs.name}`).inputs.policy);
+}
 
 describe("CacheRegion: what each region's cache stands on", () => {
     let prod: ProgramRun;
@@ -95,12 +107,67 @@ describe("CacheRegion: what each region's cache stands on", () => {
         }
     });
 
-    it("creates an encrypted event topic per region with the configured email subscriptions", () => {
+    // "Event Notifications and Amazon SNS" / "Managing ElastiCache Amazon SNS notifications" (ElastiCache
+    // guide): the topic ElastiCache publishes to cannot be encrypted (an encrypted one shows as inactive,
+    // which disassociates it), must be in the cluster's account and region, and its access policy must
+    // use aws:SourceOwner, not aws:SourceAccount (with which ElastiCache cannot publish either).
+    it("gives ElastiCache its own unencrypted event topic per region, open to publishing under aws:SourceOwner only", () => {
         for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
-            const topic = only(inRegion(prod, T.topic, region), "topic");
-            assert.equal(topic.inputs.kmsMasterKeyId, only(inRegion(prod, T.kmsKey, region), "key").state.arn);
+            const topic = topicNamed(prod, region, "test-elasticache-events");
+            assert.equal(topic.inputs.kmsMasterKeyId, undefined, `${region}: ElastiCache cannot publish to an encrypted topic`);
+            assert.equal(memberIn(prod, region).inputs.notificationTopicArn, topic.state.arn, `${region}: the member's events go to it`);
+            const text = policyOf(prod, topic);
+            assert.doesNotMatch(text, /SourceAccount/i, "aws:SourceAccount makes ElastiCache set the topic inactive");
+            const statements = JSON.parse(text).Statement as any[];
+            const publish = statements.filter((s) => /^sns:publish$/i.test(String(s.Action)));
+            assert.equal(publish.length, 1);
+            assert.equal(publish[0].Effect, "Allow");
+            assert.equal(publish[0].Resource, topic.state.arn);
+            assert.deepEqual(publish[0].Condition, { StringEquals: { "AWS:SourceOwner": "123456789012" } });
+        }
+    });
+
+    it("sends the alarms to a second topic per region, encrypted with the region's key, which CloudWatch alarms may use", () => {
+        for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
+            const topic = topicNamed(prod, region, "test-elasticache-alarms");
+            const key = only(inRegion(prod, T.kmsKey, region), "key");
+            assert.equal(topic.inputs.kmsMasterKeyId, key.state.arn);
+            for (const alarm of inRegion(prod, T.alarm, region)) {
+                assert.deepEqual([alarm.inputs.alarmActions, alarm.inputs.okActions], [[topic.state.arn], [topic.state.arn]], String(alarm.inputs.name));
+            }
+            const publish = (JSON.parse(policyOf(prod, topic)).Statement as any[]).find((s) => /^sns:publish$/i.test(String(s.Action)));
+            assert.deepEqual(publish.Principal, { Service: "cloudwatch.amazonaws.com" });
+            assert.equal(publish.Resource, topic.state.arn);
+            assert.equal(publish.Condition.StringEquals["aws:SourceAccount"], "123456789012");
+            assert.equal(publish.Condition.ArnLike["aws:SourceArn"], `arn:aws:cloudwatch:${region}:123456789012:alarm:*`);
+            // SNS developer guide, "Key management" (Enable compatibility between event sources from AWS
+            // services and encrypted topics): a service that publishes to an encrypted topic needs
+            // kms:Decrypt and kms:GenerateDataKey* on the topic's key.
+            const statements = JSON.parse(String(key.inputs.policy)).Statement as any[];
+            const cloudwatch = statements.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: "cloudwatch.amazonaws.com" }));
+            assert.equal(cloudwatch.length, 1, "one key statement for CloudWatch alarms");
+            assert.deepEqual([...cloudwatch[0].Action].sort(), ["kms:Decrypt", "kms:GenerateDataKey*"]);
+            assert.ok(!JSON.stringify(statements).includes("elasticache.amazonaws.com"), "the event topic is not encrypted, so ElastiCache needs no key access");
+        }
+    });
+
+    it("shows in the offline plan which topic is encrypted and who may publish to each", () => {
+        const events = topicNamed(prod, "us-east-1", "test-elasticache-events");
+        const alarms = topicNamed(prod, "us-east-1", "test-elasticache-alarms");
+        const policy = (topic: RecordedResource) => only(ofType(prod, TOPIC_POLICY).filter((p) => p.inputs.arn === topic.state.arn), "policy");
+        assert.equal(describeResource(events), "test-elasticache-events, not encrypted");
+        assert.match(describeResource(alarms), /^test-elasticache-alarms, KMS \.\.\.\w{12}$/);
+        assert.equal(describeResource(policy(events)), "SNS:Publish by AWS * if AWS:SourceOwner=123456789012");
+        assert.equal(describeResource(policy(alarms)), "sns:Publish by Service cloudwatch.amazonaws.com if aws:SourceAccount=123456789012 " +
+            "and aws:SourceArn=arn:aws:cloudwatch:us-east-1:123456789012:alarm:*");
+    });
+
+    it("subscribes the configured email addresses to both topics of every region", () => {
+        for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
+            const topics = ["test-elasticache-events", "test-elasticache-alarms"].map((name) => topicNamed(prod, region, name).state.arn);
             const subs = inRegion(prod, T.subscription, region);
-            assert.deepEqual(subs.map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]), [["email", "cache-oncall@example.com", topic.state.arn]]);
+            assert.deepEqual(subs.map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]).sort(),
+                topics.map((arn) => ["email", "cache-oncall@example.com", arn]).sort());
         }
         assert.equal(ofType(staging, T.subscription).length, 0);
     });
