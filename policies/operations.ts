@@ -1,11 +1,11 @@
 /** Running the cache: patching, supported versions, logs, events, and protection from deletion. */
-import { PolicyResource } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { skipMemcached, skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
 import { REQUIRE_EXPLICIT, stringListOption } from "./lib/config";
 import { AUTO_MINOR_VERSION_UPGRADE_DEFAULT, DEFAULT_MIN_ENGINE_VERSION } from "./lib/defaults";
-import { known, knownList, presence } from "./lib/props";
-import { resourceRule, stackRule } from "./lib/rule";
-import { engineOf } from "./lib/topology";
+import { known, knownList, presence, read, stateSettings } from "./lib/props";
+import { RuleSpec, resourceRule, stackRule } from "./lib/rule";
+import { dependenciesOf, engineOf, knownString } from "./lib/topology";
 import { TYPES } from "./lib/types";
 import { VERSION_PATTERN, versionAtLeast } from "./lib/versions";
 
@@ -118,21 +118,67 @@ export const logDelivery = resourceRule<LogDeliveryConfig>({
     },
 });
 
-/** elasticache-event-notifications: notificationTopicArn set, so failovers and maintenance reach someone. */
-export const eventNotifications = resourceRule({
+const EVENT_NOTIFICATIONS: RuleSpec = {
     name: "elasticache-event-notifications",
     severity: "low",
-    summary: "ElastiCache replication groups and clusters must send their events (failovers, maintenance, snapshots) to an SNS topic",
-    remediationSteps: "Create an encrypted SNS topic in the cache's region and set notificationTopicArn to its ARN.",
-    types: [TYPES.replicationGroup, TYPES.cluster],
-    check: (c) => {
-        skipReplicationGroupMember(c);
-        if (presence(c.props, "notificationTopicArn") === "absent") {
-            c.report("send events to an SNS topic", "sets no notificationTopicArn, so failovers and node replacements go unnoticed",
-                "set notificationTopicArn to an SNS topic in the same region");
-        }
-    },
-});
+    summary: "ElastiCache replication groups and clusters must send their events (failovers, maintenance, snapshots) to an unencrypted SNS topic",
+    remediationSteps: "Create an SNS topic without server-side encryption (no kmsMasterKeyId) in the cache's account and region, whose access " +
+        "policy allows SNS:Publish under the aws:SourceOwner condition (not aws:SourceAccount), and set notificationTopicArn to its ARN.",
+};
+
+/**
+ * The SNS topic of the stack that a group's notificationTopicArn names: by ARN once both are known, by
+ * the engine's property dependencies while they are unknown (a first preview). Undefined when the
+ * group names a topic outside the stack, or none.
+ */
+function topicNamedBy(group: PolicyResource, topics: PolicyResource[]): PolicyResource | undefined {
+    const arn = read<string>(group.props, "notificationTopicArn");
+    if (arn.state === "known") {
+        return topics.find((t) => knownString(t.props, "arn") === arn.value || knownString(t.props, "id") === arn.value);
+    }
+    const feeders = arn.state === "unknown" ? dependenciesOf(group, "notificationTopicArn", TYPES.snsTopic) : [];
+    return feeders.length === 1 ? feeders[0] : undefined;
+}
+
+/**
+ * elasticache-event-notifications: notificationTopicArn set (on each resource), and not an encrypted
+ * topic of the stack (on the stack, the only place that shows what the topic is). ElastiCache guide,
+ * "Event Notifications and Amazon SNS": the topic cannot be encrypted; an encrypted topic shows as
+ * inactive, which disassociates it, and no event reaches anyone. The engine runs validateResource in
+ * its per-resource analysis and validateStack in its stack analysis, so one rule does both.
+ */
+export const eventNotifications: ResourceValidationPolicy & StackValidationPolicy = {
+    ...resourceRule({
+        ...EVENT_NOTIFICATIONS,
+        types: [TYPES.replicationGroup, TYPES.cluster],
+        check: (c) => {
+            skipReplicationGroupMember(c);
+            if (presence(c.props, "notificationTopicArn") === "absent") {
+                c.report("send events to an SNS topic", "sets no notificationTopicArn, so failovers and node replacements go unnoticed",
+                    "set notificationTopicArn to an unencrypted SNS topic in the same region");
+            }
+        },
+    }),
+    validateStack: stackRule({
+        ...EVENT_NOTIFICATIONS,
+        check: ({ resources, report, forEach }) => {
+            const topics = resources.filter((r) => r.type === TYPES.snsTopic);
+            // A node of a replication group takes its topic from the group, which is checked itself.
+            const caches = resources.filter((r) => r.type === TYPES.replicationGroup ||
+                (r.type === TYPES.cluster && presence(r.props, "replicationGroupId") === "absent"));
+            forEach(caches, (cache) => {
+                const topic = topicNamedBy(cache, topics);
+                // An unknown key fed by another resource is still a key (stateSettings: unfed unknowns are AWS's default, none).
+                if (topic && stateSettings(topic)("kmsMasterKeyId").state !== "absent") {
+                    report(cache, "send events to an unencrypted SNS topic",
+                        `sends them to "${topic.name}", which is encrypted (kmsMasterKeyId is set): ElastiCache cannot publish to an encrypted topic ` +
+                        "and shows it as inactive, so no event reaches anyone",
+                        "point notificationTopicArn at an SNS topic without kmsMasterKeyId whose access policy allows SNS:Publish under aws:SourceOwner");
+                }
+            });
+        },
+    }).validateStack,
+};
 
 /** Resource types whose deletion loses data or the keys to it. */
 export const STATEFUL_TYPES = [TYPES.replicationGroup, TYPES.globalDatastore, TYPES.kmsKey] as const;

@@ -55,12 +55,14 @@ export interface DatastoreTopology {
     secondaries: PolicyResource[];
 }
 
-function knownString(props: Record<string, unknown>, key: string): string | undefined {
+/** A property's value when it is a known string; undefined when absent, unknown or not a string. */
+export function knownString(props: Record<string, unknown>, key: string): string | undefined {
     const r = read<unknown>(props, key);
     return r.state === "known" && typeof r.value === "string" ? r.value : undefined;
 }
 
-function dependenciesOf(resource: PolicyResource, property: string, type: string): PolicyResource[] {
+/** The resources of `type` that the engine says feed `property` of `resource` (what a preview relies on). */
+export function dependenciesOf(resource: PolicyResource, property: string, type: string): PolicyResource[] {
     return (resource.propertyDependencies?.[property] ?? []).filter((d) => d.type === type);
 }
 

@@ -13,6 +13,7 @@ export const TYPES = {
     vpcIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     kmsKey: "aws:kms/key:Key",
+    snsTopic: "aws:sns/topic:Topic",
 } as const;
 
 /** How messages name a resource of each type ("ElastiCache replication group must ..."). */
@@ -29,6 +30,7 @@ export const KIND: Record<string, string> = {
     [TYPES.vpcIngressRule]: "Security group ingress rule",
     [TYPES.metricAlarm]: "CloudWatch alarm",
     [TYPES.kmsKey]: "KMS key",
+    [TYPES.snsTopic]: "SNS topic",
 };
 
 export function kindOf(type: string): string {

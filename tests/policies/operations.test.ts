@@ -1,8 +1,14 @@
 import * as assert from "node:assert/strict";
 import { TYPES } from "../../policies/lib/types";
 import { autoMinorVersionUpgrade, engineVersion, eventNotifications, logDelivery, statefulResourcesProtected } from "../../policies/operations";
-import { checkResource, checkStack, UNKNOWN, urnOf } from "./helpers";
-import { changeResource, compliantCluster, compliantPrimary, compliantRedisPrimary, compliantSecondary, compliantStack, lagAlarmName } from "./fixtures";
+import { checkResource, checkStack, StackInput, UNKNOWN, urnOf, withProps } from "./helpers";
+import {
+    PRIMARY_REGION, SECONDARY_REGIONS, changeResource, compliantCluster, compliantPrimary, compliantRedisPrimary, compliantSecondary, compliantStack,
+    firstPreviewStack, lagAlarmName,
+} from "./fixtures";
+
+/** The engine's type token of an SNS topic. */
+const SNS_TOPIC = "aws:sns/topic:Topic";
 
 const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
 
@@ -123,6 +129,43 @@ describe("policies/operations", () => {
         it("fails without notificationTopicArn", async () => {
             const { violations } = await checkResource(eventNotifications, group(compliantPrimary({ notificationTopicArn: undefined })));
             assert.match(violations.join("\n"), /must send events to an SNS topic/);
+        });
+
+        // ElastiCache guide, "Event Notifications and Amazon SNS": the topic cannot be encrypted; an
+        // encrypted one shows as inactive, which disassociates it. Only the stack shows what a topic is.
+        describe("on the stack: the topic a group names", () => {
+            const primary = `cache-${PRIMARY_REGION}`;
+            const topicIn = (region: string, changes: Record<string, unknown> = {}, extra: Partial<StackInput> = {}): StackInput => ({
+                type: SNS_TOPIC, name: `events-${region}`, ...extra,
+                props: withProps({ region, name: "prod-elasticache-events", arn: String(compliantPrimary().notificationTopicArn).replace(PRIMARY_REGION, region) }, changes),
+            });
+            const withTopics = (changes: Record<string, unknown> = {}, extra: Partial<StackInput> = {}) =>
+                [...compliantStack(), ...[PRIMARY_REGION, ...SECONDARY_REGIONS].map((r) => topicIn(r, r === PRIMARY_REGION ? changes : {}, r === PRIMARY_REGION ? extra : {}))];
+
+            it("passes groups whose topic is unencrypted, and groups whose topic is not in the stack", async () => {
+                assert.deepEqual((await checkStack(eventNotifications, withTopics())).violations, []);
+                assert.deepEqual((await checkStack(eventNotifications, compliantStack())).violations, []);
+            });
+
+            it("fails a group whose notificationTopicArn is an encrypted topic of the stack, on that group", async () => {
+                const outcome = await checkStack(eventNotifications, withTopics({ kmsMasterKeyId: "arn:aws:kms:us-east-1:123456789012:key/alarms" }));
+                assert.equal(outcome.violations.length, 1);
+                assert.match(outcome.violations[0], new RegExp(`^ElastiCache replication group must send events to an unencrypted SNS topic: "${primary}" in us-east-1 ` +
+                    `sends them to "events-us-east-1", which is encrypted \\(kmsMasterKeyId is set\\)`));
+                assert.match(outcome.violations[0], /Fix: .*without kmsMasterKeyId.*aws:SourceOwner/);
+                assert.deepEqual(outcome.urns, [urnOf(TYPES.replicationGroup, primary)]);
+            });
+
+            it("sees it in a first preview, where both ARNs are unknown, through the engine's property dependencies", async () => {
+                const unknownArn = (kms: Record<string, unknown>, kmsFeeds: Record<string, string[]>) => changeResource(
+                    [...firstPreviewStack(), topicIn(PRIMARY_REGION, { arn: UNKNOWN, ...kms }, { feeds: kmsFeeds })],
+                    primary, { notificationTopicArn: UNKNOWN }, { feeds: { kmsKeyId: [`key-${PRIMARY_REGION}`], notificationTopicArn: [`events-${PRIMARY_REGION}`] } });
+                const encrypted = await checkStack(eventNotifications, unknownArn({ kmsMasterKeyId: UNKNOWN }, { kmsMasterKeyId: [`key-${PRIMARY_REGION}`] }));
+                assert.equal(encrypted.cannotRun, undefined);
+                assert.equal(encrypted.violations.length, 1);
+                assert.match(encrypted.violations[0], /sends them to "events-us-east-1", which is encrypted/);
+                assert.deepEqual((await checkStack(eventNotifications, unknownArn({}, {}))).violations, []);
+            });
         });
     });
 

@@ -140,6 +140,12 @@ const MUTATIONS: Mutation[] = [
         expect: { policy: "elasticache-authentication", resource: PRIMARY },
     },
     {
+        // ElastiCache guide, "Event Notifications and Amazon SNS": it cannot publish to an encrypted topic.
+        title: "ElastiCache events sent to the region's encrypted alarm topic", stack: "prod",
+        edit: (rs) => setProperty(byName(rs, PRIMARY), "notificationTopicArn", byName(rs, "cache-us-east-1-alarms", T.topic).state.arn),
+        expect: { policy: "elasticache-event-notifications", resource: PRIMARY, message: /"cache-us-east-1-alarms", which is encrypted/ },
+    },
+    {
         title: "transit encryption unknown during preview (a mandatory rule must not pass silently)", stack: "prod",
         edit: (rs) => void (byName(rs, PRIMARY).inputs.transitEncryptionEnabled = UNKNOWN),
         expect: { policy: "elasticache-encryption-in-transit", resource: PRIMARY, level: "mandatory", message: /could not verify .*transitEncryptionEnabled/ },
