@@ -72,6 +72,26 @@ export function usesDataTiering(nodeType: string): boolean {
 }
 
 /**
+ * Why this program refuses a node type that Global Datastore itself accepts, or undefined. Only r6gd:
+ * the ReplicationGroup type docs say dataTieringEnabled "must be set to true when using r6gd nodes",
+ * but a joining secondary sends no node type (it inherits it; AWS answers InvalidParameterCombination
+ * to one that does), and no AWS page or provider issue says whether a secondary must, may or must not
+ * send dataTieringEnabled. A wrong guess fails the secondary's creation after the founder and the
+ * datastore exist, and dataTieringEnabled replaces the group when it changes, so it cannot be
+ * corrected in place later.
+ */
+export function programNodeTypeProblem(nodeType: string): string | undefined {
+    return usesDataTiering(nodeType)
+        ? "r6gd nodes tier data to SSD, and AWS documents data tiering only for a replication group created with its own node type, " +
+            "not for the secondaries that join a Global Datastore (whether they must send dataTieringEnabled is undocumented), " +
+            "so this program does not deploy them"
+        : undefined;
+}
+
+/** The node families this program deploys: Global Datastore's, without r6gd (see programNodeTypeProblem). */
+export const PROGRAM_NODE_FAMILIES = GLOBAL_DATASTORE_FAMILIES.filter((family) => family !== "r6gd");
+
+/**
  * The default parameter group with cluster mode on for an engine version. Cluster mode enabled needs
  * `cluster-enabled yes`, which the engine's plain default group does not have.
  */

@@ -5,8 +5,8 @@
 import { CONFIG_KEYS, fullKey } from "./keys";
 import { DEFAULTS, LOG_RETENTION_DAYS } from "./defaults";
 import {
-    DEFAULT_ENGINE_VERSION, ENGINES, Engine, GLOBAL_DATASTORE_FAMILIES, MIN_GLOBAL_DATASTORE_VERSION,
-    compareVersions, nodeTypeProblem, parseVersion,
+    DEFAULT_ENGINE_VERSION, ENGINES, Engine, MIN_GLOBAL_DATASTORE_VERSION, PROGRAM_NODE_FAMILIES,
+    compareVersions, nodeTypeProblem, parseVersion, programNodeTypeProblem,
 } from "./engine";
 import { Problems, RawConfig, Reader, show } from "./reader";
 import { validateGenerations } from "./generations";
@@ -86,10 +86,10 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
             `${engine} ${MIN_GLOBAL_DATASTORE_VERSION[engine]} or later`);
     }
     const nodeType = r.string("nodeType") ?? DEFAULTS.nodeType;
-    const nodeProblem = nodeTypeProblem(nodeType);
+    const nodeProblem = nodeTypeProblem(nodeType) ?? programNodeTypeProblem(nodeType);
     if (nodeProblem) {
         p.add("nodeType", nodeType, nodeProblem,
-            `cache.<${GLOBAL_DATASTORE_FAMILIES.join("|")}>.<large|xlarge|2xlarge|...>, for example cache.r7g.large`);
+            `cache.<${PROGRAM_NODE_FAMILIES.join("|")}>.<large|xlarge|2xlarge|...>, for example cache.r7g.large`);
     }
     const shards = r.integer("shards", DEFAULTS.shards, 1, 500);
     const replicasPerShard = r.integer("replicasPerShard", DEFAULTS.replicasPerShard, 1, 5,

@@ -47,6 +47,10 @@ export class GlobalDatastore extends pulumi.ComponentResource {
             globalReplicationGroupDescription: `${args.naming.namePrefix} cache across ${[...regions].sort().join(", ")}`,
             primaryReplicationGroupId: founder.id,
             cacheNodeType: args.nodeType,
+            // The type docs: engine "Default is `redis` if `engineVersion` is specified", and "If an engine
+            // is specified, the Global Replication Group and all member replication groups will be upgraded
+            // to this engine". Unset, a version upgrade of a Valkey datastore would go out as Redis OSS.
+            engine: args.engine,
             engineVersion: args.engineVersion,
             numNodeGroups: args.shards,
             automaticFailoverEnabled: true,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterParameterGroup, usesDataTiering } from "../config/engine";
+import { clusterParameterGroup } from "../config/engine";
 import { finalSnapshotName, replicationGroupId } from "../naming";
 import { GlobalDatastoreArgs, MemberFoundation } from "./args";
 
@@ -64,7 +64,6 @@ export function foundingMemberArgs(args: GlobalDatastoreArgs, userGroupId?: pulu
         // Joining members inherit both from the datastore, which owns failover from then on.
         automaticFailoverEnabled: true,
         multiAzEnabled: true,
-        dataTieringEnabled: usesDataTiering(args.nodeType) ? true : undefined,
         // Seeds the data; changing it later would replace the group, which the recovery guard refuses.
         snapshotName: args.seedSnapshot,
         atRestEncryptionEnabled: true,

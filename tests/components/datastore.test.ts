@@ -149,9 +149,18 @@ describe("GlobalDatastore (prod stack under mocks)", () => {
         assert.equal(ofType(old, T.user).length, 0);
     });
 
-    it("turns data tiering on for r6gd nodes only", async () => {
+    it("refuses r6gd (data tiering) node types before declaring anything, and sets no data tiering", async () => {
         assert.equal(memberIn(run, "us-east-1").inputs.dataTieringEnabled, undefined);
-        const tiered = await runWith({ nodeType: "cache.r6gd.xlarge" });
-        assert.equal(memberIn(tiered, "us-east-1").inputs.dataTieringEnabled, true);
+        await assert.rejects(runWith({ nodeType: "cache.r6gd.xlarge" }),
+            /elasticache-global:nodeType is "cache\.r6gd\.xlarge": .*Accepted: cache\.<m5\|m6g\|m7g\|r5\|r6g\|r7g\|c7gn>\./s);
+    });
+
+    // GlobalReplicationGroup type docs: "engine ... Default is `redis` if `engineVersion` is specified."
+    // The datastore carries engineVersion, so without engine an upgrade of a Valkey datastore goes out as Redis OSS.
+    it("names the engine on the datastore beside its engine version", async () => {
+        assert.equal(only(ofType(run, T.globalDatastore), "Global Datastore").inputs.engine, "valkey");
+        const staging = await runWith({}, "staging");
+        const datastore = only(ofType(staging, T.globalDatastore), "Global Datastore").inputs;
+        assert.deepEqual([datastore.engine, datastore.engineVersion], ["redis", "7.1"]);
     });
 });

@@ -88,7 +88,7 @@ describe("offline run as the first preview of a new stack (runProgram firstPrevi
         assert.equal(secondary.state.engine, UNKNOWN, "a secondary may not set its engine: the provider fills it in at create time");
         assert.equal(secondary.state.multiAzEnabled, false, "the schema default is planned");
         assert.equal(datastore.state.globalReplicationGroupId, UNKNOWN, "AWS picks the prefix of the datastore's id");
-        assert.equal(datastore.state.engine, UNKNOWN);
+        assert.equal(datastore.state.engine, "valkey", "set by the program beside engineVersion, so known");
     });
 
     it("leaves inputs built from other resources' outputs unknown in what Analyze gets, literals known", () => {

@@ -235,7 +235,16 @@ describe("validateConfig", () => {
         it("rejects a burstable t-family node type", () => {
             const problem = onlyProblem({ nodeType: "cache.t4g.medium" });
             assert.match(problem, /^elasticache-global:nodeType is "cache\.t4g\.medium": is a burstable t-family node type/);
-            assert.match(problem, literal("Accepted: cache.<m5|m6g|m7g|r5|r6g|r6gd|r7g|c7gn>.<large|xlarge|2xlarge|...>, for example cache.r7g.large."));
+            assert.match(problem, literal("Accepted: cache.<m5|m6g|m7g|r5|r6g|r7g|c7gn>.<large|xlarge|2xlarge|...>, for example cache.r7g.large."));
+        });
+
+        it("refuses data-tiering r6gd node types, which Global Datastore supports but the program cannot join safely", () => {
+            for (const nodeType of ["cache.r6gd.xlarge", "cache.r6gd.16xlarge"]) {
+                const problem = onlyProblem({ nodeType });
+                assert.match(problem, new RegExp(`^elasticache-global:nodeType is "${nodeType.replace(/\./g, "\\.")}": r6gd nodes tier data to SSD`));
+                assert.match(problem, /secondar/, "says why: the secondaries");
+                assert.match(problem, literal("Accepted: cache.<m5|m6g|m7g|r5|r6g|r7g|c7gn>.<large|xlarge|2xlarge|...>, for example cache.r7g.large."));
+            }
         });
 
         it("rejects a node family that Global Datastore does not support", () => {
