@@ -50,7 +50,10 @@ function regionalSettings(args: GlobalDatastoreArgs, region: string, f: MemberFo
 export function foundingMemberArgs(args: GlobalDatastoreArgs, userGroupId?: pulumi.Input<string>): aws.elasticache.ReplicationGroupArgs {
     const region = args.foundingRegion;
     const auth = args.auth.mode === "auth-token"
-        ? { authToken: pulumi.secret(args.auth.token), authTokenUpdateStrategy: "rotate" }
+        // ROTATE: a changed token is added beside the old one, which stays valid while clients move over
+        // (ElastiCache guide, "Modifying the AUTH token on an existing cluster"; SET is allowed only after
+        // ROTATE). The provider accepts exactly SET, ROTATE and DELETE, case-sensitively.
+        ? { authToken: pulumi.secret(args.auth.token), authTokenUpdateStrategy: "ROTATE" }
         : {};
     return {
         ...regionalSettings(args, region, args.foundations[region], userGroupId),

@@ -142,7 +142,8 @@ describe("GlobalDatastore (prod stack under mocks)", () => {
         const founder = memberIn(old, "us-east-1").inputs;
         assert.ok(isSecret(founder.authToken));
         assert.equal((founder.authToken as { value: unknown }).value, "an-auth-token-of-24-chars");
-        assert.equal(founder.authTokenUpdateStrategy, "rotate");
+        // The provider accepts SET, ROTATE or DELETE, case-sensitively (tests/components/enums.test.ts).
+        assert.equal(founder.authTokenUpdateStrategy, "ROTATE");
         assert.equal(founder.userGroupIds, undefined);
         assert.equal(founder.parameterGroupName, "default.redis5.0.cluster.on");
         assert.equal(ofType(old, T.userGroup).length, 0);
