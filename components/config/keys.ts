@@ -29,7 +29,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { name: "secondaryRegions", kind: "list", required: true, doc: "One or two other regions that replicate from the primary." },
     { name: "engine", kind: "string", defaultText: "valkey", doc: "`valkey` or `redis` (Redis OSS)." },
     { name: "engineVersion", kind: "string", defaultText: "8.0 (valkey), 7.1 (redis)", doc: "Engine version; Global Datastore needs Valkey 7.2+ or Redis OSS 5.0.6+." },
-    { name: "nodeType", kind: "string", defaultText: "cache.r7g.large", doc: "Node type eligible for Global Datastore (M5, M6g, M7g, R5, R6g, R6gd, R7g, C7gn; large or bigger)." },
+    { name: "nodeType", kind: "string", defaultText: "cache.r7g.large", doc: "Node type eligible for Global Datastore (M5, M6g, M7g, R5, R6g, R7g, C7gn; large or bigger). Not R6gd: whether its secondaries need data tiering set is undocumented." },
     { name: "shards", kind: "integer", defaultText: "3", doc: "Node groups (shards), 1..500." },
     { name: "replicasPerShard", kind: "integer", defaultText: "2", doc: "Replicas in each shard, 1..5 (Multi-AZ needs at least one)." },
     { name: "backupRetentionDays", kind: "integer", defaultText: "7", doc: "Automated snapshot retention, 1..35 days." },
