@@ -4,12 +4,13 @@
  * protocol on the port it prints. Nothing of the pack is loaded into this process, so what passes
  * here passes for the same reasons under the CLI.
  */
-import { ChildProcess, spawn } from "child_process";
+import type { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { WatchedProcess, spawnWatched } from "../../recovery/local/watchdog";
 import { PROJECT_DIR } from "../run";
 import { PackInfo, PolicyInfo, PolicyPackConfig } from "./config";
 import { AnalyzedResource, EnforcementLevel, analyzeRequest, levelFromWire, levelToWire, stackResourceMessage, toStruct } from "./wire";
@@ -57,23 +58,17 @@ export interface StartOptions {
 
 export class PolicyPackError extends Error {}
 
-function stopNow(child: ChildProcess): void {
-    if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-    }
-}
-
-/** A started policy pack. Always `close()` it (or use withPolicyPack). */
+/**
+ * A started policy pack. Always `close()` it (or use withPolicyPack). Its process runs under the
+ * watchdog the local Redis cluster uses (recovery/local/watchdog.ts): when this process ends without
+ * closing it, by a signal or SIGKILL included, the pack is killed too.
+ */
 export class PolicyPackProcess {
-    private readonly onParentExit = () => stopNow(this.child);
+    private constructor(private readonly child: WatchedProcess, private readonly client: AnalyzerClient,
+        private readonly callTimeoutMs: number, private readonly stderr: () => string, readonly packDir: string) {}
 
-    private constructor(private readonly child: ChildProcess, private readonly client: AnalyzerClient,
-        private readonly callTimeoutMs: number, private readonly stderr: () => string, readonly packDir: string) {
-        process.on("exit", this.onParentExit);
-    }
-
-    /** The pack's process id (tests check that it is gone after close). */
-    get pid(): number | undefined {
+    /** The pack's own process id (tests check that it is gone after close). */
+    get pid(): number {
         return this.child.pid;
     }
 
@@ -97,16 +92,21 @@ export class PolicyPackProcess {
         const args = asCli
             ? [require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] }), "127.0.0.1:0", "."]
             : ["-r", require.resolve("ts-node/register/transpile-only"), LAUNCHER, "127.0.0.1:0", "."];
-        const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        let child: WatchedProcess;
+        try {
+            child = await spawnWatched(process.execPath, args, { cwd: dir, env, name: "policy-pack" });
+        } catch (e) {
+            throw new PolicyPackError(`policy pack did not start: ${(e as Error).message}`);
+        }
         let stderr = "";
-        child.stderr!.on("data", (d: Buffer) => {
+        child.stderr.on("data", (d: Buffer) => {
             stderr = (stderr + d.toString()).slice(-16 * 1024);
         });
         let port: number;
         try {
-            port = await readPort(child, options.startTimeoutMs ?? 60_000, () => stderr);
+            port = await readPort(child.shell, options.startTimeoutMs ?? 60_000, () => stderr);
         } catch (e) {
-            stopNow(child);
+            child.signal("SIGKILL");
             throw e;
         }
         const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
@@ -213,15 +213,14 @@ export class PolicyPackProcess {
 
     /** Stops the pack; safe to call twice. */
     async close(): Promise<void> {
-        process.removeListener("exit", this.onParentExit);
         this.client.close();
-        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        if (this.child.exited() !== undefined) {
             return;
         }
-        const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-        this.child.kill("SIGTERM");
-        const timer = setTimeout(() => stopNow(this.child), 2000);
-        await exited;
+        this.child.signal("SIGTERM");
+        const timer = setTimeout(() => this.child.signal("SIGKILL"), 2000);
+        // The watchdog exits once the pack has exited, and has reaped it by then.
+        await this.child.exit;
         clearTimeout(timer);
     }
 }

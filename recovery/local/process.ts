@@ -1,17 +1,13 @@
 /**
  * One redis-server process of a local cluster: finding the binary, finding free loopback ports, and a
- * child process that cannot outlive this one.
- *
- * Each server runs under a small `sh` watchdog that holds a pipe from this process on a spare file
- * descriptor: when this process dies for any reason (SIGKILL of a test runner included), the pipe
- * closes, the watchdog's `read` returns and it kills the server. Exit handlers alone cannot do that,
- * and an orphaned cluster keeps ports and memory until someone notices.
+ * child process that cannot outlive this one (each server runs under the watchdog in ./watchdog.ts, so
+ * a test runner killed with SIGKILL leaves no cluster behind).
  */
-import { ChildProcess, spawn } from "node:child_process";
 import { constants as fsConstants, promises as fs } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { withTimeout } from "../dataplane/connect";
+import { WatchedProcess, spawnWatched } from "./watchdog";
 
 export const LOOPBACK = "127.0.0.1" as const;
 /** Redis listens for the cluster bus on the client port plus this offset (the default cluster-port). */
@@ -92,23 +88,6 @@ export async function findFreePorts(count: number, maxAttempts = count * 20): Pr
     }
 }
 
-/**
- * Starts the server in the background, prints its pid, and kills it when stdin (fd 3 here, because an
- * asynchronous list's own stdin is /dev/null) reaches end of file. Exits with the server's status.
- */
-const WATCHDOG_SCRIPT = [
-    'exec 3<&0',
-    '"$1" "$2" </dev/null &',
-    'server=$!',
-    'echo "$server"',
-    '( read -r _ <&3; kill -9 "$server" 2>/dev/null ) &',
-    'watchdog=$!',
-    'wait "$server"',
-    'status=$?',
-    'kill "$watchdog" 2>/dev/null',
-    'exit "$status"',
-].join("\n");
-
 export interface ServerProcess {
     readonly port: number;
     /** The redis-server's own pid (not the watchdog's). */
@@ -134,69 +113,29 @@ export async function logTail(logFile: string, lines = 8): Promise<string> {
 }
 
 /**
- * Spawns redis-server with `configFile` under the watchdog. The returned process is unreferenced: a
- * caller that forgets stop() does not hang the event loop, and the watchdog removes the server when
- * this process exits.
+ * Spawns redis-server with `configFile` under the watchdog (./watchdog.ts). The returned process is
+ * unreferenced: a caller that forgets stop() does not hang the event loop, and the watchdog removes the
+ * server when this process exits.
  */
-export function spawnServer(binary: string, configFile: string, port: number, dir: string, logFile: string): Promise<ServerProcess> {
-    const child: ChildProcess = spawn("/bin/sh", ["-c", WATCHDOG_SCRIPT, "redis-watchdog", binary, configFile], {
-        stdio: ["pipe", "pipe", "pipe"],
-    });
-    let exitedAs: string | undefined;
-    let stderr = "";
-    const exit = new Promise<void>((resolve) => {
-        child.once("exit", (code, signal) => {
-            exitedAs = signal ?? `exit code ${code}`;
-            resolve();
-        });
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString()).slice(-2000);
-    });
-    // stdout stays referenced until the pid line arrives, or a caller awaiting start-up with nothing
-    // else pending would see the process exit under it.
-    const unref = () => {
-        child.unref();
-        for (const stream of [child.stdin, child.stdout, child.stderr]) {
-            (stream as unknown as net.Socket | null)?.unref?.();
-        }
+export async function spawnServer(binary: string, configFile: string, port: number, dir: string, logFile: string): Promise<ServerProcess> {
+    let watched: WatchedProcess;
+    try {
+        watched = await spawnWatched(binary, [configFile], { name: "redis-server" });
+    } catch (error) {
+        throw new Error(`redis-server on port ${port}: ${(error as Error).message}`);
+    }
+    // Unreferenced only once the pid is known, or a caller awaiting start-up with nothing else pending
+    // would see the process exit under it.
+    watched.unref();
+    // The server logs to its log file; whatever it still prints must not fill a pipe and block it.
+    watched.stdout.resume();
+    watched.stderr.resume();
+    const { pid } = watched;
+    return {
+        port, pid, dir, logFile,
+        exited: watched.exited,
+        waitForExit: (timeoutMs) => withTimeout(watched.exit, timeoutMs,
+            () => `redis-server pid ${pid} on port ${port} did not exit within ${timeoutMs} ms`),
+        signal: watched.signal,
     };
-
-    return new Promise<ServerProcess>((resolve, reject) => {
-        let out = "";
-        const onData = (chunk: Buffer) => {
-            out += chunk.toString();
-            const newline = out.indexOf("\n");
-            if (newline < 0) {
-                return;
-            }
-            child.stdout?.off("data", onData);
-            unref();
-            const pid = Number(out.slice(0, newline).trim());
-            if (!Number.isInteger(pid) || pid <= 0) {
-                reject(new Error(`redis-server on port ${port}: the watchdog printed ${JSON.stringify(out)} instead of a pid.`));
-                return;
-            }
-            resolve({
-                port, pid, dir, logFile,
-                exited: () => exitedAs,
-                waitForExit: (timeoutMs) => withTimeout(exit, timeoutMs,
-                    () => `redis-server pid ${pid} on port ${port} did not exit within ${timeoutMs} ms`),
-                signal: (signal) => {
-                    if (exitedAs === undefined) {
-                        try {
-                            process.kill(pid, signal);
-                        } catch (error) {
-                            if ((error as NodeJS.ErrnoException).code !== "ESRCH") {
-                                throw error;
-                            }
-                        }
-                    }
-                },
-            });
-        };
-        child.stdout?.on("data", onData);
-        child.once("error", (error) => reject(new Error(`Could not start the watchdog shell for port ${port}: ${error.message}`)));
-        void exit.then(() => reject(new Error(`redis-server on port ${port} exited at once (${exitedAs}). ${stderr.trim()}`)));
-    });
 }
