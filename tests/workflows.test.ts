@@ -56,6 +56,12 @@ function headerComment(file: string): string {
 }
 
 const FIXTURES = path.join(PROJECT_DIR, "tests", "workflows");
+const CI_SCRIPT = path.join(PROJECT_DIR, ".ci", "run");
+
+/** A step that runs the project's tests: npm test (or test:only), mocha, or the CI script. */
+const TEST_COMMAND = /\bnpm (?:run )?test(?::only)?\b|\bmocha\b|(?:^|\s)\.ci\/run\b/m;
+/** An apt-get install that includes redis-server. */
+const REDIS_INSTALL = /\bapt-get install\b[^\n]*\bredis-server\b/;
 
 /** Steps that run Pulumi: the action with a command, or the CLI. */
 function pulumiSteps(job: Job): Step[] {
@@ -91,11 +97,49 @@ describe("CI workflows (.github/workflows)", () => {
         assert.match(drift.schedule[0].cron, /^\d+ \d+ \* \* \*$/, "once a day");
     });
 
-    it("the pull request preview runs npm ci and npm test before previewing", () => {
+    it("the pull request preview runs the project's CI script (npm ci, npm test) before previewing", () => {
         const wf = load("preview.yml");
         const runs = wf.jobs.test.steps.map((s) => s.run).filter(Boolean);
-        assert.deepEqual(runs, ["npm ci", "npm test"]);
+        assert.deepEqual(runs, [".ci/run"]);
         assert.equal(wf.jobs.preview.needs, "test");
+        const script = fs.readFileSync(CI_SCRIPT, "utf8");
+        assert.match(script, /^npm ci\b/m);
+        assert.match(script, /^npm test$/m);
+    });
+
+    // GitHub's hosted Ubuntu images have no redis-server (actions/runner-images#465: install it at run
+    // time with apt-get), and GitHub sets CI=true, under which the Redis tests fail instead of skipping.
+    it("every job that runs the tests installs redis-server before them, or runs .ci/run, which does", () => {
+        assert.match(fs.readFileSync(CI_SCRIPT, "utf8"), REDIS_INSTALL, ".ci/run installs redis-server when it is missing");
+        const testJobs: string[] = [];
+        for (const file of files()) {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                const first = job.steps.findIndex((s) => TEST_COMMAND.test(s.run ?? ""));
+                if (first < 0) {
+                    continue;
+                }
+                testJobs.push(`${file}:${name}`);
+                const ciScript = /^\s*\.ci\/run\b/.test(job.steps[first].run!);
+                const installed = job.steps.slice(0, first).some((s) => REDIS_INSTALL.test(s.run ?? ""));
+                assert.ok(ciScript || installed, `${file} job ${name}: "${job.steps[first].run}" runs the tests without installing redis-server first`);
+            }
+        }
+        assert.ok(testJobs.length > 0, "some job runs the tests");
+    });
+
+    // @pulumi/pulumi declares engines node >=22; the AWS SDK for JavaScript warns that its releases after
+    // the first week of January 2027 need node >=22 (@aws-sdk/core, dist-cjs/submodules/client/index.js).
+    it("every workflow sets up Node 22, the supported runtime", () => {
+        let setups = 0;
+        for (const file of files()) {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@"))) {
+                    setups++;
+                    assert.equal(String(step.with?.["node-version"]), "22", `${file} job ${name}: node-version ${step.with?.["node-version"]}`);
+                }
+            }
+        }
+        assert.ok(setups > 0, "the workflows set up Node");
     });
 
     for (const [file, command] of [["preview.yml", "preview"], ["deploy.yml", "up"], ["drift.yml", "preview"]] as const) {
