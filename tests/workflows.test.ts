@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { PROJECT_DIR, listStacks } from "../offline/run";
+import { PROJECT_DIR } from "../offline/run";
 import { PreviewDocumentError, main as detectMain, rollingChanges } from "../.github/scripts/engine-or-node-change";
 import { COMMANDS } from "../recovery/cli";
 import { SNAPSHOT_SPEC } from "../recovery/commands/snapshot";
@@ -78,7 +78,18 @@ function policyOf(step: Step, entry: Record<string, string>): { pack?: string; c
     return { pack: /--policy-pack (\S+)/.exec(run)?.[1], config: /--policy-pack-config (\S+)/.exec(run)?.[1] };
 }
 
-const STACKS = listStacks();
+/**
+ * The stacks this repository ships (Pulumi.prod.yaml, Pulumi.staging.yaml), which the workflows run
+ * for. A user's own stack file joins a workflow only when it is added to the workflow's matrix, so
+ * these tests name the examples and check every matrix entry, never the list of stack files.
+ */
+const EXAMPLE_STACKS = ["prod", "staging"];
+
+/** A matrix stack needs its stack file and its policy-pack config. */
+function assertStackExists(file: string, stack: string): void {
+    assert.ok(fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)), `${file}: matrix stack ${stack} has its Pulumi.${stack}.yaml`);
+    assert.ok(fs.existsSync(path.join(PROJECT_DIR, "policies", "config", `${stack}.json`)), `${file}: matrix stack ${stack} has its policies/config/${stack}.json`);
+}
 
 describe("CI workflows (.github/workflows)", () => {
     it("has the preview, deploy, drift and scheduled drill workflows, each valid YAML", () => {
@@ -147,7 +158,11 @@ describe("CI workflows (.github/workflows)", () => {
             const jobs = Object.values(load(file).jobs).filter((j) => pulumiSteps(j).length > 0);
             assert.ok(jobs.length > 0);
             for (const job of jobs) {
-                assert.deepEqual(stacksOf(job), STACKS, "every stack of the project");
+                const stacks = stacksOf(job);
+                for (const stack of EXAMPLE_STACKS) {
+                    assert.ok(stacks.includes(stack), `${file} runs for the example stack ${stack}: ${stacks.join(", ")}`);
+                }
+                stacks.forEach((stack) => assertStackExists(file, stack));
                 const steps = pulumiSteps(job);
                 assert.ok(steps.some((s) => s.with?.command === command), `a pulumi/actions step with command ${command}`);
                 for (const entry of job.strategy!.matrix!.include!) {
@@ -232,8 +247,13 @@ describe("CI workflows (.github/workflows)", () => {
         const aws = job.steps.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
         assert.equal(aws.length, 1);
         assert.equal(aws[0].with?.["role-to-assume"], "${{ vars[matrix.preview-role-variable] }}");
-        const variables = job.strategy!.matrix!.include!.map((m) => [m.stack, m["preview-role-variable"]]);
-        assert.deepEqual(variables, STACKS.map((stack) => [stack, `AWS_PREVIEW_ROLE_ARN_${stack.toUpperCase()}`]));
+        const entries = job.strategy!.matrix!.include!;
+        assert.deepEqual(EXAMPLE_STACKS.filter((stack) => !entries.some((m) => m.stack === stack)), [], "the example stacks are previewed");
+        for (const m of entries) {
+            // GitHub variable names hold only letters, digits and underscores (GitHub Docs, "Store
+            // information in variables", naming conventions); a stack name may hold - and . too.
+            assert.equal(m["preview-role-variable"], `AWS_PREVIEW_ROLE_ARN_${m.stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`, `stack ${m.stack}`);
+        }
     });
 
     for (const file of ["preview.yml", "deploy.yml", "drift.yml"]) {
@@ -263,7 +283,8 @@ describe("CI workflows (.github/workflows)", () => {
                     }
                 }
                 if (job.environment) {
-                    for (const stack of STACKS) {
+                    // The environment is the stack's name: the matrix's stacks, or a literal.
+                    for (const stack of /\$\{\{/.test(job.environment) ? stacksOf(job) : [job.environment]) {
                         needed.add(stack);
                     }
                 }
@@ -273,6 +294,14 @@ describe("CI workflows (.github/workflows)", () => {
                 assert.match(header, new RegExp(`\\b${name}\\b`), `${file} documents ${name}`);
             }
             assert.match(header, /Concurrency:/, "and why it is grouped the way it is");
+        });
+
+        it(`${file}: the comment at the top says how a new stack joins it: the matrix, and what the stack needs`, () => {
+            const adding = /^# Adding a stack: [\s\S]*?(?=\n#\n)/m.exec(headerComment(file))?.[0] ?? "";
+            assert.match(adding, /\bmatrix\b/, "where to list it");
+            assert.match(adding, /policies\/config\/<stack>\.json/, "its policy-pack config");
+            const needs = file === "preview.yml" ? /AWS_PREVIEW_ROLE_ARN_<STACK>/ : /environment (named )?<stack>/;
+            assert.match(adding, needs, "its credentials");
         });
 
         it(`${file}: every action pinned to an exact version or commit, no plaintext secrets`, () => {

@@ -4,11 +4,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { ConfigError, NAMESPACE, RawConfig, validateConfig } from "../../components/config";
 import { main } from "../../offline/plan";
 import { PROJECT_DIR, listStacks, loadStackFile } from "../../offline/run";
 import { REPLICATION_GROUP, writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
 const run = promisify(execFile);
+
+/** The stacks this repository ships as examples; users add their own beside them. */
+const EXAMPLE_STACKS = ["prod", "staging"];
 
 /** `text` as a literal inside a RegExp. */
 function escape(text: string): string {
@@ -39,13 +43,46 @@ function tempStackDir(stack: string, yaml: string): string {
 }
 
 describe("offline plan (npm run plan)", () => {
-    it("knows both stacks in the repository", () => {
-        assert.deepEqual(listStacks(), ["prod", "staging"]);
-        for (const stack of ["prod", "staging"]) {
+    it("knows the example stacks of the repository, each pinning foundingRegion", () => {
+        // A user's own stack files may sit beside them: the examples are named, not counted.
+        const stacks = listStacks();
+        for (const stack of EXAMPLE_STACKS) {
+            assert.ok(stacks.includes(stack), `Pulumi.${stack}.yaml is among the stack files: ${stacks.join(", ")}`);
             const file = loadStackFile(stack);
             assert.equal(file.config["elasticache-global:primaryRegion"], file.config["elasticache-global:foundingRegion"],
                 `${stack} pins foundingRegion explicitly`);
         }
+    });
+
+    it("lists exactly the Pulumi.<stack>.yaml files of a directory, sorted, and not the project file", () => {
+        const dir = tempStackDir("green", "config: {}\n");
+        for (const file of ["Pulumi.yaml", "Pulumi.blue.yaml", "Pulumi.blue.yaml.bak", "notes.yaml"]) {
+            fs.writeFileSync(path.join(dir, file), "config: {}\n");
+        }
+        assert.deepEqual(listStacks(dir), ["blue", "green"]);
+    });
+
+    // Holds for any stack file a user adds: it says which file is invalid and why, instead of failing
+    // tests about the examples.
+    it("every stack file in the repository, a user's own included, is a valid stack configuration", () => {
+        const invalid: string[] = [];
+        for (const stack of listStacks()) {
+            const raw: RawConfig = {};
+            for (const [key, value] of Object.entries(loadStackFile(stack).config)) {
+                if (key.startsWith(`${NAMESPACE}:`)) {
+                    raw[key.slice(NAMESPACE.length + 1)] = value;
+                }
+            }
+            try {
+                validateConfig(raw, stack);
+            } catch (e) {
+                if (!(e instanceof ConfigError)) {
+                    throw e;
+                }
+                invalid.push(`Pulumi.${stack}.yaml: ${e.message}`);
+            }
+        }
+        assert.deepEqual(invalid, []);
     });
 
     it("plans the prod stack as a real process: regions, roles, protected stateful resources, outputs", async function () {
@@ -119,12 +156,15 @@ describe("offline plan (npm run plan)", () => {
     });
 
     it("exits 2 naming the known stacks for an unknown stack or a missing --stack", async () => {
-        const unknown = await capture(["--stack", "qa"]);
+        // A directory of its own: the list is whatever stack files a project holds, a user's own included.
+        const dir = tempStackDir("green", "config: {}\n");
+        fs.writeFileSync(path.join(dir, "Pulumi.blue.yaml"), "config: {}\n");
+        const unknown = await capture(["--stack", "qa"], dir);
         assert.equal(unknown.code, 2);
-        assert.equal(unknown.err, 'unknown stack "qa": there is no Pulumi.qa.yaml. Stacks in this project: prod, staging.');
-        const missing = await capture([]);
+        assert.equal(unknown.err, 'unknown stack "qa": there is no Pulumi.qa.yaml. Stacks in this project: blue, green.');
+        const missing = await capture([], dir);
         assert.equal(missing.code, 2);
-        assert.match(missing.err, /--stack is required\. Stacks in this project: prod, staging\./);
+        assert.match(missing.err, /--stack is required\. Stacks in this project: blue, green\./);
         const bad = await capture(["--stak", "prod"]);
         assert.equal(bad.code, 2);
         assert.match(bad.err, /usage: npm run plan -- --stack <name>/);

@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PROJECT_DIR } from "../../offline/run";
 import { readStackConfig } from "../../recovery/lib/stack-config";
 import { BackendUnreachableError, PulumiCliMissingError } from "../../recovery/lib/stack-driver";
@@ -45,8 +48,17 @@ describe("recovery/lib/stack-file: the stack's configuration when the stack cann
     });
 
     it("refuses an unknown stack, listing the stack files there are and why the stack itself did not open", () => {
-        assert.throws(() => StackFileDriver.open("prdo", PROJECT_DIR, backendDown), (e: unknown) => e instanceof NoStackSourceError &&
-            /^stack prdo cannot be opened and has no configuration file to fall back on: unknown stack "prdo": there is no Pulumi\.prdo\.yaml\. Stacks in this project: prod, staging\. Check --stack/.test(e.message) &&
-            /state backend of stack prod is unreachable/.test(e.message));
+        // A directory of its own: the list is whatever stack files a project holds, a user's own included.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+        try {
+            for (const file of ["Pulumi.yaml", "Pulumi.blue.yaml", "Pulumi.green.yaml", "notes.yaml"]) {
+                fs.writeFileSync(path.join(dir, file), "config: {}\n");
+            }
+            assert.throws(() => StackFileDriver.open("prdo", dir, backendDown), (e: unknown) => e instanceof NoStackSourceError &&
+                /^stack prdo cannot be opened and has no configuration file to fall back on: unknown stack "prdo": there is no Pulumi\.prdo\.yaml\. Stacks in this project: blue, green\. Check --stack/.test(e.message) &&
+                /state backend of stack prod is unreachable/.test(e.message));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
