@@ -6,7 +6,8 @@ import { reconcilePolicyPackConfig } from "../../offline/policy/config";
 import { PolicyPackError, PolicyPackProcess, withPolicyPack } from "../../offline/policy/host";
 import { AnalyzedResource, UNKNOWN, UNKNOWN_SENTINEL, fromRecorded, toWireValue } from "../../offline/policy/wire";
 import { RecordedResource } from "../../offline/run";
-import { REPLICATION_GROUP, isRunning, writePack, writeThrowawayPack } from "./throwaway-pack";
+import { isRunning } from "../dataplane/leftovers";
+import { REPLICATION_GROUP, writePack, writeThrowawayPack } from "./throwaway-pack";
 
 const URN = (name: string, type = REPLICATION_GROUP) => `urn:pulumi:test::elasticache-global::${type}::${name}`;
 
@@ -150,6 +151,7 @@ describe("policy pack over gRPC (offline/policy/host)", function () {
             assert.ok(isRunning(pid));
             throw new Error("boom");
         }), /boom/);
+        assert.ok(pid !== undefined, "the work ran");
         assert.equal(isRunning(pid), false, `pack process ${pid} is gone`);
     });
 

@@ -113,15 +113,3 @@ export function writeConfigFile(content: unknown): string {
     fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
     return file;
 }
-
-export function isRunning(pid: number | undefined): boolean {
-    if (pid === undefined) {
-        return false;
-    }
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
