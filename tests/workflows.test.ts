@@ -16,6 +16,7 @@ import { COMMANDS } from "../recovery/cli";
 import { SNAPSHOT_SPEC } from "../recovery/commands/snapshot";
 import { parseFlags } from "../recovery/lib/flags";
 import { tagValueProblem } from "../recovery/lib/snapshots/take";
+import { EXAMPLE_STACKS } from "./helpers/stacks";
 
 const DIR = path.join(PROJECT_DIR, ".github", "workflows");
 
@@ -78,12 +79,8 @@ function policyOf(step: Step, entry: Record<string, string>): { pack?: string; c
     return { pack: /--policy-pack (\S+)/.exec(run)?.[1], config: /--policy-pack-config (\S+)/.exec(run)?.[1] };
 }
 
-/**
- * The stacks this repository ships (Pulumi.prod.yaml, Pulumi.staging.yaml), which the workflows run
- * for. A user's own stack file joins a workflow only when it is added to the workflow's matrix, so
- * these tests name the examples and check every matrix entry, never the list of stack files.
- */
-const EXAMPLE_STACKS = ["prod", "staging"];
+// A user's own stack file joins a workflow only when it is added to the workflow's matrix, so these
+// tests name the example stacks and check every matrix entry, never the list of stack files.
 
 /** A matrix stack needs its stack file and its policy-pack config. */
 function assertStackExists(file: string, stack: string): void {

@@ -4,15 +4,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { NAMESPACE, RawConfig, validateConfig } from "../../components/config";
 import { main } from "../../offline/plan";
 import { PROJECT_DIR, listStacks, loadStackFile } from "../../offline/run";
+import { EXAMPLE_STACKS, stackFileProblem } from "../helpers/stacks";
 import { REPLICATION_GROUP, writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
 const run = promisify(execFile);
-
-/** The stacks this repository ships as examples; users add their own beside them. */
-const EXAMPLE_STACKS = ["prod", "staging"];
 
 /** `text` as a literal inside a RegExp. */
 function escape(text: string): string {
@@ -65,21 +62,10 @@ describe("offline plan (npm run plan)", () => {
     // Holds for any stack file a user adds: it says which file is invalid and why, instead of failing
     // tests about the examples.
     it("every stack file in the repository, a user's own included, is a valid stack configuration", () => {
-        const invalid: string[] = [];
-        for (const stack of listStacks()) {
-            try {
-                const raw: RawConfig = {};
-                for (const [key, value] of Object.entries(loadStackFile(stack).config)) {
-                    if (key.startsWith(`${NAMESPACE}:`)) {
-                        raw[key.slice(NAMESPACE.length + 1)] = value;
-                    }
-                }
-                validateConfig(raw, stack);
-            } catch (e) {
-                // Not YAML, or not a configuration the program accepts.
-                invalid.push(`Pulumi.${stack}.yaml: ${(e as Error).message}`);
-            }
-        }
+        const invalid = listStacks().flatMap((stack) => {
+            const problem = stackFileProblem(stack);
+            return problem === undefined ? [] : [`Pulumi.${stack}.yaml: ${problem}`];
+        });
         assert.deepEqual(invalid, []);
     });
 
