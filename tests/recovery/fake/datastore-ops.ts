@@ -7,7 +7,7 @@
  * code under test should not match on them. TestFailover events follow the documented texts.
  */
 import {
-    GlobalReplicationGroupAlreadyExistsFault, InvalidGlobalReplicationGroupStateFault, InvalidParameterCombinationException,
+    GlobalReplicationGroupAlreadyExistsFault, GlobalReplicationGroupNotFoundFault, InvalidGlobalReplicationGroupStateFault, InvalidParameterCombinationException,
     InvalidParameterValueException, InvalidReplicationGroupStateFault, ReplicationGroupAlreadyExistsFault, ReplicationGroupNotFoundFault,
 } from "@aws-sdk/client-elasticache";
 import { serviceError } from "./errors";
@@ -258,8 +258,9 @@ export class DatastoreOperations {
                 `A replication group joining Global Datastore ${input.GlobalReplicationGroupId} must not set ${setForbidden.join(", ")}: the datastore decides them`);
         }
         const ds = this.model.datastores.get(input.GlobalReplicationGroupId!);
+        // API Reference, CreateReplicationGroup, Errors: GlobalReplicationGroupNotFoundFault.
         if (!ds) {
-            throw serviceError(InvalidParameterValueException, `GlobalReplicationGroupId "${input.GlobalReplicationGroupId}": no such Global Datastore`);
+            throw serviceError(GlobalReplicationGroupNotFoundFault, `GlobalReplicationGroupId "${input.GlobalReplicationGroupId}": no such Global Datastore`);
         }
         if (ds.members.some((m) => m.region === region)) {
             throw serviceError(InvalidParameterValueException, `Global Datastore ${ds.id} already has a member in ${region}; each member needs its own region`);

@@ -85,7 +85,8 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
             handle: (region, input) => {
                 let found = model.replicationGroupsIn(region);
                 if (input.ReplicationGroupId) {
-                    found = found.filter((rg) => rg.id === input.ReplicationGroupId);
+                    // API Reference, DescribeReplicationGroups: ReplicationGroupId "is not case sensitive".
+                    found = found.filter((rg) => rg.id.toLowerCase() === String(input.ReplicationGroupId).toLowerCase());
                     if (found.length === 0) {
                         throw serviceError(ReplicationGroupNotFoundFault, `ReplicationGroupId "${input.ReplicationGroupId}": no replication group with that id in ${region}`);
                     }
@@ -122,8 +123,10 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
         },
         {
             command: CreateReplicationGroupCommand,
-            handle: (region, input: CreateReplicationGroupArgs) => {
-                required("CreateReplicationGroup", input, "ReplicationGroupId", "ReplicationGroupDescription");
+            handle: (region, given: CreateReplicationGroupArgs) => {
+                required("CreateReplicationGroup", given, "ReplicationGroupId", "ReplicationGroupDescription");
+                // API Reference, CreateReplicationGroup: ReplicationGroupId "is stored as a lowercase string".
+                const input: CreateReplicationGroupArgs = { ...given, ReplicationGroupId: given.ReplicationGroupId!.toLowerCase() };
                 if (input.SnapshotArns !== undefined && input.GlobalReplicationGroupId === undefined) {
                     throw serviceError(InvalidParameterValueException, "SnapshotArns: the fake does not model seeding from S3; restore with SnapshotName");
                 }

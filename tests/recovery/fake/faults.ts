@@ -29,8 +29,10 @@ export interface ErrorFaultArgs extends CallMatcher {
 
 export interface ThrottleArgs extends ErrorFaultArgs {
     /**
-     * The error code. Default "Throttling", the code ElastiCache and CloudWatch (query protocol)
-     * answer with; "ThrottlingException" is what JSON-protocol services use.
+     * The error code. Default: what each service answers. ElastiCache (query protocol) and CloudWatch
+     * (JSON protocol, query-compatible error codes) answer "Throttling"; SSM (JSON protocol) answers
+     * "ThrottlingException: Rate exceeded" (SSM API reference, GetParameter; @aws-sdk/client-ssm
+     * models ThrottlingException).
      */
     code?: string;
 }
@@ -73,6 +75,9 @@ function matches(m: CallMatcher, service: Service, region: string, command: stri
     return (m.region === undefined || m.region === region) && (m.command === undefined || m.command === command) && (m.service === undefined || m.service === service);
 }
 
+/** The error code each service's throttling answer carries (see ThrottleArgs.code). */
+const THROTTLING_CODE: Record<Service, string> = { elasticache: "Throttling", cloudwatch: "Throttling", ssm: "ThrottlingException" };
+
 function baseException(service: Service) {
     return { elasticache: ElastiCacheServiceException, cloudwatch: CloudWatchServiceException, ssm: SSMServiceException }[service];
 }
@@ -91,8 +96,7 @@ export class Faults {
 
     /** Matching calls fail with a throttling error (HTTP 400, as AWS's query protocol answers). */
     throttle(args: ThrottleArgs = {}): void {
-        const code = args.code ?? "Throttling";
-        this.addErrorFault(args, (service) => unmodelledError(baseException(service), code, "Rate exceeded", 400));
+        this.addErrorFault(args, (service) => unmodelledError(baseException(service), args.code ?? THROTTLING_CODE[service], "Rate exceeded", 400));
     }
 
     /** Matching calls fail with ServiceUnavailable, HTTP 503. */

@@ -126,14 +126,19 @@ function step(op: PlannedStep["op"], urn: string, type: string, diffs: string[],
     return { op, urn, type, diffs, replaceKeys };
 }
 
-/** Engine refusals: a protected resource must not be replaced or deleted (the engine's own check). */
+/**
+ * Engine refusals, as pulumi/pulumi pkg/resource/deploy/step_generator.go decides them: a replacement
+ * is refused when the resource is protected in the state AND in the program (`new.Protect &&
+ * old.Protect`: unprotecting and replacing in one update is allowed, and a flag the last update has
+ * not written to the state yet protects nothing); a deletion is refused when the state protects it.
+ * The message is the engine's first line.
+ */
 export function protectionViolations(deployed: readonly DeployedResource[], declared: readonly RecordedResource[], steps: readonly PlannedStep[]): string[] {
-    const protectedNow = new Map<string, boolean>([
-        ...deployed.map((r) => [r.urn, r.protect] as const),
-        ...declared.map((r) => [r.urn, r.protect] as const),
-    ]);
-    return [...new Set(steps.filter((s) => (s.op === "replace" || s.op === "delete") && protectedNow.get(s.urn)).map((s) =>
-        `unable to ${s.op} resource "${s.urn}" as it is currently marked for protection`))];
+    const inState = new Map(deployed.map((r) => [r.urn, r.protect]));
+    const inProgram = new Map(declared.map((r) => [r.urn, r.protect]));
+    const refused = (s: PlannedStep) => (s.op === "replace" && inState.get(s.urn) === true && inProgram.get(s.urn) === true) ||
+        (s.op === "delete" && inState.get(s.urn) === true);
+    return [...new Set(steps.filter(refused).map((s) => `unable to ${s.op} resource "${s.urn}" as it is currently marked for protection`))];
 }
 
 export type DriverFault = "backend-unreachable" | "stack-locked";
