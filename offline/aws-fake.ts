@@ -18,7 +18,11 @@ function letters(seed: string, length: number): string {
     return [...createHash("sha256").update(seed).digest()].slice(0, length).map((b) => String.fromCharCode(97 + (b % 26))).join("");
 }
 
-/** The short region code ElastiCache puts in endpoints: us-east-1 -> use1, ap-southeast-2 -> apse2. */
+/**
+ * The short region code ElastiCache puts in endpoints: us-east-1 -> use1, ap-southeast-2 -> apse2.
+ * Assumption: the endpoint form `clustercfg.<id>.<hash>.<code>.cache.amazonaws.com` is taken from
+ * endpoints AWS hands out, not from a page that specifies it; the program only passes it on.
+ */
 export function endpointRegionCode(region: string): string {
     const [area, direction, number] = region.split("-");
     const dir = direction.replace(/^(north|south)(east|west)$/, (_, a: string, b: string) => a[0] + b[0]).replace(/^(north|south|east|west|central)$/, (d: string) => d[0]);
@@ -51,7 +55,8 @@ const COMPUTED: Record<string, (name: string, inputs: State, region: string) => 
         };
     },
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": (name, inputs) => {
-        // AWS prefixes the suffix with a region-specific code; this one is made up.
+        // AWS prefixes the suffix with a region-specific code of five letters (terraform-provider-aws
+        // global_replication_group.go, GlobalReplicationGroupRegionPrefixFormat "[[:alpha:]]{5}-"); this one is made up.
         const id = `${letters(String(inputs.region ?? DEFAULT_REGION), 5)}-${inputs.globalReplicationGroupIdSuffix}`;
         return { id, state: { globalReplicationGroupId: id, arn: `arn:aws:elasticache::${FAKE_ACCOUNT_ID}:globalreplicationgroup:${id}` } };
     },
@@ -91,6 +96,7 @@ export class AwsFake implements pulumi.runtime.Mocks {
                 return { accountId: FAKE_ACCOUNT_ID, arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:user/offline-plan`, userId: "AIDAOFFLINEPLAN", id: FAKE_ACCOUNT_ID };
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+            // Three zones per region, ids `<code>-az<n>`: made up for the plan, real regions differ.
             case "aws:index/getAvailabilityZones:getAvailabilityZones": {
                 const region = String(args.inputs.region ?? DEFAULT_REGION);
                 const suffixes = ["a", "b", "c"];

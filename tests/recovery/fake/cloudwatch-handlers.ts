@@ -38,12 +38,16 @@ export const WRITES_METRIC = "SetTypeCmds";
  * IsMaster; the fake publishes the current name only.
  */
 export const IS_PRIMARY_METRIC = "IsPrimary";
-/** Keys held by a node, per node; every node of a shard holds its shard's keys (see FakeAws.setItems). */
+/**
+ * Keys held by a node, per node; every node of a shard holds its shard's keys (see FakeAws.setItems).
+ * IsPrimary, SetTypeCmds and CurrItems are in the ElastiCache User Guide's "Metrics for Valkey and
+ * Redis OSS", published per node (CacheClusterId) once a minute.
+ */
 export const ITEMS_METRIC = "CurrItems";
-/** GetMetricData takes at most this many queries per request. */
+/** CloudWatch API Reference, GetMetricData: "as many as 500 different metrics in a single request". */
 export const MAX_QUERIES = 500;
 const MINUTE_MS = 60_000;
-/** Lag is sampled this often inside a period to compute its statistic. */
+/** Lag is sampled this often inside a period to compute its statistic (simulated; how often ElastiCache samples it is not documented). */
 const SAMPLE_MS = 10_000;
 const STATS: Record<string, (values: number[]) => number> = {
     Maximum: (v) => Math.max(...v),
@@ -141,6 +145,9 @@ function queryResult(model: FakeModel, durations: Durations, downAt: RegionDownA
             `MetricDataQueries[${q.Id}]: the fake answers MetricStat queries only (Expression "${q.Expression}" is not evaluated); query each node's metric instead`);
     }
     const { Metric: metric, Period: period, Stat: stat } = q.MetricStat;
+    // CloudWatch API Reference, MetricStat.Period: regular-resolution metrics (ElastiCache publishes
+    // those) take "a multiple of 60"; data older than 15 days needs coarser periods, which the fake,
+    // keeping no history that long, does not check.
     if (!period || period < 60 || period % 60 !== 0) {
         throw serviceError(InvalidParameterValueException, `MetricDataQueries[${q.Id}].MetricStat.Period must be a multiple of 60 seconds, got ${period}`);
     }
@@ -221,6 +228,7 @@ export function cloudWatchHandlers(model: FakeModel, durations: Durations, downA
                 if (startMs >= endMs) {
                     throw serviceError(InvalidParameterValueException, `StartTime (${new Date(startMs).toISOString()}) must be before EndTime (${new Date(endMs).toISOString()})`);
                 }
+                // CloudWatch API Reference, GetMetricData ScanBy: "If you omit this parameter, the default of TimestampDescending is used."
                 const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
                 const results = queries.filter((q) => q.ReturnData !== false).map((q) => queryResult(model, durations, downAt, region, q, startMs, endMs, descending));
                 return { MetricDataResults: results, Messages: [] };

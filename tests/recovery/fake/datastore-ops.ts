@@ -14,7 +14,11 @@ import { serviceError } from "./errors";
 import { FakeDatastore, FakeMember, FakeModel } from "./model";
 import { buildReplicationGroup, datastoreId, resolveShape } from "./seed";
 
-/** How long each operation takes in virtual time. Every field documents its default. */
+/**
+ * How long each operation takes in virtual time. Every field documents its default. All are
+ * simulated values chosen for the tests, not documented by AWS; only their order of magnitude follows
+ * the shared ElastiCache facts (promotion about a minute, creation or restore tens of minutes).
+ */
 export interface Durations {
     /** FailoverGlobalReplicationGroup, modifying until roles swap. Default 60 s ("about a minute"). */
     failover: number;
@@ -57,7 +61,12 @@ export const DEFAULT_DURATIONS: Durations = {
     restore: 25 * 60_000,
 };
 
-/** Parameters a joining secondary must not set: the datastore decides them (AWS answers InvalidParameterCombination). */
+/**
+ * Parameters a joining secondary must not set: the datastore decides them. The list is the provider's
+ * (terraform-provider-aws internal/service/elasticache/replication_group.go, global_replication_group_id
+ * ConflictsWith); that AWS answers InvalidParameterCombination when they are sent is an assumption (the
+ * provider refuses them before any call).
+ */
 const SECONDARY_FORBIDDEN = [
     "NumNodeGroups", "CacheParameterGroupName", "Engine", "EngineVersion", "CacheNodeType", "CacheSecurityGroupNames",
     "TransitEncryptionEnabled", "TransitEncryptionMode", "AtRestEncryptionEnabled", "SnapshotArns", "SnapshotName",
@@ -112,6 +121,10 @@ export class DatastoreOperations {
         return member;
     }
 
+    /**
+     * API Reference, FailoverGlobalReplicationGroup and DisassociateGlobalReplicationGroup, Errors:
+     * InvalidGlobalReplicationGroupStateFault "The Global datastore is not available or in primary-only state."
+     */
     private requireAvailable(ds: FakeDatastore, action: string): void {
         const status = this.model.datastoreStatus(ds);
         if (status !== "available") {
@@ -119,7 +132,12 @@ export class DatastoreOperations {
         }
     }
 
-    /** FailoverGlobalReplicationGroup: the target names the SECONDARY to promote. */
+    /**
+     * FailoverGlobalReplicationGroup: the target names the SECONDARY to promote (API Reference: "The
+     * secondary region will become primary, and all other clusters will become secondary."). Naming the
+     * current primary or a region that does not match is answered with InvalidParameterValue: an
+     * assumption (both faults are in the operation's error list, neither case is documented).
+     */
     failover(ds: FakeDatastore, targetId: string | undefined, targetRegion: string | undefined): void {
         this.requireAvailable(ds, "FailoverGlobalReplicationGroup");
         const target = this.memberNamed(ds, "PrimaryReplicationGroupId", targetId, "PrimaryRegion", targetRegion);
@@ -130,11 +148,17 @@ export class DatastoreOperations {
             throw serviceError(InvalidGlobalReplicationGroupStateFault, `Member ${targetId} of ${ds.id} is ${target.status}; only an associated secondary can be promoted`);
         }
         const oldPrimary = this.model.primaryMember(ds)!;
-        // The old primary has to hand over; while its region does not answer, the promotion cannot finish.
+        // Assumption: the old primary has to hand over; while its region does not answer, the promotion cannot finish.
         const finish = this.regionDown(oldPrimary.region) ? Infinity : this.finishAt("FailoverGlobalReplicationGroup", this.durations.failover);
         this.beginFailover(ds, oldPrimary, target, finish, "failover");
     }
 
+    /**
+     * Datastore statuses creating | modifying | available | primary-only | deleting are the provider's
+     * (terraform-provider-aws internal/service/elasticache/global_replication_group.go, status
+     * constants). Member status "associated" is the provider's too; "associating" and "disassociating",
+     * and both groups reading "modifying" during a failover, are assumptions.
+     */
     private beginFailover(ds: FakeDatastore, oldPrimary: FakeMember, target: FakeMember, finishAt: number, opLabel: string): void {
         const op = `${opLabel}:${target.replicationGroupId}`;
         ds.operations.add(op);
@@ -187,7 +211,12 @@ export class DatastoreOperations {
         });
     }
 
-    /** CreateGlobalReplicationGroup from a standalone, available group of the calling region. */
+    /**
+     * CreateGlobalReplicationGroup from a standalone, available group of the calling region. Errors as the
+     * API Reference lists them: GlobalReplicationGroupAlreadyExistsFault, InvalidParameterValue,
+     * InvalidReplicationGroupStateFault, ReplicationGroupNotFoundFault. The id is the suffix behind a
+     * region-specific prefix (provider: GlobalReplicationGroupRegionPrefixFormat "[[:alpha:]]{5}-").
+     */
     createDatastore(region: string, suffix: string | undefined, primaryId: string | undefined, description?: string): FakeDatastore {
         if (!suffix) {
             throw serviceError(InvalidParameterValueException, "GlobalReplicationGroupIdSuffix is required: the datastore name AWS prefixes with a region code");
@@ -262,6 +291,8 @@ export class DatastoreOperations {
         if (!ds) {
             throw serviceError(GlobalReplicationGroupNotFoundFault, `GlobalReplicationGroupId "${input.GlobalReplicationGroupId}": no such Global Datastore`);
         }
+        // ElastiCache User Guide, "Prerequisites and limitations" (global datastores): a primary replicates
+        // "to a secondary cluster in up to two other AWS Regions". The faults for breaking that are assumptions.
         if (ds.members.some((m) => m.region === region)) {
             throw serviceError(InvalidParameterValueException, `Global Datastore ${ds.id} already has a member in ${region}; each member needs its own region`);
         }

@@ -11,11 +11,19 @@ import { serviceError } from "./errors";
 import { FakeDatastore, FakeModel } from "./model";
 import { snapshotKey, startSnapshot } from "./snapshot-ops";
 
-/** DeleteGlobalReplicationGroup: deleting until gone. */
+/** DeleteGlobalReplicationGroup: deleting until gone (a simulated duration: not documented). */
 export const DELETE_DATASTORE_MS = 2 * 60_000;
-/** DeleteReplicationGroup (with its final snapshot): deleting until gone. */
+/** DeleteReplicationGroup (with its final snapshot): deleting until gone (a simulated duration: not documented). */
 export const DELETE_REPLICATION_GROUP_MS = 6 * 60_000;
 
+/**
+ * API Reference, DeleteGlobalReplicationGroup: "a two-step process": disassociate the secondaries,
+ * then delete with RetainPrimaryReplicationGroup=true; "The primary cluster is never deleted when
+ * deleting a Global Datastore". Errors: GlobalReplicationGroupNotFoundFault,
+ * InvalidGlobalReplicationGroupStateFault ("not available or in primary-only state"),
+ * InvalidParameterValue. Which fault answers a datastore that still has secondaries is not documented
+ * (assumption: InvalidGlobalReplicationGroupState).
+ */
 export function deleteDatastore(model: FakeModel, ds: FakeDatastore, retainPrimary: unknown): void {
     if (retainPrimary !== true) {
         throw serviceError(InvalidParameterValueException, "RetainPrimaryReplicationGroup: the fake supports only true (keep the primary as a standalone group)");
@@ -49,10 +57,13 @@ export function deleteReplicationGroup(model: FakeModel, region: string, id: str
     if (!rg) {
         throw serviceError(ReplicationGroupNotFoundFault, `ReplicationGroupId "${id}": no replication group with that id in ${region}`);
     }
+    // API Reference, DeleteGlobalReplicationGroup: the primary "can only be deleted when it no longer is
+    // associated with any Global Datastore". The fault AWS answers with is an assumption.
     if (rg.global) {
         throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is a member of Global Datastore ${rg.global.datastoreId}; remove it from the datastore first`);
     }
     // A group that failed to create can only be deleted (the Terraform provider, upstream of @pulumi/aws, destroys such a tainted group).
+    // API Reference, DeleteReplicationGroup, Errors: InvalidReplicationGroupState "not in the available state".
     if (rg.status !== "available" && rg.status !== "create-failed") {
         throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; it can be deleted only when available or create-failed`);
     }

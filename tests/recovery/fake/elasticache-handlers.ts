@@ -26,12 +26,18 @@ export interface HandlerEntry {
 }
 
 const MINUTE_MS = 60_000;
-/** AWS keeps ElastiCache events for 14 days. */
+/**
+ * API Reference, DescribeEvents: "By default, only the events occurring within the last hour are
+ * returned; however, you can retrieve up to 14 days' worth of events".
+ */
 const EVENT_RETENTION_MS = 14 * 24 * 60 * MINUTE_MS;
 
 /**
- * MaxRecords/Marker paging as the Describe* APIs do it: MaxRecords 20..100, default 100
- * (DescribeSnapshots: 20..50, default 50).
+ * MaxRecords/Marker paging as the Describe* APIs do it. API Reference, DescribeReplicationGroups and
+ * DescribeEvents, MaxRecords: "Default: 100 Constraints: minimum 20; maximum 100"; DescribeSnapshots:
+ * "Default: 50 Constraints: minimum 20; maximum 50". DescribeGlobalReplicationGroups documents no
+ * bounds: the fake applies 20..100 there too (an assumption). The Marker is opaque in the API; the
+ * fake's is an index of its own.
  */
 export function page<T>(items: T[], input: { MaxRecords?: number; Marker?: string }, limits: { max: number } = { max: 100 }): { items: T[]; Marker?: string } {
     const max = input.MaxRecords ?? limits.max;
@@ -46,6 +52,11 @@ export function page<T>(items: T[], input: { MaxRecords?: number; Marker?: strin
     return { items: items.slice(start, end), Marker: end < items.length ? String(end) : undefined };
 }
 
+/**
+ * Assumption: which code AWS answers a missing required parameter with is not documented per
+ * operation (the query protocol's common errors list MissingParameter); the fake answers
+ * InvalidParameterValue. Code under test never leaves a required parameter out on purpose.
+ */
 function required(command: string, input: Record<string, unknown>, ...fields: string[]): void {
     const missing = fields.filter((f) => input[f] === undefined || input[f] === "");
     if (missing.length > 0) {
@@ -63,6 +74,8 @@ function toMs(value: unknown, field: string): number {
 
 export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOperations, testFailover: TestFailoverOperation, durations: Durations,
     snapshots: SnapshotOperations): HandlerEntry[] {
+    // Assumption: a Global Datastore is described (and failed over, detached, deleted) through the API of
+    // any region that holds a member, and not found elsewhere; the API reference does not say.
     const visibleDatastore = (region: string, id: string | undefined): FakeDatastore => {
         const ds = model.datastoresVisibleIn(region).find((d) => d.id === id);
         if (!ds) {
@@ -141,6 +154,7 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
         {
             command: DeleteGlobalReplicationGroupCommand,
             handle: (region, input) => {
+                // API Reference, DeleteGlobalReplicationGroup: RetainPrimaryReplicationGroup is required.
                 required("DeleteGlobalReplicationGroup", input, "GlobalReplicationGroupId", "RetainPrimaryReplicationGroup");
                 const ds = visibleDatastore(region, input.GlobalReplicationGroupId);
                 deleteDatastore(model, ds, input.RetainPrimaryReplicationGroup);
@@ -186,6 +200,7 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
                 if (input.StartTime !== undefined) {
                     start = toMs(input.StartTime, "StartTime");
                 } else {
+                    // Duration: "the number of minutes worth of events to retrieve"; default the last hour (above).
                     const minutes = input.Duration ?? 60;
                     if (!Number.isInteger(minutes) || minutes < 0 || minutes > 14 * 24 * 60) {
                         throw serviceError(InvalidParameterValueException, `Duration must be a whole number of minutes from 0 to 20160 (14 days), got ${input.Duration}`);
@@ -193,6 +208,7 @@ export function elastiCacheHandlers(model: FakeModel, datastores: DatastoreOpera
                     start = end - minutes * MINUTE_MS;
                 }
                 start = Math.max(start, now - EVENT_RETENTION_MS);
+                // SourceType / SourceIdentifier filters: API Reference, DescribeEvents. Order (newest first) is an assumption.
                 const found = model.eventsIn(region).filter((e) =>
                     e.at >= start && e.at <= end &&
                     (input.SourceType === undefined || e.sourceType === input.SourceType) &&

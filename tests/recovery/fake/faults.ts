@@ -233,7 +233,11 @@ export class Faults {
         this.errorFaults.push({ matcher, remaining: times, everyNth, seen: 0, make });
     }
 
-    /** The error shape a Node.js SDK client surfaces when the endpoint never answers or refuses. */
+    /**
+     * The error shape a Node.js SDK client surfaces when the endpoint never answers or refuses: Node's
+     * socket errors (code ECONNREFUSED) and the SDK's TimeoutError. Assumption: the shapes follow what
+     * the SDK's request handler throws; `attempts: 3` is the SDK's default retry count, not observed.
+     */
     private async unreachable(region: string, service: Service, down: Required<RegionDownArgs>): Promise<Error> {
         const host = `${service}.${region}.amazonaws.com`;
         if (down.mode === "refused") {

@@ -9,9 +9,12 @@
  */
 import { Clock } from "../../../recovery/lib/clock";
 
+/** API Reference, ReplicationGroup.Status: "creating, available, modifying, deleting, create-failed, snapshotting". */
 export type ReplicationGroupStatus = "creating" | "available" | "modifying" | "deleting" | "create-failed" | "snapshotting";
+/** The provider's status constants (terraform-provider-aws global_replication_group.go); the API reference lists none. */
 export type DatastoreStatus = "creating" | "modifying" | "available" | "primary-only" | "deleting";
 export type MemberRole = "PRIMARY" | "SECONDARY";
+/** "associated" is the provider's constant; the other two are assumptions. */
 export type MemberStatus = "associated" | "associating" | "disassociating";
 export type ClusterMode = "enabled" | "disabled" | "compatible";
 export type EventSourceType = "replication-group" | "cache-cluster";
@@ -115,9 +118,10 @@ export interface FakeParameter {
 }
 
 /**
- * AWS documents creating | available | restoring | copying | deleting. The snapshotFails fault ends in
- * "failed", a status outside that list, so code under test must treat every status but available as
- * unusable rather than match on the documented ones.
+ * API Reference, Snapshot.SnapshotStatus: "creating | available | restoring | copying | deleting".
+ * The snapshotFails fault ends in "failed", outside that list (an assumption: the ElastiCache event
+ * ElastiCache:SnapshotFailed exists, what DescribeSnapshots then shows is not in the API reference), so
+ * code under test must treat every status but available as unusable rather than match on the documented ones.
  */
 export type FakeSnapshotStatus = "creating" | "available" | "restoring" | "failed" | "deleting";
 

@@ -19,8 +19,9 @@ function endpoint(rg: FakeReplicationGroup, host: string) {
 
 /**
  * Cluster-mode-enabled groups report neither per-shard endpoints nor each node's CurrentRole; only
- * cluster-mode-disabled groups do (as AWS answers, to our knowledge). Code under test must find shard
- * primaries another way (events, or the node cluster ids), so the fake does not hand them out.
+ * cluster-mode-disabled groups do (an assumption, from how AWS answers to our knowledge: the API
+ * reference's NodeGroupMember.CurrentRole does not say). Code under test must find shard primaries
+ * another way (events, or the node cluster ids), so the fake does not hand them out.
  */
 function nodeGroupShape(rg: FakeReplicationGroup, clusterEnabled: boolean): NodeGroup[] {
     return rg.nodeGroups.map((group) => ({
@@ -74,7 +75,7 @@ export function datastoreShape(model: FakeModel, ds: FakeDatastore, showMembers:
         Engine: ds.engine,
         EngineVersion: ds.engineVersion,
         ClusterEnabled: ds.clusterEnabled,
-        // Members are listed only when asked for with ShowMemberInfo, as AWS does.
+        // API Reference, DescribeGlobalReplicationGroups: ShowMemberInfo "Returns the list of members that comprise the Global datastore."
         Members: showMembers
             ? ds.members.map((m) => ({
                 ReplicationGroupId: m.replicationGroupId,
@@ -98,7 +99,7 @@ export function eventShape(event: FakeEvent): Event {
  * A snapshot as DescribeSnapshots reports one of a cluster-mode-enabled group: the group's shape, and
  * per node group its size and SnapshotCreateTime (the recovery point of that shard's data), the time
  * only once that node group's data has been captured. NodeGroupConfiguration (slots, replicas, zones)
- * only when asked for with ShowNodeGroupConfig, as AWS does.
+ * only when asked for with ShowNodeGroupConfig (API Reference, DescribeSnapshots: "if true, the node group (shard) configuration is included").
  */
 export function snapshotShape(snapshot: FakeSnapshot, now: number, showNodeGroupConfig = false): Snapshot {
     const shape = snapshot.shape;

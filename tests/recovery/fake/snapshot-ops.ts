@@ -16,15 +16,22 @@ import { serviceError } from "./errors";
 import { ClusterMode, FakeModel, FakeNodeSnapshot, FakeReplicationGroup, FakeSnapshot, FakeSnapshotShape, FakeSnapshotStatus } from "./model";
 import { ShapeArgs, buildReplicationGroup, resolveShape } from "./seed";
 
-/** Shards are backed up side by side, not at one instant: node group i+1 is captured this long after node group i. */
+/**
+ * Shards are backed up side by side, not at one instant: node group i+1 is captured this long after
+ * node group i. Each NodeSnapshot has its own SnapshotCreateTime (API Reference, NodeSnapshot); the
+ * spacing is simulated.
+ */
 export const NODE_SNAPSHOT_SPACING_MS = 7_000;
 const DEFAULT_CACHE_SIZE_MB = 512;
-/** ElastiCache tag limits (the ElastiCache tag pattern of CloudFormation, 50 tags per resource). */
+/**
+ * ElastiCache tag limits (the ElastiCache tag pattern of CloudFormation, 50 tags per resource); the
+ * fault for too many is TagQuotaPerResourceExceeded (API Reference, CreateSnapshot, Errors).
+ */
 const TAG_KEY = /^(?!aws:)[a-zA-Z0-9 _./=+:@-]{1,128}$/;
 const TAG_VALUE = /^[a-zA-Z0-9 _./=+:@-]{0,256}$/;
 const MAX_TAGS = 50;
 
-/** AWS stores snapshot names in lowercase, so names compare without case. */
+/** API Reference, CreateSnapshot: SnapshotName "is stored as a lowercase string", so names compare without case. */
 export function snapshotKey(region: string, name: string): string {
     return FakeModel.key(region, name.toLowerCase());
 }
@@ -165,7 +172,11 @@ export interface SnapshotFilter {
     CacheClusterId?: string;
 }
 
-/** DescribeSnapshots' selection, in the order the snapshots were created. */
+/**
+ * DescribeSnapshots' selection (API Reference, DescribeSnapshots: SnapshotSource "system" automated,
+ * "user" manual, both when omitted; SnapshotNotFoundFault for an unknown SnapshotName). The order
+ * (creation order) is an assumption.
+ */
 export function findSnapshots(model: FakeModel, region: string, filter: SnapshotFilter): FakeSnapshot[] {
     if (filter.SnapshotSource !== undefined && filter.SnapshotSource !== "system" && filter.SnapshotSource !== "user") {
         throw serviceError(InvalidParameterValueException, `SnapshotSource must be system or user, got ${filter.SnapshotSource}`);
@@ -227,7 +238,12 @@ function olderThan(version: string, than: string): boolean {
 export class SnapshotOperations {
     constructor(private readonly model: FakeModel, private readonly durations: Durations, private readonly faults: SnapshotFaults) {}
 
-    /** CreateSnapshot of a whole replication group (cluster mode enabled backs up only at that level). */
+    /**
+     * CreateSnapshot of a whole replication group (cluster mode enabled backs up only at that level).
+     * Faults from the API Reference's list for CreateSnapshot: ReplicationGroupNotFoundFault,
+     * SnapshotAlreadyExistsFault, InvalidReplicationGroupState ("not in the available state": the group
+     * is `snapshotting` while a backup runs), TagQuotaPerResourceExceeded. Durations are simulated.
+     */
     createSnapshot(region: string, input: { ReplicationGroupId?: string; CacheClusterId?: string; SnapshotName?: string; Tags?: unknown }): FakeSnapshot {
         if (!input.SnapshotName) {
             throw serviceError(InvalidParameterValueException, "CreateSnapshot: SnapshotName is required");

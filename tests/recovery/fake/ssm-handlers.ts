@@ -28,6 +28,9 @@ export function ssmHandlers(model: FakeModel): HandlerEntry[] {
     return [
         {
             command: PutParameterCommand,
+            // SSM API Reference, PutParameter: Overwrite defaults to false and an existing name then
+            // answers ParameterAlreadyExists; Type may be left out only when updating. Tier "Standard" and
+            // DataType "text" are the documented defaults. The ValidationException for a bad Type is an assumption.
             handle: (region, input) => {
                 if (!input.Name || input.Value === undefined) {
                     throw serviceError(ValidationException, "PutParameter: Name and Value are required");
@@ -48,6 +51,7 @@ export function ssmHandlers(model: FakeModel): HandlerEntry[] {
             command: GetParameterCommand,
             handle: (region, input) => {
                 const p = model.parameters.get(FakeModel.key(region, input.Name ?? ""));
+                // SSM API Reference, GetParameter, Errors: ParameterNotFound.
                 if (!p) {
                     throw serviceError(ParameterNotFound, `Parameter ${input.Name} not found in ${region}`);
                 }

@@ -17,8 +17,16 @@ const GRG = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
 const KMS_KEY = "aws:kms/key:Key";
 
 /**
- * Properties whose change makes the AWS provider replace the resource (see the shared ElastiCache
- * facts). `region` replaces every AWS resource in provider v7.
+ * Properties whose change makes the AWS provider replace the resource: the `ForceNew` attributes of
+ * terraform-provider-aws (the upstream of @pulumi/aws v7) internal/service/elasticache/replication_group.go
+ * (at_rest_encryption_enabled, data_tiering_enabled, global_replication_group_id, kms_key_id,
+ * network_type, port, replication_group_id, security_group_names, snapshot_arns, snapshot_name,
+ * subnet_group_name) and global_replication_group.go (global_replication_group_id_suffix,
+ * primary_replication_group_id); the KMS key's are from internal/service/kms/key.go as listed.
+ * Not modelled: the provider's conditional replacements (an engine or engine-version downgrade,
+ * node_group_configuration changes, transit_encryption_enabled below engine 7.0.5), which the program
+ * does not trigger. That a change of `region` replaces every AWS resource in provider v7 is an
+ * assumption (shared ElastiCache facts; not found in the provider's Enhanced Region Support notes).
  */
 export const REPLACE_TRIGGERS: Record<string, readonly string[]> = {
     [RG]: [
@@ -96,7 +104,10 @@ export function changedProperties(old: Record<string, unknown>, next: Record<str
 /**
  * The engine's steps to go from the deployed resources to the declared ones, in engine order: the
  * declared resources in registration order, then deletions (and the old halves of replacements) in
- * reverse order of the state.
+ * reverse order of the state. pulumi/pulumi pkg/resource/deploy/step_generator.go: a replacement is
+ * create-replacement then replace, "the delete step is generated later on, after all creates/updates
+ * finish" (create-before-delete, the default). The diff itself (top-level inputs compared, ignored
+ * paths keeping the state's value) stands in for the provider's Diff: an assumption.
  */
 export function planSteps(deployed: readonly DeployedResource[], declared: readonly RecordedResource[]): PlannedStep[] {
     const old = new Map(deployed.map((r) => [r.urn, r]));
@@ -156,7 +167,10 @@ export interface DriverCall {
 }
 
 const ALL_OPS: readonly StackOperation[] = ["getConfig", "setConfig", "refresh", "preview", "up", "outputs"];
-/** Operations that take the stack's lock. */
+/**
+ * Operations that take the stack's lock; the Automation API raises ConcurrentUpdateError when another
+ * update holds it (@pulumi/pulumi automation/errors.ts). That a preview takes it too is an assumption.
+ */
 const LOCKING_OPS: readonly StackOperation[] = ["refresh", "preview", "up"];
 
 interface Fault {
@@ -331,6 +345,9 @@ export class FakeStackDriver implements StackDriver {
         }
         const steps = planSteps(this.deployed, run.resources).filter((s) => !targets || targets.includes(s.urn));
         const violations = protectionViolations(this.deployed, run.resources, steps);
+        // step_generator.go: "In Preview, we mark the deployment as Error but continue to next steps, so
+        // that the preview is shown"; an update bails at once. Either way the caller gets an error that
+        // still carries the planned steps.
         if (violations.length > 0) {
             throw new PreviewFailedError(this.stackName, operation, violations.join("; "), steps);
         }

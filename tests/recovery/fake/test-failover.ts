@@ -22,7 +22,13 @@ export function usePromotionEventForm(model: FakeModel, form: PromotionEventForm
     promotionForms.set(model, form);
 }
 
-/** AWS allows TestFailover on at most this many node groups in any rolling 24 h (per region here). */
+/**
+ * API Reference, TestFailover: "A customer can use this operation to test automatic failover on up to
+ * 15 shards ... in any rolling 24-hour period." Counting it per region, and answering the call over
+ * the quota with TestFailoverNotAvailableFault, are assumptions: the operation also lists
+ * APICallRateForCustomerExceeded ("exceeded the allowed rate of API calls") and says neither which
+ * one the quota gives nor whether regions share it.
+ */
 export const TEST_FAILOVER_QUOTA = 15;
 
 export class TestFailoverOperation {
@@ -46,6 +52,8 @@ export class TestFailoverOperation {
             throw serviceError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is ${rg.status}; TestFailover needs it available`);
         }
         const key = FakeModel.key(region, rg.id);
+        // API Reference, TestFailover: on "the same ... (cluster mode enabled) replication group, the first
+        // node replacement must complete before a subsequent call can be made". The fault is an assumption.
         if (this.model.testFailoverRunning.has(key)) {
             throw serviceError(TestFailoverNotAvailableFault,
                 `A TestFailover on ${rg.id} is still replacing a node; wait for "Finished recovery for cache nodes" before testing another node group`);
@@ -65,6 +73,10 @@ export class TestFailoverOperation {
         this.model.testFailoverCalls.set(region, [...recent, now]);
         this.model.testFailoverRunning.add(key);
         group.status = "modifying";
+        // Event texts and their order: API Reference, TestFailover ("Replication group message: Test Failover
+        // API called for node group <node-group-id>", ..., "Cache cluster message: Finished recovery for cache
+        // nodes <node-id>"). The short promotion form is what cluster-mode runs report (shared facts; not in
+        // the API reference). Timings are simulated.
         this.model.emit(region, "replication-group", rg.id, `Test Failover API called for node group ${group.id}`);
 
         const stuck = this.neverFinishes("TestFailover");
