@@ -54,6 +54,8 @@ async function awaitStatus(h: Harness, what: string, status: () => string | unde
     while (["creating", "associating", "modifying"].includes(settled() ?? "")) {
         await h.aws.clock.sleep(30_000);
     }
+    // The provider's wait (replication_group.go, waitReplicationGroupAvailable) ends on any state outside
+    // its pending and target lists with StateChangeConf's "unexpected state '<s>'" error.
     if (settled() === "create-failed") {
         throw new Error(`creating ${what}: waiting for completion: unexpected state 'create-failed'`);
     }

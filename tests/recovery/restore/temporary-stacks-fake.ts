@@ -3,6 +3,9 @@
  * the SDK's CreateReplicationGroup (as the provider would) and, like the provider, returns only once
  * AWS reports it available or create-failed, sleeping on the virtual clock; `destroy` deletes it.
  * The endpoint it returns is a name only: tests route the data plane to a local cluster.
+ * The provider's wait: terraform-provider-aws internal/service/elasticache/replication_group.go,
+ * waitReplicationGroupAvailable (pending creating/modifying/snapshotting, target available; any other
+ * state such as create-failed ends the wait with an error). The 30 s poll is the fake's.
  */
 import { DeleteReplicationGroupCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { FakeAws } from "../fake";
