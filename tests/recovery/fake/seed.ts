@@ -12,6 +12,11 @@ import { putParameter } from "./ssm-handlers";
 // One table for the fake and for recovery, which reads the founding region from an id's prefix.
 export { DATASTORE_ID_PREFIXES };
 
+/**
+ * API Reference, CreateGlobalReplicationGroup: "Amazon ElastiCache automatically applies a prefix to
+ * the Global datastore ID ... Each Amazon Region has its own prefix" (the list: User Guide, "Using the
+ * AWS CLI with Global datastores").
+ */
 export function datastoreId(foundingRegion: string, suffix: string): string {
     const prefix = DATASTORE_ID_PREFIXES[foundingRegion];
     if (!prefix) {
