@@ -1,13 +1,17 @@
 /**
  * The preview guard: nothing a recovery runs may replace or delete a cache, its datastore or the key
- * its data is encrypted with. Pulumi's `protect` would stop the delete half of a replacement, but only
- * after the replacement was created and other resources were changed; the guard refuses before `up`
- * starts, and says exactly which resource and which properties are to blame.
+ * its data is encrypted with, nor deploy what the policy pack refuses. Pulumi's `protect` would stop
+ * the delete half of a replacement, but only after the replacement was created and other resources
+ * were changed; and during `pulumi up` the first mandatory policy violation halts the update after the
+ * resources before it were changed (pulumi-policy README: "During the update, the first policy violation
+ * will halt the deployment"). The guard refuses before `up` starts, and says exactly which resource,
+ * which properties and which policies are to blame.
  */
 import { Clock, systemClock } from "./clock";
 import { Emit } from "./events";
+import { describePolicyPack } from "./policy-pack";
 import { Progress } from "./progress";
-import { PlannedStep, PreviewFailedError, StackDriver, StepOp, UpResult } from "./stack-driver";
+import { PlannedStep, PolicyViolation, PreviewFailedError, StackDriver, StepOp, UpResult, describeViolation } from "./stack-driver";
 
 export const RESOURCE_TYPES = {
     replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
@@ -50,9 +54,13 @@ export interface BlockedResource {
     forcedBy: string[];
 }
 
+/**
+ * `violations`: what the policy pack reported about the preview (advisory ones when allowed; when
+ * refused, at least one mandatory one, or none when only `blocked` refused).
+ */
 export type GuardVerdict =
-    | { allowed: true; message: string; steps: PlannedStep[] }
-    | { allowed: false; message: string; steps: PlannedStep[]; blocked: BlockedResource[] };
+    | { allowed: true; message: string; steps: PlannedStep[]; violations: PolicyViolation[] }
+    | { allowed: false; message: string; steps: PlannedStep[]; blocked: BlockedResource[]; violations: PolicyViolation[] };
 
 /** Thrown by previewThenUp when the guard refuses; `up` was not called. */
 export class GuardRefusedError extends Error {
@@ -83,19 +91,23 @@ export function checkPlannedSteps(steps: readonly PlannedStep[], protectedTypes:
     }
     const changed = steps.filter((s) => s.op !== "same").length;
     if (blocked.size === 0) {
-        return { allowed: true, steps: [...steps], message: `preview plans ${changed} change${changed === 1 ? "" : "s"}, none replaces or deletes a protected resource` };
+        return { allowed: true, steps: [...steps], violations: [], message: `preview plans ${changed} change${changed === 1 ? "" : "s"}, none replaces or deletes a protected resource` };
     }
     const list = [...blocked.values()];
-    const lines = list.map((b) => `  - ${b.type} ${b.name} (${b.urn}): ${b.ops.join(", ")}` +
-        (b.forcedBy.length ? `, forced by a change to ${b.forcedBy.join(", ")}` : ""));
     return {
-        allowed: false, steps: [...steps], blocked: list,
-        message: `refusing to update: the preview would replace or delete ${list.length} protected resource${list.length === 1 ? "" : "s"}:\n` +
-            `${lines.join("\n")}\n` +
+        allowed: false, steps: [...steps], blocked: list, violations: [],
+        message: `refusing to update: ${describeBlocked(list)}\n` +
             // Only the update is known not to have run: a caller may have changed the configuration or refreshed the state first.
             "pulumi up was not run. Find out why the program no longer matches the deployed resources (config, refreshed drift, " +
             "a program change) and fix that; a recovery must never recreate a cache, its datastore or its KMS key.",
     };
+}
+
+/** "the preview would replace or delete N protected resources:" and one line for each. */
+function describeBlocked(list: readonly BlockedResource[]): string {
+    const lines = list.map((b) => `  - ${b.type} ${b.name} (${b.urn}): ${b.ops.join(", ")}` +
+        (b.forcedBy.length ? `, forced by a change to ${b.forcedBy.join(", ")}` : ""));
+    return `the preview would replace or delete ${list.length} protected resource${list.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;
 }
 
 export interface GuardedUpOptions {
@@ -129,10 +141,17 @@ export async function previewThenUp(driver: StackDriver, opts: GuardedUpOptions 
     // events go to the caller's emit, whose Progress records them as steps of its own.
     const steps = new Progress({ clock: opts.clock ?? systemClock, sinks: opts.emit ? [opts.emit] : [] });
     const verdict = await steps.step(opts.previewStep ?? "guarded-preview", `previewing stack ${driver.stackName} through the guard`, async (step) => {
+        step.found(`the preview and the update run the ${describePolicyPack(driver.policyPack)}`,
+            { detail: { policyPack: driver.policyPack?.packDir ?? null, policyPackConfig: driver.policyPack?.configFile ?? null } });
         const judged = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets, opts.allowDestroy);
         if (!judged.allowed) {
-            step.found(judged.message, { level: "error", detail: { blocked: judged.blocked } });
+            step.found(judged.message, { level: "error", detail: { blocked: judged.blocked, policyViolations: judged.violations } });
             throw new GuardRefusedError(judged);
+        }
+        if (judged.violations.length) {
+            step.found(`the policy pack reports ${judged.violations.length} advisory violation${judged.violations.length === 1 ? "" : "s"}, ` +
+                `which do not stop the update:\n${judged.violations.map((v) => `  - ${describeViolation(v)}`).join("\n")}`,
+            { level: "warn", detail: { policyViolations: judged.violations } });
         }
         step.found(judged.message);
         step.next(`pulumi up on stack ${driver.stackName}`);
@@ -157,17 +176,23 @@ export async function checkNoDataHoldingReplacement(driver: StackDriver): Promis
 }
 
 /**
- * Previews and judges. The engine itself aborts a preview that would replace or delete a protected
- * resource, after announcing the steps; the guard judges those steps so the refusal names the
- * resource and the properties. Any other preview failure propagates as it is.
+ * Previews (with the driver's policy pack) and judges. The engine itself aborts a preview that would
+ * replace or delete a protected resource, or that a mandatory policy fails, after announcing the
+ * steps and the violations; the guard judges those so the refusal names the resources, the
+ * properties and the policies. Any other preview failure propagates as it is.
  */
 export async function previewVerdict(driver: StackDriver, protectedTypes: ProtectedTypes, targets?: string[], allowDestroy?: AllowDestroy): Promise<GuardVerdict> {
     let steps: PlannedStep[];
+    const reported: PolicyViolation[] = [];
     try {
-        steps = await driver.preview(targets ? { targets } : undefined);
+        steps = await driver.preview({ ...(targets ? { targets } : {}), onPolicyViolation: (v) => reported.push(v) });
     } catch (e) {
         if (e instanceof PreviewFailedError) {
             const verdict = checkPlannedSteps(e.steps, protectedTypes, allowDestroy);
+            const mandatory = e.mandatory;
+            if (mandatory.length > 0) {
+                return refusedByPolicy(driver, verdict, mandatory);
+            }
             if (!verdict.allowed) {
                 return { ...verdict, message: `${verdict.message}
 The engine also rejected the preview: ${e.detail}` };
@@ -175,5 +200,31 @@ The engine also rejected the preview: ${e.detail}` };
         }
         throw e;
     }
-    return checkPlannedSteps(steps, protectedTypes, allowDestroy);
+    return { ...checkPlannedSteps(steps, protectedTypes, allowDestroy), violations: reported.filter((v) => v.level === "advisory") };
+}
+
+/** "elasticache-snapshot-retention on cache-us-east-1, cache-us-west-2; <policy> on <stack>": which policies, on what. */
+export function summarizeViolations(violations: readonly PolicyViolation[]): string {
+    const byPolicy = new Map<string, string[]>();
+    for (const v of violations) {
+        byPolicy.set(v.policyName, [...(byPolicy.get(v.policyName) ?? []), v.urn ? nameFromUrn(v.urn) : "the stack"]);
+    }
+    return [...byPolicy].map(([policy, on]) => `${policy} on ${[...new Set(on)].join(", ")}`).join("; ");
+}
+
+/**
+ * The refusal when mandatory policies failed the preview; protected resources it would destroy are
+ * named too. Exported for the previews a command judges before its first change (rejoin's).
+ */
+export function refusedByPolicy(driver: StackDriver, steps: GuardVerdict, mandatory: PolicyViolation[]): Extract<GuardVerdict, { allowed: false }> {
+    const blocked = steps.allowed ? [] : steps.blocked;
+    return {
+        allowed: false, steps: steps.steps, blocked, violations: mandatory,
+        message: `refusing to update: ${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"} ` +
+            `(${summarizeViolations(mandatory)}), from the ${describePolicyPack(driver.policyPack)}:\n` +
+            `${mandatory.map((v) => `  - ${describeViolation(v)}`).join("\n")}\n` +
+            (blocked.length ? `Besides, ${describeBlocked(blocked)}\n` : "") +
+            "pulumi up was not run. A pull request with this program and configuration would fail its preview the same way: fix what the " +
+            "policies name (the stack's configuration or the program) rather than deploy it from a recovery.",
+    };
 }

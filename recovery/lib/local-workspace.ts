@@ -7,9 +7,10 @@ import {
     ConcurrentUpdateError, EngineEvent, LocalWorkspace, LocalWorkspaceOptions, OutputMap, Stack,
     StackNotFoundError as AutomationStackNotFoundError,
 } from "@pulumi/pulumi/automation";
+import { stackPolicyPack } from "./policy-pack";
 import {
-    BackendUnreachableError, PlannedStep, PreviewFailedError, PulumiCliMissingError, StackConfigMap, StackDriver,
-    StackDriverError, StackLockedError, StackNotFoundError, StackOperation, StackOutputs, StepOp, TargetOptions, UpResult,
+    BackendUnreachableError, EngineOptions, PlannedStep, PolicyPackRun, PolicyViolation, PreviewFailedError, PulumiCliMissingError, StackConfigMap,
+    StackDriver, StackDriverError, StackLockedError, StackNotFoundError, StackOperation, StackOutputs, StepOp, UpResult,
 } from "./stack-driver";
 
 /** Property diff kinds the engine marks as forcing a replacement. */
@@ -51,6 +52,28 @@ export function stepsFromEngineEvents(events: readonly EngineEvent[]): PlannedSt
         }
     }
     return steps;
+}
+
+/**
+ * The policy violations among the engine events: each PolicyEvent (@pulumi/pulumi/automation/events.d.ts)
+ * names the policy, its pack, the resource and the message; its enforcementLevel is "warning" for an
+ * advisory policy and "mandatory" otherwise. A remediated violation is not a PolicyEvent and is not listed.
+ */
+export function policyViolationsFromEngineEvents(events: readonly EngineEvent[]): PolicyViolation[] {
+    return events.flatMap((event) => {
+        const p = event.policyEvent;
+        if (!p) {
+            return [];
+        }
+        const version = p.policyPackVersionTag || p.policyPackVersion;
+        return [{
+            policyName: p.policyName,
+            policyPack: version ? `${p.policyPackName}@${version}` : p.policyPackName,
+            level: p.enforcementLevel === "mandatory" ? "mandatory" as const : "advisory" as const,
+            ...(p.resourceUrn ? { urn: p.resourceUrn } : {}),
+            message: p.message,
+        }];
+    });
 }
 
 export function outputsFromAutomation(outputs: OutputMap): StackOutputs {
@@ -153,25 +176,37 @@ function unique(values: string[]): string[] {
 export interface LocalWorkspaceDriverOptions {
     /** Passed to LocalWorkspace (environment variables, Pulumi home, a pinned CLI). Default: none. */
     workspace?: LocalWorkspaceOptions;
+    /** The policy pack every preview and up runs. Default: the project's (stackPolicyPack of `workDir`). */
+    policyPack?: PolicyPackRun;
+}
+
+/**
+ * The preview and up options that run the pack: PreviewOptions and UpOptions of the Automation API
+ * (@pulumi/pulumi/automation/stack.d.ts) take `policyPacks` and `policyPackConfigs`, which it passes
+ * to the CLI as --policy-pack and --policy-pack-config (automation/stack.js).
+ */
+export function policyPackOptions(run: PolicyPackRun): { policyPacks: string[]; policyPackConfigs?: string[] } {
+    return { policyPacks: [run.packDir], ...(run.configFile ? { policyPackConfigs: [run.configFile] } : {}) };
 }
 
 /** StackDriver over an existing stack of the Pulumi project in `workDir`. */
 export class LocalWorkspaceStackDriver implements StackDriver {
-    private constructor(private readonly stack: Stack) {}
+    private constructor(private readonly stack: Stack, readonly policyPack: PolicyPackRun) {}
 
     get stackName(): string {
         return this.stack.name;
     }
 
     /** Test-only: wraps a stack the caller already selected (tests pass a stand-in that records the calls). */
-    static wrap(stack: Stack): LocalWorkspaceStackDriver {
-        return new LocalWorkspaceStackDriver(stack);
+    static wrap(stack: Stack, policyPack: PolicyPackRun): LocalWorkspaceStackDriver {
+        return new LocalWorkspaceStackDriver(stack, policyPack);
     }
 
     /** Selects an existing stack; fails with StackNotFoundError rather than creating one. */
     static async select(stackName: string, workDir: string, opts: LocalWorkspaceDriverOptions = {}): Promise<LocalWorkspaceStackDriver> {
         try {
-            return new LocalWorkspaceStackDriver(await LocalWorkspace.selectStack({ stackName, workDir }, opts.workspace));
+            const stack = await LocalWorkspace.selectStack({ stackName, workDir }, opts.workspace);
+            return new LocalWorkspaceStackDriver(stack, opts.policyPack ?? stackPolicyPack(workDir, stackName));
         } catch (e) {
             throw classifyAutomationError(stackName, "select", e);
         }
@@ -188,17 +223,19 @@ export class LocalWorkspaceStackDriver implements StackDriver {
     }
 
     async refresh(): Promise<void> {
-        await this.withEvents("refresh", (onEvent) => this.stack.refresh({ onEvent }));
+        await this.withEvents("refresh", {}, (onEvent) => this.stack.refresh({ onEvent }));
     }
 
-    async preview(options: TargetOptions = {}): Promise<PlannedStep[]> {
-        const { events } = await this.withEvents("preview", (onEvent) => this.stack.preview({ onEvent, target: options.targets }));
+    async preview(options: EngineOptions = {}): Promise<PlannedStep[]> {
+        const { events } = await this.withEvents("preview", options,
+            (onEvent) => this.stack.preview({ onEvent, target: options.targets, ...policyPackOptions(this.policyPack) }));
         return stepsFromEngineEvents(events);
     }
 
     /** Not to be called directly: guard.previewThenUp is the way to update during a recovery. */
-    async up(options: TargetOptions = {}): Promise<UpResult> {
-        const { result, events } = await this.withEvents("up", (onEvent) => this.stack.up({ onEvent, target: options.targets }));
+    async up(options: EngineOptions = {}): Promise<UpResult> {
+        const { result, events } = await this.withEvents("up", options,
+            (onEvent) => this.stack.up({ onEvent, target: options.targets, ...policyPackOptions(this.policyPack) }));
         return { steps: stepsFromEngineEvents(events), outputs: outputsFromAutomation(result.outputs) };
     }
 
@@ -214,16 +251,29 @@ export class LocalWorkspaceStackDriver implements StackDriver {
         }
     }
 
-    private async withEvents<T>(operation: StackOperation, call: (onEvent: (e: EngineEvent) => void) => Promise<T>): Promise<{ result: T; events: EngineEvent[] }> {
+    /**
+     * Runs one engine operation, collecting its events. The Automation API drains the event log before
+     * a failed command's error propagates (Stack.preview and Stack.up in automation/stack.js clean up
+     * the log in `finally`), so a failure still comes with every step and policy event announced.
+     */
+    private async withEvents<T>(operation: StackOperation, options: EngineOptions,
+        call: (onEvent: (e: EngineEvent) => void) => Promise<T>): Promise<{ result: T; events: EngineEvent[] }> {
         const events: EngineEvent[] = [];
+        const report = () => policyViolationsFromEngineEvents(events);
         try {
             const result = await call((event) => events.push(event));
+            report().forEach((v) => options.onPolicyViolation?.(v));
             return { result, events };
         } catch (e) {
+            const violations = report();
+            violations.forEach((v) => options.onPolicyViolation?.(v));
             const error = classifyAutomationError(this.stackName, operation, e, events.length > 0);
-            // Only the generic failure can carry steps; locks and backend trouble stop before planning.
-            if ((operation === "preview" || operation === "up") && error.constructor === StackDriverError) {
-                throw new PreviewFailedError(this.stackName, operation, firstErrorLine(errorMessage(e)), stepsFromEngineEvents(events), e);
+            // Only the generic failure can carry steps and violations; locks and backend trouble stop before planning.
+            // A mandatory violation fails the command whatever else its output says (pulumi-policy README: "mandatory,
+            // which results in an error after pulumi preview or pulumi up completes").
+            const failedByPolicy = violations.some((v) => v.level === "mandatory");
+            if ((operation === "preview" || operation === "up") && (error.constructor === StackDriverError || failedByPolicy)) {
+                throw new PreviewFailedError(this.stackName, operation, firstErrorLine(errorMessage(e)), stepsFromEngineEvents(events), e, violations);
             }
             throw error;
         }

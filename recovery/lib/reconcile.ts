@@ -10,7 +10,8 @@
  */
 import { Clock } from "./clock";
 import { FoundingRegion, FoundingRegionError, resolveFoundingRegion } from "./founding-region";
-import { GuardRefusedError, GuardVerdict, checkNoDataHoldingReplacement, checkPlannedSteps, previewThenUp } from "./guard";
+import { GuardRefusedError, GuardVerdict, STATEFUL_TYPES, checkNoDataHoldingReplacement, previewThenUp, previewVerdict, summarizeViolations } from "./guard";
+import { describePolicyPack } from "./policy-pack";
 import { Progress, StepContext, firstLine } from "./progress";
 import { RawConfig } from "../../components/config/reader";
 import {
@@ -79,11 +80,13 @@ export async function reconcileStack(opts: ReconcileOptions): Promise<ReconcileR
 
     if (dryRun) {
         const steps = await progress.step("preview", `previewing stack ${driver.stackName} (dry run: current configuration)`, async (step) => {
-            const planned = await driver.preview();
-            const verdict = checkPlannedSteps(planned);
+            step.found(`the preview runs the ${describePolicyPack(driver.policyPack)}`);
+            const verdict = await previewVerdict(driver, STATEFUL_TYPES);
+            const planned = verdict.steps;
             step.found(`${verdict.message}${changes.length ? "; the configuration changes above are not applied in a dry run, " +
-                "the real run previews again with them and refuses any replacement or deletion of a cache, its datastore or its KMS key" : ""}`,
-            { level: verdict.allowed ? "info" : "warn" });
+                "the real run previews again with them and refuses any replacement or deletion of a cache, its datastore or its KMS key, " +
+                "and any mandatory policy violation" : ""}`,
+            { level: verdict.allowed ? "info" : "warn", ...(verdict.violations.length ? { detail: { policyViolations: verdict.violations } } : {}) });
             const then = "refresh, preview through the guard, then up";
             step.next(changes.length ? `would set ${changes.map(describeChange).join("; ")}, then ${then}` : `would run ${then}`);
             return planned;
@@ -185,6 +188,14 @@ function guardRefusal(stackName: string, target: string, changes: readonly Confi
         : "it changed no configuration key";
     const revert = revertCommands(stackName, changes);
     const blocked = refused.verdict.blocked.map((b) => `${b.name} (${b.ops.join(", ")}${b.forcedBy.length ? `, forced by ${b.forcedBy.join(", ")}` : ""})`);
+    const fix = [
+        ...(refused.verdict.violations.length ? [`Fix what the policy pack refuses (${summarizeViolations(refused.verdict.violations)}): the configuration ` +
+            `or the program, as a pull request would have to; then review pulumi preview --stack ${stackName} --policy-pack policies ` +
+            "with the stack's policy-pack config until it passes, and only then update the stack."] : []),
+        ...(blocked.length ? [`Find out why the program would replace or delete ${blocked.join(", ")}: compare the properties named above with the ` +
+            `deployed resources, fix the configuration or the program, and review pulumi preview --stack ${stackName} until it plans ` +
+            "no replacement or deletion of a cache, its datastore or its KMS key; only then update the stack."] : []),
+    ];
     return new ReconcileRefusedError(
         `stack ${stackName} was NOT brought in line with ${target} as primary: the guard refused the update, after this run had ` +
         `already changed the stack: ${written}, and it refreshed the state (which now records what AWS reports).\n` +
@@ -192,9 +203,7 @@ function guardRefusal(stackName: string, target: string, changes: readonly Confi
         (revert.length ? `\nTo put the configuration back as it was: ${revert.join(" && ")}` : ""), [
             `Do not run this command again as it is: the same preview would be refused. The writer endpoint was not moved by this run ` +
             `(pulumi up did not run): check the SSM writer parameter and point writers at ${target} by hand if it still names another region.`,
-            `Find out why the program would replace or delete ${blocked.join(", ")}: compare the properties named above with the ` +
-            `deployed resources, fix the configuration or the program, and review pulumi preview --stack ${stackName} until it plans ` +
-            "no replacement or deletion of a cache, its datastore or its KMS key; only then update the stack.",
+            ...fix,
             ...(revert.length ? [`Only if the configuration must go back (for example so CI does not deploy it): ${revert.join(" && ")}. ` +
                 `The control plane keeps ${target} as primary, so that configuration does not match it either.`] : []),
         ], refused.verdict);

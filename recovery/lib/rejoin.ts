@@ -17,7 +17,7 @@ import { memberRegions } from "../../components/config/types";
 import { replicationGroupId, writerParameterName } from "../../components/naming";
 import { RegionClients } from "./clients";
 import { flagName } from "./flags";
-import { STATEFUL_TYPES, previewVerdict } from "./guard";
+import { STATEFUL_TYPES, previewVerdict, summarizeViolations } from "./guard";
 import { formatDuration } from "./printer";
 import { Progress } from "./progress";
 import { checkFoundingRegion } from "./reconcile";
@@ -114,7 +114,8 @@ async function retireAndRebuild(req: RejoinRequest, plan: RetirePlan, deps: Rejo
     }
     const serving = await checkServingBeforeChanges(driver, plan.servingRegion, plan.servingGroupId, progress, req.dryRun);
     if (!serving.allowed) {
-        refusals.push(`the current preview would replace or delete ${plan.servingGroupId} or its KMS key`);
+        refusals.push(serving.violations.length ? `the policy pack refuses the stack's current configuration (${summarizeViolations(serving.violations)})`
+            : `the current preview would replace or delete ${plan.servingGroupId} or its KMS key`);
     }
 
     if (req.dryRun) {

@@ -58,9 +58,44 @@ export interface TargetOptions {
     targets?: string[];
 }
 
+/**
+ * One policy violation the engine reported during a preview or up: the Automation API's PolicyEvent
+ * (@pulumi/pulumi/automation/events.d.ts), whose enforcementLevel is "warning" (an advisory policy)
+ * or "mandatory".
+ */
+export interface PolicyViolation {
+    policyName: string;
+    /** `name@version` of the pack. */
+    policyPack: string;
+    level: "mandatory" | "advisory";
+    /** The resource; undefined for a stack policy that named none. */
+    urn?: string;
+    message: string;
+}
+
+/**
+ * The policy pack a driver runs with every preview and up, as CI passes it to `pulumi preview`:
+ * `--policy-pack <packDir> --policy-pack-config <configFile>`.
+ */
+export interface PolicyPackRun {
+    /** The pack's directory (policies/ of the project). */
+    packDir: string;
+    /** The stack's config file (policies/config/<stack>.json); undefined when it does not exist. */
+    configFile?: string;
+    /** The config file looked for, whether or not it exists. */
+    lookedFor: string;
+}
+
+export interface EngineOptions extends TargetOptions {
+    /** Receives every policy violation the engine reports, advisory ones included, once the operation ends. */
+    onPolicyViolation?: (violation: PolicyViolation) => void;
+}
+
 export interface StackDriver {
     /** The selected stack's name. */
     readonly stackName: string;
+    /** The policy pack every preview and up runs; undefined: none (a stand-in without the pack). */
+    readonly policyPack?: PolicyPackRun;
     /** All configuration keys of the stack, secrets flagged. */
     getConfig(): Promise<StackConfigMap>;
     /**
@@ -72,10 +107,13 @@ export interface StackDriver {
     setConfigs(values: StackConfigMap): Promise<void>;
     /** Reads the real state of every resource into the stack state (drift comes in here). */
     refresh(): Promise<void>;
-    /** What `up` would do with the current program and configuration. Changes nothing. */
-    preview(options?: TargetOptions): Promise<PlannedStep[]>;
-    /** Applies the program. Callers go through guard.previewThenUp, never here directly. */
-    up(options?: TargetOptions): Promise<UpResult>;
+    /**
+     * What `up` would do with the current program and configuration, judged by the policy pack.
+     * Changes nothing. A mandatory violation fails it with PreviewFailedError carrying the violations.
+     */
+    preview(options?: EngineOptions): Promise<PlannedStep[]>;
+    /** Applies the program, with the policy pack. Callers go through guard.previewThenUp, never here directly. */
+    up(options?: EngineOptions): Promise<UpResult>;
     /** The outputs recorded by the last successful update. */
     outputs(): Promise<StackOutputs>;
 }
@@ -151,12 +189,30 @@ export class StackNotFoundError extends StackDriverError {
 
 /**
  * A preview (or up) the engine aborted, for example because it would replace or delete a protected
- * resource. The engine still announces the steps it planned before failing; they are kept so the
- * guard can say which resource and which properties are to blame.
+ * resource, or because a mandatory policy failed. The engine still announces the steps it planned and
+ * the policy violations it found before failing; they are kept so the guard can say which resource,
+ * which properties and which policies are to blame.
  */
 export class PreviewFailedError extends StackDriverError {
-    constructor(stackName: string, operation: "preview" | "up", readonly detail: string, readonly steps: PlannedStep[], cause?: unknown) {
-        super(stackName, operation, `pulumi ${operation} failed for stack ${stackName}: ${detail}`, cause);
+    constructor(stackName: string, operation: "preview" | "up", readonly detail: string, readonly steps: PlannedStep[], cause?: unknown,
+        readonly violations: PolicyViolation[] = []) {
+        super(stackName, operation, `pulumi ${operation} failed for stack ${stackName}: ${detail}${mandatoryLines(violations)}`, cause);
         this.name = "PreviewFailedError";
     }
+
+    /** The violations that failed the operation. */
+    get mandatory(): PolicyViolation[] {
+        return this.violations.filter((v) => v.level === "mandatory");
+    }
+}
+
+/** "[level] policy on resource (urn): message", the way every recovery message names a violation. */
+export function describeViolation(v: PolicyViolation): string {
+    const where = v.urn ? `on ${v.urn.slice(v.urn.lastIndexOf("::") + 2)} (${v.urn})` : "on the stack as a whole";
+    return `[${v.level}] ${v.policyName} ${where}: ${v.message.trim().split("\n").map((l) => l.trim()).filter(Boolean).join(" ")}`;
+}
+
+function mandatoryLines(violations: readonly PolicyViolation[]): string {
+    const mandatory = violations.filter((v) => v.level === "mandatory");
+    return mandatory.length ? `\nmandatory policy violations:\n${mandatory.map((v) => `  - ${describeViolation(v)}`).join("\n")}` : "";
 }

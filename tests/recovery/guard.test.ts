@@ -73,7 +73,8 @@ describe("recovery/lib/guard: previewThenUp and the post-reconcile check on the 
         assert.ok(!changedTypes.has(T.replicationGroup) && !changedTypes.has(T.globalDatastore) && !changedTypes.has(T.kmsKey));
         assert.deepEqual(driver.operations.slice(-2), ["preview", "up"]);
         assert.deepEqual(events.map((e) => `${e.step} ${e.type}`), [
-            "guarded-preview step-started", "guarded-preview found", "guarded-preview next", "guarded-preview step-finished",
+            // Which policy pack (none here) and the verdict.
+            "guarded-preview step-started", "guarded-preview found", "guarded-preview found", "guarded-preview next", "guarded-preview step-finished",
             "stack-update step-started", "stack-update step-finished",
         ]);
         assert.ok((await checkNoDataHoldingReplacement(driver)).allowed);

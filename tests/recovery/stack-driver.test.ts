@@ -11,6 +11,7 @@ import {
     StackUnavailableError,
 } from "../../recovery/lib/stack-driver";
 import { PROJECT_DIR } from "../../offline/run";
+import { stackPolicyPack } from "../../recovery/lib/policy-pack";
 import { FakeStackDriver, changedProperties, planSteps, withIgnoredChanges } from "./fake/stack-driver";
 import { RecordedResource } from "../../offline/run";
 import { T } from "../helpers/program";
@@ -174,7 +175,7 @@ describe("recovery/lib/local-workspace: configuration writes", () => {
 
     it("writes every key with one `pulumi config set-all` (setAllConfig), secrets flagged", async () => {
         const { stack, writes } = recordingStack();
-        await LocalWorkspaceStackDriver.wrap(stack).setConfigs({
+        await LocalWorkspaceStackDriver.wrap(stack, stackPolicyPack(PROJECT_DIR, "prod")).setConfigs({
             [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false },
             [`${NS}:secondaryRegions`]: { value: "[\"eu-west-1\",\"us-east-1\"]", secret: false },
             [`${NS}:authToken`]: { value: "t".repeat(20), secret: true },
@@ -188,7 +189,7 @@ describe("recovery/lib/local-workspace: configuration writes", () => {
 
     it("reports a backend that fails the write as BackendUnreachableError on setConfig", async () => {
         const { stack } = recordingStack(new CommandError("code: 255\n stdout: \n stderr: error: could not query backend for stacks: [503] Service Unavailable\n err?: \n"));
-        await assert.rejects(LocalWorkspaceStackDriver.wrap(stack).setConfigs({ [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false } }),
+        await assert.rejects(LocalWorkspaceStackDriver.wrap(stack, stackPolicyPack(PROJECT_DIR, "prod")).setConfigs({ [`${NS}:primaryRegion`]: { value: "us-west-2", secret: false } }),
             (e: unknown) => e instanceof BackendUnreachableError && e.operation === "setConfig");
     });
 });

@@ -7,11 +7,15 @@
 import { fullKey } from "../../../components/config/keys";
 import { StackConfig } from "../../../components/config/types";
 import { writerParameterName } from "../../../components/naming";
-import { GuardRefusedError, GuardVerdict, RESOURCE_TYPES, checkNoDataHoldingReplacement, checkPlannedSteps, nameFromUrn, previewThenUp } from "../guard";
+import {
+    GuardRefusedError, GuardVerdict, RESOURCE_TYPES, checkNoDataHoldingReplacement, checkPlannedSteps, nameFromUrn, previewThenUp, refusedByPolicy,
+    summarizeViolations,
+} from "../guard";
+import { describePolicyPack } from "../policy-pack";
 import { Progress } from "../progress";
 import { RefusedError } from "../retarget/preflight";
 import { ConfigChange, applyConfigChanges, revertCommands } from "../stack-config";
-import { PlannedStep, PreviewFailedError, StackDriver } from "../stack-driver";
+import { PlannedStep, PolicyViolation, PreviewFailedError, StackDriver } from "../stack-driver";
 import { RejoinChanges, RejoinStoppedError, describeRetired } from "./errors";
 
 /** The serving group and the KMS key its data is encrypted with, among planned steps (logical names carry the region). */
@@ -21,13 +25,13 @@ function isServingResource(step: PlannedStep, servingRegion: string): boolean {
         (step.type === RESOURCE_TYPES.kmsKey && name.endsWith(`-${servingRegion}-key`));
 }
 
-/** The preview's steps; a preview the engine rejected still has the steps it announced. */
-async function previewSteps(driver: StackDriver): Promise<{ steps: PlannedStep[]; rejected?: string }> {
+/** The preview's steps; a preview the engine rejected still has the steps and the mandatory policy violations it announced. */
+async function previewSteps(driver: StackDriver): Promise<{ steps: PlannedStep[]; rejected?: string; mandatory: PolicyViolation[] }> {
     try {
-        return { steps: await driver.preview() };
+        return { steps: await driver.preview(), mandatory: [] };
     } catch (e) {
         if (e instanceof PreviewFailedError) {
-            return { steps: e.steps, rejected: e.detail };
+            return { steps: e.steps, rejected: e.detail, mandatory: e.mandatory };
         }
         throw e;
     }
@@ -44,7 +48,22 @@ export async function checkServingBeforeChanges(driver: StackDriver, servingRegi
     dryRun: boolean): Promise<GuardVerdict> {
     return progress.step("serving-guard", `previewing stack ${driver.stackName} with its current configuration: may it replace or delete ` +
         `${servingGroupId} or its KMS key?`, async (step) => {
-        const { steps, rejected } = await previewSteps(driver);
+        step.found(`the preview runs the ${describePolicyPack(driver.policyPack)}`);
+        const { steps, rejected, mandatory } = await previewSteps(driver);
+        if (mandatory.length) {
+            // The rebuild's update runs the same pack: refused then, it would stop after the old datastore and its groups are gone.
+            const verdict = refusedByPolicy(driver, checkPlannedSteps(steps), mandatory);
+            const refused = `the policy pack refuses the stack's current configuration, and the rebuild's update runs the same pack:\n${verdict.message}`;
+            step.found(dryRun ? `${refused}\nThe real run refuses here, before any change.` : refused, { level: "error", detail: { policyViolations: mandatory } });
+            if (dryRun) {
+                return verdict;
+            }
+            throw new RefusedError(`the policy pack refuses the stack's current configuration (${summarizeViolations(mandatory)}), and the rebuild's ` +
+                "update runs the same pack: it would be refused the same way after the old datastore and its groups are gone, so rejoin stops " +
+                "before changing anything. Fix what the policies name (the stack's configuration or the program, as a pull request would have to), " +
+                `check pulumi preview --stack ${driver.stackName} with the policy pack until it passes, then run rejoin again. Nothing was changed.\n` +
+                verdict.message);
+        }
         const serving = steps.filter((s) => isServingResource(s, servingRegion));
         const verdict = checkPlannedSteps(serving, () => true);
         const proves = `the program with the stack's current configuration, against its current state, plans no replacement or deletion of ` +
@@ -122,9 +141,12 @@ function stoppedByGuard(ctx: RebuildContext, verdict: GuardVerdict, what: string
             `pulumi preview plans no replacement or deletion of a cache, its datastore or its KMS key: ${servingGroupId} now holds the only copy of the data.`,
         `Writers are safe meanwhile: ${writerParameterName(config)} names ${servingGroupId} in every region, and ${servingGroupId} keeps serving ` +
             `standalone in ${servingRegion}; nothing was sent to it.${retired ? ` The old resources are gone (${retired}); their final snapshots stay.` : ""}`,
-        `Find out why the program would replace or delete ${blocked.join(", ") || "those resources"}: compare the properties named above with the deployed ` +
-            `resources, fix the configuration or the program, and review pulumi preview --stack ${stack} until it plans no such step; only then update ` +
-            "the stack (rejoin then finds the old resources gone and runs only the update).",
+        ...(verdict.violations.length && !verdict.allowed ? [`Fix what the policy pack refuses (${summarizeViolations(verdict.violations)}): the ` +
+            `configuration or the program, as a pull request would have to, until pulumi preview --stack ${stack} with the policy pack passes; ` +
+            "only then update the stack (rejoin then finds the old resources gone and runs only the update)."] : []),
+        ...(blocked.length || verdict.violations.length === 0 ? [`Find out why the program would replace or delete ${blocked.join(", ") || "those resources"}: ` +
+            `compare the properties named above with the deployed resources, fix the configuration or the program, and review pulumi preview --stack ${stack} ` +
+            "until it plans no such step; only then update the stack (rejoin then finds the old resources gone and runs only the update)."] : []),
         ...(revert.length ? [`This run set ${ctx.configChanges.map((c) => c.key).join(", ")}. To put them back: ${revert.join(" && ")}. Only do that knowing ` +
             `the old datastore no longer exists: the old values would make the program create a new datastore in ${config.primaryRegion}, around a ` +
             `group that no longer exists, so keep ${fullKey("primaryRegion")} and ${fullKey("foundingRegion")} at ${servingRegion} unless you rebuild differently.`] : []),

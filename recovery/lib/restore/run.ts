@@ -258,7 +258,7 @@ async function withGuardHelp<T>(run: () => Promise<T>, changes: ConfigChange[], 
         if (e instanceof GuardRefusedError && changes.length) {
             throw Object.assign(e, { nextSteps: [
                 "The configuration was changed before the guard refused; put it back if the refusal shows a mistake: " + revertCommands(stackName, changes).join(" && "),
-                "Find out why the preview would replace or delete a cache (the message names it), fix that, and run the same command again.",
+                "Find out why the guard refused (the message names the cache it would replace or delete, or the policy it breaks), fix that, and run the same command again.",
             ] });
         }
         throw e;

@@ -15,7 +15,7 @@ import { ReportDocument } from "../../../recovery/lib/report";
 import { Durations, FakeAws, PROD_SEED } from "../fake";
 import { writerParameterName } from "../../../components/naming";
 import { SeedArgs } from "../fake/seed";
-import { FakeStackDriver } from "../fake/stack-driver";
+import { FakePolicyEvaluator, FakeStackDriver } from "../fake/stack-driver";
 
 export const STACK = "prod";
 export const WRITER_PARAM = "aws:ssm/parameter:Parameter";
@@ -71,11 +71,13 @@ export interface HarnessOptions {
     env?: Record<string, string | undefined>;
     /** The temporary stacks backup-drill creates. Default: none. */
     temporaryStacks?: (aws: FakeAws) => CommandContext["temporaryStacks"];
+    /** Judges every preview and up of the stack as its policy pack (fake/policy-pack.ts: the real one). Default: no pack runs. */
+    policy?: FakePolicyEvaluator;
 }
 
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     const aws = FakeAws.seed(opts.seed ?? PROD_SEED, { durations: opts.durations, detachDuringStuckPromotion: opts.detachDuringStuckPromotion }).install();
-    const driver = await FakeStackDriver.create(STACK, { overrides: opts.overrides, deployedWith: opts.deployedWith });
+    const driver = await FakeStackDriver.create(STACK, { overrides: opts.overrides, deployedWith: opts.deployedWith, policy: opts.policy });
     outputsNameFakeAwsDatastore(aws, driver);
     const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "retarget-test-"));
     const h: Harness = {

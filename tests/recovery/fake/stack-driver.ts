@@ -6,10 +6,11 @@
  * the way the engine does: ignoreChanges honoured, replacement decided by the provider's
  * replace-triggering properties, resources that disappear deleted, protected resources refused.
  */
-import { PROJECT, ProgramRun, RecordedResource, loadStackFile, runProgram } from "../../../offline/run";
+import { PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, loadStackFile, runProgram } from "../../../offline/run";
+import { stackPolicyPack } from "../../../recovery/lib/policy-pack";
 import {
-    BackendUnreachableError, PlannedStep, PreviewFailedError, StackConfigMap, StackConfigValue, StackDriver,
-    StackLockedError, StackOperation, StackOutputs, TargetOptions, UpResult,
+    BackendUnreachableError, EngineOptions, PlannedStep, PolicyPackRun, PolicyViolation, PreviewFailedError, StackConfigMap, StackConfigValue,
+    StackDriver, StackLockedError, StackOperation, StackOutputs, UpResult,
 } from "../../../recovery/lib/stack-driver";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
@@ -152,6 +153,14 @@ export function protectionViolations(deployed: readonly DeployedResource[], decl
     return [...new Set(steps.filter(refused).map((s) => `unable to ${s.op} resource "${s.urn}" as it is currently marked for protection`))];
 }
 
+/**
+ * What a policy pack says about the resources a preview or up declares, configured the way the real
+ * driver runs it (`run`: the pack and the stack's config file). fake/policy-pack.ts runs the real pack.
+ */
+export interface FakePolicyEvaluator {
+    evaluate(request: { stack: string; run: PolicyPackRun; resources: readonly RecordedResource[]; providerRegion?: string }): Promise<PolicyViolation[]>;
+}
+
 export type DriverFault = "backend-unreachable" | "stack-locked";
 
 /** Every call the driver received, in order (config values of secrets included: this is test code). */
@@ -206,25 +215,35 @@ export class FakeStackDriver implements StackDriver {
     private pendingDrift: { type: string; name: string; patch: Record<string, unknown> }[] = [];
     private pendingDeletions: string[] = [];
 
+    /** The pack the real driver would run for this stack (stackPolicyPack), when the fake evaluates one. */
+    readonly policyPack?: PolicyPackRun;
+
     private constructor(
         readonly stackName: string,
         private config: StackConfigMap,
         private deployed: DeployedResource[],
         private lastOutputs: StackOutputs,
-    ) {}
+        private readonly policy?: FakePolicyEvaluator,
+    ) {
+        this.policyPack = policy ? stackPolicyPack(PROJECT_DIR, stackName) : undefined;
+    }
 
     /**
      * A driver for `stack` whose configuration starts from Pulumi.<stack>.yaml (secrets as the offline
      * placeholders) with `overrides` applied (full keys; undefined deletes), deployed as the program
-     * declares it with `deployedWith` (default: the starting configuration).
+     * declares it with `deployedWith` (default: the starting configuration). With `policy`, every
+     * preview and up is judged by it with the project's pack and the stack's config file, as the real
+     * driver runs them; without, no pack runs (policyPack undefined).
      */
-    static async create(stack = "prod", opts: { overrides?: Record<string, string | undefined>; deployedWith?: Record<string, string | undefined> } = {}): Promise<FakeStackDriver> {
+    static async create(stack = "prod", opts: {
+        overrides?: Record<string, string | undefined>; deployedWith?: Record<string, string | undefined>; policy?: FakePolicyEvaluator;
+    } = {}): Promise<FakeStackDriver> {
         const file = loadStackFile(stack);
         const base: StackConfigMap = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k, { value: v, secret: file.secretKeys.includes(k) }]));
         const config = applyOverrides(base, opts.overrides ?? {});
         const deployedConfig = applyOverrides(config, opts.deployedWith ?? {});
         const run = await runSerialized(stack, deployedConfig);
-        return new FakeStackDriver(stack, config, run.resources.map((r) => toDeployed(r)), toOutputs(run));
+        return new FakeStackDriver(stack, config, run.resources.map((r) => toDeployed(r)), toOutputs(run), opts.policy);
     }
 
     // ---- test controls ----
@@ -307,15 +326,15 @@ export class FakeStackDriver implements StackDriver {
         this.pendingDeletions = [];
     }
 
-    async preview(options: TargetOptions = {}): Promise<PlannedStep[]> {
+    async preview(options: EngineOptions = {}): Promise<PlannedStep[]> {
         this.enter({ op: "preview", targets: options.targets });
-        const { steps } = await this.plan("preview", options.targets);
+        const { steps } = await this.plan("preview", options);
         return steps;
     }
 
-    async up(options: TargetOptions = {}): Promise<UpResult> {
+    async up(options: EngineOptions = {}): Promise<UpResult> {
         this.enter({ op: "up", targets: options.targets });
-        const { steps, run } = await this.plan("up", options.targets);
+        const { steps, run } = await this.plan("up", options);
         const old = new Map(this.deployed.map((r) => [r.urn, r]));
         const declared = run.resources.map((r) => {
             const before = old.get(r.urn);
@@ -336,20 +355,35 @@ export class FakeStackDriver implements StackDriver {
         return structuredClone(this.lastOutputs);
     }
 
-    private async plan(operation: "preview" | "up", targets?: readonly string[]): Promise<{ steps: PlannedStep[]; run: ProgramRun }> {
+    /**
+     * The engine's plan, judged like the engine does: protected resources first, then the policy pack.
+     * A mandatory violation fails the operation once every step and violation has been announced
+     * (pulumi-policy README: mandatory "results in an error after pulumi preview or pulumi up completes";
+     * the Automation API delivers the events before the command's error, see local-workspace.ts). A
+     * real `up` stops at the first violating resource after changing the ones before it; this fake
+     * changes nothing then, which is why recovery never relies on an up to refuse: the guard previews first.
+     */
+    private async plan(operation: "preview" | "up", options: EngineOptions): Promise<{ steps: PlannedStep[]; run: ProgramRun }> {
         let run: ProgramRun;
         try {
             run = await runSerialized(this.stackName, this.config);
         } catch (e) {
             throw new PreviewFailedError(this.stackName, operation, `the program failed: ${(e as Error).message}`, [], e);
         }
+        const targets = options.targets;
         const steps = planSteps(this.deployed, run.resources).filter((s) => !targets || targets.includes(s.urn));
-        const violations = protectionViolations(this.deployed, run.resources, steps);
+        const protection = protectionViolations(this.deployed, run.resources, steps);
+        const policy = this.policy && this.policyPack ? await this.policy.evaluate({
+            stack: this.stackName, run: this.policyPack, resources: run.resources, providerRegion: this.config["aws:region"]?.value,
+        }) : [];
+        policy.forEach((v) => options.onPolicyViolation?.(v));
+        const mandatory = policy.filter((v) => v.level === "mandatory").length;
         // step_generator.go: "In Preview, we mark the deployment as Error but continue to next steps, so
         // that the preview is shown"; an update bails at once. Either way the caller gets an error that
-        // still carries the planned steps.
-        if (violations.length > 0) {
-            throw new PreviewFailedError(this.stackName, operation, violations.join("; "), steps);
+        // still carries the planned steps (and the policy violations).
+        if (protection.length > 0 || mandatory > 0) {
+            const detail = [...protection, ...(mandatory ? [`${operation} failed: ${mandatory} mandatory policy violation${mandatory === 1 ? "" : "s"}`] : [])].join("; ");
+            throw new PreviewFailedError(this.stackName, operation, detail, steps, undefined, policy);
         }
         return { steps, run };
     }
