@@ -141,7 +141,7 @@ export async function previewThenUp(driver: StackDriver, opts: GuardedUpOptions 
     // events go to the caller's emit, whose Progress records them as steps of its own.
     const steps = new Progress({ clock: opts.clock ?? systemClock, sinks: opts.emit ? [opts.emit] : [] });
     const verdict = await steps.step(opts.previewStep ?? "guarded-preview", `previewing stack ${driver.stackName} through the guard`, async (step) => {
-        step.found(`the preview and the update run the ${describePolicyPack(driver.policyPack)}`,
+        step.found(`the preview and the update run ${describePolicyPack(driver.policyPack)}`,
             { detail: { policyPack: driver.policyPack?.packDir ?? null, policyPackConfig: driver.policyPack?.configFile ?? null } });
         const judged = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets, opts.allowDestroy);
         if (!judged.allowed) {
@@ -221,7 +221,7 @@ export function refusedByPolicy(driver: StackDriver, steps: GuardVerdict, mandat
     return {
         allowed: false, steps: steps.steps, blocked, violations: mandatory,
         message: `refusing to update: ${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"} ` +
-            `(${summarizeViolations(mandatory)}), from the ${describePolicyPack(driver.policyPack)}:\n` +
+            `(${summarizeViolations(mandatory)}), from ${describePolicyPack(driver.policyPack)}:\n` +
             `${mandatory.map((v) => `  - ${describeViolation(v)}`).join("\n")}\n` +
             (blocked.length ? `Besides, ${describeBlocked(blocked)}\n` : "") +
             "pulumi up was not run. A pull request with this program and configuration would fail its preview the same way: fix what the " +

@@ -24,7 +24,7 @@ export function stackPolicyPack(projectDir: string, stack: string): PolicyPackRu
 /** Which pack and which config file, for the run's output and report; paths relative to the project (the pack's parent). */
 export function describePolicyPack(run: PolicyPackRun | undefined): string {
     if (!run) {
-        return "no policy pack runs with this stack's previews";
+        return "no policy pack (this stack driver runs none)";
     }
     const project = path.dirname(run.packDir);
     const shown = (file: string) => (path.relative(project, file).startsWith("..") ? file : path.relative(project, file) || ".");

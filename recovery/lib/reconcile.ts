@@ -80,7 +80,7 @@ export async function reconcileStack(opts: ReconcileOptions): Promise<ReconcileR
 
     if (dryRun) {
         const steps = await progress.step("preview", `previewing stack ${driver.stackName} (dry run: current configuration)`, async (step) => {
-            step.found(`the preview runs the ${describePolicyPack(driver.policyPack)}`);
+            step.found(`the preview runs ${describePolicyPack(driver.policyPack)}`);
             const verdict = await previewVerdict(driver, STATEFUL_TYPES);
             const planned = verdict.steps;
             step.found(`${verdict.message}${changes.length ? "; the configuration changes above are not applied in a dry run, " +

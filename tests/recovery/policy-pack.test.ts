@@ -129,11 +129,11 @@ describe("recovery/lib/guard: the real policy pack through the fake stack driver
         assert.deepEqual(driver.operations, ["preview"], "up never ran");
         const names = refused.verdict.violations.map((v) => [v.policyName, v.urn?.slice(v.urn.lastIndexOf("::") + 2)]);
         assert.ok(names.some(([policy, resource]) => policy === "elasticache-snapshot-retention" && resource === "cache-us-east-1"), JSON.stringify(names));
-        assert.match(refused.message, /^refusing to update: \d+ mandatory policy violations? \(elasticache-snapshot-retention on cache-us-east-1[^)]*\), from the policy pack policies with policies\/config\/prod\.json:\n/);
+        assert.match(refused.message, /^refusing to update: \d+ mandatory policy violations? \(elasticache-snapshot-retention on cache-us-east-1[^)]*\), from policy pack policies with policies\/config\/prod\.json:\n/);
         assert.match(refused.message, /\[mandatory\] elasticache-snapshot-retention on cache-us-east-1 \(urn:pulumi:prod::[^)]*ReplicationGroup::cache-us-east-1\): .*\S/);
         assert.match(refused.message, /pulumi up was not run\./);
         const findings = progress.steps[0].events.flatMap((e) => (e.type === "found" ? [e] : []));
-        assert.ok(findings.some((f) => f.what === "the preview and the update run the policy pack policies with policies/config/prod.json"));
+        assert.ok(findings.some((f) => f.what === "the preview and the update run policy pack policies with policies/config/prod.json"));
         const refusal = findings.find((f) => f.level === "error");
         assert.ok(refusal, "the refusal is a finding of the guarded preview, so it reaches the report");
         assert.ok((refusal.detail?.policyViolations as PolicyViolation[]).some((v) => v.policyName === "elasticache-snapshot-retention"));

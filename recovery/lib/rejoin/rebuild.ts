@@ -48,7 +48,7 @@ export async function checkServingBeforeChanges(driver: StackDriver, servingRegi
     dryRun: boolean): Promise<GuardVerdict> {
     return progress.step("serving-guard", `previewing stack ${driver.stackName} with its current configuration: may it replace or delete ` +
         `${servingGroupId} or its KMS key?`, async (step) => {
-        step.found(`the preview runs the ${describePolicyPack(driver.policyPack)}`);
+        step.found(`the preview runs ${describePolicyPack(driver.policyPack)}`);
         const { steps, rejected, mandatory } = await previewSteps(driver);
         if (mandatory.length) {
             // The rebuild's update runs the same pack: refused then, it would stop after the old datastore and its groups are gone.
