@@ -14,10 +14,10 @@ export interface RegionClients {
     /** For reads and polling: the SDK retries transient failures itself. */
     elastiCache(region: string): ElastiCacheClient;
     /**
-     * For calls that change the datastore (failover, detach, delete): one attempt only. When the
-     * answer to a failover is lost, an SDK retry would be refused ("modifying") by the promotion the
-     * first attempt started, and that refusal would be mistaken for a failure; the caller re-reads
-     * the datastore after any unclear failure instead.
+     * For calls that change the datastore (failover, detach, delete, snapshot, TestFailover): one
+     * attempt only. When the answer to a failover is lost, an SDK retry would be refused ("modifying")
+     * by the promotion the first attempt started, and that refusal would be mistaken for a failure.
+     * change.ts decides instead: throttled answers are asked again, unclear ones re-read the state.
      */
     elastiCacheForChanges(region: string): ElastiCacheClient;
     cloudWatch(region: string): CloudWatchClient;
@@ -26,6 +26,8 @@ export interface RegionClients {
      * it is asked in every member region, and a region that does not answer must not hold the run up.
      */
     ssm(region: string): SSMClient;
+    /** SSM for writes, with ssm()'s short timeouts and one attempt: change.ts decides what an answer means, as for ElastiCache. */
+    ssmForChanges(region: string): SSMClient;
     /** Regions a client was asked for, per service, in order of first use. */
     contacted(): Record<AwsService, string[]>;
 }
@@ -107,6 +109,7 @@ export function createRegionClients(options: RegionClientsOptions = {}): RegionC
         elastiCacheForChanges: cached("elasticache", (region) => new ElastiCacheClient(common(region, { maxAttempts: 1 }))),
         cloudWatch: cached("cloudwatch", (region) => new CloudWatchClient(common(region))),
         ssm: cached("ssm", (region) => new SSMClient(common(region, { requestTimeoutMs: resolved.ssmRequestTimeoutMs }))),
+        ssmForChanges: cached("ssm", (region) => new SSMClient(common(region, { requestTimeoutMs: resolved.ssmRequestTimeoutMs, maxAttempts: 1 }))),
         contacted: () => ({ elasticache: [...contacted.elasticache], cloudwatch: [...contacted.cloudwatch], ssm: [...contacted.ssm] }),
     };
 }

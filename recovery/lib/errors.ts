@@ -25,11 +25,21 @@ export const ENDPOINT_ENV: Record<AwsService, string> = {
     ssm: "AWS_ENDPOINT_URL_SSM",
 };
 
-// Error names as the SDK reports them (the Query protocol's error code, or the modelled fault's name).
-const THROTTLED = new Set([
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "RequestThrottled",
-    "RequestThrottledException", "TooManyRequestsException", "SlowDown", "APICallRateForCustomerExceededFault",
-]);
+/**
+ * Error names that mean AWS did not process the request because of a rate limit, as the SDK reports
+ * them (the Query protocol's error code, or the modelled fault's name). The first list is the SDK's own
+ * (THROTTLING_ERROR_CODES in @smithy/core retry/service-error-classification, which its standard retry
+ * strategy retries for every operation, changing ones included); the last is ElastiCache's modelled
+ * APICallRateForCustomerExceededFault ("The customer has exceeded the allowed rate of API calls",
+ * declared by TestFailover only), which the SDK does not list.
+ */
+export const THROTTLING_ERROR_NAMES: readonly string[] = [
+    "BandwidthLimitExceeded", "EC2ThrottledException", "LimitExceededException", "PriorRequestNotComplete",
+    "ProvisionedThroughputExceededException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown",
+    "ThrottledException", "Throttling", "ThrottlingException", "TooManyRequestsException", "TransactionInProgressException",
+    "APICallRateForCustomerExceededFault",
+];
+const THROTTLED = new Set(THROTTLING_ERROR_NAMES);
 const CREDENTIALS = new Set([
     "CredentialsProviderError", "TokenProviderError", "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
     "UnrecognizedClientException", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSignatureException",
@@ -49,6 +59,8 @@ interface SdkErrorShape {
     code?: string;
     message?: string;
     $fault?: string;
+    /** The SDK's retryable trait; `throttling` marks a modelled throttling error. */
+    $retryable?: { throttling?: boolean };
     $metadata?: { httpStatusCode?: number; attempts?: number };
     cause?: unknown;
 }
@@ -76,7 +88,7 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
     if (ACCESS_DENIED.has(name)) {
         return "access-denied";
     }
-    if (THROTTLED.has(name) || status === 429) {
+    if (THROTTLED.has(name) || status === 429 || e.$retryable?.throttling === true) {
         return "throttled";
     }
     if (NOT_FOUND.test(name)) {
@@ -97,6 +109,28 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
 /** Kinds worth polling through: AWS answered, but not usefully this time. */
 export function isTransient(kind: AwsErrorKind): boolean {
     return kind === "throttled" || kind === "server-error";
+}
+
+/**
+ * What a failed call that changes something means for the change (change.ts acts on it):
+ * - "not-processed": throttled; AWS rejected the request before doing anything, so nothing changed
+ *   and asking again is safe (the SDK retries these for every operation for that reason);
+ * - "unclear": no answer, or a server error; the request may have taken effect, so the state must be
+ *   read before anything is asked again;
+ * - "refused": any other answer; AWS looked at the request and said no.
+ */
+export type ChangeAnswer = "not-processed" | "unclear" | "refused";
+
+export function changeAnswer(kind: AwsErrorKind): ChangeAnswer {
+    switch (kind) {
+        case "throttled":
+            return "not-processed";
+        case "server-error":
+        case "unreachable":
+            return "unclear";
+        default:
+            return "refused";
+    }
 }
 
 export interface AwsCallContext {

@@ -143,7 +143,7 @@ async function retireAndRebuild(req: RejoinRequest, plan: RetirePlan, deps: Rejo
     await deps.confirm(plan.lines, plan.servingRegion);
     const changes = noChanges();
     await progress.step("writer", `pointing ${writerParameterName(plan.config)} at ${plan.servingGroupId} in every region`, async (step) => {
-        const writes = await writeWriterParameters(plan.config, plan.writer, memberRegions(plan.config), clients, step, deps.signal);
+        const writes = await writeWriterParameters(plan.config, plan.writer, memberRegions(plan.config), clients, step, progress.clock, deps.signal);
         changes.writersMovedIn.push(...writes.filter((w) => w.result === "updated").map((w) => w.region));
         if (writes.some((w) => w.result !== "updated")) {
             throw new RejoinStoppedError(`the writer parameter could not be written everywhere (${describeWrites(writes)}); rejoin stops before ` +

@@ -5,10 +5,12 @@
  * (components/endpoints endpointDocumentText), so the next stack update finds nothing to change but
  * the datastore id.
  */
-import { PutParameterCommand } from "@aws-sdk/client-ssm";
+import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
 import { endpointDocumentText } from "../../components/endpoints";
 import { NamingInput, writerParameterName } from "../../components/naming";
+import { sendChange } from "./change";
 import { RegionClients } from "./clients";
+import { Clock } from "./clock";
 import { AwsCallError, callAws } from "./errors";
 import { StepContext, firstLine } from "./progress";
 
@@ -37,19 +39,40 @@ export function putParameterCommand(naming: NamingInput, region: string, target:
 }
 
 /**
+ * How long throttling may hold one region's write up. Shorter than change.ts's default: regions are
+ * written one after the other during an outage, and the others must not wait long for a busy one.
+ */
+export const WRITER_THROTTLE_BOUND_MS = 30_000;
+
+/**
  * Writes the parameter in `regions`, in order (the target first), and reports each region's result;
  * never throws for an AWS failure, so one dead region does not keep the others stale. SSM clients
- * have short timeouts (clients.ts), so a region that does not answer costs seconds.
+ * have short timeouts (clients.ts), so a region that does not answer costs seconds. Each write goes
+ * through change.ts: a throttled one is asked again, after a look at the parameter, for up to
+ * WRITER_THROTTLE_BOUND_MS; an unclear one counts as written when the parameter already holds the text.
  */
 export async function writeWriterParameters(naming: NamingInput, target: WriterTarget, regions: readonly string[], clients: RegionClients,
-    step: StepContext, signal?: AbortSignal): Promise<WriterWrite[]> {
+    step: StepContext, clock: Clock, signal?: AbortSignal): Promise<WriterWrite[]> {
     const name = writerParameterName(naming);
+    const text = writerText(target);
     const results: WriterWrite[] = [];
     for (const region of regions) {
         try {
-            await callAws({ region, service: "ssm", operation: "PutParameter" }, () => clients.ssm(region).send(new PutParameterCommand({
-                Name: name, Value: writerText(target), Type: "String", Overwrite: true,
-            }), { abortSignal: signal }));
+            await sendChange({
+                context: { region, service: "ssm", operation: "PutParameter" },
+                send: (s) => clients.ssmForChanges(region).send(new PutParameterCommand({ Name: name, Value: text, Type: "String", Overwrite: true }), { abortSignal: s }),
+                lookFor: async (_reason, s, failure) => {
+                    if (failure?.kind === "unreachable") {
+                        // During an outage a read would wait out the same timeouts for nothing; the write is reported unreachable
+                        // with the command to make it by hand, and writing the same text again changes nothing.
+                        throw new Error(`not read: ${region} did not answer the write`);
+                    }
+                    const answer = await callAws({ region, service: "ssm", operation: "GetParameter" },
+                        () => clients.ssm(region).send(new GetParameterCommand({ Name: name }), { abortSignal: s }));
+                    return answer.Parameter?.Value === text ? `${name} in ${region} already holds the new text` : undefined;
+                },
+                clock, signal, step, throttleBoundMs: WRITER_THROTTLE_BOUND_MS,
+            });
             results.push({ region, result: "updated" });
             step.found(`${name} in ${region} now names ${target.replicationGroupId} in ${target.region}`);
         } catch (e) {

@@ -86,6 +86,9 @@ describe("recovery clients: one per region, from the SDK's standard chains", () 
         assert.equal(await clients.elastiCacheForChanges("us-west-2").config.maxAttempts(), 1);
         assert.notEqual(clients.elastiCacheForChanges("us-west-2"), clients.elastiCache("us-west-2"));
         assert.equal(await clients.elastiCache("us-west-2").config.maxAttempts(), 6);
+        // Parameter writes too: change.ts decides what a throttled or lost answer means, not the SDK's retry.
+        assert.equal(await clients.ssmForChanges("us-west-2").config.maxAttempts(), 1);
+        assert.notEqual(clients.ssmForChanges("us-west-2"), clients.ssm("us-west-2"));
     });
 
     it("sends SSM calls to AWS_ENDPOINT_URL_SSM, with a short request timeout", async () => {

@@ -5,6 +5,7 @@
  * membership is read at the polling loop's pace: a promotion that completes, or a detach whose answer
  * was lost, is seen within seconds, and AWS is not asked to change anything every second.
  */
+import { sendChange } from "../change";
 import { AwsCallError } from "../errors";
 import { formatDuration } from "../printer";
 import { StepContext, firstLine } from "../progress";
@@ -110,7 +111,20 @@ export async function detachPersistently(t: PromotionTarget, req: RetargetReques
                     try {
                         report.markFirstMutatingCall(`DisassociateGlobalReplicationGroup of ${t.replicationGroupId} in ${t.region}`);
                         lastRequestAt = clock.now();
-                        await requestDetach(deps.change, t, signal);
+                        const outcome = await sendChange({
+                            context: { region: t.region, service: "elasticache", operation: "DisassociateGlobalReplicationGroup" },
+                            send: (s) => requestDetach(deps.change, t, s),
+                            lookFor: async (_reason, s) => {
+                                const seen = await readMembership(deps.read, t, s);
+                                return seen.kind === "standalone" || seen.kind === "disassociating" ? `${t.replicationGroupId} shows ${seen.state}` : undefined;
+                            },
+                            clock, signal, step, deadline,
+                        });
+                        if (outcome.result === "already") {
+                            // Accepted by a request whose answer was lost, or by someone else: no earlier than it was sent.
+                            report.markDetachAccepted(lastRequestAt);
+                            return { state: outcome.seen, done: true };
+                        }
                     } catch (e) {
                         if (e instanceof AwsCallError && e.kind === "invalid-state") {
                             refusals += 1;

@@ -64,7 +64,7 @@ export async function moveWriters(run: RunFacts, promotion: Promotion, clients: 
             region: run.target, replicationGroupId: groupId, configurationEndpoint: group.endpoint.address, port: group.endpoint.port,
             globalDatastoreId: standalone ? "" : group.datastoreId ?? "",
         };
-        const writes = await writeWriterParameters(config, target, writerRegions(config, run.target), clients, step, signal);
+        const writes = await writeWriterParameters(config, target, writerRegions(config, run.target), clients, step, progress.clock, signal);
         step.summarize(describeWrites(writes));
         if (promotion !== "primary-unsettled") {
             return { target, writes };

@@ -1,15 +1,17 @@
 /**
  * The control-plane half of retarget-primary: make the target accept writes, by a promotion or, in an
- * outage, by detaching it (detach.ts). Every change is asked with a single attempt (RegionClients
- * elastiCacheForChanges). Only an unclear failure (no answer, a server error) is followed by a re-read
- * of the datastore, because a call whose answer was lost may well have started the very change it
- * asked for; a definite refusal is a refusal, whatever else is changing the datastore.
+ * outage, by detaching it (detach.ts). Every change goes through change.ts with a single attempt per
+ * request (RegionClients elastiCacheForChanges): a throttled request is asked again, and an unclear
+ * failure (no answer, a server error) is followed by a re-read of the datastore, because a call whose
+ * answer was lost may well have started the very change it asked for; a definite refusal is a
+ * refusal, whatever else is changing the datastore.
  */
+import { LookReason, UnclearChangeError, sendChange } from "../change";
 import { AwsCallError, AwsErrorKind, classifyAwsError, isTransient } from "../errors";
 import { formatDuration } from "../printer";
 import { StepContext, firstLine } from "../progress";
 import { WaitAbortedError, WaitError } from "../wait";
-import { PromotionTarget, readMembership, readPromotion, requestFailover, waitUntilPromoted, waitUntilStandalone } from "./control-plane";
+import { PromotionState, PromotionTarget, readMembership, readPromotion, requestFailover, waitUntilPromoted, waitUntilStandalone } from "./control-plane";
 import { detachPersistently, primaryOutcome } from "./detach";
 import { Promotion } from "./outcome";
 import { PreflightResult, RefusedError } from "./preflight";
@@ -18,59 +20,65 @@ import { RetargetRequest } from "./run";
 
 export type { PromotionDeps } from "./promotion-deps";
 
-/** Kinds after which the request may have taken effect although no acceptance came back. */
+/** Kinds after which the request may have taken effect although no acceptance came back (errors.ts changeAnswer "unclear"). */
 const UNCLEAR: readonly AwsErrorKind[] = ["server-error", "unreachable"];
-/** Kinds after which asking again may help: AWS answered badly this time, or the answer did not arrive. */
-const RETRYABLE: readonly AwsErrorKind[] = ["throttled", ...UNCLEAR];
-/** Pause between two failover requests after a retryable failure, doubling up to the cap. */
+/** Pause between two failover requests after an unclear failure that did not start the promotion, doubling up to the cap. */
 const FIRST_RETRY_MS = 2000;
 const MAX_RETRY_MS = 15_000;
 
 /**
- * Asks for the failover until AWS accepts it or shows it under way. Only after an unclear failure is
- * the datastore read again: a target that is PRIMARY, or a datastore that is modifying, then means the
- * promotion may run (started by the attempt whose answer was lost), so it is waited for and never asked
- * again. A refusal (InvalidGlobalReplicationGroupState) is thrown as it is, for the caller to decide,
- * unless an earlier attempt of this call was unclear: then the refusal may be our own promotion
- * running, and the re-read decides. Throttling and unclear failures are retried until `deadline`;
- * anything else stops here.
+ * Asks for the failover until AWS accepts it or shows it under way. change.ts settles each answer:
+ * a throttled request is asked again (the target's role is read first), an unclear one is followed by
+ * a re-read of the datastore, where a target that is PRIMARY, or a datastore that is modifying, means
+ * the promotion may run (started by the attempt whose answer was lost): it is then waited for and
+ * never asked again. An unclear failure that shows no promotion is asked again here, until `deadline`.
+ * A refusal (InvalidGlobalReplicationGroupState) is thrown as it is, for the caller to decide, unless
+ * an earlier attempt of this call was unclear: then the refusal may be our own promotion running, and
+ * a re-read decides. Anything else stops here.
  */
 export async function requestFailoverCarefully(t: PromotionTarget, deadline: number, deps: PromotionDeps, step: StepContext): Promise<"accepted" | "under-way"> {
     const clock = deps.progress.clock;
     let pause = FIRST_RETRY_MS;
     let unclearBefore = false;
+    const underWay = (poll: PromotionState, reason: LookReason) =>
+        poll.role === "PRIMARY" || (reason === "unclear" && poll.datastoreStatus === "modifying");
     for (;;) {
         try {
             deps.report.markFirstMutatingCall(`FailoverGlobalReplicationGroup of ${t.replicationGroupId} in ${t.region}`);
-            await requestFailover(deps.change, t, deps.signal);
+            const outcome = await sendChange({
+                context: { region: t.region, service: "elasticache", operation: "FailoverGlobalReplicationGroup" },
+                send: (signal) => requestFailover(deps.change, t, signal),
+                lookFor: async (reason, signal) => {
+                    const poll = await readPromotion(deps.read, t, signal);
+                    return underWay(poll, reason) ? `the datastore now shows ${poll.state}` : undefined;
+                },
+                clock, signal: deps.signal, step, deadline,
+            });
+            if (outcome.result === "already") {
+                return "under-way";
+            }
             step.found("FailoverGlobalReplicationGroup accepted");
             return "accepted";
         } catch (e) {
             if (!(e instanceof AwsCallError)) {
                 throw e;
             }
-            const unclear = UNCLEAR.includes(e.kind) || (e.kind === "invalid-state" && unclearBefore);
-            let seen = "not read (AWS answered, so the request had no effect)";
-            if (unclear) {
-                try {
-                    const poll = await readPromotion(deps.read, t, deps.signal);
-                    if (poll.role === "PRIMARY" || poll.datastoreStatus === "modifying") {
-                        step.found(`FailoverGlobalReplicationGroup answered ${e.code} (${e.kind}), but the datastore now shows ${poll.state}: ` +
-                            "the promotion may be under way (started by an attempt whose answer was lost), so it is waited for and not asked again",
-                        { level: "warn" });
-                        return "under-way";
-                    }
-                    seen = `${poll.state}, so the promotion did not start`;
-                } catch (readError) {
-                    seen = `nothing: reading it failed too (${firstLine(readError)})`;
+            if (e.kind === "invalid-state" && unclearBefore) {
+                const poll = await readPromotion(deps.read, t, deps.signal).catch(() => undefined);
+                if (poll && underWay(poll, "unclear")) {
+                    step.found(`FailoverGlobalReplicationGroup answered ${e.code} (${e.kind}), but the datastore now shows ${poll.state}: the promotion ` +
+                        "may be under way (started by an earlier attempt whose answer was lost), so it is waited for and not asked again", { level: "warn" });
+                    return "under-way";
                 }
             }
-            if (!RETRYABLE.includes(e.kind) || clock.now() + pause > deadline) {
+            if (!UNCLEAR.includes(e.kind) || clock.now() + pause > deadline) {
                 throw e;
             }
-            unclearBefore ||= UNCLEAR.includes(e.kind);
-            step.found(`FailoverGlobalReplicationGroup failed (${firstLine(e)}); the datastore shows ${seen}: asking again in ${formatDuration(pause)}`,
-                { level: "warn" });
+            unclearBefore = true;
+            step.found(`FailoverGlobalReplicationGroup failed (${firstLine(e)}), and ` + (e instanceof UnclearChangeError && e.stateRead
+                ? `the datastore read again shows no promotion, so the promotion did not start: asking again in ${formatDuration(pause)}`
+                : `the datastore could not be read: asking again in ${formatDuration(pause)} (a promotion already running makes AWS refuse it, ` +
+                    "and the datastore is read again then)"), { level: "warn" });
             await clock.sleep(pause, deps.signal);
             pause = Math.min(pause * 2, MAX_RETRY_MS);
         }

@@ -1,11 +1,13 @@
 /**
  * The mutating half of a shard failover: one TestFailover call, then its events followed until the
- * replaced node has recovered. The call is sent once (clients for changes); when its answer is lost
- * the events decide whether AWS took it, so a failover is never started twice.
+ * replaced node has recovered. The call goes through change.ts (clients for changes): a throttled one is
+ * asked again after the events show no such call, and when its answer is lost the events decide
+ * whether AWS took it, so a failover is never started twice.
  */
 import { TestFailoverCommand } from "@aws-sdk/client-elasticache";
 import { RegionClients } from "../clients";
-import { AwsCallError, callAws } from "../errors";
+import { sendChange } from "../change";
+import { AwsCallError } from "../errors";
 import { formatDuration, isoTime } from "../printer";
 import { StepContext, firstLine } from "../progress";
 import { Clock } from "../clock";
@@ -40,33 +42,39 @@ export interface FailoverCallOptions {
     signal?: AbortSignal;
 }
 
-/** Kinds of AWS errors that mean the call was refused, so nothing started. */
+/** Kinds of AWS errors that mean the call was refused, so nothing started (throttled: only once change.ts gave up asking). */
 const REFUSED_KINDS = new Set(["invalid-state", "not-found", "throttled", "access-denied", "credentials"]);
 
 /**
- * Calls TestFailover once. Resolves with the instant events of this failover may start from. A refusal
- * (quota, state, one at a time) is a refusal that explains it (preflight.ts refusal()); an unclear failure (no answer, a
- * 5xx) is settled by the events: if AWS reports the call, the failover goes on, otherwise the error stands.
+ * Calls TestFailover through change.ts. Resolves with the instant events of this failover may start
+ * from. A throttled call is asked again once the events show no such call; a refusal (quota, state,
+ * one at a time, or throttling that outlasted its bound) is a refusal that explains it (preflight.ts
+ * refusal()); an unclear failure (no answer, a 5xx) is settled by the events: if AWS reports the
+ * call, the failover goes on, otherwise the error stands.
  */
 export async function callTestFailover(step: StepContext, opts: FailoverCallOptions): Promise<number> {
     const { target, clients, clock } = opts;
     const sentAt = clock.now();
     const since = Math.max(opts.notBeforeMs, sentAt - EVENT_CLOCK_SKEW_MS);
     try {
-        await callAws({ region: target.region, service: "elasticache", operation: "TestFailover" },
-            () => clients.elastiCacheForChanges(target.region).send(new TestFailoverCommand(testFailoverInput(target)), { abortSignal: opts.signal }));
-        step.summarize(`AWS accepted TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} at ${isoTime(sentAt)}`);
+        const outcome = await sendChange({
+            context: { region: target.region, service: "elasticache", operation: "TestFailover" },
+            send: (signal) => clients.elastiCacheForChanges(target.region).send(new TestFailoverCommand(testFailoverInput(target)), { abortSignal: signal }),
+            lookFor: async () => {
+                const seen = await calledSince(opts, since);
+                return seen ? `the events report the call at ${isoTime(seen.at)}` : undefined;
+            },
+            clock, signal: opts.signal, step,
+        });
+        step.summarize(outcome.result === "accepted"
+            ? `AWS accepted TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} at ${isoTime(sentAt)}`
+            : `AWS reports a TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} under way (${outcome.seen})`);
         return since;
     } catch (e) {
         if (e instanceof AwsCallError && REFUSED_KINDS.has(e.kind)) {
             throw refusal(opts.changedSoFar, (changed) => `AWS refused TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region}: ` +
                 `${e.message} ${changed} AWS allows 15 node groups per rolling 24 hours, one at a time per replication group, and may block ` +
                 `the API during large-scale events. Check the events (${describeEventsCommand(target)}) and the group (${describeGroupCommand(target)}).`);
-        }
-        const seen = await calledSince(opts, since).catch(() => undefined);
-        if (seen) {
-            step.found(`the answer to TestFailover was lost (${firstLine(e)}), but AWS reports the call at ${isoTime(seen.at)}: following it`, { level: "warn" });
-            return since;
         }
         throw new Error(`TestFailover of shard ${target.nodeGroupId} of ${target.replicationGroupId} in ${target.region} failed: ${firstLine(e)} ` +
             "The events show no such call, so no failover started as far as AWS reports. Run the same command again: it reads the events " +

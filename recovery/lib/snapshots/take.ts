@@ -2,12 +2,14 @@
  * Taking a manual snapshot of a replication group and waiting until it is available. A group takes one
  * backup at a time (it is `snapshotting` meanwhile and refuses a second), so a backup already running,
  * automated or someone else's, is waited out first, within the same bound. The reason (and who asked)
- * are kept as tags on the snapshot. The request is sent once; after an unclear failure the snapshot is
- * looked up by name before anything is reported.
+ * are kept as tags on the snapshot. The request goes through change.ts: a throttled one is asked again
+ * under the same name (looked up first), and after an unclear failure the snapshot is looked up by name
+ * before anything is reported.
  */
 import { CreateSnapshotCommand, Snapshot } from "@aws-sdk/client-elasticache";
 import { RegionClients } from "../clients";
-import { AwsCallError, callAws } from "../errors";
+import { sendChange } from "../change";
+import { AwsCallError } from "../errors";
 import { formatDuration } from "../printer";
 import { Progress, StepContext } from "../progress";
 import { ClientsFor, readTargetGroup } from "../retarget/control-plane";
@@ -142,31 +144,33 @@ async function untilAvailable(req: TakeSnapshotRequest, deps: TakeSnapshotDeps, 
 }
 
 /**
- * Sends CreateSnapshot once. "busy" when another backup started in between (AWS refuses with the group
- * snapshotting); after an unclear failure, looks the name up and goes on only when it exists for this group.
+ * Asks for the snapshot through change.ts: a throttled request is asked again, once the name is looked
+ * up; after an unclear failure the name is looked up and the run goes on only when it exists for this
+ * group. "busy" when another backup started in between (AWS refuses with the group snapshotting).
  */
-async function create(req: TakeSnapshotRequest, deps: TakeSnapshotDeps, name: string): Promise<"created" | "busy"> {
+async function create(req: TakeSnapshotRequest, deps: TakeSnapshotDeps, name: string, step: StepContext, deadline: number): Promise<"created" | "busy"> {
     const { region, replicationGroupId: id } = req;
+    const read: ClientsFor = (r) => deps.clients.elastiCache(r);
     const tags = Object.entries(snapshotTags(req.reason, req.requestedBy)).map(([Key, Value]) => ({ Key, Value }));
     try {
-        await callAws({ region, service: "elasticache", operation: "CreateSnapshot" }, () =>
-            deps.clients.elastiCacheForChanges(region).send(new CreateSnapshotCommand({ ReplicationGroupId: id, SnapshotName: name, Tags: tags }),
-                { abortSignal: deps.signal }));
+        await sendChange({
+            context: { region, service: "elasticache", operation: "CreateSnapshot" },
+            send: (signal) => deps.clients.elastiCacheForChanges(region).send(new CreateSnapshotCommand({ ReplicationGroupId: id, SnapshotName: name, Tags: tags }),
+                { abortSignal: signal }),
+            lookFor: async (_reason, signal) => {
+                const found = await findSnapshot(read, region, name, signal);
+                return found?.ReplicationGroupId === id ? `snapshot ${name} exists (${found.SnapshotStatus ?? "status unknown"})` : undefined;
+            },
+            clock: deps.progress.clock, signal: deps.signal, step, deadline,
+        });
         return "created";
     } catch (e) {
-        if (!(e instanceof AwsCallError) || e.kind === "credentials" || e.kind === "access-denied") {
+        if (!(e instanceof AwsCallError) || e.kind !== "invalid-state") {
             throw e;
         }
-        if (e.kind === "invalid-state") {
-            const group = await readTargetGroup((r) => deps.clients.elastiCache(r), region, id, deps.signal);
-            if (group?.status === "snapshotting" && !(await findSnapshot((r) => deps.clients.elastiCache(r), region, name, deps.signal))) {
-                return "busy";
-            }
-            throw e;
-        }
-        const found = await findSnapshot((r) => deps.clients.elastiCache(r), region, name, deps.signal);
-        if (found?.ReplicationGroupId === id) {
-            return "created";
+        const group = await readTargetGroup(read, region, id, deps.signal);
+        if (group?.status === "snapshotting" && !(await findSnapshot(read, region, name, deps.signal))) {
+            return "busy";
         }
         throw e;
     }
@@ -190,7 +194,7 @@ export async function takeSnapshot(req: TakeSnapshotRequest, deps: TakeSnapshotD
         for (;;) {
             await untilAvailable(req, deps, read, deadline, step);
             const candidate = manualSnapshotName(id, progress.clock.now());
-            if (await create(req, deps, candidate) === "created") {
+            if (await create(req, deps, candidate, step, deadline) === "created") {
                 step.summarize(`CreateSnapshot accepted: ${candidate}`);
                 return candidate;
             }

@@ -21,6 +21,7 @@ function clientsWithoutCredentials(): RegionClients {
         elastiCacheForChanges: (region) => failing(region) as unknown as ElastiCacheClient,
         cloudWatch: (region) => failing(region) as unknown as CloudWatchClient,
         ssm: (region) => failing(region) as unknown as SSMClient,
+        ssmForChanges: (region) => failing(region) as unknown as SSMClient,
         contacted: () => ({ elasticache: contacted, cloudwatch: [], ssm: [] }),
     };
 }

@@ -94,7 +94,12 @@ export class Faults {
 
     constructor(private readonly clock: Clock) {}
 
-    /** Matching calls fail with a throttling error (HTTP 400, as AWS's query protocol answers). */
+    /**
+     * Matching calls fail with a throttling error (HTTP 400, as AWS's query protocol answers), before
+     * they reach the model: a throttled request is not processed. That is why the SDK's standard retry
+     * strategy retries throttling errors for every operation, changing ones included (isThrottlingError,
+     * THROTTLING_ERROR_CODES in @smithy/core retry/service-error-classification).
+     */
     throttle(args: ThrottleArgs = {}): void {
         this.addErrorFault(args, (service) => unmodelledError(baseException(service), args.code ?? THROTTLING_CODE[service], "Rate exceeded", 400));
     }
