@@ -87,8 +87,8 @@ describe("a throttled change is asked again, once the run has checked it is not 
         h = await harness();
         h.aws.faults.regionDown("us-east-1");
         h.aws.clock.advance(5 * MINUTE);
-        // SSM speaks JSON: its throttling error is ThrottlingException.
-        h.aws.faults.throttle({ command: "PutParameter", region: "eu-west-1", code: "ThrottlingException", times: 2 });
+        // SSM's throttling answer is ThrottlingException (the fake's default for SSM).
+        h.aws.faults.throttle({ command: "PutParameter", region: "eu-west-1", times: 2 });
         assert.equal(await h.run(...OUTAGE), 0, h.stdout.text + h.stderr.text);
         assert.deepEqual(outcomes(h, "PutParameter", "eu-west-1"), ["ThrottlingException", "ThrottlingException", "ok"]);
         assert.equal(ssmWriter(h.aws, "eu-west-1").replicationGroupId, SERVING);
