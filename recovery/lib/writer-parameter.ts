@@ -6,7 +6,7 @@
  * the datastore id.
  */
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
-import { endpointDocumentText } from "../../components/endpoints";
+import { endpointDocumentText } from "../../components/endpoints/document";
 import { NamingInput, writerParameterName } from "../../components/naming";
 import { RegionClients } from "./clients";
 import { AwsCallError, callAws } from "./errors";
