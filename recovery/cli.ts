@@ -140,8 +140,8 @@ export async function main(argv: readonly string[], makeContext: () => CommandCo
             out.stdout.write(commandHelp(command.spec, PROGRAM));
             return 0;
         }
-        const module = await command.load();
-        return await module.run(values, rest, lazyContext(makeContext, out));
+        const loaded = await command.load();
+        return await loaded.run(values, rest, lazyContext(makeContext, out));
     } catch (error) {
         printError(error, out.stderr, debug);
         if (error instanceof UsageError) {
