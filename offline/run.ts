@@ -9,23 +9,24 @@
  * deployed: the provider has computed nothing yet, so ids, ARNs, endpoints and every other computed
  * output are unknown, and so is every input built from one (see policy/provider-schema.ts).
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { AwsFake } from "./aws-fake";
 import { FirstPreviewMocks } from "./policy/provider-schema";
 import { UNKNOWN } from "./policy/wire";
-import { NAMESPACE } from "../components/config/keys";
-import { DEFAULTS, DEFAULT_USERS } from "../components/config/defaults";
-import { DEFAULT_ENGINE_VERSION, ENGINES, Engine, parseVersion, supportsRbac } from "../components/config/engine";
+import { PROJECT, PROJECT_DIR } from "../components/config/project";
+import { StackFile, loadStackFile } from "../components/config/stack-file";
+
+// The project and its stack files are shared with the recovery programs (components/config/); the
+// offline runner's callers keep importing them from here.
+export { PROJECT, PROJECT_DIR } from "../components/config/project";
+export { StackNotFoundError, listStacks, loadStackFile, secretPlaceholder } from "../components/config/stack-file";
+export type { StackFile } from "../components/config/stack-file";
 
 // Internal to @pulumi/pulumi but stable for years: the monitor the mocks install, and the RPC drain.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
 
-export const PROJECT = "elasticache-global";
-export const PROJECT_DIR = path.resolve(__dirname, "..");
 const PROGRAM = path.join(PROJECT_DIR, "index.ts");
 const SECRET_SIG_KEY = pulumi.runtime.specialSigKey;
 const SECRET_SIG = pulumi.runtime.specialSecretSig;
@@ -68,18 +69,6 @@ export interface ProgramRun {
     outputs: Record<string, unknown>;
 }
 
-export interface StackFile {
-    stack: string;
-    file: string;
-    /** Values as the Pulumi engine hands them to the program: strings, JSON for lists and objects. */
-    config: Record<string, string>;
-    secretKeys: string[];
-    /** Things the reader should know, such as secrets replaced by placeholders. */
-    notices: string[];
-}
-
-export class StackNotFoundError extends Error {}
-
 export function isSecret(value: unknown): value is { value: unknown } {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }
@@ -96,103 +85,6 @@ export function mapSecrets(value: unknown, replacement: (secret: unknown) => unk
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replacement)]));
     }
     return value;
-}
-
-export function listStacks(dir = PROJECT_DIR): string[] {
-    return fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
-}
-
-/** Placeholder for a secret the offline plan cannot decrypt or that the stack file does not hold. */
-export function secretPlaceholder(key: string): string {
-    // Valid for the validator (16+ printable characters), visibly not a real secret.
-    return `offline-placeholder-for-${key}`.replace(/[^!#-.0-?A-~]/g, "-");
-}
-
-/**
- * Reads `Pulumi.<stack>.yaml`. Secrets cannot be decrypted offline: encrypted values and secret keys the
- * file does not set are replaced by placeholders, and a notice says so; `pulumi up` needs the real ones.
- */
-export function loadStackFile(stack: string, dir = PROJECT_DIR): StackFile {
-    const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) {
-        const known = listStacks(dir);
-        throw new StackNotFoundError(`unknown stack "${stack}": there is no Pulumi.${stack}.yaml. ` +
-            `Stacks in this project: ${known.length ? known.join(", ") : "none"}.`);
-    }
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    const notices: string[] = [];
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
-        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
-        // `pulumi config set --secret` writes {secure: ...}; with --path the secret is a leaf inside the value.
-        let encrypted = false;
-        const decrypted = replaceSecure(value, (at) => {
-            encrypted = true;
-            return secretPlaceholder(at ? `${fullKey}.${at}` : fullKey);
-        });
-        if (encrypted) {
-            secretKeys.push(fullKey);
-            notices.push(`${fullKey} is encrypted in ${path.basename(file)}; the offline plan uses placeholders.`);
-        }
-        config[fullKey] = typeof decrypted === "string" ? decrypted : JSON.stringify(decrypted);
-    }
-    fillMissingSecrets(config, secretKeys, notices);
-    return { stack, file, config, secretKeys, notices };
-}
-
-function replaceSecure(value: unknown, placeholder: (path: string) => string, at = ""): unknown {
-    if (typeof value !== "object" || value === null) {
-        return value;
-    }
-    if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value) {
-        return placeholder(at);
-    }
-    const child = (k: string | number) => (at ? `${at}.${k}` : String(k));
-    return Array.isArray(value)
-        ? value.map((v, i) => replaceSecure(v, placeholder, child(i)))
-        : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, placeholder, child(k))]));
-}
-
-/**
- * Secret keys hold values nobody commits. The offline plan stands in placeholders for the ones the
- * program will ask for, so the topology can be reviewed without them.
- */
-function fillMissingSecrets(config: Record<string, string>, secretKeys: string[], notices: string[]): void {
-    const key = (name: string) => `${NAMESPACE}:${name}`;
-    const engine = (config[key("engine")] ?? DEFAULTS.engine) as Engine;
-    const version = config[key("engineVersion")] ?? DEFAULT_ENGINE_VERSION[engine] ?? "";
-    if (!ENGINES.includes(engine) || !parseVersion(version)) {
-        return; // the program reports the bad engine or version
-    }
-    const placeholder = (name: string, value: string, how: string) => {
-        config[key(name)] = value;
-        secretKeys.push(key(name));
-        notices.push(`${key(name)} is not set; the offline plan uses placeholders (pulumi up needs: ${how}).`);
-    };
-    if (!supportsRbac(engine, version)) {
-        if (config[key("authToken")] === undefined) {
-            placeholder("authToken", secretPlaceholder(key("authToken")), `pulumi config set --secret ${key("authToken")} <token>`);
-        }
-        return;
-    }
-    if (config[key("userPasswords")] !== undefined) {
-        return;
-    }
-    let users: unknown = DEFAULT_USERS;
-    try {
-        users = config[key("users")] ? JSON.parse(config[key("users")]) : users;
-    } catch {
-        return; // the program reports the malformed list
-    }
-    const names = (Array.isArray(users) ? users : [])
-        .filter((u) => u?.authentication !== "iam" && typeof u?.name === "string")
-        .map((u) => String(u.name));
-    if (names.length > 0) {
-        placeholder("userPasswords",
-            JSON.stringify(Object.fromEntries(names.map((n) => [n, secretPlaceholder(`${key("userPasswords")}.${n}`)]))),
-            `pulumi config set --secret --path '${key("userPasswords")}.<user>' <password> for ${names.join(", ")}`);
-    }
 }
 
 /** The SDK's unknown value (and the engine's unknown sentinel) as UNKNOWN, everywhere inside `value`. */

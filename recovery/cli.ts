@@ -2,52 +2,103 @@
  * The recovery CLI: `npm run recovery -- <command> [flags]`. A thin dispatcher: it picks the command,
  * wires the real world (AWS clients, the stack through the Automation API, the terminal) into it, and
  * is the one place that turns an error into a message and an exit code.
+ *
+ * It starts fast because an outage is when it runs: until a command runs it loads only the flags
+ * (commands/specs.ts). A command's module, and the SDK, Pulumi's Automation API, the data plane and the
+ * charts behind it, load when that command runs; the context's parts load when the command asks for them.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { createRegionClients } from "./lib/clients";
+import { PROJECT_DIR } from "../components/config/project";
 import { systemClock } from "./lib/clock";
 import { terminalConfirmIo } from "./lib/confirm";
-import { UsageError, programHelp } from "./lib/flags";
-import { LocalWorkspaceStackDriver } from "./lib/local-workspace";
+import { UsageError, commandHelp, parseFlags, programHelp } from "./lib/flags";
 import { Output } from "./lib/printer";
-import { Command, CommandContext } from "./commands/context";
-import { rejoinCommand } from "./commands/rejoin";
-import { retargetPrimaryCommand } from "./commands/retarget-primary";
-import { failoverShardCommand } from "./commands/failover-shard";
-import { drillCommand } from "./commands/drill";
-import { snapshotCommand } from "./commands/snapshot";
-import { restoreFromSnapshotCommand } from "./commands/restore-from-snapshot";
-import { retireGenerationCommand } from "./commands/retire-generation";
-import { backupDrillCommand } from "./commands/backup-drill";
-import { pulumiTemporaryStacks } from "./lib/backup-drill/pulumi-temporary-stacks";
-import { connectCluster } from "./dataplane/connect";
+import { PulumiCliMissingError, StackDriver } from "./lib/stack-driver";
+import { Command, CommandContext, command } from "./commands/context";
+import {
+    BACKUP_DRILL_SPEC, DRILL_SPEC, FAILOVER_SHARD_SPEC, REJOIN_SPEC, RESTORE_SPEC, RETARGET_SPEC, RETIRE_SPEC, SNAPSHOT_SPEC,
+} from "./commands/specs";
+import type { TemporaryStacks } from "./lib/backup-drill/temporary-stack";
 
 export const PROGRAM = "npm run recovery --";
 export const COMMANDS: readonly Command[] = [
-    retargetPrimaryCommand, rejoinCommand, failoverShardCommand, drillCommand, snapshotCommand, restoreFromSnapshotCommand, retireGenerationCommand, backupDrillCommand,
+    command(RETARGET_SPEC, () => import("./commands/retarget-primary")),
+    command(REJOIN_SPEC, () => import("./commands/rejoin")),
+    command(FAILOVER_SHARD_SPEC, () => import("./commands/failover-shard")),
+    command(DRILL_SPEC, () => import("./commands/drill")),
+    command(SNAPSHOT_SPEC, () => import("./commands/snapshot")),
+    command(RESTORE_SPEC, () => import("./commands/restore-from-snapshot")),
+    command(RETIRE_SPEC, () => import("./commands/retire-generation")),
+    command(BACKUP_DRILL_SPEC, () => import("./commands/backup-drill")),
 ];
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+/**
+ * Whether an executable `pulumi` is in a PATH directory, which is where the Automation API runs it from
+ * (PulumiCommand.get without an installation root runs "pulumi": node_modules/@pulumi/pulumi/automation/cmd.js).
+ * Windows resolves names its own way (PATHEXT), so there the Automation API is always asked.
+ */
+function pulumiOnPath(): boolean {
+    if (process.platform === "win32") {
+        return true;
+    }
+    return (process.env.PATH ?? "").split(path.delimiter).some((dir) => {
+        try {
+            const file = path.join(dir || ".", "pulumi");
+            fs.accessSync(file, fs.constants.X_OK);
+            return fs.statSync(file).isFile();
+        } catch {
+            return false;
+        }
+    });
+}
 
-/** The real world: SDK clients from the standard credential chain, the stack in this project directory. */
+/**
+ * Opens the stack through the Automation API, which loads most of Pulumi's SDK (the better part of a
+ * second). Without a Pulumi CLI it would fail anyway, so then it is not loaded: an outage run on a
+ * machine without the CLI gets to the stack file, and to AWS, that much sooner.
+ */
+async function openStack(stackName: string): Promise<StackDriver> {
+    if (!pulumiOnPath()) {
+        throw new PulumiCliMissingError(stackName, "select", "no executable pulumi in the directories of PATH");
+    }
+    const { LocalWorkspaceStackDriver } = await import("./lib/local-workspace");
+    return LocalWorkspaceStackDriver.select(stackName, PROJECT_DIR);
+}
+
+/** Backup-drill's throwaway stacks, through the Automation API, loaded when the first is created. */
+const temporaryStacks: TemporaryStacks = {
+    async create(name, target) {
+        const { pulumiTemporaryStacks } = await import("./lib/backup-drill/pulumi-temporary-stacks");
+        return pulumiTemporaryStacks.create(name, target);
+    },
+};
+
+/**
+ * The real world: SDK clients from the standard credential chain, the stack in this project directory.
+ * Built when a command first needs it; the Automation API and the data plane load on first use.
+ */
 export function defaultContext(): CommandContext {
     const controller = new AbortController();
     // A second Ctrl-C kills the process as usual; the first lets the current step stop and the report be written.
     process.once("SIGINT", () => controller.abort(new Error("interrupted (Ctrl-C)")));
+    // Every command calls AWS, and the SDK clients take a while to load: not before a command runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createRegionClients } = require("./lib/clients") as typeof import("./lib/clients");
     return {
         stdout: process.stdout,
         stderr: process.stderr,
         clock: systemClock,
         confirmIo: terminalConfirmIo(),
         clients: createRegionClients(),
-        openStack: (stackName) => LocalWorkspaceStackDriver.select(stackName, PROJECT_DIR),
+        openStack,
         projectDir: PROJECT_DIR,
         reportDir: path.join(PROJECT_DIR, "recovery-reports"),
         invocation: PROGRAM,
         signal: controller.signal,
-        connectDataPlane: (target) => connectCluster(target),
+        connectDataPlane: async (target) => (await import("./dataplane/connect")).connectCluster(target),
         env: process.env,
-        temporaryStacks: pulumiTemporaryStacks,
+        temporaryStacks,
     };
 }
 
@@ -83,7 +134,14 @@ export async function main(argv: readonly string[], makeContext: () => CommandCo
         return 2;
     }
     try {
-        return await command.run(rest, lazyContext(makeContext, out));
+        // --help and bad flags are answered from the spec alone, before the command's module is loaded.
+        const { values, help } = parseFlags(command.spec, rest);
+        if (help) {
+            out.stdout.write(commandHelp(command.spec, PROGRAM));
+            return 0;
+        }
+        const loaded = await command.load();
+        return await loaded.run(values, rest, lazyContext(makeContext, out));
     } catch (error) {
         printError(error, out.stderr, debug);
         if (error instanceof UsageError) {

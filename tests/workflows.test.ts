@@ -13,9 +13,9 @@ import { parse } from "yaml";
 import { PROJECT_DIR } from "../offline/run";
 import { PreviewDocumentError, main as detectMain, rollingChanges } from "../.github/scripts/engine-or-node-change";
 import { COMMANDS } from "../recovery/cli";
-import { SNAPSHOT_SPEC } from "../recovery/commands/snapshot";
+import { SNAPSHOT_SPEC } from "../recovery/commands/specs";
 import { parseFlags } from "../recovery/lib/flags";
-import { tagValueProblem } from "../recovery/lib/snapshots/take";
+import { tagValueProblem } from "../recovery/lib/snapshots/tag-value";
 import { EXAMPLE_STACKS } from "./helpers/stacks";
 
 const DIR = path.join(PROJECT_DIR, ".github", "workflows");

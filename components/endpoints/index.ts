@@ -3,6 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Route53Config } from "../config";
 import { DatastoreMember } from "../datastore";
 import { NamingInput, readerParameterName, writerParameterName } from "../naming";
+import { EndpointDocument, endpointDocumentText } from "./document";
+
+// The parameter's text is written by the recovery programs too, from ./document without this component.
+export type { EndpointDocument } from "./document";
+export { endpointDocumentText } from "./document";
 
 export interface WriterEndpointArgs {
     naming: NamingInput;
@@ -14,25 +19,6 @@ export interface WriterEndpointArgs {
     /** Optional private DNS name that points at the writer. Default: none. */
     route53?: Route53Config;
     tags?: Record<string, string>;
-}
-
-/** What an application reads from an endpoint parameter (JSON). */
-export interface EndpointDocument {
-    role: "writer" | "reader";
-    region: string;
-    replicationGroupId: string;
-    configurationEndpoint: string;
-    port: number;
-    globalDatastoreId: string;
-}
-
-/**
- * The parameter's text. The recovery programs write the writer parameter directly when the stack
- * cannot be updated (a regional outage), so both must produce the same text from the same fields.
- */
-export function endpointDocumentText(doc: EndpointDocument): string {
-    const { role, region, replicationGroupId, configurationEndpoint, port, globalDatastoreId } = doc;
-    return JSON.stringify({ role, region, replicationGroupId, configurationEndpoint, port, globalDatastoreId });
 }
 
 function endpointDocument(role: EndpointDocument["role"], member: DatastoreMember, globalDatastoreId: pulumi.Input<string>): pulumi.Output<string> {

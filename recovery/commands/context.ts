@@ -9,7 +9,7 @@ import { TemporaryStacks } from "../lib/backup-drill/temporary-stack";
 import { RegionClients } from "../lib/clients";
 import { Clock } from "../lib/clock";
 import { ConfirmIo } from "../lib/confirm";
-import { CommandSpec } from "../lib/flags";
+import { CommandSpec, FlagSpec, FlagValues } from "../lib/flags";
 import { Output } from "../lib/printer";
 import { StackDriver } from "../lib/stack-driver";
 
@@ -47,9 +47,27 @@ export interface CommandContext {
     temporaryStacks?: TemporaryStacks;
 }
 
-/** A command the CLI can dispatch to. */
+/** What a command's own module exports: its body. */
+export interface CommandModule<S extends readonly FlagSpec[] = readonly FlagSpec[]> {
+    /**
+     * Runs with the flags already parsed against the command's spec (the CLI answers --help and bad
+     * flags before it loads the module) and the arguments after the command name as given, for the
+     * commands it prints to run again; resolves to the process exit code.
+     */
+    run(values: FlagValues<S>, argv: readonly string[], context: CommandContext): Promise<number>;
+}
+
+/**
+ * A command the CLI can dispatch to: its flags as data, and its module, loaded only when the command
+ * runs, so --help and every other command never load what it needs (the Automation API, the data
+ * plane, the charts).
+ */
 export interface Command {
     spec: CommandSpec;
-    /** Runs with the arguments after the command name; resolves to the process exit code. */
-    run(argv: readonly string[], context: CommandContext): Promise<number>;
+    load(): Promise<CommandModule>;
+}
+
+/** Pairs a spec with the loader of the module that runs it; the flag types must agree. */
+export function command<S extends readonly FlagSpec[]>(spec: CommandSpec<S>, load: () => Promise<CommandModule<S>>): Command {
+    return { spec, load };
 }

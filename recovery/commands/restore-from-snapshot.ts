@@ -1,20 +1,14 @@
 /**
  * `restore-from-snapshot`: after data corruption, build the next generation from the newest good
- * snapshot, verify it, cut the writer over. A thin command: flags, confirmation and reporting here; the
- * stages in recovery/lib/restore/.
+ * snapshot, verify it, cut the writer over. A thin command: checks of its flags, confirmation and
+ * reporting here (the flags in specs.ts); the stages in recovery/lib/restore/.
  */
 import { confirmChange } from "../lib/confirm";
-import { COMMON_FLAGS, CommandSpec, FlagSpec, UsageError, commandHelp, flagName, parseFlags, rerunWithYes } from "../lib/flags";
+import { UsageError, flagName, rerunWithYes } from "../lib/flags";
 import { runRestore } from "../lib/restore/run";
-import { Command } from "./context";
-import { EXIT_DONE, EXIT_FAILED, EXIT_USAGE } from "./exit-codes";
+import { CommandContext } from "./context";
 import { runCommand } from "./runner";
-
-const MINUTE = 60_000;
-
-/** Flags of the data-plane verification, shared with backup-drill. */
-export const EXPECTED_KEYS_FLAG = { key: "expectedKeys", kind: "string", accepted: "a whole number of keys, such as 1500000",
-    description: "How many keys the restored cluster should hold in all. Default: CloudWatch CurrItems of the source cluster's shards at the snapshot's time." } as const satisfies FlagSpec;
+import { RESTORE_SPEC, RestoreOptions } from "./specs";
 
 /** --expected-keys as a number; undefined when not given. */
 export function parseExpectedKeys(text: string | undefined, command: string): number | undefined {
@@ -26,66 +20,27 @@ export function parseExpectedKeys(text: string | undefined, command: string): nu
     }
     return Number(text);
 }
-export const TOLERANCE_FLAG = { key: "tolerancePercent", kind: "number", default: 5, min: 0, max: 100, unit: "%",
-    description: "How far each shard's key count may be from what it should hold." } as const satisfies FlagSpec;
-export const REDIS_USER_FLAG = { key: "redisUser", kind: "string", accepted: "an RBAC user name of the stack, such as app",
-    description: "User for the data-plane verification (password from the REDIS_PASSWORD environment variable). Default: the stack's first password user." } as const satisfies FlagSpec;
 
-export const RESTORE_FLAGS = [
-    COMMON_FLAGS[0],
-    { key: "before", kind: "string", accepted: "an ISO 8601 time in the past with a time zone, such as 2026-11-20T14:05:00Z",
-        description: "When the corruption started: the newest snapshot whose every node snapshot was taken before this instant is chosen. Required unless --snapshot is given." },
-    { key: "snapshot", kind: "string", accepted: "the name of an available snapshot of the stack's current primary replication group",
-        description: "Restore this snapshot instead of choosing one by --before." },
-    EXPECTED_KEYS_FLAG,
-    TOLERANCE_FLAG,
-    { key: "markerMaxAge", kind: "duration", default: 15 * MINUTE, min: 0, max: 7 * 24 * 60 * MINUTE,
-        description: "A recovery-point marker written longer than this before the snapshot counts as stale (the data is older than the snapshot says) and fails verification." },
-    REDIS_USER_FLAG,
-    { key: "waitTimeout", kind: "duration", default: 120 * MINUTE, min: 10_000, max: 12 * 60 * MINUTE, description: "How long to wait for the new generation's founding replication group, created from the snapshot, to become available." },
-    ...COMMON_FLAGS.slice(1),
-] as const satisfies readonly FlagSpec[];
-
-export const RESTORE_SPEC: CommandSpec<typeof RESTORE_FLAGS> = {
-    name: "restore-from-snapshot",
-    summary: "After data corruption: build the next generation from a snapshot beside the current one, verify its data, cut the writer over.",
-    examples: [
-        "restore-from-snapshot --stack prod --before 2026-11-20T14:05:00Z --dry-run",
-        "restore-from-snapshot --stack prod --before 2026-11-20T14:05:00Z --yes",
-        "restore-from-snapshot --stack prod --snapshot prod-us-east-1-2026-11-20-03-00 --yes",
-    ],
-    flags: RESTORE_FLAGS,
-    exitCodes: [EXIT_DONE, EXIT_FAILED, EXIT_USAGE],
-};
-
-export const restoreFromSnapshotCommand: Command = {
-    spec: RESTORE_SPEC,
-    async run(argv, ctx) {
-        const { values, help } = parseFlags(RESTORE_SPEC, argv);
-        if (help) {
-            ctx.stdout.write(commandHelp(RESTORE_SPEC, ctx.invocation));
-            return 0;
-        }
-        const before = values.before === undefined ? undefined : parsePastInstant(values.before, ctx.clock.now());
-        if (before === undefined && values.snapshot === undefined) {
-            throw new UsageError(`neither ${flagName("before")} nor ${flagName("snapshot")} is given. Accepted: ${flagName("before")} <when the corruption started>, ` +
-                `such as 2026-11-20T14:05:00Z, or ${flagName("snapshot")} <name>.`, RESTORE_SPEC.name);
-        }
-        const expectedKeys = parseExpectedKeys(values.expectedKeys, RESTORE_SPEC.name);
-        const rerun = rerunWithYes(ctx.invocation, RESTORE_SPEC.name, argv);
-        const whenStackUnavailable = { refuse: `restore-from-snapshot builds and cuts over through updates of stack ${values.stack}, so it needs the stack itself` };
-        return runCommand(ctx, { program: RESTORE_SPEC.name, inputs: values, whenStackUnavailable }, async (driver, progress, report) => runRestore({
-            before, snapshot: values.snapshot, dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, tolerancePercent: values.tolerancePercent,
-            expectedKeys, markerMaxAgeMs: values.markerMaxAge,
-            redisUser: values.redisUser, redisPassword: ctx.env?.REDIS_PASSWORD,
-        }, {
-            driver, clients: ctx.clients, progress, report, invocation: ctx.invocation, signal: ctx.signal, connectDataPlane: ctx.connectDataPlane,
-            confirm: async (plan, expected) => {
-                await confirmChange({ yes: values.yes, plan, expected, expectedWhat: "the new generation's number", rerunWithYes: rerun, io: ctx.confirmIo });
-            },
-        }));
-    },
-};
+export async function run(values: RestoreOptions, argv: readonly string[], ctx: CommandContext): Promise<number> {
+    const before = values.before === undefined ? undefined : parsePastInstant(values.before, ctx.clock.now());
+    if (before === undefined && values.snapshot === undefined) {
+        throw new UsageError(`neither ${flagName("before")} nor ${flagName("snapshot")} is given. Accepted: ${flagName("before")} <when the corruption started>, ` +
+            `such as 2026-11-20T14:05:00Z, or ${flagName("snapshot")} <name>.`, RESTORE_SPEC.name);
+    }
+    const expectedKeys = parseExpectedKeys(values.expectedKeys, RESTORE_SPEC.name);
+    const rerun = rerunWithYes(ctx.invocation, RESTORE_SPEC.name, argv);
+    const whenStackUnavailable = { refuse: `restore-from-snapshot builds and cuts over through updates of stack ${values.stack}, so it needs the stack itself` };
+    return runCommand(ctx, { program: RESTORE_SPEC.name, inputs: values, whenStackUnavailable }, async (driver, progress, report) => runRestore({
+        before, snapshot: values.snapshot, dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, tolerancePercent: values.tolerancePercent,
+        expectedKeys, markerMaxAgeMs: values.markerMaxAge,
+        redisUser: values.redisUser, redisPassword: ctx.env?.REDIS_PASSWORD,
+    }, {
+        driver, clients: ctx.clients, progress, report, invocation: ctx.invocation, signal: ctx.signal, connectDataPlane: ctx.connectDataPlane,
+        confirm: async (plan, expected) => {
+            await confirmChange({ yes: values.yes, plan, expected, expectedWhat: "the new generation's number", rerunWithYes: rerun, io: ctx.confirmIo });
+        },
+    }));
+}
 
 /** An ISO 8601 instant with a time zone, in the past. */
 export function parsePastInstant(text: string, nowMs: number): number {

@@ -43,8 +43,8 @@ const PUBLICATION_DELAY_MS = 60_000;
 export const LAG_STALE_AFTER_MS = 3 * LAG_PERIOD_SECONDS * 1000 + PUBLICATION_DELAY_MS;
 /** GetMetricData takes at most this many queries per request. */
 export const MAX_QUERIES_PER_REQUEST = 500;
-/** Default of --max-lag-seconds: a few seconds of writes is what a planned promotion may cost. */
-export const DEFAULT_MAX_LAG_SECONDS = 5;
+// The default of --max-lag-seconds lives apart, so --help shows it without loading the CloudWatch client.
+export { DEFAULT_MAX_LAG_SECONDS } from "./lag-limit";
 
 /** The estimated data loss of promoting the target now, as it goes into the report. */
 export interface LagEstimate {

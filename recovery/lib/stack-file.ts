@@ -8,7 +8,7 @@
  * Every operation other than getConfig fails with the error that kept the stack from opening, so
  * nothing can mistake this for the stack itself.
  */
-import { StackNotFoundError as NoStackFileError, loadStackFile } from "../../offline/run";
+import { StackNotFoundError as NoStackFileError, loadStackFile } from "../../components/config/stack-file";
 import { programStackName } from "./stack-config";
 import { PulumiCliMissingError, StackConfigMap, StackDriver, StackOutputs, StackUnavailableError, UpResult } from "./stack-driver";
 

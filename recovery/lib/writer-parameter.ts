@@ -6,7 +6,7 @@
  * the datastore id.
  */
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
-import { endpointDocumentText } from "../../components/endpoints";
+import { endpointDocumentText } from "../../components/endpoints/document";
 import { NamingInput, writerParameterName } from "../../components/naming";
 import { sendChange } from "./change";
 import { RegionClients } from "./clients";

@@ -8,7 +8,8 @@ import { RefusedError } from "../../recovery/lib/retarget/preflight";
 import { chooseSnapshot } from "../../recovery/lib/snapshots/choose";
 import { checkCompatibility } from "../../recovery/lib/snapshots/compatible";
 import { findSnapshot, listSnapshots } from "../../recovery/lib/snapshots/list";
-import { SnapshotNotTakenError, TakeSnapshotRequest, manualSnapshotName, takeSnapshot, tagValueProblem } from "../../recovery/lib/snapshots/take";
+import { SnapshotNotTakenError, TakeSnapshotRequest, manualSnapshotName, takeSnapshot } from "../../recovery/lib/snapshots/take";
+import { tagValueProblem } from "../../recovery/lib/snapshots/tag-value";
 import { FakeAws, NODE_SNAPSHOT_SPACING_MS, PROD_SEED } from "./fake";
 import { elastiCacheIn, rejection } from "./fake/clients";
 
