@@ -50,9 +50,9 @@ export function generationToRetire(config: StackConfig, n: number): Generation {
     return g;
 }
 
-/** Deleting exactly generation `n`'s ElastiCache resources (its datastore, members, users, user groups). */
+/** Deleting exactly generation `n`'s ElastiCache resources (its datastore and members; users and user groups are shared by every generation). */
 function retireAllowance(config: StackConfig, n: number): AllowDestroy {
-    const names = new Set(generationElastiCacheNames(n, memberRegions(config), config.auth.mode === "rbac" ? config.auth.users.map((u) => u.name) : []));
+    const names = new Set(generationElastiCacheNames(n, memberRegions(config)));
     return (urn, type) => type.startsWith("aws:elasticache/") && names.has(nameFromUrn(urn));
 }
 
