@@ -17,6 +17,8 @@ export interface GenerationSummary {
     /** Only the founder and the datastore are declared; the secondaries join later. */
     founderOnly: boolean;
     retiring: boolean;
+    /** While retiring: the suffix of the final snapshot names its deletion will take. */
+    finalSnapshotSuffix?: string;
     globalDatastoreId: pulumi.Output<string>;
     /** Per member region (only the founding one while founder-only): replication group id, configuration endpoint and port. */
     regions: Record<string, { replicationGroupId: pulumi.Output<string>; configurationEndpoint: pulumi.Output<string>; port: pulumi.Output<number> }>;
@@ -137,6 +139,7 @@ export class GlobalCache extends pulumi.ComponentResource {
             const members = datastores[g.number].members;
             const summary: GenerationSummary = {
                 active, foundingRegion: g.foundingRegion, founderOnly: g.founderOnly ?? false, retiring: g.retiring ?? false,
+                ...(g.finalSnapshotSuffix ? { finalSnapshotSuffix: g.finalSnapshotSuffix } : {}),
                 ...(g.seedSnapshot ? { seedSnapshot: g.seedSnapshot } : {}),
                 globalDatastoreId: datastores[g.number].globalDatastoreId,
                 regions: {},

@@ -13,6 +13,7 @@ import { AwsCallError, callAws } from "../errors";
 import { Progress } from "../progress";
 import { ClientsFor, waitUntilStandalone } from "../retarget/control-plane";
 import { PollResult, waitFor } from "../wait";
+import { assertSnapshotNameFree } from "../snapshots/list";
 import { RejoinChanges } from "./errors";
 import { RetirePlan, StaleGroup } from "./plan";
 
@@ -68,6 +69,8 @@ export async function retireOld(plan: RetirePlan, deps: RetireDeps): Promise<voi
         }
         await progress.step("delete-stale-member", `deleting stale ${group.replicationGroupId} in ${group.region} with a final snapshot`, async () => {
             if (!group.alreadyDeleting) {
+                // Checked before it is asked for: AWS refuses a taken name, and nothing would be deleted.
+                await assertSnapshotNameFree(read, group.region, group.finalSnapshot, `the final snapshot of ${group.replicationGroupId}`, signal);
                 await callAws({ region: group.region, service: "elasticache", operation: "DeleteReplicationGroup" }, () =>
                     change(group.region).send(new DeleteReplicationGroupCommand({
                         ReplicationGroupId: group.replicationGroupId, FinalSnapshotIdentifier: group.finalSnapshot,

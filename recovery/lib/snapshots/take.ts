@@ -16,6 +16,9 @@ import { WaitTimeoutError, waitFor } from "../wait";
 import { NodeSnapshotTime, formatInstant, nodeSnapshotTimes, recoveryPointOf } from "./describe";
 import { findSnapshot } from "./list";
 
+/** How long to wait for the next second's name when a manual snapshot name is taken already. */
+const NEXT_NAME_MS = 1000;
+
 /** ElastiCache tag values: up to 256 of these characters (the tag pattern ElastiCache documents). */
 const TAG_VALUE = /^[a-zA-Z0-9 _.:/=+@-]*$/;
 const TAG_VALUE_MAX = 256;
@@ -190,6 +193,12 @@ export async function takeSnapshot(req: TakeSnapshotRequest, deps: TakeSnapshotD
         for (;;) {
             await untilAvailable(req, deps, read, deadline, step);
             const candidate = manualSnapshotName(id, progress.clock.now());
+            // Checked before it is asked for: AWS refuses a name taken in the region (a run started within the same second).
+            if (await findSnapshot(read, region, candidate, deps.signal)) {
+                step.found(`a snapshot named ${candidate} exists already in ${region}; taking the next second's name`, { level: "warn" });
+                await progress.clock.sleep(NEXT_NAME_MS, deps.signal);
+                continue;
+            }
             if (await create(req, deps, candidate) === "created") {
                 step.summarize(`CreateSnapshot accepted: ${candidate}`);
                 return candidate;
