@@ -47,7 +47,8 @@ export async function generationTopology(config: StackConfig, g: Generation, cli
 
 /**
  * Waits until generation `g`'s founding replication group, the one created from the snapshot, is
- * available and its datastore exists and is available, or AWS says create-failed. `pulumi up`
+ * available and its datastore exists and is available (`primary-only` while the founder is its only
+ * member: DescribeGlobalReplicationGroups' Status), or AWS says create-failed. `pulumi up`
  * normally returns only once they are, so this mostly confirms; it matters when a rerun finds a build
  * still going, and it turns a failed restore into a message that says what to do.
  */
@@ -65,7 +66,7 @@ export async function waitForGeneration(config: StackConfig, g: Generation, deps
                 }
                 const topology = await generationTopology(config, g, deps.clients);
                 const state = topology ? `${id} available, datastore ${topology.globalDatastoreId} ${topology.status}` : `${id} available, no datastore yet`;
-                return { state, done: topology?.status === "available" };
+                return { state, done: topology?.status === "available" || topology?.status === "primary-only" };
             },
         }).catch((e: unknown) => {
             throw e instanceof Error && /create-failed/.test(e.message) ? buildFailed(config, g, id, deps.invocation) : e;

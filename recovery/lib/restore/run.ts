@@ -83,13 +83,13 @@ async function unfinishedRestore(config: StackConfig, restored: boolean, deps: R
     const g = activeGeneration(config);
     const deployed = deployedActive(await deps.driver.outputs());
     if (deployed.generation !== config.generation) {
-        return { at: "cutover-update", g, why: `an earlier run verified generation ${g.number} and set the configuration, and its stack update did not finish` };
+        return { at: "cutover-update", g, why: `finish the cutover to generation ${g.number}: an earlier run verified it and set the configuration, and its stack update did not finish` };
     }
     if (config.founderOnly || deployed.founderOnly) {
-        return { at: "secondaries", g, why: `generation ${g.number} is active with its founder alone: its secondaries ${config.founderOnly ? "are not declared yet" : "have not been added by an update yet"}` };
+        return { at: "secondaries", g, why: `finish the restore of generation ${g.number}: it is active with its founder alone, its secondaries ${config.founderOnly ? "are not declared yet" : "have not been added by an update yet"}` };
     }
     const missing = missingMembers(config, g, await generationTopology(config, g, deps.clients));
-    return missing.length ? { at: "secondaries", g, why: `generation ${g.number}'s members in ${missing.join(", ")} have not joined its datastore yet` } : undefined;
+    return missing.length ? { at: "secondaries", g, why: `finish the restore of generation ${g.number}: its members in ${missing.join(", ")} have not joined its datastore yet` } : undefined;
 }
 
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
@@ -220,7 +220,7 @@ async function finishRestore(unfinished: Unfinished, config: StackConfig, opts: 
     const { g } = unfinished;
     const others = memberRegions(config).filter((r) => r !== g.foundingRegion);
     const plan = [
-        `finish the restore of generation ${g.number}: ${unfinished.why}`,
+        unfinished.why,
         ...(unfinished.at === "cutover-update" ? ["refresh, preview through the guard, up: the writer endpoint moves to it"] : []),
         `${config.founderOnly ? "declare its secondaries, then " : ""}update the stack so they join (${others.join(", ")}, one after the other), and follow them until every member is associated`,
     ];

@@ -82,8 +82,8 @@ export function snapshotSources(config: StackConfig, members: readonly TopologyM
 /**
  * Why `source` holds no snapshot, in operator's words. Snapshots belong to the group and region they
  * were taken in; a group that was a secondary until a promotion has none of the backups taken while
- * another region was primary (assumption: AWS documents no automated backups of Global Datastore
- * secondaries), and its own automated backups start in its next backup window.
+ * another region was primary, and its own automated backups start in its next backup window (an
+ * assumption, not from AWS's documentation: it does not say whether secondaries take automated backups).
  */
 export function whyNoSnapshots(source: SnapshotSource, config: StackConfig): string {
     if (source.role === "PRIMARY" && !source.founder) {
@@ -91,7 +91,7 @@ export function whyNoSnapshots(source: SnapshotSource, config: StackConfig): str
             `and its own automated backups begin in its next backup window (snapshotWindow ${config.snapshotWindow} UTC)`;
     }
     if (source.role === "SECONDARY") {
-        return "it is a secondary, and the backups of the datastore are taken of the group that is primary when they are taken";
+        return "it is a secondary, and no backup of it is kept in its region: the backups listed were taken of the group that was primary at the time";
     }
     if (!source.role) {
         return "the group is gone or detached, and it has left no snapshot in its region (automated backups expire after backupRetentionDays; " +

@@ -53,6 +53,7 @@ export async function assertSnapshotNameFree(clientsFor: ClientsFor, region: str
     const taken = await findSnapshot(clientsFor, region, name, signal);
     if (taken) {
         throw new SnapshotNameTakenError(`${what}: a snapshot named ${name} already exists in ${region} (of ${taken.ReplicationGroupId ?? "an unknown group"}, ` +
-            `${taken.SnapshotStatus ?? "status unknown"}), and AWS refuses a name that is taken in the region. Nothing was deleted.`, region, name);
+            `${taken.SnapshotStatus ?? "status unknown"}), and AWS refuses a name that is taken in the region, so the call that needs it was not made. ` +
+            "Run the same command again: the name carries the time of the run, so the new run's is free.", region, name);
     }
 }
