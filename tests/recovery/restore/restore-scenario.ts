@@ -10,7 +10,7 @@ import { writeMarkers } from "../../../recovery/dataplane/marker";
 import { readShards } from "../../../recovery/dataplane/slots";
 import { seedKeys } from "../../../recovery/local/seed";
 import { ClusterFixture } from "../../dataplane/local-cluster-fixture";
-import { Harness, harness } from "../commands/harness";
+import { Harness, HarnessOptions, harness } from "../commands/harness";
 
 export const PASSWORD = "restore-test-password-1";
 export const SOURCE = "prod-us-east-1";
@@ -92,17 +92,22 @@ async function createGeneration(h: Harness, founder: Record<string, unknown>): P
     }
 }
 
-/** Seeds the local cluster with KEYS keys and tells CloudWatch each shard of the source held its share at snapshot time. */
-export async function seedRestoredData(h: Harness, cluster: Cluster): Promise<void> {
+/**
+ * Seeds the local cluster with KEYS keys and tells CloudWatch each shard of the source (default
+ * prod-us-east-1 in us-east-1) held its share at snapshot time.
+ */
+export async function seedRestoredData(h: Harness, cluster: Cluster, source: { region: string; replicationGroupId: string } = { region: "us-east-1", replicationGroupId: SOURCE }): Promise<void> {
     await cluster.flushall();
     const seeded = await seedKeys(cluster, { count: KEYS });
     const shards = await readShards(cluster);
     // Source node group 000k is the k-th shard by slot order, as the restore keeps the slot layout.
-    h.aws.setItems("us-east-1", SOURCE, (_at, shardId) => seeded.perShard[shards[Number(shardId) - 1].id]);
+    h.aws.setItems(source.region, source.replicationGroupId, (_at, shardId) => seeded.perShard[shards[Number(shardId) - 1].id]);
 }
 
-export async function restoreHarness(fixture: ClusterFixture, opts: { password?: string; connect?: () => Promise<Cluster> } = {}): Promise<Harness> {
+export async function restoreHarness(fixture: ClusterFixture, opts: { password?: string; connect?: () => Promise<Cluster> } = {},
+    harnessOptions: HarnessOptions = {}): Promise<Harness> {
     const h = await harness({
+        ...harnessOptions,
         connectDataPlane: opts.connect ?? (async () => fixture.connect()),
         env: { REDIS_PASSWORD: opts.password ?? PASSWORD },
     });
