@@ -51,28 +51,36 @@ export async function takenFinalSnapshotNames(names: readonly FinalSnapshotName[
     return taken;
 }
 
+/** How many successive seconds' suffixes to try before giving up on a name that is taken. */
+const SUFFIX_TRIES = 5;
+
 /**
  * The suffix this retirement uses: the one an earlier run recorded when its names are still free,
- * else a new one from `nowMs`, itself checked. Throws SnapshotNameTakenError when even that is taken.
+ * else the first free one of the next few seconds from `nowMs`. Throws SnapshotNameTakenError when
+ * none is free.
  */
 export async function chooseFinalSnapshotSuffix(config: StackConfig, g: Generation, nowMs: number, clients: RegionClients, signal?: AbortSignal):
     Promise<{ suffix: string; names: FinalSnapshotName[]; note?: string }> {
-    let note: string | undefined;
+    const notes: string[] = [];
     if (g.finalSnapshotSuffix) {
         const names = finalSnapshotNames(config, g, g.finalSnapshotSuffix);
         const taken = await takenFinalSnapshotNames(names, clients, signal);
         if (taken.length === 0) {
             return { suffix: g.finalSnapshotSuffix, names };
         }
-        note = `the final snapshot names an earlier run chose are taken now (${taken.join(", ")}); choosing new ones`;
+        notes.push(`the final snapshot names an earlier run chose are taken now (${taken.join(", ")})`);
     }
-    const suffix = finalSnapshotSuffix(nowMs);
-    const names = finalSnapshotNames(config, g, suffix);
-    const taken = await takenFinalSnapshotNames(names, clients, signal);
-    if (taken.length) {
-        throw new SnapshotNameTakenError(`the final snapshot names for generation ${g.number} are taken: ${taken.join(", ")}. AWS refuses a taken name, and ` +
-            "the deletion would stop halfway. Nothing was changed; run again in a second (the names carry the time), or delete the snapshots named if they are not needed.",
-        names[0].region, names[0].name);
+    for (let i = 0; i < SUFFIX_TRIES; i++) {
+        const suffix = finalSnapshotSuffix(nowMs + i * 1000);
+        const names = finalSnapshotNames(config, g, suffix);
+        const taken = await takenFinalSnapshotNames(names, clients, signal);
+        if (taken.length === 0) {
+            return { suffix, names, ...(notes.length ? { note: `${notes.join("; ")}; using suffix ${suffix}` } : {}) };
+        }
+        notes.push(`taken already: ${taken.join(", ")}`);
     }
-    return { suffix, names, ...(note ? { note } : {}) };
+    const last = finalSnapshotNames(config, g, finalSnapshotSuffix(nowMs));
+    throw new SnapshotNameTakenError(`no free final snapshot names for generation ${g.number}: ${notes.join("; ")}. AWS refuses a taken name, and the deletion ` +
+        "would stop halfway. Nothing was changed; delete the snapshots named if they are not needed, or run again later (the names carry the time).",
+    last[0].region, last[0].name);
 }

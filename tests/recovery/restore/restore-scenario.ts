@@ -65,6 +65,11 @@ async function createGeneration(h: Harness, founder: Record<string, unknown>): P
     const region = String(founder.region);
     const id = String(founder.replicationGroupId);
     const prefix = id.slice(0, id.length - region.length - 1);
+    // The provider waits on what an update creates; an update that finds a group that failed to create
+    // earlier (a retire unprotecting it) creates nothing and waits for nothing.
+    if (h.aws.model.replicationGroup(region, id)?.status === "create-failed") {
+        return;
+    }
     if (!h.aws.model.replicationGroup(region, id)) {
         await new ElastiCacheClient({ region }).send(new CreateReplicationGroupCommand({
             ReplicationGroupId: id, ReplicationGroupDescription: String(founder.description), SnapshotName: String(founder.snapshotName),
