@@ -238,7 +238,8 @@ async function finishRestore(unfinished: Unfinished, config: StackConfig, opts: 
     await joinSecondaries(opts, deps);
     return {
         outcome: "succeeded",
-        summary: `the restore of generation ${g.number} (from ${config.seedSnapshot}) is finished: it is active and has every member`,
+        summary: `the restore of generation ${g.number} (from ${config.seedSnapshot}) is finished: it is active and has every member` +
+            `${unfinished.at === "secondaries" ? " (the writer had moved to it in an earlier run)" : ""}`,
         nextSteps: doneSteps(config, g, deps.invocation),
     };
 }
