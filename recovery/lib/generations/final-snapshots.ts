@@ -4,7 +4,9 @@
  * final_snapshot_identifier, terraform-provider-aws replication_group.go resourceReplicationGroupDelete).
  * AWS refuses a name already taken in the region (SnapshotAlreadyExistsFault), which would stop the
  * deletion halfway, so each retirement gives the names a suffix of its own, the UTC time it started,
- * and every name is looked up (DescribeSnapshots by name) before the update asks for it.
+ * and every name is looked up (DescribeSnapshots by name) before the update asks for it. Giving the
+ * names is the unprotect update's in-place change of final_snapshot_identifier, which sends nothing
+ * to AWS (resourceReplicationGroupUpdate has no case for it; only Delete reads it).
  */
 import { Generation, StackConfig, generationRegions } from "../../../components/config/types";
 import { finalSnapshotName } from "../../../components/naming";

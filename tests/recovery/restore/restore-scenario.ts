@@ -31,7 +31,8 @@ export function addSnapshots(h: Harness): { daily: string[]; manual: string } {
  * What the provider does during `up` for a new generation, against the fake control plane: the
  * founding group created from its snapshot, then the datastore around it, then each joining member,
  * each awaited until available (failing on create-failed) before the next, as the provider's
- * dependency order and waits make it. Only generations the fake lacks are created.
+ * dependency order and waits make it. Only generations the fake lacks are created, and only the
+ * members the program declares: a founder-only generation gets its founder and datastore.
  */
 export function upCreatesSeededGroups(h: Harness, afterUp?: (count: number) => void): void {
     const up = h.driver.up.bind(h.driver);
@@ -65,8 +66,10 @@ async function createGeneration(h: Harness, founder: Record<string, unknown>): P
     const region = String(founder.region);
     const id = String(founder.replicationGroupId);
     const prefix = id.slice(0, id.length - region.length - 1);
-    // The provider waits on what an update creates; an update that finds a group that failed to create
-    // earlier (a retire unprotecting it) creates nothing and waits for nothing.
+    // The provider waits for a group in Create, and in Update only around a modification it sends
+    // (replication_group.go, resourceReplicationGroupUpdate); an update that finds a group that failed
+    // to create earlier (a retire unprotecting it: protection is the engine's, no provider call) creates
+    // nothing and waits for nothing.
     if (h.aws.model.replicationGroup(region, id)?.status === "create-failed") {
         return;
     }

@@ -54,7 +54,9 @@ describe("restore-from-snapshot: the snapshot, wherever it is", function () {
 
         it("finds the founder's snapshots also when it is no longer a member of the datastore", async () => {
             const ds = h.aws.datastore();
-            ds.members = ds.members.filter((m) => m.region !== "us-east-1"); // detached in an outage, as retarget-primary --detach leaves it
+            // Detached in an outage (retarget-primary --detach): DisassociateGlobalReplicationGroup leaves the
+            // group standalone, outside the datastore's Members (API reference, DisassociateGlobalReplicationGroup).
+            ds.members = ds.members.filter((m) => m.region !== "us-east-1");
             assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--dry-run"), 0, h.stdout.text + h.stderr.text);
             assert.match(h.stdout.text, /us-east-1: prod-us-east-1 \(founder, not a member of the datastore \(detached or deleted\)\): 7 snapshots/);
             assert.match(h.stdout.text, /chosen: automatic\.prod-us-east-1-2025-01-15-03-00 in us-east-1/);
