@@ -26,6 +26,8 @@ export const regions = Object.fromEntries(Object.entries(cache.regions).map(([re
 }]));
 /** The active generation: the datastore the writer endpoint names. */
 export const generation = cache.generation;
+/** The highest generation number ever declared: restore-from-snapshot never reuses a number at or below it. */
+export const highestGeneration = cache.highestGeneration;
 /** Every generation the stack declares (the active one, one being built, old ones kept until retired). */
 export const generations = cache.generations;
 export const writerParameterName = cache.writerParameterName;

@@ -37,26 +37,35 @@ export function globalDatastoreSuffix(n: NamingInput): string {
     return generationPrefix(n);
 }
 
-export function finalSnapshotName(n: NamingInput, region: string): string {
-    return `${replicationGroupId(n, region)}-final`;
+/**
+ * The snapshot AWS takes when the program deletes a member (DeleteReplicationGroup's
+ * FinalSnapshotIdentifier). Without `suffix`, `<group>-final`; retire-generation gives each retirement a
+ * suffix of its own (the UTC time it started, `YYYYMMDD-HHMMSS`) and checks the names are free before
+ * the deletion, since AWS refuses a name already taken in the region and the deletion would stop halfway.
+ */
+export function finalSnapshotName(n: NamingInput, region: string, suffix?: string): string {
+    return `${replicationGroupId(n, region)}-final${suffix ? `-${suffix}` : ""}`;
 }
 
 /**
+ * Users and user groups are shared by every generation: one set per region, created once with the
+ * names generation 1 always had, so a cutover changes nothing for applications (AWS lets one user
+ * group serve several replication groups: UserGroup.ReplicationGroups is a list, "Role-Based Access
+ * Control (RBAC)" in the ElastiCache user guide deploys a user group "to one or more" caches).
  * User ids are per region but may repeat across regions; the user group keeps one id everywhere.
- * Each generation has its own users and group, so retiring one generation removes nothing another uses.
  */
-export function userGroupId(n: NamingInput): string {
-    return `${generationPrefix(n)}-users`;
+export function userGroupId(n: Pick<NamingInput, "namePrefix">): string {
+    return `${n.namePrefix}-users`;
 }
 
-/** With IAM authentication the user name equals this id, so it changes with the generation. */
-export function userId(n: NamingInput, userName: string): string {
-    return `${generationPrefix(n)}-${userName.toLowerCase()}`;
+/** With IAM authentication the user name equals this id; it is the same for every generation. */
+export function userId(n: Pick<NamingInput, "namePrefix">, userName: string): string {
+    return `${n.namePrefix}-${userName.toLowerCase()}`;
 }
 
 /** The replacement of the built-in `default` user: same user name, disabled, no commands. */
-export function disabledDefaultUserId(n: NamingInput): string {
-    return `${generationPrefix(n)}-default-disabled`;
+export function disabledDefaultUserId(n: Pick<NamingInput, "namePrefix">): string {
+    return `${n.namePrefix}-default-disabled`;
 }
 
 export function logGroupPrefix(n: NamingInput): string {
@@ -138,13 +147,11 @@ export function recoveryRoleName(n: NamingInput): string {
 }
 
 /**
- * The logical names of the ElastiCache resources generation `generation` owns (its datastore, member
- * replication groups, user groups and users): exactly what retiring it may delete.
+ * The logical names of the ElastiCache resources generation `generation` owns (its datastore and member
+ * replication groups): exactly what retiring it may delete. Users and user groups are shared by every
+ * generation and never among them.
  */
-export function generationElastiCacheNames(generation: number, regions: readonly string[], userNames: readonly string[]): string[] {
+export function generationElastiCacheNames(generation: number, regions: readonly string[]): string[] {
     const ds = generationResourceName(ROOT_NAME, generation);
-    return [`${ds}-datastore`, ...regions.flatMap((region) => [
-        `${ds}-${region}`, `${ds}-${region}-users`, `${ds}-${region}-default-disabled`,
-        ...userNames.map((u) => `${ds}-${region}-user-${u.toLowerCase()}`),
-    ])];
+    return [`${ds}-datastore`, ...regions.map((region) => `${ds}-${region}`)];
 }

@@ -56,6 +56,8 @@ export interface RecordedResource {
     propertyDependencies?: Record<string, string[]>;
     /** How long the engine waits for a create, when the resource sets customTimeouts (for example "120m"). */
     createTimeout?: string;
+    /** URNs the resource was known by before (the `aliases` option), as the engine resolves them. Absent when none. */
+    aliases?: string[];
 }
 
 export interface RunOptions {
@@ -147,6 +149,7 @@ export async function runProgram(
                 dependencies: req.getDependenciesList(),
                 propertyDependencies: propertyDependenciesOf(req),
                 ...(req.getCustomtimeouts()?.getCreate() ? { createTimeout: req.getCustomtimeouts()!.getCreate() } : {}),
+                ...aliasesOf(req, stack),
             });
         }
         callback(err, res);
@@ -169,6 +172,32 @@ export async function runProgram(
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }
+}
+
+/** The qualified type of a URN: `urn:pulumi:stack::project::<qualified type>::name`. */
+function qualifiedType(urn: string): string {
+    return urn.split("::")[2] ?? "";
+}
+
+/**
+ * The alias URNs of a registration, in the URN form these runs give resources: the mocks announce
+ * alias-spec support, so the SDK sends specs, whose name, type, stack and project default to the
+ * resource's own; the mocks' URNs carry only the immediate parent's type before the resource's own
+ * (@pulumi/pulumi runtime/mocks.js newUrn), so an alias is resolved the same way here. The engine uses
+ * the parent's whole qualified type, which the alias's parent URN carries too.
+ */
+function aliasesOf(req: any, stack: string): { aliases?: string[] } {
+    const urns = (req.getAliasesList?.() ?? []).map((alias: any) => {
+        if (alias.getUrn?.()) {
+            return alias.getUrn() as string;
+        }
+        const spec = alias.getSpec();
+        const type = spec.getType() || req.getType();
+        const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+        const parentType = parent ? qualifiedType(parent).split("$").pop() : "";
+        return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || PROJECT}::${parentType ? `${parentType}$` : ""}${type}::${spec.getName() || req.getName()}`;
+    });
+    return urns.length ? { aliases: urns } : {};
 }
 
 /** Loads a stack file and runs the program on it. */

@@ -62,8 +62,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     },
     { name: "seedSnapshot", kind: "string", doc: "Name of the snapshot the active generation was created from, in its founding region (set by `restore-from-snapshot`; never change it on an existing generation)." },
     {
+        name: "founderOnly", kind: "boolean", defaultText: "false",
+        doc: "The active generation declares only its founding replication group and datastore, no secondaries yet: `restore-from-snapshot` sets it at the cutover and clears it when the secondaries join. The cache runs in one region meanwhile; primaryRegion must be foundingRegion.",
+    },
+    {
         name: "inactiveGenerations", kind: "object", defaultText: "{}",
-        doc: "Generations that exist beside the active one, by number: `{foundingRegion, seedSnapshot?, retiring?}`. A new one while it is built and verified, an old one kept for investigation until `retire-generation` removes it.",
+        doc: "Generations that exist beside the active one, by number: `{foundingRegion, seedSnapshot?, founderOnly?, retiring?, finalSnapshotSuffix?}`. A new one while it is built and verified, an old one kept for investigation until `retire-generation` removes it.",
+    },
+    {
+        name: "highestGeneration", kind: "integer", defaultText: "the highest generation declared",
+        doc: "The highest generation number ever declared (1..99). It only grows: `restore-from-snapshot` raises it when it declares a generation, `retire-generation` leaves it, so a number and the names and final snapshots that carry it are never used twice. Never lower it.",
     },
     {
         name: "recoveryRolePrincipals", kind: "list", defaultText: "the account root",

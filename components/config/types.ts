@@ -59,10 +59,22 @@ export interface Generation {
     /** The snapshot (in foundingRegion) the founding replication group was created from. */
     seedSnapshot?: string;
     /**
+     * Only the founding replication group and the datastore are declared, no secondaries yet. A restore
+     * declares a new generation so, cuts the writer over as soon as the founder is verified, then
+     * clears it so the secondaries join: the cache runs in one region in between. Default false.
+     */
+    founderOnly?: boolean;
+    /**
      * Set by retire-generation just before removing the generation: its resources are declared
      * unprotected so that the stack update that follows may delete them.
      */
     retiring?: boolean;
+    /**
+     * Set with `retiring`: the suffix (`YYYYMMDD-HHMMSS`, UTC) of the final snapshot names AWS takes as
+     * the update deletes the generation's replication groups (naming.ts finalSnapshotName), unique per
+     * retirement and checked free before the deletion.
+     */
+    finalSnapshotSuffix?: string;
 }
 
 /** The validated stack configuration: every default resolved, every value checked. */
@@ -89,9 +101,17 @@ export interface StackConfig {
     notificationEmails: string[];
     route53?: Route53Config;
     tags: Record<string, string>;
-    /** The active generation; foundingRegion and seedSnapshot above belong to it. */
+    /** The active generation; foundingRegion, seedSnapshot and founderOnly belong to it. */
     generation: number;
     seedSnapshot?: string;
+    /** The active generation declares only its founder and datastore (Generation.founderOnly). Default false. */
+    founderOnly?: boolean;
+    /**
+     * The highest generation number ever declared in this stack; it only grows, and a retire leaves it,
+     * so a number (and the names and final snapshots that carry it) is never used twice. Default: the
+     * highest generation declared now.
+     */
+    highestGeneration: number;
     /** Generations declared beside the active one, in ascending order (never the active one). */
     inactiveGenerations: Generation[];
     /** Who may assume the recovery role; undefined means the account root (the account's own IAM policies decide). */
@@ -104,7 +124,20 @@ export function memberRegions(config: Pick<StackConfig, "primaryRegion" | "secon
 }
 
 /** Every generation the stack declares, ascending; exactly one of them is `config.generation`. */
-export function allGenerations(config: Pick<StackConfig, "generation" | "foundingRegion" | "seedSnapshot" | "inactiveGenerations">): Generation[] {
-    const active: Generation = { number: config.generation, foundingRegion: config.foundingRegion, ...(config.seedSnapshot ? { seedSnapshot: config.seedSnapshot } : {}) };
-    return [...config.inactiveGenerations, active].sort((a, b) => a.number - b.number);
+export function allGenerations(config: Pick<StackConfig, "generation" | "foundingRegion" | "seedSnapshot" | "founderOnly" | "inactiveGenerations">): Generation[] {
+    return [...config.inactiveGenerations, activeGeneration(config)].sort((a, b) => a.number - b.number);
+}
+
+/** The active generation as a Generation (its fields live in top-level keys). */
+export function activeGeneration(config: Pick<StackConfig, "generation" | "foundingRegion" | "seedSnapshot" | "founderOnly">): Generation {
+    return {
+        number: config.generation, foundingRegion: config.foundingRegion,
+        ...(config.seedSnapshot ? { seedSnapshot: config.seedSnapshot } : {}),
+        ...(config.founderOnly ? { founderOnly: true } : {}),
+    };
+}
+
+/** The regions where generation `g` has a member: its founding region only while it is founder-only. */
+export function generationRegions(config: Pick<StackConfig, "primaryRegion" | "secondaryRegions">, g: Pick<Generation, "foundingRegion" | "founderOnly">): string[] {
+    return g.founderOnly ? [g.foundingRegion] : memberRegions(config);
 }

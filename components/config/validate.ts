@@ -138,7 +138,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     });
     const route53 = validateRoute53(r, p);
     const recoveryRolePrincipals = validateRecoveryRolePrincipals(r, p);
-    const generations = validateGenerations(r, p, regions, primaryRegion);
+    const generations = validateGenerations(r, p, regions, primaryRegion, foundingRegion);
     const tags = r.object("tags") ?? {};
     for (const [k, v] of Object.entries(tags)) {
         if (typeof v !== "string") {

@@ -33,8 +33,20 @@ export interface GlobalDatastoreArgs {
     maintenanceWindow: string;
     applyImmediately: boolean;
     auth: AuthConfig;
+    /**
+     * Per region, the RBAC user group the member uses (the shared one auth.ts createRegionUsers makes).
+     * Default: none, for an AUTH token (auth mode auth-token).
+     */
+    userGroupIds?: Record<string, pulumi.Input<string>>;
     /** Snapshot (in foundingRegion) the founding replication group is created from. Default: none, an empty cache. */
     seedSnapshot?: string;
+    /**
+     * Declare only the founding member and the datastore, no joining members yet (Generation.founderOnly).
+     * Default false.
+     */
+    founderOnly?: boolean;
+    /** Suffix of the final snapshot names while retire-generation removes this generation (naming.ts finalSnapshotName). Default none. */
+    finalSnapshotSuffix?: string;
     /**
      * Whether the replication groups, the datastore and the users are protected from deletion.
      * Default true; false only while retire-generation removes this generation.

@@ -2,21 +2,23 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { globalDatastoreSuffix } from "../naming";
 import { DatastoreMember, GlobalDatastoreArgs } from "./args";
-import { createUserGroup } from "./auth";
 import { INHERITED_BY_JOINERS, MANAGED_BY_DATASTORE, foundingMemberArgs, joiningMemberArgs } from "./members";
 
 export { DatastoreMember, GlobalDatastoreArgs, MemberFoundation } from "./args";
+export { RegionUsersArgs, createRegionUsers } from "./auth";
 
 /** How long `pulumi up` waits for a founding group created from a snapshot (restore-from-snapshot waits as long). */
 export const SEEDED_CREATE_TIMEOUT = "120m";
 
 /**
- * The Global Datastore and its member replication groups, one per region.
+ * The Global Datastore and its member replication groups, one per region (only the founding one while
+ * `founderOnly`: the joining members are added by a later update, one after the other).
  *
  * Roles can swap without replacing anything: this component never learns which region is primary
  * now. The founding member keeps the shape it was created with, the datastore ignores drift in its
  * primary (after a failover AWS reports the new one, and changing it would replace the datastore),
- * and members ignore what the datastore manages.
+ * and members ignore what the datastore manages. Users and user groups are not the datastore's: every
+ * generation shares one set per region (auth.ts), passed in as `userGroupIds`.
  */
 export class GlobalDatastore extends pulumi.ComponentResource {
     readonly globalDatastoreId: pulumi.Output<string>;
@@ -28,11 +30,10 @@ export class GlobalDatastore extends pulumi.ComponentResource {
         if (!regions.includes(args.foundingRegion)) {
             throw new pulumi.ResourceError(`foundingRegion ${args.foundingRegion} has no foundation among ${regions.join(", ")}`, this);
         }
-        const userGroups = Object.fromEntries(regions.map((region) => [region, createUserGroup(`${name}-${region}`, this, region, args)]));
         const stateful = { parent: this, protect: args.protect ?? true };
 
         const founder = new aws.elasticache.ReplicationGroup(`${name}-${args.foundingRegion}`,
-            foundingMemberArgs(args, userGroups[args.foundingRegion]?.userGroupId),
+            foundingMemberArgs(args, args.userGroupIds?.[args.foundingRegion]),
             // AWS records the datastore on the founder after it joins; the founder never sets it.
             {
                 ...stateful, ignoreChanges: [...MANAGED_BY_DATASTORE, "globalReplicationGroupId"],
@@ -60,14 +61,15 @@ export class GlobalDatastore extends pulumi.ComponentResource {
         // `available` again: add secondaries one after the other, in an order roles cannot change.
         const groups: Record<string, aws.elasticache.ReplicationGroup> = { [args.foundingRegion]: founder };
         let previous: pulumi.Resource = datastore;
-        for (const region of regions.filter((r) => r !== args.foundingRegion).sort()) {
+        const joining = args.founderOnly ? [] : regions.filter((r) => r !== args.foundingRegion).sort();
+        for (const region of joining) {
             previous = groups[region] = new aws.elasticache.ReplicationGroup(`${name}-${region}`,
-                joiningMemberArgs(args, region, datastore.globalReplicationGroupId, userGroups[region]?.userGroupId),
+                joiningMemberArgs(args, region, datastore.globalReplicationGroupId, args.userGroupIds?.[region]),
                 { ...stateful, ignoreChanges: INHERITED_BY_JOINERS, dependsOn: [previous] });
         }
 
         this.globalDatastoreId = datastore.globalReplicationGroupId;
-        this.members = Object.fromEntries(regions.map((region) => [region, {
+        this.members = Object.fromEntries(Object.keys(groups).map((region) => [region, {
             region,
             replicationGroupId: groups[region].id,
             arn: groups[region].arn,

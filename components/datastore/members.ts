@@ -34,7 +34,7 @@ function regionalSettings(args: GlobalDatastoreArgs, region: string, f: MemberFo
         snapshotRetentionLimit: args.backupRetentionDays,
         snapshotWindow: args.snapshotWindow,
         maintenanceWindow: args.maintenanceWindow,
-        finalSnapshotIdentifier: finalSnapshotName(args.naming, region),
+        finalSnapshotIdentifier: finalSnapshotName(args.naming, region, args.finalSnapshotSuffix),
         autoMinorVersionUpgrade: true,
         applyImmediately: args.applyImmediately,
         notificationTopicArn: f.eventTopicArn,

@@ -13,8 +13,15 @@ export interface WriterEndpointArgs {
     naming: NamingInput;
     /** The region that accepts writes now. Moving it moves every parameter and the DNS record. */
     primaryRegion: string;
-    /** Every member, by region; a parameter pair is written in each of these regions. */
+    /** Every member, by region. */
     members: Record<string, DatastoreMember>;
+    /**
+     * The regions applications run in: a parameter pair is written in each. A region without a member
+     * (while a new generation is founder-only) gets the writer's endpoint in its reader parameter, so
+     * its readers read across regions from the one member rather than from a retired generation.
+     * Default: the members' regions.
+     */
+    regions?: string[];
     globalDatastoreId: pulumi.Input<string>;
     /** Optional private DNS name that points at the writer. Default: none. */
     route53?: Route53Config;
@@ -47,7 +54,8 @@ export class WriterEndpoint extends pulumi.ComponentResource {
         }
         this.writerParameterName = writerParameterName(args.naming);
         this.readerParameterName = readerParameterName(args.naming);
-        for (const [region, member] of Object.entries(args.members)) {
+        for (const region of args.regions ?? Object.keys(args.members)) {
+            const member = args.members[region] ?? writer;
             new aws.ssm.Parameter(`${name}-writer-${region}`, {
                 region,
                 name: this.writerParameterName,
@@ -61,7 +69,8 @@ export class WriterEndpoint extends pulumi.ComponentResource {
                 region,
                 name: this.readerParameterName,
                 type: "String",
-                description: `Endpoint of the ${args.naming.namePrefix} cache member in ${region}, for reads`,
+                description: `Endpoint of the ${args.naming.namePrefix} cache member in ${region}, for reads` +
+                    `${args.members[region] ? "" : ` (no member in ${region} yet: the writer's, in ${args.primaryRegion})`}`,
                 // Endpoints are not secrets; `value` would be stored and shown as one.
                 insecureValue: endpointDocument("reader", member, args.globalDatastoreId),
                 tags: args.tags,

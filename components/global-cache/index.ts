@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Generation, StackConfig, allGenerations, memberRegions } from "../config";
 import { generationResourceName } from "../naming";
-import { GlobalDatastore } from "../datastore";
+import { GlobalDatastore, createRegionUsers } from "../datastore";
 import { WriterEndpoint } from "../endpoints";
 import { RegionMonitoring } from "../monitoring";
 import { RecoveryRole } from "../recovery-role";
@@ -14,9 +14,13 @@ export interface GenerationSummary {
     active: boolean;
     foundingRegion: string;
     seedSnapshot?: string;
+    /** Only the founder and the datastore are declared; the secondaries join later. */
+    founderOnly: boolean;
     retiring: boolean;
+    /** While retiring: the suffix of the final snapshot names its deletion will take. */
+    finalSnapshotSuffix?: string;
     globalDatastoreId: pulumi.Output<string>;
-    /** Per region: replication group id, configuration endpoint and port. */
+    /** Per member region (only the founding one while founder-only): replication group id, configuration endpoint and port. */
     regions: Record<string, { replicationGroupId: pulumi.Output<string>; configurationEndpoint: pulumi.Output<string>; port: pulumi.Output<number> }>;
 }
 
@@ -44,9 +48,11 @@ export class GlobalCache extends pulumi.ComponentResource {
     readonly primaryRegion: string;
     readonly foundingRegion: string;
     readonly globalDatastoreId: pulumi.Output<string>;
-    /** The active generation's members. */
+    /** The active generation's members (only its founder while it is founder-only). */
     readonly regions: Record<string, RegionSummary>;
     readonly generation: number;
+    /** The highest generation number ever declared (config highestGeneration): recovery checks it never goes down. */
+    readonly highestGeneration: number;
     /** Every generation the stack declares, by number. */
     readonly generations: Record<string, GenerationSummary>;
     readonly writerParameterName: string;
@@ -71,6 +77,15 @@ export class GlobalCache extends pulumi.ComponentResource {
             tags,
         }, { parent: this })]));
 
+        // One set of users per region for every generation, named as generation 1's always were. They
+        // used to be children of generation 1's datastore component: the alias keeps them in place.
+        const formerParent = pulumi.createUrn(generationResourceName(name, 1), "elasticache-global:index:GlobalDatastore", this);
+        const userGroupIds = Object.fromEntries(regions.flatMap((region) => {
+            const group = createRegionUsers(`${name}-${region}`, foundations[region], region,
+                { naming, engine: config.engine, auth: config.auth, tags }, [{ parent: formerParent }]);
+            return group ? [[region, group.userGroupId] as const] : [];
+        }));
+
         // Each generation is a whole datastore with names of its own; only the active one serves writes.
         const declareGeneration = (g: Generation) => new GlobalDatastore(generationResourceName(name, g.number), {
             naming: { ...naming, generation: g.number },
@@ -87,7 +102,10 @@ export class GlobalCache extends pulumi.ComponentResource {
             maintenanceWindow: config.maintenanceWindow,
             applyImmediately: config.applyImmediately,
             auth: config.auth,
+            userGroupIds,
             seedSnapshot: g.seedSnapshot,
+            founderOnly: g.founderOnly,
+            finalSnapshotSuffix: g.finalSnapshotSuffix,
             protect: !g.retiring,
             tags: g.number === 1 ? tags : { ...tags, "elasticache-global:generation": String(g.number) },
         }, { parent: this });
@@ -99,6 +117,7 @@ export class GlobalCache extends pulumi.ComponentResource {
             naming,
             primaryRegion: config.primaryRegion,
             members: datastore.members,
+            regions,
             globalDatastoreId: datastore.globalDatastoreId,
             route53: config.route53,
             tags,
@@ -107,7 +126,7 @@ export class GlobalCache extends pulumi.ComponentResource {
         // IAM is global: one role for the whole datastore, declared without a region.
         const recoveryRole = new RecoveryRole(name, {
             naming,
-            replicationGroupArns: regions.map((region) => datastore.members[region].arn),
+            replicationGroupArns: Object.values(datastore.members).map((m) => m.arn),
             globalDatastoreId: datastore.globalDatastoreId,
             principals: config.recoveryRolePrincipals,
             tags,
@@ -119,12 +138,14 @@ export class GlobalCache extends pulumi.ComponentResource {
             const active = g.number === config.generation;
             const members = datastores[g.number].members;
             const summary: GenerationSummary = {
-                active, foundingRegion: g.foundingRegion, retiring: g.retiring ?? false,
+                active, foundingRegion: g.foundingRegion, founderOnly: g.founderOnly ?? false, retiring: g.retiring ?? false,
+                ...(g.finalSnapshotSuffix ? { finalSnapshotSuffix: g.finalSnapshotSuffix } : {}),
                 ...(g.seedSnapshot ? { seedSnapshot: g.seedSnapshot } : {}),
                 globalDatastoreId: datastores[g.number].globalDatastoreId,
                 regions: {},
             };
-            for (const region of regions) {
+            // A founder-only generation has one member: no alarms or dashboard where it has none.
+            for (const region of regions.filter((r) => members[r])) {
                 // An inactive generation takes no writes from applications; its founder is its primary.
                 const role: Role = region === (active ? config.primaryRegion : g.foundingRegion) ? "primary" : "secondary";
                 const monitoring = new RegionMonitoring(`${generationResourceName(name, g.number)}-${region}`, {
@@ -157,6 +178,7 @@ export class GlobalCache extends pulumi.ComponentResource {
             this.generations[String(g.number)] = summary;
         }
         this.generation = config.generation;
+        this.highestGeneration = config.highestGeneration;
         this.primaryRegion = config.primaryRegion;
         this.foundingRegion = config.foundingRegion;
         this.globalDatastoreId = datastore.globalDatastoreId;
@@ -170,6 +192,7 @@ export class GlobalCache extends pulumi.ComponentResource {
             globalDatastoreId: this.globalDatastoreId,
             regions: this.regions,
             generation: this.generation,
+            highestGeneration: this.highestGeneration,
             generations: this.generations,
             writerParameterName: this.writerParameterName,
             readerParameterName: this.readerParameterName,

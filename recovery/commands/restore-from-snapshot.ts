@@ -31,7 +31,7 @@ export async function run(values: RestoreOptions, argv: readonly string[], ctx: 
     const rerun = rerunWithYes(ctx.invocation, RESTORE_SPEC.name, argv);
     const whenStackUnavailable = { refuse: `restore-from-snapshot builds and cuts over through updates of stack ${values.stack}, so it needs the stack itself` };
     return runCommand(ctx, { program: RESTORE_SPEC.name, inputs: values, whenStackUnavailable }, async (driver, progress, report) => runRestore({
-        before, snapshot: values.snapshot, dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, tolerancePercent: values.tolerancePercent,
+        before, snapshot: values.snapshot, waitForSecondaries: values.waitForSecondaries, dryRun: values.dryRun, waitTimeoutMs: values.waitTimeout, tolerancePercent: values.tolerancePercent,
         expectedKeys, markerMaxAgeMs: values.markerMaxAge,
         redisUser: values.redisUser, redisPassword: ctx.env?.REDIS_PASSWORD,
     }, {

@@ -121,6 +121,7 @@ function summaryLines(doc: ReportDocument, summary: string, files: { json: strin
         ...(measuresRecovery ? [
             `  recovery time: ${rt === "not reached" ? "not reached" : `${rt.seconds} s from the start of the run (writes accepted at ${rt.writesAcceptedAt}: ${rt.detail})`}`,
             ...(typeof doc.promotionTime === "object" ? [`  promotion time: ${doc.promotionTime.seconds} s from ${doc.promotionTime.firstMutatingCall}`] : []),
+            ...(doc.fullRedundancyTime ? [`  time to full redundancy: ${doc.fullRedundancyTime.seconds} s from the start of the run (${doc.fullRedundancyTime.detail})`] : []),
             `  estimated data loss: ${dataLossLine(doc.recoveryPoint)}`,
         ] : []),
         ...(doc.nextSteps.length ? ["  next steps:", ...doc.nextSteps.map((s, i) => `    ${i + 1}. ${s}`)] : []),

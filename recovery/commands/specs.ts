@@ -202,14 +202,18 @@ export const RESTORE_FLAGS = [
     COMMON_FLAGS[0],
     { key: "before", kind: "string", accepted: "an ISO 8601 time in the past with a time zone, such as 2026-11-20T14:05:00Z",
         description: "When the corruption started: the newest snapshot whose every node snapshot was taken before this instant is chosen. Required unless --snapshot is given." },
-    { key: "snapshot", kind: "string", accepted: "the name of an available snapshot of the stack's current primary replication group",
+    { key: "snapshot", kind: "string", accepted: "the name of an available snapshot of one of the current generation's replication groups, in any member region",
         description: "Restore this snapshot instead of choosing one by --before." },
     EXPECTED_KEYS_FLAG,
     TOLERANCE_FLAG,
     { key: "markerMaxAge", kind: "duration", default: 15 * MINUTE, min: 0, max: 7 * 24 * 60 * MINUTE,
         description: "A recovery-point marker written longer than this before the snapshot counts as stale (the data is older than the snapshot says) and fails verification." },
     VERIFY_REDIS_USER_FLAG,
-    { key: "waitTimeout", kind: "duration", default: 120 * MINUTE, min: 10_000, max: 12 * 60 * MINUTE, description: "How long to wait for the new generation's founding replication group, created from the snapshot, to become available." },
+    { key: "waitForSecondaries", kind: "boolean", description: "Build the whole new generation, secondaries included, before the cutover (the writer then waits for them). " +
+        "Default: the writer moves as soon as the founding group created from the snapshot is verified and its datastore exists; the secondaries join " +
+        "afterwards while the cache runs in that one region, and the run follows them to the end." },
+    { key: "waitTimeout", kind: "duration", default: 120 * MINUTE, min: 10_000, max: 12 * 60 * MINUTE, description: "How long to wait for each stage AWS takes: " +
+        "the founding replication group, created from the snapshot, and its datastore to become available, then the secondaries to join." },
     ...COMMON_FLAGS.slice(1),
 ] as const satisfies readonly FlagSpec[];
 
@@ -217,11 +221,12 @@ export type RestoreOptions = FlagValues<typeof RESTORE_FLAGS>;
 
 export const RESTORE_SPEC: CommandSpec<typeof RESTORE_FLAGS> = {
     name: "restore-from-snapshot",
-    summary: "After data corruption: build the next generation from a snapshot beside the current one, verify its data, cut the writer over.",
+    summary: "After data corruption: build the next generation from the newest good snapshot in any member region, verify its data, cut the writer over, then let its secondaries join.",
     examples: [
         "restore-from-snapshot --stack prod --before 2026-11-20T14:05:00Z --dry-run",
         "restore-from-snapshot --stack prod --before 2026-11-20T14:05:00Z --yes",
         "restore-from-snapshot --stack prod --snapshot prod-us-east-1-2026-11-20-03-00 --yes",
+        "restore-from-snapshot --stack prod --before 2026-11-20T14:05:00Z --wait-for-secondaries --yes",
     ],
     flags: RESTORE_FLAGS,
     exitCodes: [EXIT_DONE, EXIT_FAILED, EXIT_USAGE],
@@ -247,7 +252,7 @@ export const RETIRE_SPEC: CommandSpec<typeof RETIRE_FLAGS> = {
 
 export const BACKUP_DRILL_FLAGS = [
     COMMON_FLAGS[0],
-    { key: "snapshot", kind: "string", accepted: "the name of an available snapshot of the stack's current primary replication group",
+    { key: "snapshot", kind: "string", accepted: "the name of an available snapshot of one of the current generation's replication groups, in any member region",
         description: "Restore this snapshot instead of the newest one." },
     EXPECTED_KEYS_FLAG,
     TOLERANCE_FLAG,

@@ -82,7 +82,8 @@ export const RECOVERY_PERMISSIONS: readonly RecoveryPermission[] = [
     {
         action: "elasticache:DescribeSnapshots",
         reason: "Rejoin: finds the final snapshots of the retired groups by name and waits until they are available; snapshot: waits for the manual " +
-            "snapshot it takes; lists a group's snapshots (with their node group times) to choose one to restore.",
+            "snapshot it takes; lists the snapshots of every member region's group (with their node group times) to choose one to restore; " +
+            "checks every final or manual snapshot name is free before asking for it.",
         grantedTo: "recovery-role",
         scope: "any",
     },

@@ -94,6 +94,12 @@ export interface ReportDocument {
      * primary takes are lost. Absent when the run accepted no detach.
      */
     detachAcceptedAt?: string;
+    /**
+     * From the start of the run to the moment the restored datastore had every member again (a
+     * restore moves the writer first and lets the secondaries join after). Absent when the run did
+     * not measure it.
+     */
+    fullRedundancyTime?: { seconds: number; at: string; detail: string };
     steps: StepReport[];
     /** Findings and next steps outside any step. */
     runFindings: StepReport["findings"];
@@ -121,6 +127,7 @@ export class RunReport {
     private firstMutatingCall?: { at: number; detail: string };
     private recoveryPoint?: RecoveryPoint;
     private detachAccepted?: number;
+    private fullRedundancy?: { at: number; detail: string };
     private readonly program: string;
 
     constructor(private readonly options: RunReportOptions) {
@@ -149,6 +156,11 @@ export class RunReport {
     /** Marks when AWS accepted the detach (the first mark counts); `at` defaults to now. */
     markDetachAccepted(at: number = this.options.progress.clock.now()): void {
         this.detachAccepted ??= at;
+    }
+
+    /** Marks the instant every member of the datastore is back (the first mark counts). */
+    markFullRedundancy(detail: string): void {
+        this.fullRedundancy ??= { at: this.options.progress.clock.now(), detail };
     }
 
     setRecoveryPoint(point: RecoveryPoint): void {
@@ -186,6 +198,9 @@ export class RunReport {
                 }
                 : "unknown",
             ...(this.detachAccepted !== undefined ? { detachAcceptedAt: isoTime(this.detachAccepted) } : {}),
+            ...(this.fullRedundancy ? { fullRedundancyTime: {
+                seconds: seconds(this.fullRedundancy.at - progress.startedAt), at: isoTime(this.fullRedundancy.at), detail: this.fullRedundancy.detail,
+            } } : {}),
             steps: progress.steps.map((s) => ({
                 name: s.name,
                 doing: s.doing,
@@ -261,7 +276,9 @@ export function renderMarkdown(r: ReportDocument): string {
             r.recoveryPoint.silentSince ? silentLagSummary(r.recoveryPoint.silentSince.at, r.recoveryPoint.silentSince.seconds) : undefined,
             `source: ${r.recoveryPoint.source}`,
         ].filter(Boolean).join(", ")}`,
-        ...(r.detachAcceptedAt ? [`- Detach accepted at ${r.detachAcceptedAt}`] : []));
+        ...(r.detachAcceptedAt ? [`- Detach accepted at ${r.detachAcceptedAt}`] : []),
+        ...(r.fullRedundancyTime ? [`- Time to full redundancy (from the start of the run until every member is back): ${r.fullRedundancyTime.seconds} s, ` +
+            `at ${r.fullRedundancyTime.at} (${r.fullRedundancyTime.detail})`] : []));
     lines.push("", "## Next steps", "");
     lines.push(...(r.nextSteps.length ? r.nextSteps.map((s, i) => `${i + 1}. ${s}`) : ["None given."]));
     lines.push("", "## Inputs", "", "| input | value |", "|---|---|");

@@ -48,14 +48,16 @@ describe("Generations: a datastore rebuilt from a snapshot beside the current on
             run = await runWith({ inactiveGenerations: { 2: { foundingRegion: "us-east-1", seedSnapshot: SNAPSHOT } } });
         });
 
-        it("declares a second datastore with its own members, users and alarms, and leaves generation 1 as it was", () => {
+        it("declares a second datastore with its own members and alarms, sharing the users, and leaves generation 1 as it was", () => {
             for (const region of REGIONS) {
                 groupIn(run, region, `test-${region}`);
                 const g2 = groupIn(run, region, `test-g2-${region}`);
                 assert.equal(g2.name, `cache-g2-${region}`);
                 assert.equal(g2.protect, true);
+                // One user group per region serves every generation, so applications keep their users at a cutover.
                 const groups = inRegion(run, T.userGroup, region).map((u) => u.inputs.userGroupId).sort();
-                assert.deepEqual(groups, ["test-g2-users", "test-users"]);
+                assert.deepEqual(groups, ["test-users"]);
+                assert.deepEqual(g2.inputs.userGroupIds, ["test-users"]);
             }
             const suffixes = ofType(run, T.globalDatastore).map((d) => d.inputs.globalReplicationGroupIdSuffix).sort();
             assert.deepEqual(suffixes, ["test", "test-g2"]);
@@ -136,7 +138,7 @@ describe("Generations: a datastore rebuilt from a snapshot beside the current on
         it("refuses a founding region outside the datastore's regions and unknown fields", () => {
             const found = problems({ inactiveGenerations: { 2: { foundingRegion: "ap-south-1", snapshot: "x" } } });
             assert.ok(found.some((p) => p.includes("inactiveGenerations.2.foundingRegion is \"ap-south-1\"") && p.includes("us-east-1, us-west-2, eu-west-1")), found.join("\n"));
-            assert.ok(found.some((p) => p.includes("inactiveGenerations.2.snapshot") && p.includes("foundingRegion, seedSnapshot, retiring")), found.join("\n"));
+            assert.ok(found.some((p) => p.includes("inactiveGenerations.2.snapshot") && p.includes("foundingRegion, seedSnapshot, founderOnly, retiring, finalSnapshotSuffix")), found.join("\n"));
         });
 
         it("refuses a malformed snapshot name, and accepts the names AWS gives automated backups", () => {

@@ -203,12 +203,16 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
         });
     }
 
-    // restore-from-snapshot declares a second generation beside the first; neither phase may trip a mandatory rule.
-    const GENERATION_PHASES: [string, Record<string, string>][] = [
-        ["while generation 2 is built from a snapshot", { "elasticache-global:inactiveGenerations": JSON.stringify({ 2: { foundingRegion: "us-east-1", seedSnapshot: "prod-us-east-1-2026-11-20-0300" } }) }],
-        ["after cutover, with generation 1 kept", { "elasticache-global:generation": "2", "elasticache-global:seedSnapshot": "prod-us-east-1-2026-11-20-0300", "elasticache-global:inactiveGenerations": JSON.stringify({ 1: { foundingRegion: "us-east-1" } }) }],
+    // restore-from-snapshot declares a second generation beside the first, founder-only until the writer
+    // has moved (or whole, with --wait-for-secondaries); no phase may trip a mandatory rule.
+    const SEED = "prod-us-east-1-2026-11-20-0300";
+    const GENERATION_PHASES: [string, Record<string, string>, boolean][] = [
+        ["while generation 2 is built from a snapshot, founder only", { "elasticache-global:inactiveGenerations": JSON.stringify({ 2: { foundingRegion: "us-east-1", seedSnapshot: SEED, founderOnly: true } }), "elasticache-global:highestGeneration": "2" }, false],
+        ["after cutover to generation 2, founder only, with generation 1 kept", { "elasticache-global:generation": "2", "elasticache-global:seedSnapshot": SEED, "elasticache-global:founderOnly": "true", "elasticache-global:inactiveGenerations": JSON.stringify({ 1: { foundingRegion: "us-east-1" } }) }, false],
+        ["while generation 2 is built from a snapshot with its secondaries", { "elasticache-global:inactiveGenerations": JSON.stringify({ 2: { foundingRegion: "us-east-1", seedSnapshot: SEED } }) }, true],
+        ["after cutover, with generation 1 kept", { "elasticache-global:generation": "2", "elasticache-global:seedSnapshot": SEED, "elasticache-global:inactiveGenerations": JSON.stringify({ 1: { foundingRegion: "us-east-1" } }) }, true],
     ];
-    for (const [phase, overrides] of GENERATION_PHASES) {
+    for (const [phase, overrides, withSecondaries] of GENERATION_PHASES) {
         for (const firstPreview of [false, true]) {
             it(`passes prod ${phase}${firstPreview ? ", as the preview that adds it" : ""}: no mandatory violation, both datastores checked`, async () => {
                 const file = loadStackFile("prod");
@@ -217,12 +221,23 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
                 const findings = await evaluate(pack, "prod", run.resources);
                 const mandatory = findings.filter((f) => f.level === "mandatory");
                 assert.deepEqual(mandatory, [], describeFindings(mandatory));
-                // Not vacuous: the same pack flags a missing lag alarm on generation 2's secondary.
-                const g2Alarms = run.resources.filter((r) => r.type === T.alarm && String(r.inputs.name).startsWith("prod-g2-us-west-2-0001-global-replication-lag"));
-                assert.ok(g2Alarms.length > 0, "generation 2 declares lag alarms for its secondaries");
-                const without = await evaluate(pack, "prod", run.resources.filter((r) => !g2Alarms.includes(r)));
-                assert.ok(without.some((f) => f.policyName === "global-datastore-lag-alarms" && f.resourceName === "cache-g2-us-west-2"),
-                    describeFindings(without));
+                if (withSecondaries) {
+                    // Not vacuous: the same pack flags a missing lag alarm on generation 2's secondary.
+                    const g2Alarms = run.resources.filter((r) => r.type === T.alarm && String(r.inputs.name).startsWith("prod-g2-us-west-2-0001-global-replication-lag"));
+                    assert.ok(g2Alarms.length > 0, "generation 2 declares lag alarms for its secondaries");
+                    const without = await evaluate(pack, "prod", run.resources.filter((r) => !g2Alarms.includes(r)));
+                    assert.ok(without.some((f) => f.policyName === "global-datastore-lag-alarms" && f.resourceName === "cache-g2-us-west-2"),
+                        describeFindings(without));
+                } else {
+                    // A founder-only datastore has nothing the secondary rules could flag; not vacuous either: its primary is judged.
+                    assert.ok(!run.resources.some((r) => r.type === T.replicationGroup && r.name === "cache-g2-us-west-2"), "no secondary is declared");
+                    // A shallow copy: a first preview's unknowns cannot be deep-cloned.
+                    const resources = run.resources.map((r) => r.type === T.replicationGroup && r.name === "cache-g2-us-east-1"
+                        ? { ...r, inputs: { ...r.inputs, multiAzEnabled: false }, state: { ...r.state, multiAzEnabled: false } } : r);
+                    const mutated = await evaluate(pack, "prod", resources);
+                    assert.ok(mutated.some((f) => f.policyName === "global-datastore-primary-compliant" && f.resourceName === "cache-g2-us-east-1"),
+                        describeFindings(mutated));
+                }
             });
         }
     }

@@ -46,7 +46,7 @@ export function restoreTarget(config: StackConfig, snapshot: { name: string; reg
         shards: config.shards,
         port: config.port,
         ...foundation,
-        ...(config.auth.mode === "rbac" ? { userGroupId: userGroupId({ ...config, generation: config.generation }) } : {}),
+        ...(config.auth.mode === "rbac" ? { userGroupId: userGroupId(config) } : {}),
         tags: { ...config.tags, "elasticache-global:stack": config.stack, "elasticache-global:purpose": "backup-drill" },
     };
 }

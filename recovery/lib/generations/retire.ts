@@ -18,6 +18,8 @@ import { RefusedError } from "../retarget/preflight";
 import { generationGroupId, groupStatus } from "../restore/build";
 import { retireMarkChanges, retireRemoveChanges } from "./config-changes";
 import { TakenSnapshot, takeSnapshot } from "../snapshots/take";
+import { SnapshotNameTakenError } from "../snapshots/list";
+import { chooseFinalSnapshotSuffix, finalSnapshotNames, takenFinalSnapshotNames } from "./final-snapshots";
 
 export interface RetireOptions {
     generation: number;
@@ -50,16 +52,40 @@ export function generationToRetire(config: StackConfig, n: number): Generation {
     return g;
 }
 
-/** Deleting exactly generation `n`'s ElastiCache resources (its datastore, members, users, user groups). */
+/** Deleting exactly generation `n`'s ElastiCache resources (its datastore and members; users and user groups are shared by every generation). */
 function retireAllowance(config: StackConfig, n: number): AllowDestroy {
-    const names = new Set(generationElastiCacheNames(n, memberRegions(config), config.auth.mode === "rbac" ? config.auth.users.map((u) => u.name) : []));
+    const names = new Set(generationElastiCacheNames(n, memberRegions(config)));
     return (urn, type) => type.startsWith("aws:elasticache/") && names.has(nameFromUrn(urn));
 }
 
-/** Whether the last update deployed generation `n` as retiring (unprotected). */
-async function deployedRetiring(driver: StackDriver, n: number): Promise<boolean> {
-    const generations = (await driver.outputs()).generations?.value as Record<string, { retiring?: boolean }> | undefined;
-    return generations?.[String(n)]?.retiring === true;
+/** Whether the last update deployed generation `n` as retiring (unprotected), with final snapshot names carrying `suffix` when given. */
+async function deployedRetiring(driver: StackDriver, n: number, suffix?: string): Promise<boolean> {
+    const generations = (await driver.outputs()).generations?.value as Record<string, { retiring?: boolean; finalSnapshotSuffix?: string }> | undefined;
+    const deployed = generations?.[String(n)];
+    return deployed?.retiring === true && (suffix === undefined || deployed.finalSnapshotSuffix === suffix);
+}
+
+/** The suffix the last update deployed for generation `n`'s final snapshots, if any. */
+async function deployedSuffix(driver: StackDriver, n: number): Promise<string | undefined> {
+    const generations = (await driver.outputs()).generations?.value as Record<string, { finalSnapshotSuffix?: string }> | undefined;
+    return generations?.[String(n)]?.finalSnapshotSuffix;
+}
+
+/** Right before the update that deletes: every final snapshot name still free (DescribeSnapshots by name), or a refusal. */
+async function checkFinalNamesFree(config: StackConfig, g: Generation, suffix: string | undefined, deps: RetireDeps): Promise<void> {
+    await deps.progress.step("final-snapshot-names", `checking the final snapshot names of generation ${g.number}'s replication groups`, async (step) => {
+        if (suffix === undefined) {
+            step.skip("the last update deployed no final snapshot suffix (a generation marked by an earlier version): names not known here");
+            return;
+        }
+        const names = finalSnapshotNames(config, g, suffix);
+        const taken = await takenFinalSnapshotNames(names, deps.clients, deps.signal);
+        if (taken.length) {
+            throw new SnapshotNameTakenError(`the final snapshot names of generation ${g.number} are taken: ${taken.join(", ")}. AWS refuses a taken name and the ` +
+                "deletion would stop halfway. Nothing was deleted; run retire-generation again, which gives the names a new suffix.", names[0].region, names[0].name);
+        }
+        step.summarize(`free: ${names.map((n) => `${n.name} (${n.region})`).join(", ")}`);
+    });
 }
 
 /** True when the configuration no longer declares generation `n` but the last update's outputs still hold it, retiring. */
@@ -120,6 +146,8 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
             return { summary: `dry run: would finish removing generation ${opts.generation}; nothing was changed`, nextSteps: [] };
         }
         await deps.confirm(plan, String(opts.generation));
+        const removed: Generation = { number: opts.generation, foundingRegion: config.foundingRegion };
+        await checkFinalNamesFree(config, removed, await deployedSuffix(driver, opts.generation), deps);
         await previewThenUp(driver, {
             step: "delete-update", emit: progress.emit, clock: progress.clock, protectedTypes: STATEFUL_TYPES,
             allowDestroy: retireAllowance(config, opts.generation),
@@ -129,10 +157,21 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
     const g = generationToRetire(config, opts.generation);
     const founderId = generationGroupId(config, g, g.foundingRegion);
     await checkFounderIsPrimary(config, g, deps);
+    const final = await progress.step("final-snapshot-names", `choosing the final snapshot names of generation ${g.number}'s replication groups`, async (step) => {
+        const chosen = await chooseFinalSnapshotSuffix(config, g, progress.clock.now(), deps.clients, deps.signal);
+        if (chosen.note) {
+            step.found(chosen.note, { level: "warn" });
+        }
+        step.summarize(`free: ${chosen.names.map((n) => `${n.name} (${n.region})`).join(", ")}`);
+        return chosen;
+    });
+    const marked = g.retiring === true && g.finalSnapshotSuffix === final.suffix;
     const plan = [
-        `mark generation ${g.number} retiring (its resources become unprotected)${g.retiring ? ": done already" : ""}`,
+        `mark generation ${g.number} retiring (its resources become unprotected; their final snapshots will be named ${final.names.map((n) => n.name).join(", ")})` +
+            `${marked ? ": done already" : ""}`,
         `take a final manual snapshot of ${founderId} in ${g.foundingRegion} and wait until it is available`,
-        `remove generation ${g.number} from the stack and update it: this deletes its datastore, ${memberRegions(config).length} replication groups, users and user groups, and nothing else`,
+        `remove generation ${g.number} from the stack and update it: this deletes its datastore and ${final.names.length} replication group${final.names.length === 1 ? "" : "s"} ` +
+            "(each leaving its final snapshot), and nothing else: users and user groups are shared by every generation and stay",
     ];
     await progress.step("plan", `planning the retirement of generation ${g.number}`, async (step) => {
         plan.forEach((line) => step.found(line));
@@ -143,14 +182,14 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
     }
     await deps.confirm(plan, String(g.number));
 
-    if (!g.retiring) {
+    if (!marked) {
         await progress.step("mark-retiring", `marking generation ${g.number} retiring`, async (step) => {
-            await applyConfigChanges(driver, retireMarkChanges(raw, config, g.number));
-            step.summarize("inactiveGenerations updated");
+            await applyConfigChanges(driver, retireMarkChanges(raw, config, g.number, final.suffix));
+            step.summarize(`inactiveGenerations updated (finalSnapshotSuffix ${final.suffix})`);
         });
     }
     // Decided from what the last update deployed, not from the mark: an update that failed after the mark leaves the resources protected.
-    if (!await deployedRetiring(driver, g.number)) {
+    if (!await deployedRetiring(driver, g.number, final.suffix)) {
         await previewThenUp(driver, { step: "unprotect-update", emit: progress.emit, clock: progress.clock });
     }
     const founderStatus = await progress.step("final-snapshot-source", `checking ${founderId} in ${g.foundingRegion}`, async (step) => {
@@ -163,8 +202,9 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
         ? await takeSnapshot({ region: g.foundingRegion, replicationGroupId: founderId, reason: `final snapshot before retire-generation ${g.number}`, waitTimeoutMs: opts.waitTimeoutMs },
             { clients: deps.clients, progress, signal: deps.signal })
         : undefined;
+    await checkFinalNamesFree(config, g, final.suffix, deps);
     await progress.step("remove-generation", `removing generation ${g.number} from stack ${driver.stackName}`, async (step) => {
-        await applyConfigChanges(driver, retireRemoveChanges(raw, { ...config, inactiveGenerations: config.inactiveGenerations.map((x) => x.number === g.number ? { ...x, retiring: true } : x) }, g.number));
+        await applyConfigChanges(driver, retireRemoveChanges(raw, { ...config, inactiveGenerations: config.inactiveGenerations.map((x) => x.number === g.number ? { ...x, retiring: true, finalSnapshotSuffix: final.suffix } : x) }, g.number));
         step.summarize(`generation ${g.number} is no longer declared`);
     });
     // The guard allows deleting exactly this generation's ElastiCache resources; anything else stateful refuses.
@@ -174,7 +214,8 @@ export async function runRetire(opts: RetireOptions, deps: RetireDeps): Promise<
         allowDestroy: retireAllowance(config, g.number),
     });
     return {
-        summary: `generation ${g.number} is retired${snapshot ? `; its data is kept in snapshot ${snapshot.name} (${g.foundingRegion})` : ""}`,
+        summary: `generation ${g.number} is retired${snapshot ? `; its data is kept in snapshot ${snapshot.name} (${g.foundingRegion})` : ""}; ` +
+            `final snapshots of its groups: ${final.names.map((n) => `${n.name} (${n.region})`).join(", ")}`,
         nextSteps: [
             commitStep(config),
             ...(snapshot ? [`The final snapshot ${snapshot.name} is kept until you delete it: aws elasticache delete-snapshot --region ${g.foundingRegion} --snapshot-name ${snapshot.name}`] : []),

@@ -15,6 +15,7 @@ import { AwsCallError, callAws } from "../errors";
 import { Progress, StepContext } from "../progress";
 import { ClientsFor, readMembership, waitUntilStandalone } from "../retarget/control-plane";
 import { PollResult, waitFor } from "../wait";
+import { assertSnapshotNameFree } from "../snapshots/list";
 import { RejoinChanges } from "./errors";
 import { RetirePlan, StaleGroup } from "./plan";
 
@@ -83,6 +84,8 @@ export async function retireOld(plan: RetirePlan, deps: RetireDeps): Promise<voi
         }
         await progress.step("delete-stale-member", `deleting stale ${group.replicationGroupId} in ${group.region} with a final snapshot`, async (step) => {
             if (!group.alreadyDeleting) {
+                // Checked before it is asked for: AWS refuses a taken name, and nothing would be deleted.
+                await assertSnapshotNameFree(read, group.region, group.finalSnapshot, `the final snapshot of ${group.replicationGroupId}`, signal);
                 // The deletion takes the final snapshot: a throttled one is asked again (nothing was deleted, nothing snapshotted).
                 await sendChange({
                     context: { region: group.region, service: "elasticache", operation: "DeleteReplicationGroup" },

@@ -1,34 +1,40 @@
 /**
  * restore-from-snapshot: after data corruption, build the next generation of the whole deployment from
  * the newest good snapshot, verify its data through the data plane, then cut the writer over to it.
- * The corrupted generation stays declared and untouched until retire-generation removes it.
+ * By default the writer moves as soon as the founding group created from the snapshot is verified and
+ * its datastore exists; the secondaries join afterwards and the run follows them to the end, so the
+ * recovery time and the time to full redundancy are reported apart. --wait-for-secondaries builds the
+ * whole generation before the cutover instead. The corrupted generation stays declared and untouched
+ * until retire-generation removes it.
  *
- * Every stage is decided from what the stack configuration and AWS show, so a rerun after an
- * interruption resumes: a generation already declared is not declared again, a build that finished is
- * only confirmed, and a cutover already made is recognised.
+ * Every stage is decided from what the stack configuration, the last update's outputs and AWS show, so
+ * a rerun after an interruption resumes: a generation already declared is not declared again, a build
+ * that finished is only confirmed, a cutover already written is finished, and secondaries not yet
+ * joined are declared or followed.
  */
 import type { Cluster } from "ioredis";
-import { Generation, StackConfig } from "../../../components/config/types";
+import { Generation, StackConfig, activeGeneration, memberRegions } from "../../../components/config/types";
 import { DataPlaneTarget } from "../../dataplane/connect";
 import { RegionClients } from "../clients";
-import { GuardRefusedError, previewThenUp } from "../guard";
 import { Progress } from "../progress";
 import { RunReport } from "../report";
-import { ConfigChange, applyConfigChanges, readStackConfig, revertCommands } from "../stack-config";
-import { StackDriver } from "../stack-driver";
+import { ConfigChange, readStackConfig } from "../stack-config";
+import { StackDriver, StackOutputs } from "../stack-driver";
 import { RefusedError } from "../retarget/preflight";
 import { buildChanges, cutoverChanges, restoreStage } from "../generations/config-changes";
-import { refuseFailedBuild, waitForGeneration } from "./build";
-import { expectedKeysAtSnapshot } from "./expected-keys";
+import { deployedGenerations, generationNumberProblems } from "../generations/numbers";
+import { generationTopology, missingMembers } from "./build";
+import { build, cutover, finishCutover, joinSecondaries, probeDataPlane, verify } from "./phases";
 import { NoRestorableSnapshotError, RestoreSnapshot, chooseRestoreSnapshot } from "./snapshot-choice";
-import { defaultUser, verifyGeneration } from "./verify";
-import { generationEndpoint } from "./outputs";
+import { defaultUser } from "./verify";
 
 export interface RestoreOptions {
     /** --before: the corruption started at this instant (epoch ms); the snapshot must be older. */
     before?: number;
     /** --snapshot: use this snapshot instead of choosing. */
     snapshot?: string;
+    /** --wait-for-secondaries: build the whole generation before the cutover (the order before founder-first cutovers). */
+    waitForSecondaries: boolean;
     dryRun: boolean;
     waitTimeoutMs: number;
     tolerancePercent: number;
@@ -56,6 +62,36 @@ export interface RestoreResult {
     nextSteps: string[];
 }
 
+/** Where an earlier run left a restore that this run finishes, when it left one. */
+type Unfinished = { at: "cutover-update" | "secondaries"; g: Generation; why: string };
+
+/** The generation the last update deployed and whether it was founder-only, from the stack outputs. */
+function deployedActive(outputs: StackOutputs): { generation?: number; founderOnly?: boolean } {
+    const generation = outputs.generation?.value;
+    const generations = outputs.generations?.value as Record<string, { founderOnly?: boolean }> | undefined;
+    return typeof generation === "number" ? { generation, founderOnly: generations?.[String(generation)]?.founderOnly === true } : {};
+}
+
+/**
+ * A finished cutover leaves the active generation seeded and the one it replaced still declared; if
+ * its update did not finish, or its secondaries have not all joined, the restore is not over.
+ */
+async function unfinishedRestore(config: StackConfig, restored: boolean, deps: RestoreDeps): Promise<Unfinished | undefined> {
+    if (!restored) {
+        return undefined;
+    }
+    const g = activeGeneration(config);
+    const deployed = deployedActive(await deps.driver.outputs());
+    if (deployed.generation !== config.generation) {
+        return { at: "cutover-update", g, why: `finish the cutover to generation ${g.number}: an earlier run verified it and set the configuration, and its stack update did not finish` };
+    }
+    if (config.founderOnly || deployed.founderOnly) {
+        return { at: "secondaries", g, why: `finish the restore of generation ${g.number}: it is active with its founder alone, its secondaries ${config.founderOnly ? "are not declared yet" : "have not been added by an update yet"}` };
+    }
+    const missing = missingMembers(config, g, await generationTopology(config, g, deps.clients));
+    return missing.length ? { at: "secondaries", g, why: `finish the restore of generation ${g.number}: its members in ${missing.join(", ")} have not joined its datastore yet` } : undefined;
+}
+
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
     const { driver, progress, report } = deps;
     const { raw, config } = await progress.step("read-config", `reading the configuration of stack ${driver.stackName}`, async (step) => {
@@ -64,48 +100,33 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
             throw new RefusedError(`stack ${driver.stackName} holds the configuration of an interrupted retarget-primary run: finish it first ` +
                 `(${deps.invocation} retarget-primary --stack ${driver.stackName} --to ${read.interrupted.primaryRegion} --reconcile-only --yes).`);
         }
+        const problems = generationNumberProblems(read.config, deployedGenerations(await driver.outputs()));
+        if (problems.length) {
+            throw new RefusedError(`the generation numbers of stack ${driver.stackName} are not as the last update left them:\n${problems.map((p) => `  - ${p}`).join("\n")}\nNothing was changed.`);
+        }
         step.found(`generation ${read.config.generation} is active (primary ${read.config.primaryRegion}` +
-            `${read.config.seedSnapshot ? `, seeded from ${read.config.seedSnapshot}` : ""}); ` +
-            `${read.config.inactiveGenerations.length ? `inactive: ${read.config.inactiveGenerations.map((g) => `${g.number}${g.retiring ? " (retiring)" : ""}`).join(", ")}` : "no other generation"}`);
+            `${read.config.seedSnapshot ? `, seeded from ${read.config.seedSnapshot}` : ""}${read.config.founderOnly ? ", founder only" : ""}); ` +
+            `${read.config.inactiveGenerations.length ? `inactive: ${read.config.inactiveGenerations.map((g) => `${g.number}${g.retiring ? " (retiring)" : ""}`).join(", ")}` : "no other generation"}; ` +
+            `highest generation number used: ${read.config.highestGeneration}`);
         return read;
     });
     const stage = restoreStage(config);
     let generation: Generation;
     let choice: RestoreSnapshot;
     if (stage.stage === "resume") {
-        generation = stage.building;
-        if (opts.snapshot !== undefined && opts.snapshot.toLowerCase() !== generation.seedSnapshot?.toLowerCase()) {
-            throw new RefusedError(`generation ${generation.number} is already declared, seeded from ${generation.seedSnapshot ?? "no snapshot"}, ` +
-                `but --snapshot names ${opts.snapshot}. Resume it without --snapshot, or remove it first ` +
-                `(${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes).`);
-        }
-        await progress.step("resume", `resuming the restore of generation ${generation.number}`, async (step) => {
-            step.found(`generation ${generation.number} (from snapshot ${generation.seedSnapshot ?? "none"}, founded in ${generation.foundingRegion}) ` +
-                "is declared already: an earlier run started this restore. Going on from where it stands, after checking its snapshot against --before again.");
-        });
-        try {
-            // The same checks as a fresh choice: a --before learned since the first run may rule this seed out.
-            choice = await chooseRestoreSnapshot({ driver, config, clients: deps.clients, progress, before: opts.before, snapshot: generation.seedSnapshot, signal: deps.signal });
-        } catch (e) {
-            if (e instanceof NoRestorableSnapshotError) {
-                throw Object.assign(new RefusedError(`generation ${generation.number}, declared by an earlier run, is seeded from ${generation.seedSnapshot}, ` +
-                    `which cannot be used now:\n${e.message}`), { nextSteps: [
-                    `Remove generation ${generation.number}: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes`,
-                    "Then run restore-from-snapshot again with the --before you mean.",
-                ] });
-            }
-            throw e;
-        }
+        // --wait-for-secondaries on a rerun declares the secondaries before the cutover; never the other way round (that would delete members).
+        generation = opts.waitForSecondaries ? { ...stage.building, founderOnly: undefined } : stage.building;
+        choice = await resumeChoice(generation, config, opts, deps);
     } else {
-        // A finished restore leaves the active generation seeded and the one it replaced still declared.
         const replaced = config.inactiveGenerations.filter((g) => g.number < config.generation && !g.retiring);
         const restored = config.seedSnapshot !== undefined && replaced.length > 0;
-        if (restored && await deployedGeneration(driver) !== config.generation) {
-            return finishCutover(opts, deps, config);
+        const unfinished = await unfinishedRestore(config, restored, deps);
+        if (unfinished) {
+            return finishRestore(unfinished, config, opts, deps);
         }
         const done: RestoreResult = {
             outcome: "nothing-to-do",
-            summary: `generation ${config.generation} was already restored from ${config.seedSnapshot} and is active; ` +
+            summary: `generation ${config.generation} was already restored from ${config.seedSnapshot} and is active with every member; ` +
                 `generation ${replaced.map((g) => g.number).join(", ")} is kept for investigation`,
             nextSteps: [
                 `When the investigation is over: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${replaced[replaced.length - 1]?.number} --yes`,
@@ -124,7 +145,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
             }
             throw e;
         }
-        generation = { number: stage.next, foundingRegion: choice.region, seedSnapshot: choice.name };
+        generation = { number: stage.next, foundingRegion: choice.region, seedSnapshot: choice.name, ...(opts.waitForSecondaries ? {} : { founderOnly: true }) };
     }
     report.setRecoveryPoint({
         recoveryPointAt: choice.recoveryPointAt,
@@ -133,29 +154,14 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
             `${opts.before !== undefined ? `; writes between then and --before ${new Date(opts.before).toISOString()} are not in it (the markers, once read, refine this)` : ""}`,
     });
 
-    const build = buildChanges(raw, config, generation);
-    const cutover = cutoverChanges(raw, { ...config, inactiveGenerations: [...config.inactiveGenerations.filter((g) => g.number !== generation.number), generation] }, generation);
-    const plan = planLines(config, generation, build, cutover);
+    const declare = buildChanges(raw, config, generation);
+    const plan = planLines(config, generation, declare, cutoverChanges(raw, { ...config, inactiveGenerations: [...config.inactiveGenerations, generation] }, generation));
     await progress.step("plan", "planning the restore", async (step) => {
         plan.forEach((line) => step.found(line));
         step.summarize(opts.dryRun ? "dry run: nothing will be changed" : "asking for confirmation");
     });
     if (opts.dryRun) {
-        const preview = await progress.step("preview", `previewing stack ${driver.stackName} as it is now (dry run)`, async (step) => {
-            const planned = (await driver.preview()).filter((s) => s.op !== "same");
-            step.found(planned.length ? `the stack itself would change ${planned.length} resources before the restore even starts: ` +
-                `${planned.slice(0, 5).map((s) => `${s.op} ${s.urn.slice(s.urn.lastIndexOf("::") + 2)}`).join(", ")}` :
-                "the stack matches its configuration; the restore would add only the new generation's resources");
-            step.summarize(`${planned.length} pending changes`);
-            return planned;
-        });
-        return {
-            outcome: "nothing-to-do",
-            summary: `dry run: would build generation ${generation.number} from ${choice.name}, verify it and cut over; nothing was changed` +
-                `${preview.length ? ` (note: the stack has ${preview.length} pending changes of its own)` : ""}`,
-            nextSteps: [`Run it for real, from a machine that reaches the cache's subnets, with REDIS_PASSWORD set: ${deps.invocation} restore-from-snapshot ` +
-                `--stack ${config.stack}${opts.before !== undefined ? ` --before ${new Date(opts.before).toISOString()}` : ""} --snapshot ${choice.name} --yes`],
-        };
+        return dryRunResult(config, generation, choice, opts, deps);
     }
     if (!deps.connectDataPlane || !opts.redisPassword) {
         throw new RefusedError("the restored data must be verified through the data plane before cutover, and " +
@@ -163,164 +169,127 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
             ". Set REDIS_PASSWORD to the password of the user --redis-user names (default: the stack's first password user), " +
             "from a machine that can reach the cache's subnets. Nothing was changed.");
     }
-    await probeDataPlane(driver, config, { ...opts, redisUser: opts.redisUser ?? defaultUser(config) }, deps.connectDataPlane, progress);
+    await probeDataPlane(config, { ...opts, redisUser: opts.redisUser ?? defaultUser(config) }, deps.connectDataPlane, deps);
     await deps.confirm(plan, `${generation.number}`);
 
-    await progress.step("declare-generation", `declaring generation ${generation.number} in stack ${driver.stackName}`, async (step) => {
-        if (build.length === 0) {
-            step.skip(`generation ${generation.number} is declared already`);
-            return;
-        }
-        await applyConfigChanges(driver, build);
-        step.summarize(`set ${build.map((c) => c.key).join(", ")}`);
-    });
-    report.markFirstMutatingCall(`declared generation ${generation.number} in the stack configuration`);
-    const waitDeps = { clients: deps.clients, progress, timeoutMs: opts.waitTimeoutMs, signal: deps.signal, invocation: deps.invocation };
-    // A group that failed to create can only be deleted: an update would try to replace it, which the guard refuses.
-    await refuseFailedBuild(config, generation, waitDeps);
-    try {
-        await withGuardHelp(() => previewThenUp(driver, { step: "build-generation", emit: progress.emit, clock: progress.clock }), build, driver.stackName);
-    } catch (e) {
-        await refuseFailedBuild(config, generation, waitDeps);
-        throw e;
+    await build(config, raw, generation, opts, deps);
+    await verify(config, generation, choice, opts, deps);
+    await cutover(config, raw, generation, deps);
+    if (generation.founderOnly) {
+        await joinSecondaries(opts, deps);
+    } else {
+        // Built whole before the cutover: redundant from the moment it serves.
+        report.markFullRedundancy(`generation ${generation.number}'s members were all associated before the cutover (--wait-for-secondaries)`);
     }
-    await waitForGeneration(config, generation, waitDeps);
-
-    const evidence = await progress.step("verify", `verifying generation ${generation.number}'s data through the data plane`, async (step) => {
-        const endpoint = await generationEndpoint(driver, generation);
-        const user = opts.redisUser ?? defaultUser(config);
-        step.found(`connecting to ${endpoint.address}:${endpoint.port} (TLS)${user ? ` as ${user}` : " with the AUTH token"}`);
-        const expected = await expectedKeysAtSnapshot(deps.clients, choice.region, choice.sourceGroupId, config.replicasPerShard + 1, choice.nodeSnapshots);
-        const result = await verifyGeneration({
-            target: { seeds: [{ host: endpoint.address, port: endpoint.port }], tls: true, auth: { username: user, password: opts.redisPassword! } },
-            connect: deps.connectDataPlane!,
-            expected, expectedKeysFlag: opts.expectedKeys, tolerancePercent: opts.tolerancePercent,
-            markerNotBefore: choice.recoveryPointAt - opts.markerMaxAgeMs, deadlineMs: 60_000,
-            nextStepsOnFailure: [
-                `Generation ${config.generation} still serves; nothing was cut over. Inspect generation ${generation.number} at ${endpoint.address}:${endpoint.port}.`,
-                `If the snapshot is at fault, remove generation ${generation.number} (${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes) and restore from an older one with --snapshot.`,
-            ],
-        }, step);
-        step.summarize(`every shard answered; ${result.shards.reduce((n, s) => n + (s.keys ?? 0), 0)} keys; ${result.dataLossMs !== undefined ? `markers show ${Math.round(result.dataLossMs / 1000)} s before the snapshot` : "no markers"}`);
-        return result;
-    });
-    const oldestMarker = Math.min(...evidence.shards.map((s) => (s.marker && s.marker !== "missing" ? s.marker.atMs : Infinity)));
-    if (Number.isFinite(oldestMarker) && opts.before !== undefined) {
-        report.setRecoveryPoint({
-            recoveryPointAt: choice.recoveryPointAt,
-            estimatedDataLossSeconds: Math.max(0, Math.round((opts.before - oldestMarker) / 1000)),
-            source: `recovery-point markers read back from generation ${generation.number}: the oldest shard's marker was written at ${new Date(oldestMarker).toISOString()}, ` +
-                `--before is ${new Date(opts.before).toISOString()} (snapshot ${choice.name})`,
-        });
-    }
-
-    // The guard must judge the cutover against the resources as they are, not as the last update left them.
-    await progress.step("refresh", `refreshing stack ${driver.stackName} before the cutover`, async (step) => {
-        await driver.refresh();
-        step.summarize("state read back from AWS");
-    });
-    await progress.step("cutover", `making generation ${generation.number} active in stack ${driver.stackName}`, async (step) => {
-        await applyConfigChanges(driver, cutover);
-        step.summarize(cutover.length ? `set ${cutover.map((c) => c.key).join(", ")}` : "already set");
-    });
-    await withGuardHelp(() => previewThenUp(driver, { step: "cutover-update", emit: progress.emit, clock: progress.clock }), cutover, driver.stackName);
-    report.markWritesAccepted(`the writer endpoint names generation ${generation.number} (${choice.region})`);
     return {
         outcome: "succeeded",
-        summary: `generation ${generation.number}, restored from ${choice.name} (recovery point ${new Date(choice.recoveryPointAt).toISOString()}), is verified and active`,
-        nextSteps: [
-            "Applications that cache the endpoint must reconnect: the writer SSM parameter (and the Route 53 record, if configured) now name the new generation. " +
-            "IAM-authenticated users log in with the new generation's user ids (<namePrefix>-g<N>-<name>), and their IAM policies need elasticache:Connect on the new users and replication groups.",
-            `Commit the stack's configuration file (Pulumi.${config.stack}.yaml: generation, seedSnapshot, inactiveGenerations), or the next deployment undoes the cutover.`,
-            `Investigate generation ${config.generation}: it is untouched and still declared.`,
-            `When done: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${config.generation} --yes (takes a final snapshot first).`,
-        ],
+        summary: `generation ${generation.number}, restored from ${choice.name} in ${choice.region} (recovery point ${new Date(choice.recoveryPointAt).toISOString()}), ` +
+            "is verified, active and has every member",
+        nextSteps: doneSteps(config, generation, deps.invocation),
     };
 }
 
-function planLines(config: StackConfig, g: Generation, build: ConfigChange[], cutover: ConfigChange[]): string[] {
-    return [
-        `build generation ${g.number} beside generation ${config.generation}: a new founding replication group in ${g.foundingRegion} created from snapshot ${g.seedSnapshot}, ` +
-        `its own Global Datastore, and members in ${[config.primaryRegion, ...config.secondaryRegions].filter((r) => r !== g.foundingRegion).join(", ")}`,
-        ...(build.length ? build.map((c) => `  config ${c.key}: ${c.from ?? "(unset)"} -> ${c.to}`) : ["  (already declared)"]),
-        "verify its data through the data plane (every shard answers, key counts, recovery-point markers); stop before cutover if it fails",
-        `cut over: generation ${g.number} becomes active and the writer endpoint follows it`,
-        ...cutover.map((c) => `  config ${c.key}: ${c.from ?? "(unset)"} -> ${c.to}`),
-        `generation ${config.generation} stays, untouched, until retire-generation removes it`,
-    ];
-}
-
-/** A guard refusal after a config write: say what was written and how to put it back. */
-async function withGuardHelp<T>(run: () => Promise<T>, changes: ConfigChange[], stackName: string): Promise<T> {
+/** A declared generation's seed checked again against the --before given now: a time learned since the first run may rule it out. */
+async function resumeChoice(generation: Generation, config: StackConfig, opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreSnapshot> {
+    if (opts.snapshot !== undefined && opts.snapshot.toLowerCase() !== generation.seedSnapshot?.toLowerCase()) {
+        throw new RefusedError(`generation ${generation.number} is already declared, seeded from ${generation.seedSnapshot ?? "no snapshot"}, ` +
+            `but --snapshot names ${opts.snapshot}. Resume it without --snapshot, or remove it first ` +
+            `(${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes).`);
+    }
+    await deps.progress.step("resume", `resuming the restore of generation ${generation.number}`, async (step) => {
+        step.found(`generation ${generation.number} (from snapshot ${generation.seedSnapshot ?? "none"}, founded in ${generation.foundingRegion}` +
+            `${generation.founderOnly ? ", founder only until the cutover" : ""}) is declared already: an earlier run started this restore. ` +
+            "Going on from where it stands, after checking its snapshot against --before again.");
+    });
     try {
-        return await run();
+        return await chooseRestoreSnapshot({ driver: deps.driver, config, clients: deps.clients, progress: deps.progress, before: opts.before, snapshot: generation.seedSnapshot, signal: deps.signal });
     } catch (e) {
-        if (e instanceof GuardRefusedError && changes.length) {
-            throw Object.assign(e, { nextSteps: [
-                "The configuration was changed before the guard refused; put it back if the refusal shows a mistake: " + revertCommands(stackName, changes).join(" && "),
-                "Find out why the guard refused (the message names the cache it would replace or delete, or the policy it breaks), fix that, and run the same command again.",
+        if (e instanceof NoRestorableSnapshotError) {
+            throw Object.assign(new RefusedError(`generation ${generation.number}, declared by an earlier run, is seeded from ${generation.seedSnapshot}, ` +
+                `which cannot be used now:\n${e.message}`), { nextSteps: [
+                `Remove generation ${generation.number}: ${deps.invocation} retire-generation --stack ${config.stack} --generation ${generation.number} --yes`,
+                "Then run restore-from-snapshot again with the --before you mean; the next generation gets a new number.",
             ] });
         }
         throw e;
     }
 }
 
-/** The generation the last update deployed (stack output `generation`); undefined when the outputs do not say. */
-async function deployedGeneration(driver: StackDriver): Promise<number | undefined> {
-    const value = (await driver.outputs()).generation?.value;
-    return typeof value === "number" ? value : undefined;
-}
-
-/**
- * An earlier run verified the new generation and wrote the cutover configuration, and the update that
- * moves the writer did not finish: finish it (refresh, guarded preview, up). Nothing else is repeated.
- */
-async function finishCutover(opts: RestoreOptions, deps: RestoreDeps, config: StackConfig): Promise<RestoreResult> {
-    const { driver, progress, report } = deps;
-    const plan = [`finish the cutover to generation ${config.generation}: an earlier run verified it and set the configuration, and its stack update did not finish`,
-        "refresh, preview through the guard, up: the writer endpoint moves to it"];
-    await progress.step("plan", "planning the rest of the restore", async (step) => {
+/** Finishes what an earlier run left: the cutover's update, then the secondaries. */
+async function finishRestore(unfinished: Unfinished, config: StackConfig, opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
+    const { g } = unfinished;
+    const others = memberRegions(config).filter((r) => r !== g.foundingRegion);
+    const plan = [
+        unfinished.why,
+        ...(unfinished.at === "cutover-update" ? ["refresh, preview through the guard, up: the writer endpoint moves to it"] : []),
+        `${config.founderOnly ? "declare its secondaries, then " : ""}update the stack so they join (${others.join(", ")}, one after the other), and follow them until every member is associated`,
+    ];
+    await deps.progress.step("plan", "planning the rest of the restore", async (step) => {
         plan.forEach((line) => step.found(line));
         step.summarize(opts.dryRun ? "dry run: nothing will be changed" : "asking for confirmation");
     });
     if (opts.dryRun) {
-        return { outcome: "nothing-to-do", summary: `dry run: would finish the cutover to generation ${config.generation}; nothing was changed`, nextSteps: [] };
+        return { outcome: "nothing-to-do", summary: `dry run: would finish the restore of generation ${g.number}; nothing was changed`, nextSteps: [] };
     }
-    await deps.confirm(plan, String(config.generation));
-    await progress.step("refresh", `refreshing stack ${driver.stackName} before the cutover`, async (step) => {
-        await driver.refresh();
-        step.summarize("state read back from AWS");
-    });
-    report.markFirstMutatingCall(`resumed the cutover to generation ${config.generation}`);
-    await previewThenUp(driver, { step: "cutover-update", emit: progress.emit, clock: progress.clock });
-    report.markWritesAccepted(`the writer endpoint names generation ${config.generation}`);
+    await deps.confirm(plan, String(g.number));
+    if (unfinished.at === "cutover-update") {
+        await finishCutover(config, deps);
+    }
+    await joinSecondaries(opts, deps);
     return {
         outcome: "succeeded",
-        summary: `the cutover to generation ${config.generation} (restored from ${config.seedSnapshot}) is finished`,
-        nextSteps: [`Commit the stack's configuration file (Pulumi.${config.stack}.yaml).`],
+        summary: `the restore of generation ${g.number} (from ${config.seedSnapshot}) is finished: it is active and has every member` +
+            `${unfinished.at === "secondaries" ? " (the writer had moved to it in an earlier run)" : ""}`,
+        nextSteps: doneSteps(config, g, deps.invocation),
     };
 }
 
-/** Before anything is built: the current generation's data plane must answer, or the verification after the build could not run. */
-async function probeDataPlane(driver: StackDriver, config: StackConfig, opts: Pick<RestoreOptions, "redisUser" | "redisPassword">,
-    connect: (target: DataPlaneTarget) => Promise<Cluster>, progress: Progress): Promise<void> {
-    await progress.step("probe-data-plane", "checking that this machine reaches the cache's data plane", async (step) => {
-        const regions = (await driver.outputs()).regions?.value as Record<string, { configurationEndpoint?: string; port?: number }> | undefined;
-        const endpoint = regions?.[config.primaryRegion];
-        if (!endpoint?.configurationEndpoint) {
-            throw new RefusedError(`stack ${driver.stackName} outputs no configuration endpoint for ${config.primaryRegion} (regions.${config.primaryRegion}), ` +
-                "so the data plane cannot be checked before building. Run pulumi up once, then again. Nothing was changed.");
-        }
-        const target: DataPlaneTarget = { seeds: [{ host: endpoint.configurationEndpoint, port: endpoint.port ?? config.port }], tls: true,
-            auth: { username: opts.redisUser, password: opts.redisPassword! } };
-        try {
-            const cluster = await connect(target);
-            cluster.disconnect();
-        } catch (e) {
-            throw new RefusedError(`this machine cannot use the data plane of generation ${config.generation} (${endpoint.configurationEndpoint}): ` +
-                `${(e as Error).message}. The restored generation could not be verified either, so nothing is built. Run from a machine in the cache's ` +
-                "network with the right REDIS_PASSWORD. Nothing was changed.");
-        }
-        step.summarize(`${endpoint.configurationEndpoint} answers as ${opts.redisUser ?? "the AUTH token user"}`);
+function doneSteps(config: StackConfig, g: Generation, invocation: string): string[] {
+    const previous = config.generation === g.number ? config.inactiveGenerations.filter((x) => x.number < g.number && !x.retiring).pop()?.number : config.generation;
+    return [
+        "Applications that cache the endpoint must reconnect: the writer SSM parameter (and the Route 53 record, if configured) now name the new generation. " +
+        "Users and passwords are unchanged (every generation shares them); IAM-authenticated applications keep working when their policy allows " +
+        "elasticache:Connect on replicationgroup:<namePrefix>-* (RUNBOOK section 8).",
+        `Commit the stack's configuration file (Pulumi.${config.stack}.yaml: generation, seedSnapshot, founderOnly, inactiveGenerations, highestGeneration), or the next deployment undoes the cutover.`,
+        ...(previous !== undefined ? [
+            `Investigate generation ${previous}: it is untouched and still declared.`,
+            `When done: ${invocation} retire-generation --stack ${config.stack} --generation ${previous} --yes (takes a final snapshot first).`,
+        ] : []),
+    ];
+}
+
+function dryRunResult(config: StackConfig, g: Generation, choice: RestoreSnapshot, opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
+    return deps.progress.step("preview", `previewing stack ${deps.driver.stackName} as it is now (dry run)`, async (step) => {
+        const planned = (await deps.driver.preview()).filter((s) => s.op !== "same");
+        step.found(planned.length ? `the stack itself would change ${planned.length} resources before the restore even starts: ` +
+            `${planned.slice(0, 5).map((s) => `${s.op} ${s.urn.slice(s.urn.lastIndexOf("::") + 2)}`).join(", ")}` :
+            "the stack matches its configuration; the restore would add only the new generation's resources");
+        step.summarize(`${planned.length} pending changes`);
+        return {
+            outcome: "nothing-to-do" as const,
+            summary: `dry run: would build generation ${g.number} from ${choice.name} in ${choice.region}, verify it and cut over; nothing was changed` +
+                `${planned.length ? ` (note: the stack has ${planned.length} pending changes of its own)` : ""}`,
+            nextSteps: [`Run it for real, from a machine that reaches the cache's subnets, with REDIS_PASSWORD set: ${deps.invocation} restore-from-snapshot ` +
+                `--stack ${config.stack}${opts.before !== undefined ? ` --before ${new Date(opts.before).toISOString()}` : ""} --snapshot ${choice.name}` +
+                `${opts.waitForSecondaries ? " --wait-for-secondaries" : ""} --yes`],
+        };
     });
+}
+
+function planLines(config: StackConfig, g: Generation, declare: ConfigChange[], cut: ConfigChange[]): string[] {
+    const others = memberRegions(config).filter((r) => r !== g.foundingRegion);
+    const changes = (list: ConfigChange[]) => list.map((c) => `  config ${c.key}: ${c.from ?? "(unset)"} -> ${c.to}`);
+    return [
+        `build generation ${g.number} beside generation ${config.generation}: a new founding replication group in ${g.foundingRegion} created from snapshot ${g.seedSnapshot} ` +
+        `and its own Global Datastore${g.founderOnly ? "" : `, with members in ${others.join(", ")} joining before the cutover (--wait-for-secondaries)`}`,
+        ...(declare.length ? changes(declare) : ["  (already declared)"]),
+        "verify its data through the data plane (every shard answers, key counts, recovery-point markers); stop before cutover if it fails",
+        `cut over: generation ${g.number} becomes active and the writer endpoint moves to its founder in ${g.foundingRegion}`,
+        ...changes(cut),
+        ...(g.founderOnly ? [
+            `then declare its secondaries (${others.join(", ")}) and follow them until each has joined; until then the cache runs in ${g.foundingRegion} alone ` +
+            "(readers elsewhere read from it across regions): the report gives the recovery time and the time to full redundancy apart",
+        ] : []),
+        `generation ${config.generation} stays, untouched, until retire-generation removes it`,
+    ];
 }

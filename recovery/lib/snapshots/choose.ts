@@ -15,8 +15,11 @@ import { describeTaken, formatInstant, nodeSnapshotTimes, recoveryPointOf } from
 export interface ChooseRequest {
     /** The snapshots to choose from (listSnapshots), in any order. */
     snapshots: readonly Snapshot[];
-    /** The replication group whose data is restored; snapshots of any other group are rejected. */
-    replicationGroupId: string;
+    /**
+     * The replication group whose data is restored, or every group that held it (the members of a
+     * Global Datastore, each in its own region); snapshots of any other group are rejected.
+     */
+    replicationGroupId: string | readonly string[];
     /** --before, epoch ms: every node group must have been captured strictly before it. Default: no limit. */
     beforeMs?: number;
     /** --snapshot: use this one (compared without case, as AWS stores names in lowercase), if it passes the same checks. */
@@ -60,11 +63,22 @@ function timesAfterBefore(snapshot: Snapshot, beforeMs: number): string | undefi
     return `${groups} taken ${taken}, ${when} ${flagName("before")} ${formatInstant(beforeMs)}`;
 }
 
+function groupIds(req: Pick<ChooseRequest, "replicationGroupId">): readonly string[] {
+    return typeof req.replicationGroupId === "string" ? [req.replicationGroupId] : req.replicationGroupId;
+}
+
+/** "replication group a" or "replication groups a, b, c". */
+function groupsText(req: Pick<ChooseRequest, "replicationGroupId">): string {
+    const ids = groupIds(req);
+    return `replication group${ids.length === 1 ? "" : "s"} ${ids.join(", ")}`;
+}
+
 /** Every reason `snapshot` cannot be restored for this request; empty when it can. */
 export function rejectionReasons(snapshot: Snapshot, req: Pick<ChooseRequest, "replicationGroupId" | "beforeMs">): string[] {
     const reasons: string[] = [];
-    if (snapshot.ReplicationGroupId !== req.replicationGroupId) {
-        reasons.push(`of replication group ${snapshot.ReplicationGroupId ?? "(none given)"}, not ${req.replicationGroupId}`);
+    const ids = groupIds(req);
+    if (!ids.includes(snapshot.ReplicationGroupId ?? "")) {
+        reasons.push(`of replication group ${snapshot.ReplicationGroupId ?? "(none given)"}, not ${ids.length === 1 ? ids[0] : `one of ${ids.join(", ")}`}`);
     }
     if (snapshot.SnapshotStatus !== "available") {
         reasons.push(`status ${snapshot.SnapshotStatus ?? "unknown"}`);
@@ -104,7 +118,7 @@ function listing(snapshots: readonly Snapshot[], reasons: Map<Snapshot, string[]
 }
 
 function what(req: ChooseRequest): string {
-    return `of replication group ${req.replicationGroupId}${req.beforeMs !== undefined ? ` with every node group taken before ${flagName("before")} ${formatInstant(req.beforeMs)}` : ""}`;
+    return `of ${groupsText(req)}${req.beforeMs !== undefined ? ` with every node group taken before ${flagName("before")} ${formatInstant(req.beforeMs)}` : ""}`;
 }
 
 /**
@@ -119,14 +133,14 @@ export function chooseSnapshot(req: ChooseRequest): SnapshotChoice {
         return why.length ? [{ name: s.SnapshotName ?? "(unnamed)", reason: why.join("; ") }] : [];
     });
     if (req.snapshots.length === 0) {
-        throw new NoUsableSnapshotError(`no snapshot ${what(req)}: AWS lists no snapshot of ${req.replicationGroupId} at all. Check the replication group and ` +
-            "its region; automatic backups exist only while the stack keeps them (backupRetentionDays), and a manual one only if someone took it.", rejected);
+        throw new NoUsableSnapshotError(`no snapshot ${what(req)}: AWS lists no snapshot of ${groupIds(req).join(" or ")} at all. Check the replication group${groupIds(req).length === 1 ? " and its region" : "s and their regions"}; ` +
+            "automatic backups exist only while the stack keeps them (backupRetentionDays), and a manual one only if someone took it.", rejected);
     }
     if (req.name !== undefined) {
         const named = req.snapshots.find((s) => s.SnapshotName?.toLowerCase() === req.name!.toLowerCase());
         if (!named) {
-            throw new NoUsableSnapshotError(`${flagName("snapshot")} ${JSON.stringify(req.name)} is not a snapshot of replication group ${req.replicationGroupId}. ` +
-                `Accepted: one of its ${req.snapshots.length} snapshots; the newest:\n${listing(req.snapshots, reasons)}`, rejected);
+            throw new NoUsableSnapshotError(`${flagName("snapshot")} ${JSON.stringify(req.name)} is not a snapshot of ${groupsText(req)}. ` +
+                `Accepted: one of ${groupIds(req).length === 1 ? "its" : "their"} ${req.snapshots.length} snapshots; the newest:\n${listing(req.snapshots, reasons)}`, rejected);
         }
         const why = reasons.get(named)!;
         if (why.length) {

@@ -34,3 +34,26 @@ export async function findSnapshot(clientsFor: ClientsFor, region: string, name:
         throw e;
     }
 }
+
+/** A snapshot name that is taken in its region: AWS would refuse it (SnapshotAlreadyExistsFault). */
+export class SnapshotNameTakenError extends Error {
+    constructor(message: string, readonly region: string, readonly snapshotName: string) {
+        super(message);
+        this.name = "SnapshotNameTakenError";
+    }
+}
+
+/**
+ * Checks with DescribeSnapshots that no snapshot is named `name` in `region` before a call asks AWS
+ * for one by that name (CreateSnapshot, or DeleteReplicationGroup's FinalSnapshotIdentifier): AWS
+ * refuses a taken name, and for a final snapshot that refusal would come in the middle of a deletion.
+ * `what` says what the name is for, in the message.
+ */
+export async function assertSnapshotNameFree(clientsFor: ClientsFor, region: string, name: string, what: string, signal?: AbortSignal): Promise<void> {
+    const taken = await findSnapshot(clientsFor, region, name, signal);
+    if (taken) {
+        throw new SnapshotNameTakenError(`${what}: a snapshot named ${name} already exists in ${region} (of ${taken.ReplicationGroupId ?? "an unknown group"}, ` +
+            `${taken.SnapshotStatus ?? "status unknown"}), and AWS refuses a name that is taken in the region, so the call that needs it was not made. ` +
+            "Run the same command again: the name carries the time of the run, so the new run's is free.", region, name);
+    }
+}

@@ -19,6 +19,9 @@ import { NodeSnapshotTime, formatInstant, nodeSnapshotTimes, recoveryPointOf } f
 import { findSnapshot } from "./list";
 import { TAG_VALUE_ACCEPTED, tagValueProblem } from "./tag-value";
 
+/** How long to wait for the next second's name when a manual snapshot name is taken already. */
+const NEXT_NAME_MS = 1000;
+
 // Replication group ids are 1-40 lowercase letters, digits and hyphens, starting with a letter.
 const GROUP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -175,6 +178,12 @@ export async function takeSnapshot(req: TakeSnapshotRequest, deps: TakeSnapshotD
         for (;;) {
             await untilAvailable(req, deps, read, deadline, step);
             const candidate = manualSnapshotName(id, progress.clock.now());
+            // Checked before it is asked for: AWS refuses a name taken in the region (a run started within the same second).
+            if (await findSnapshot(read, region, candidate, deps.signal)) {
+                step.found(`a snapshot named ${candidate} exists already in ${region}; taking the next second's name`, { level: "warn" });
+                await progress.clock.sleep(NEXT_NAME_MS, deps.signal);
+                continue;
+            }
             if (await create(req, deps, candidate, step, deadline) === "created") {
                 step.summarize(`CreateSnapshot accepted: ${candidate}`);
                 return candidate;

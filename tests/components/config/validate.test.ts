@@ -79,6 +79,7 @@ describe("validateConfig", () => {
                 primaryRegion: "us-east-1",
                 foundingRegion: "us-east-1",
                 generation: 1,
+                highestGeneration: 1,
                 inactiveGenerations: [],
                 secondaryRegions: ["us-west-2"],
                 engine: "valkey",

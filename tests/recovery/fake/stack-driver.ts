@@ -112,11 +112,13 @@ export function changedProperties(old: Record<string, unknown>, next: Record<str
  */
 export function planSteps(deployed: readonly DeployedResource[], declared: readonly RecordedResource[]): PlannedStep[] {
     const old = new Map(deployed.map((r) => [r.urn, r]));
-    const declaredUrns = new Set(declared.map((r) => r.urn));
+    // A resource declared under a new URN with the old one among its aliases is the same resource, as
+    // the engine matches it (Pulumi docs, "aliases" resource option): neither created nor deleted.
+    const declaredUrns = new Set(declared.flatMap((r) => [r.urn, ...(r.aliases ?? [])]));
     const steps: PlannedStep[] = [];
     const tail: PlannedStep[] = [];
     for (const r of declared) {
-        const before = old.get(r.urn);
+        const before = deployedFor(old, r);
         if (!before) {
             steps.push(step("create", r.urn, r.type, Object.keys(r.inputs).sort()));
             continue;
@@ -132,6 +134,11 @@ export function planSteps(deployed: readonly DeployedResource[], declared: reado
     }
     const deletions = deployed.filter((r) => !declaredUrns.has(r.urn)).reverse().map((r) => step("delete", r.urn, r.type, []));
     return [...steps, ...deletions, ...tail];
+}
+
+/** The deployed resource a declared one continues: by its URN, else by one of its aliases. */
+export function deployedFor<T>(deployed: ReadonlyMap<string, T>, r: Pick<RecordedResource, "urn" | "aliases">): T | undefined {
+    return deployed.get(r.urn) ?? (r.aliases ?? []).map((a) => deployed.get(a)).find((d) => d !== undefined);
 }
 
 function step(op: PlannedStep["op"], urn: string, type: string, diffs: string[], replaceKeys: string[] = []): PlannedStep {
@@ -337,7 +344,7 @@ export class FakeStackDriver implements StackDriver {
         const { steps, run } = await this.plan("up", options);
         const old = new Map(this.deployed.map((r) => [r.urn, r]));
         const declared = run.resources.map((r) => {
-            const before = old.get(r.urn);
+            const before = deployedFor(old, r);
             return toDeployed(r, before ? withIgnoredChanges(before.inputs, r.inputs, r.ignoreChanges) : r.inputs);
         });
         // Like --target: only the targeted resources change in the state; the rest stay as deployed.

@@ -68,7 +68,7 @@ describe("backup-drill: restore the newest snapshot into a temporary stack, veri
 
     it("refuses a snapshot of another cluster without creating anything", async () => {
         assert.equal(await h.run("backup-drill", "--stack", "prod", "--snapshot", "automatic.staging-eu-central-1-2025-01-14-03-00", "--yes"), 1);
-        assert.match(h.stderr.text, new RegExp(`not a snapshot of replication group ${SOURCE}`));
+        assert.match(h.stderr.text, new RegExp(`not a snapshot of replication groups ${SOURCE}, prod-us-west-2, prod-eu-west-1`));
         assert.equal(stacks?.created.length ?? 0, 0);
     });
 });

@@ -10,7 +10,7 @@ import { writeMarkers } from "../../../recovery/dataplane/marker";
 import { readShards } from "../../../recovery/dataplane/slots";
 import { seedKeys } from "../../../recovery/local/seed";
 import { ClusterFixture } from "../../dataplane/local-cluster-fixture";
-import { Harness, harness } from "../commands/harness";
+import { Harness, HarnessOptions, harness } from "../commands/harness";
 
 export const PASSWORD = "restore-test-password-1";
 export const SOURCE = "prod-us-east-1";
@@ -31,7 +31,8 @@ export function addSnapshots(h: Harness): { daily: string[]; manual: string } {
  * What the provider does during `up` for a new generation, against the fake control plane: the
  * founding group created from its snapshot, then the datastore around it, then each joining member,
  * each awaited until available (failing on create-failed) before the next, as the provider's
- * dependency order and waits make it. Only generations the fake lacks are created.
+ * dependency order and waits make it. Only generations the fake lacks are created, and only the
+ * members the program declares: a founder-only generation gets its founder and datastore.
  */
 export function upCreatesSeededGroups(h: Harness, afterUp?: (count: number) => void): void {
     const up = h.driver.up.bind(h.driver);
@@ -65,6 +66,13 @@ async function createGeneration(h: Harness, founder: Record<string, unknown>): P
     const region = String(founder.region);
     const id = String(founder.replicationGroupId);
     const prefix = id.slice(0, id.length - region.length - 1);
+    // The provider waits for a group in Create, and in Update only around a modification it sends
+    // (replication_group.go, resourceReplicationGroupUpdate); an update that finds a group that failed
+    // to create earlier (a retire unprotecting it: protection is the engine's, no provider call) creates
+    // nothing and waits for nothing.
+    if (h.aws.model.replicationGroup(region, id)?.status === "create-failed") {
+        return;
+    }
     if (!h.aws.model.replicationGroup(region, id)) {
         await new ElastiCacheClient({ region }).send(new CreateReplicationGroupCommand({
             ReplicationGroupId: id, ReplicationGroupDescription: String(founder.description), SnapshotName: String(founder.snapshotName),
@@ -92,17 +100,22 @@ async function createGeneration(h: Harness, founder: Record<string, unknown>): P
     }
 }
 
-/** Seeds the local cluster with KEYS keys and tells CloudWatch each shard of the source held its share at snapshot time. */
-export async function seedRestoredData(h: Harness, cluster: Cluster): Promise<void> {
+/**
+ * Seeds the local cluster with KEYS keys and tells CloudWatch each shard of the source (default
+ * prod-us-east-1 in us-east-1) held its share at snapshot time.
+ */
+export async function seedRestoredData(h: Harness, cluster: Cluster, source: { region: string; replicationGroupId: string } = { region: "us-east-1", replicationGroupId: SOURCE }): Promise<void> {
     await cluster.flushall();
     const seeded = await seedKeys(cluster, { count: KEYS });
     const shards = await readShards(cluster);
     // Source node group 000k is the k-th shard by slot order, as the restore keeps the slot layout.
-    h.aws.setItems("us-east-1", SOURCE, (_at, shardId) => seeded.perShard[shards[Number(shardId) - 1].id]);
+    h.aws.setItems(source.region, source.replicationGroupId, (_at, shardId) => seeded.perShard[shards[Number(shardId) - 1].id]);
 }
 
-export async function restoreHarness(fixture: ClusterFixture, opts: { password?: string; connect?: () => Promise<Cluster> } = {}): Promise<Harness> {
+export async function restoreHarness(fixture: ClusterFixture, opts: { password?: string; connect?: () => Promise<Cluster> } = {},
+    harnessOptions: HarnessOptions = {}): Promise<Harness> {
     const h = await harness({
+        ...harnessOptions,
         connectDataPlane: opts.connect ?? (async () => fixture.connect()),
         env: { REDIS_PASSWORD: opts.password ?? PASSWORD },
     });

@@ -71,7 +71,7 @@ describe("restore-from-snapshot: rebuild from a snapshot, verify, cut over", fun
         const writes = h.driver.calls.filter((c) => c.op === "setConfig").length;
         assert.equal(await h.run("restore-from-snapshot", "--stack", "prod", "--yes", "--before", BEFORE), 0, h.stdout.text + h.stderr.text);
         assert.match(h.stdout.text, /resuming the restore of generation 2/);
-        assert.equal(h.driver.calls.filter((c) => c.op === "setConfig").length, writes + 1, "only the cutover wrote the configuration");
+        assert.equal(h.driver.calls.filter((c) => c.op === "setConfig").length, writes + 2, "only the cutover and the secondaries' declaration wrote the configuration");
         assert.equal((await config())[KEY("generation")], "2");
     });
 
@@ -164,8 +164,8 @@ describe("restore-from-snapshot: rebuild from a snapshot, verify, cut over", fun
     describe("bad input changes nothing", () => {
         const refusals: [string, string[], RegExp][] = [
             ["a time with no snapshot before it", ["--before", "2025-01-01T00:00:00Z"],
-                /no snapshot of replication group prod-us-east-1 with every node group taken before --before 2025-01-01T00:00:00Z is available \(7 considered\)/],
-            ["a snapshot of another cluster", ["--snapshot", "another-cluster-manual"], /--snapshot "another-cluster-manual" is not a snapshot of replication group prod-us-east-1/],
+                /no snapshot of replication groups prod-us-east-1, prod-us-west-2, prod-eu-west-1 with every node group taken before --before 2025-01-01T00:00:00Z is available \(7 considered\)/],
+            ["a snapshot of another cluster", ["--snapshot", "another-cluster-manual"], /--snapshot "another-cluster-manual" is not a snapshot of replication groups prod-us-east-1, prod-us-west-2, prod-eu-west-1/],
             ["a snapshot still being taken", ["--snapshot", "prod-us-east-1-still-running"], /creating/],
         ];
         for (const [what, args, message] of refusals) {

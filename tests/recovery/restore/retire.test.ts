@@ -30,9 +30,12 @@ describe("retire-generation: remove an inactive generation after a final snapsho
         assert.equal(final.length, 1);
         assert.equal(final[0].status, "available");
         assert.deepEqual(groups(), ["prod-g2-eu-west-1", "prod-g2-us-east-1", "prod-g2-us-west-2"]);
-        const generationTypes = [RG, "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup", "aws:elasticache/user:User", "aws:elasticache/userGroup:UserGroup"];
+        const generationTypes = [RG, "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"];
         const left = h.driver.deployedResources.filter((r) => generationTypes.includes(r.type));
         assert.ok(left.length > 0 && left.every((r) => r.name.startsWith("cache-g2-")), `only generation 2 is left: ${left.map((r) => r.name).join(", ")}`);
+        // Users and user groups are shared by every generation: retiring one leaves them to the other.
+        const users = h.driver.deployedResources.filter((r) => r.type === "aws:elasticache/userGroup:UserGroup").map((r) => r.name).sort();
+        assert.deepEqual(users, ["cache-eu-west-1-users", "cache-us-east-1-users", "cache-us-west-2-users"]);
         assert.ok(h.driver.deployedResources.some((r) => r.type === "aws:elasticache/subnetGroup:SubnetGroup" && r.name.startsWith("cache-us-east-1")), "the region's subnet group stays");
         const kept = h.driver.deployedResources.map((r) => r.urn);
         assert.deepEqual(foundations.filter((urn) => !kept.includes(urn)), [], "keys, networks and the endpoint parameters stay");
