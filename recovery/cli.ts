@@ -9,7 +9,7 @@ import { systemClock } from "./lib/clock";
 import { terminalConfirmIo } from "./lib/confirm";
 import { UsageError, programHelp } from "./lib/flags";
 import { LocalWorkspaceStackDriver } from "./lib/local-workspace";
-import { Output } from "./lib/printer";
+import { Output, writeError } from "./lib/printer";
 import { Command, CommandContext } from "./commands/context";
 import { rejoinCommand } from "./commands/rejoin";
 import { retargetPrimaryCommand } from "./commands/retarget-primary";
@@ -52,15 +52,7 @@ export function defaultContext(): CommandContext {
 }
 
 function printError(error: unknown, out: Output, debug: boolean): void {
-    const e = error instanceof Error ? error : new Error(String(error));
-    out.write(`error: ${e.message}\n`);
-    const cause = (e as { cause?: unknown }).cause;
-    if (cause instanceof Error && !e.message.includes(cause.message)) {
-        out.write(`  caused by: ${cause.message}\n`);
-    }
-    if (debug && e.stack) {
-        out.write(`${e.stack}\n`);
-    }
+    writeError(out, error, debug);
 }
 
 /**
