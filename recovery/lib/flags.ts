@@ -275,6 +275,11 @@ export function parseFlags<S extends readonly FlagSpec[]>(command: CommandSpec<S
     return { values: values as FlagValues<S>, help };
 }
 
+/** "1 run", "5 runs", "1 write per second per shard": a unit is declared in the plural, its first word is singular for 1. */
+function quantity(value: number, unit: string): string {
+    return `${value} ${value === 1 ? unit.replace(/^([a-z]{2,})s\b/, "$1") : unit}`;
+}
+
 function defaultText(spec: FlagSpec): string {
     switch (spec.kind) {
         case "boolean":
@@ -282,7 +287,7 @@ function defaultText(spec: FlagSpec): string {
         case "string":
             return spec.required ? " (required)" : spec.default !== undefined ? ` (default: ${spec.default})` : "";
         case "number":
-            return ` (default: ${spec.default} ${spec.unit})`;
+            return ` (default: ${quantity(spec.default, spec.unit)})`;
         case "duration":
             return ` (default: ${formatFlagDuration(spec.default)})`;
         case "choice":

@@ -105,7 +105,7 @@ describe("local drill, end to end on a real local cluster", function () {
 
         // A killed primary is only replaced after cluster-node-timeout, so the window cannot be shorter.
         assert.ok(killed.windowMs >= NODE_TIMEOUT_MS && killed.windowMs < 20_000, `kill window ${killed.windowMs} ms`);
-        assert.ok(killed.detectAfterStartMs !== null && killed.detectAfterStartMs > 0 && killed.detectAfterStartMs < killed.windowMs, `detected after ${killed.detectAfterStartMs} ms`);
+        assert.ok(killed.firstFailureAfterStartMs !== null && killed.firstFailureAfterStartMs > 0 && killed.firstFailureAfterStartMs < killed.windowMs, `detected after ${killed.firstFailureAfterStartMs} ms`);
         assert.ok(killed.recoveryAfterStartMs !== null && killed.recoveryAfterStartMs >= NODE_TIMEOUT_MS);
         assert.ok(killed.shards.find((s) => s.shard === "shard-2")!.failedWrites > 0);
 
