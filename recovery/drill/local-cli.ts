@@ -7,7 +7,7 @@ import { FlagValues, UsageError, commandHelp, flagName, parseFlags } from "../li
 import { Output, formatDuration, humanPrinter, jsonLinesPrinter } from "../lib/printer";
 import { DEFAULT_REPORT_DIRECTORY } from "../lib/report";
 import { RedisServerNotFoundError, resolveRedisServer } from "../local/process";
-import { LOOPBACK_LOSS, WHOLE_CLUSTER_REFUSES, eventSummary, otherShardOutages, outagesText, windowPrecision } from "./figures";
+import { LOOPBACK_LOSS, STALL_MEANS, WHOLE_CLUSTER_REFUSES, eventSummary, outagesText, refusedElsewhere, stalledElsewhere, windowPrecision } from "./figures";
 import { Spread } from "./spread";
 import { FAILOVER_KINDS, FailoverKind, LocalDrillResult, UNREPLICATED_MS, runLocalDrill } from "./local";
 import { reportDocument, writeDrillReport } from "./report";
@@ -86,15 +86,19 @@ export function summaryLines(result: LocalDrillResult): string[] {
     const lines = ["", `Drill finished: ${plural(result.runs.length, "run")}, ${s.ratePerShard} writes/s per shard.`];
     const unknownLoss: string[] = [];
     const othersDown: string[] = [];
+    const othersStalled: string[] = [];
     for (const run of result.runs) {
         for (const e of run.events) {
             lines.push(`  run ${run.run} ${e.kind} on ${e.shard}: ${eventSummary(e)}${e.recovered ? "" : "; NOT RECOVERED"}`);
             if (e.lostAckedWrites === null) {
                 unknownLoss.push(`run ${run.run} ${e.kind} (${e.unverified.join(", ")} not read)`);
             }
-            const others = otherShardOutages(e);
-            if (others.length > 0) {
-                othersDown.push(`run ${run.run} ${e.kind} of ${e.shard}: ${outagesText(others)}`);
+            const [refused, stalled] = [refusedElsewhere(e), stalledElsewhere(e)];
+            if (refused.length > 0) {
+                othersDown.push(`run ${run.run} ${e.kind} of ${e.shard}: ${outagesText(refused)}`);
+            }
+            if (stalled.length > 0) {
+                othersStalled.push(`run ${run.run} ${e.kind} of ${e.shard}: ${outagesText(stalled)}`);
             }
         }
     }
@@ -110,6 +114,9 @@ export function summaryLines(result: LocalDrillResult): string[] {
     }
     if (othersDown.length > 0) {
         lines.push(`Other shards refused writes during: ${othersDown.join("; ")}. Why: ${WHOLE_CLUSTER_REFUSES}.`);
+    }
+    if (othersStalled.length > 0) {
+        lines.push(`Other shards stalled during: ${othersStalled.join("; ")}: ${STALL_MEANS}.`);
     }
     if (unknownLoss.length > 0) {
         lines.push(`Data loss UNKNOWN (the reader could not read every shard) after: ${unknownLoss.join("; ")}. Lost writes are not counted as 0 there.`);

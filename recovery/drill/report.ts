@@ -10,7 +10,7 @@ import { CpuCost } from "./cpu";
 import { formatDuration, isoTime } from "../lib/printer";
 import { DEFAULT_REPORT_DIRECTORY, fileTimestamp } from "../lib/report";
 import { renderTimelineSvg } from "../report/timeline-svg";
-import { LOOPBACK_LOSS, WHOLE_CLUSTER_REFUSES, otherShardOutages, outagesText, windowPrecision } from "./figures";
+import { LOOPBACK_LOSS, STALL_MEANS, WHOLE_CLUSTER_REFUSES, outagesText, refusedElsewhere, stalledElsewhere, windowPrecision } from "./figures";
 import { FAILOVER_KINDS, KindAggregate, LocalDrillResult } from "./local";
 import { Spread } from "./spread";
 
@@ -72,7 +72,8 @@ function aggregateRow(kind: string, a: KindAggregate): string {
 }
 
 function eventRow(e: EventResult): string {
-    const others = outagesText(otherShardOutages(e)) || "none";
+    const others = [outagesText(refusedElsewhere(e)), stalledElsewhere(e).length > 0 ? `stalled, no write failed: ${outagesText(stalledElsewhere(e))}` : ""]
+        .filter(Boolean).join("; ") || "none";
     const unknown = `**unknown** (${e.lostAckedWritesFound} found on the shards read)`;
     return `| ${e.kind} | ${e.shard} | ${isoTime(e.startedAt)} | ${ms(e.windowMs)} | ${ms(e.promotedAfterStartMs)} | ${ms(e.recoveryAfterStartMs)} | ` +
         `${ms(e.firstFailureAfterLastAckMs)} | ${ms(e.firstFailureAfterStartMs)} | ` +
@@ -117,7 +118,7 @@ export function renderDrillMarkdown(result: LocalDrillResult, svgNames: readonly
         lines.push("", `## Run ${run.run}`, "", `![write availability per shard](${svgNames[index]})`, "",
             "| failover | shard | started | window (RTO) | promoted (roles settled) after the command | first acknowledged write after the command | " +
             "time to the first failed write (from the last acknowledgement) | first failed write after the command | acknowledged writes lost | RPO | " +
-            "stale reads | recovered | unverified shards | other shards that refused writes |",
+            "stale reads | recovered | unverified shards | other shards that refused writes or stalled |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             ...run.events.map(eventRow), "",
             `Writes: ${run.totals.writesAttempted} sent, ${run.totals.writesAcknowledged} acknowledged, ${run.totals.writesFailed} failed; ` +
@@ -138,7 +139,8 @@ export function renderDrillMarkdown(result: LocalDrillResult, svgNames: readonly
         `error, or no answer within the canary's ${s.attemptTimeoutMs} ms attempt timeout, after the client's own retries); also given from the ` +
         "failover command. It is the client's view, not when the cluster noticed the failure. \"-\" when none failed (a coordinated failover holds " +
         "writes instead of failing them).",
-        `- **Other shards that refused writes**: during a kill, ${WHOLE_CLUSTER_REFUSES}. The chart shows it as red on those shards.`,
+        `- **Other shards that refused writes**: during a kill, ${WHOLE_CLUSTER_REFUSES}. The chart shows it as red on those shards. ` +
+        `Other shards listed as stalled: ${STALL_MEANS}.`,
         "- **Acknowledged writes lost**: sequence numbers the cluster acknowledged that the reader no longer finds after the failover. " +
         "**RPO**: from the newest surviving acknowledged write before the loss to the newest lost one. When the reader could not read a shard " +
         `after a failover, both are **unknown** for it (never 0), and the shard is listed as unverified. ${LOOPBACK_LOSS}`,

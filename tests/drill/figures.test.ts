@@ -87,6 +87,24 @@ describe("local drill figures", () => {
         assert.match(renderDrillMarkdown(drill(0), ["run1.svg"]), /\| shard-1 900 ms, shard-3 900 ms \|$/m);
     });
 
+    it("tells a stall of other shards (acknowledgements paused, no write failed) from a refusal, and draws no note for it", () => {
+        const records: ShardRecord[] = [
+            { shard: "shard-1", label: "", writes: writes(T0, T0 + 4000, [T0 + 1000, T0 + 1200]), reads: [] },
+            // No write of shard-2 fails, but none is sent (or answered) for 300 ms: a stall above the 100 ms threshold.
+            { shard: "shard-2", label: "", writes: writes(T0, T0 + 4000).filter((w) => w.at < T0 + 1100 || w.at > T0 + 1400), reads: [] },
+        ];
+        const results = measureEvents(records, [{ kind: "cluster-failover", shard: "shard-1", startedAt: T0 + 1000, promotedAt: T0 + 1150, endedAt: T0 + 4000,
+            verification: { at: T0 + 4000, shards: {}, unreadable: [] } }], { attemptTimeoutMs: 250, stallThresholdMs: 100, start: T0 });
+        const runResult: LocalRunResult = { ...run(1, 0), events: results };
+        const lines = summaryLines({ ...drill(0), runs: [runResult], aggregate: aggregateByKind([runResult], ["cluster-failover"]) });
+        const event = lines.find((l) => /run 1 cluster-failover on shard-1/.test(l))!;
+        assert.match(event, /other shards stalled without a failed write: shard-2 340 ms$/);
+        assert.doesNotMatch(event, /refused/);
+        assert.match(lines.find((l) => l.startsWith("Other shards stalled during: "))!, /no write failed, so the cluster did not refuse them/);
+        assert.ok(!lines.some((l) => l.startsWith("Other shards refused writes")));
+        assert.equal(otherShardsNote(results), undefined, "nothing red to explain on the chart");
+    });
+
     it("explains the other shards' red bars on the chart", () => {
         const svg = renderTimelineSvg(drill(0).runs[0].timeline);
         assert.match(svg, />Red on other shards during the kill of shard-2: while the killed primary&#39;s slots have no primary/);
