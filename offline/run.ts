@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { YAMLParseError, parse } from "yaml";
 import { AwsFake } from "./aws-fake";
 import { FirstPreviewMocks } from "./policy/provider-schema";
 import { UNKNOWN } from "./policy/wire";
@@ -108,6 +108,29 @@ export function secretPlaceholder(key: string): string {
     return `offline-placeholder-for-${key}`.replace(/[^!#-.0-?A-~]/g, "-");
 }
 
+/** A stack file that is not valid YAML. The message names the file, the line and the column. */
+export class StackFileSyntaxError extends Error {
+    constructor(readonly file: string, readonly line: number, readonly column: number, reason: string) {
+        super(`${file} is not valid YAML: line ${line}, column ${column}: ${reason}. Fix that line (pulumi config set writes the file ` +
+            "correctly), then run again.");
+        this.name = "StackFileSyntaxError";
+    }
+}
+
+/** The YAML document of a stack file; a syntax error names the file and the line (the parser's own message names neither the file nor, first, the line). */
+function parseStackFile(file: string): unknown {
+    try {
+        return parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        if (e instanceof YAMLParseError) {
+            const [at] = e.linePos ?? [];
+            const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+            throw new StackFileSyntaxError(file, at?.line ?? 0, at?.col ?? 0, reason);
+        }
+        throw e;
+    }
+}
+
 /**
  * Reads `Pulumi.<stack>.yaml`. Secrets cannot be decrypted offline: encrypted values and secret keys the
  * file does not set are replaced by placeholders, and a notice says so; `pulumi up` needs the real ones.
@@ -119,7 +142,7 @@ export function loadStackFile(stack: string, dir = PROJECT_DIR): StackFile {
         throw new StackNotFoundError(`unknown stack "${stack}": there is no Pulumi.${stack}.yaml. ` +
             `Stacks in this project: ${known.length ? known.join(", ") : "none"}.`);
     }
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const doc = (parseStackFile(file) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const notices: string[] = [];
