@@ -39,7 +39,13 @@ export function outagesText(outages: readonly OtherShardOutage[]): string {
     return outages.map((o) => `${o.shard} ${o.windowMs} ms`).join(", ");
 }
 
-/** Why other shards refuse writes during a kill: said on the console, in the report and on the chart. */
+/**
+ * Why other shards refuse writes during a kill: said on the console, in the report and on the chart.
+ * (redis.io, "CLUSTERDOWN error": "By default, a cluster stops serving commands when any hash slot has
+ * no working node"; seen on loopback: a connection straight to another shard's primary got
+ * "CLUSTERDOWN The cluster is down" for about 0.8 s, from the cluster marking the killed primary
+ * failed until its replica was promoted.)
+ */
 export const WHOLE_CLUSTER_REFUSES =
     "while the killed primary's slots have no primary, the whole cluster refuses writes on every shard, until a replica is promoted " +
     "(Redis Cluster stops serving when a hash slot is not covered: cluster-require-full-coverage, yes by default)";
