@@ -9,7 +9,9 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackNotFoundError, listStacks, loadStackFile, runProgram } from "./run";
+import {
+    PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, StackFile, StackFileSyntaxError, StackNotFoundError, listStacks, loadStackFile, runProgram,
+} from "./run";
 import { describe, redacted, shortType, typeRank } from "./describe";
 import { shardAlarmKind } from "../components/naming";
 import { PolicyConfigError, choosePolicyPackConfig, loadPolicyPackConfigFile } from "./policy/config";
@@ -209,6 +211,11 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
         if (e instanceof StackNotFoundError || e instanceof PolicyConfigError) {
             console.error(e.message);
             return 2;
+        }
+        if (e instanceof StackFileSyntaxError) {
+            // The stack exists, its configuration is invalid: exit 1, as for a value the program rejects.
+            console.error(e.message);
+            return 1;
         }
         throw e;
     }

@@ -20,7 +20,7 @@ import { StackFile, loadStackFile } from "../components/config/stack-file";
 // The project and its stack files are shared with the recovery programs (components/config/); the
 // offline runner's callers keep importing them from here.
 export { PROJECT, PROJECT_DIR } from "../components/config/project";
-export { StackNotFoundError, listStacks, loadStackFile, secretPlaceholder } from "../components/config/stack-file";
+export { StackFileSyntaxError, StackNotFoundError, listStacks, loadStackFile, secretPlaceholder } from "../components/config/stack-file";
 export type { StackFile } from "../components/config/stack-file";
 
 // Internal to @pulumi/pulumi but stable for years: the monitor the mocks install, and the RPC drain.

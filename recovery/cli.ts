@@ -13,7 +13,7 @@ import { PROJECT_DIR } from "../components/config/project";
 import { systemClock } from "./lib/clock";
 import { terminalConfirmIo } from "./lib/confirm";
 import { UsageError, commandHelp, parseFlags, programHelp } from "./lib/flags";
-import { Output } from "./lib/printer";
+import { Output, writeError } from "./lib/printer";
 import { PulumiCliMissingError, StackDriver } from "./lib/stack-driver";
 import { Command, CommandContext, command } from "./commands/context";
 import {
@@ -103,15 +103,7 @@ export function defaultContext(): CommandContext {
 }
 
 function printError(error: unknown, out: Output, debug: boolean): void {
-    const e = error instanceof Error ? error : new Error(String(error));
-    out.write(`error: ${e.message}\n`);
-    const cause = (e as { cause?: unknown }).cause;
-    if (cause instanceof Error && !e.message.includes(cause.message)) {
-        out.write(`  caused by: ${cause.message}\n`);
-    }
-    if (debug && e.stack) {
-        out.write(`${e.stack}\n`);
-    }
+    writeError(out, error, debug);
 }
 
 /**

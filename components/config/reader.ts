@@ -50,14 +50,23 @@ export class Reader {
         return this.rawValues[key];
     }
 
-    integer(key: string, fallback: number, min: number, max: number, why?: string): number {
+    /**
+     * A whole number from min to max. The message says what is wrong with the value: not a whole
+     * number, or below `min` (with `belowMin`, why the minimum is what it is), or above `max`.
+     */
+    integer(key: string, fallback: number, min: number, max: number, belowMin?: string): number {
         const text = this.rawValues[key];
         if (text === undefined) {
             return fallback;
         }
         const value = Number(text);
-        if (!/^-?\d+$/.test(text.trim()) || value < min || value > max) {
-            this.p.add(key, /^-?\d+(\.\d+)?$/.test(text.trim()) ? value : text, why, `a whole number from ${min} to ${max}`);
+        const accepted = `a whole number from ${min} to ${max}`;
+        if (!/^-?\d+$/.test(text.trim())) {
+            this.p.add(key, /^-?\d+(\.\d+)?$/.test(text.trim()) ? value : text, "not a whole number", accepted);
+            return fallback;
+        }
+        if (value < min || value > max) {
+            this.p.add(key, value, value < min ? belowMin : undefined, accepted);
             return fallback;
         }
         return value;

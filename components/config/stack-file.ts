@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { YAMLParseError, parse } from "yaml";
 import { DEFAULTS, DEFAULT_USERS } from "./defaults";
 import { DEFAULT_ENGINE_VERSION, ENGINES, Engine, parseVersion, supportsRbac } from "./engine";
 import { NAMESPACE } from "./keys";
@@ -24,6 +24,29 @@ export interface StackFile {
 }
 
 export class StackNotFoundError extends Error {}
+
+/** A stack file that is not valid YAML. The message names the file, the line and the column. */
+export class StackFileSyntaxError extends Error {
+    constructor(readonly file: string, readonly line: number, readonly column: number, reason: string) {
+        super(`${file} is not valid YAML: line ${line}, column ${column}: ${reason}. Fix that line (pulumi config set writes the file ` +
+            "correctly), then run again.");
+        this.name = "StackFileSyntaxError";
+    }
+}
+
+/** The YAML document of a stack file; a syntax error names the file and the line (the parser's own message names neither the file nor, first, the line). */
+function parseStackFile(file: string): unknown {
+    try {
+        return parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        if (e instanceof YAMLParseError) {
+            const [at] = e.linePos ?? [];
+            const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+            throw new StackFileSyntaxError(file, at?.line ?? 0, at?.col ?? 0, reason);
+        }
+        throw e;
+    }
+}
 
 export function listStacks(dir = PROJECT_DIR): string[] {
     return fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
@@ -46,7 +69,7 @@ export function loadStackFile(stack: string, dir = PROJECT_DIR): StackFile {
         throw new StackNotFoundError(`unknown stack "${stack}": there is no Pulumi.${stack}.yaml. ` +
             `Stacks in this project: ${known.length ? known.join(", ") : "none"}.`);
     }
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const doc = (parseStackFile(file) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const notices: string[] = [];

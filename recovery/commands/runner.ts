@@ -4,9 +4,9 @@
  * human can act on: outcome, recovery time, estimated data loss, next steps, where the report is.
  */
 import * as path from "node:path";
-import { Progress, firstLine } from "../lib/progress";
-import { Outcome, ReportDocument, RunReport } from "../lib/report";
-import { jsonLinesPrinter, humanPrinter } from "../lib/printer";
+import { Progress, shortReason } from "../lib/progress";
+import { FinishedReport, Outcome, ReportDocument, RunReport } from "../lib/report";
+import { errorMessage, jsonLinesPrinter, humanPrinter, writeError } from "../lib/printer";
 import { silentLagSummary } from "../lib/lag";
 import { BackendUnreachableError, StackDriver, StackUnavailableError } from "../lib/stack-driver";
 import { DeadlineError, withinTimeout } from "../lib/retarget/deadline";
@@ -56,36 +56,51 @@ function isRefusal(error: unknown): boolean {
     return error instanceof RefusedError || error instanceof NotConfirmedError || error instanceof NoStackSourceError;
 }
 
-/** Opens the stack, or, when it is unavailable and the command allows it, falls back to its stack file. */
+/**
+ * Opens the stack, or, when it is unavailable and the command allows it, falls back to its stack file.
+ * Going on from the stack file is not a failure of the run, so the open-stack step then ends as
+ * skipped (why, and what the run does instead), never as FAILED.
+ */
 async function openStack(ctx: CommandContext, opts: RunOptions, progress: Progress): Promise<StackDriver> {
     const stackName = opts.inputs.stack;
-    try {
-        return await progress.step("open-stack", `selecting stack ${stackName}`, async (step) => {
-            const opened = await openWithin(ctx, stackName, opts.openStackTimeoutMs);
-            step.summarize(`stack ${opened.stackName} selected`);
-            return opened;
-        });
-    } catch (e) {
-        if (!(e instanceof StackUnavailableError)) {
-            throw e;
+    const fallBack = opts.whenStackUnavailable === "use-stack-file";
+    const opened = await progress.step("open-stack", `selecting stack ${stackName}`, async (step) => {
+        try {
+            const driver = await openWithin(ctx, stackName, opts.openStackTimeoutMs);
+            step.summarize(`stack ${driver.stackName} selected`);
+            return driver;
+        } catch (e) {
+            if (!(e instanceof StackUnavailableError) || !fallBack) {
+                throw e;
+            }
+            step.skip(`stack ${stackName} cannot be opened (${unavailableBriefly(e)}: ${e.detail}); going on with its stack file`);
+            return e;
         }
-        if (opts.whenStackUnavailable !== "use-stack-file") {
+    }).catch((e: unknown) => {
+        if (e instanceof StackUnavailableError && opts.whenStackUnavailable !== "use-stack-file") {
             throw new RefusedError(`${opts.whenStackUnavailable.refuse}, and it cannot be opened: ${e.message} Nothing was changed; ` +
                 "run the same command again once it can be.");
         }
-        return progress.step("stack-file", `reading the configuration of stack ${stackName} from the project's stack file instead`, async (step) => {
-            const driver = StackFileDriver.open(stackName, ctx.projectDir, e);
-            const file = path.basename(driver.file);
-            step.found(`stack ${stackName} cannot be opened (${unavailableBriefly(e)}: ` +
-                `${e.detail}). The configuration comes from ${file} as checked out here` +
-                `${driver.secretKeys.length ? `; the secret values (${driver.secretKeys.join(", ")}) are not read, recovery does not need them` : ""}. ` +
-                (opts.stackFileConsequence ?? "The control-plane steps run as usual; the stack itself is NOT reconciled by this run: it must be reconciled later " +
-                "with --reconcile-only, and no deployment may run before that."), { level: "warn" });
-            step.summarize(`configuration from ${file}; the stack will be reconciled later`);
-            return driver;
-        });
+        throw e;
+    });
+    if (!(opened instanceof StackUnavailableError)) {
+        return opened;
     }
+    const e = opened;
+    return progress.step("stack-file", `reading the configuration of stack ${stackName} from the project's stack file instead`, async (step) => {
+        const driver = StackFileDriver.open(stackName, ctx.projectDir, e);
+        const file = path.basename(driver.file);
+        step.found(`stack ${stackName} cannot be opened (${unavailableBriefly(e)}: ` +
+            `${e.detail}). The configuration comes from ${file} as checked out here` +
+            `${driver.secretKeys.length ? `; the secret values (${driver.secretKeys.join(", ")}) are not read, recovery does not need them` : ""}. ` +
+            (opts.stackFileConsequence ?? `The control-plane steps run as usual; the stack itself is NOT reconciled by this run: ${RECONCILE_LATER}`), { level: "warn" });
+        step.summarize(`configuration from ${file}${opts.stackFileConsequence ? "" : "; the stack must be reconciled later"}`);
+        return driver;
+    });
 }
+
+/** What a run that went on from the stack file leaves to do, when the command does not say otherwise. */
+const RECONCILE_LATER = "it must be reconciled later with --reconcile-only, and no deployment may run before that.";
 
 /** Opens the stack; a bound that expires counts as an unavailable backend. */
 async function openWithin(ctx: CommandContext, stackName: string, timeoutMs: number | undefined): Promise<StackDriver> {
@@ -113,11 +128,19 @@ function dataLossLine(rp: ReportDocument["recoveryPoint"]): string {
     return `${rp.silentSince ? silentLagSummary(rp.silentSince.at, rp.silentSince.seconds) : "not measured"} (${rp.source})`;
 }
 
-function summaryLines(doc: ReportDocument, summary: string, files: { json: string; markdown: string }, measuresRecovery: boolean): string[] {
+/** The summary's opening line: the outcome, and what the run did or in which step it failed. */
+function headline(doc: ReportDocument, summary: string | undefined, failedStep: string | undefined): string {
+    const outcome = `${doc.program}: ${doc.outcome.toUpperCase()}`;
+    if (summary !== undefined) {
+        return `${outcome}: ${summary}`;
+    }
+    return failedStep ? `${outcome} in step ${failedStep}` : outcome;
+}
+
+/** The rest of the summary, after the headline (and the error, when there is one). */
+function summaryTail(doc: ReportDocument, files: FinishedReport, measuresRecovery: boolean): string[] {
     const rt = doc.recoveryTime;
     return [
-        "",
-        `${doc.program}: ${doc.outcome.toUpperCase()}: ${summary}`,
         ...(measuresRecovery ? [
             `  recovery time: ${rt === "not reached" ? "not reached" : `${rt.seconds} s from the start of the run (writes accepted at ${rt.writesAcceptedAt}: ${rt.detail})`}`,
             ...(typeof doc.promotionTime === "object" ? [`  promotion time: ${doc.promotionTime.seconds} s from ${doc.promotionTime.firstMutatingCall}`] : []),
@@ -125,7 +148,8 @@ function summaryLines(doc: ReportDocument, summary: string, files: { json: strin
             `  estimated data loss: ${dataLossLine(doc.recoveryPoint)}`,
         ] : []),
         ...(doc.nextSteps.length ? ["  next steps:", ...doc.nextSteps.map((s, i) => `    ${i + 1}. ${s}`)] : []),
-        `  report: ${files.markdown} (and ${files.json})`,
+        `  report: ${files.markdown} (and ${files.json})` +
+            `${files.notWrittenTo ? `; ${files.notWrittenTo.directory} could not be written (${files.notWrittenTo.reason})` : ""}`,
         "",
     ];
 }
@@ -156,22 +180,26 @@ export async function runCommand(ctx: CommandContext, opts: RunOptions,
             "and does not repeat a call whose effect is already visible."]);
     const outcome: Outcome | undefined = result?.outcome ?? (refused ? "failed" : undefined);
     const finished = await report.finish({ outcome, error, nextSteps });
-    const summary = result?.summary ?? (error !== undefined ? firstLine(error) : "done");
-    if (error !== undefined) {
-        ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        if (opts.inputs.debug && error instanceof Error && error.stack) {
-            ctx.stderr.write(`${error.stack}\n`);
-        }
-    }
+    // The failed step's line gave a short reason; the full message is printed here, once, inside the
+    // summary: after the outcome, before the next steps, so it is the last thing read before acting.
     if (opts.inputs.json) {
         ctx.stdout.write(`${JSON.stringify({
-            type: "summary", program: opts.program, outcome: finished.report.outcome, summary,
+            type: "summary", program: opts.program, outcome: finished.report.outcome, summary: result?.summary ?? (error !== undefined ? shortReason(error) : "done"),
             recoveryTime: finished.report.recoveryTime, recoveryPoint: finished.report.recoveryPoint,
-            nextSteps: finished.report.nextSteps, report: { json: finished.json, markdown: finished.markdown },
-            ...(error !== undefined ? { error: firstLine(error) } : {}),
+            nextSteps: finished.report.nextSteps,
+            report: { json: finished.json, markdown: finished.markdown, ...(finished.notWrittenTo ? { notWrittenTo: finished.notWrittenTo } : {}) },
+            ...(error !== undefined ? { error: errorMessage(error) } : {}),
         })}\n`);
+        if (error !== undefined) {
+            writeError(ctx.stderr, error, opts.inputs.debug);
+        }
     } else {
-        ctx.stdout.write(summaryLines(finished.report, summary, finished, opts.measuresRecovery ?? true).join("\n"));
+        const failedStep = [...progress.steps].reverse().find((s) => s.result === "failed")?.name;
+        ctx.stdout.write(`\n${headline(finished.report, result?.summary ?? (error === undefined ? "done" : undefined), failedStep)}\n`);
+        if (error !== undefined) {
+            writeError(ctx.stderr, error, opts.inputs.debug);
+        }
+        ctx.stdout.write(summaryTail(finished.report, finished, opts.measuresRecovery ?? true).join("\n"));
     }
     if (error !== undefined) {
         return EXIT_FAILED.code;

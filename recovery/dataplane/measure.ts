@@ -1,6 +1,6 @@
 /**
- * The drill's numbers, computed from what the canary recorded: per failover event the time to detect,
- * the write-unavailability window, the acknowledged writes lost and the stale reads, then totals (the
+ * The drill's numbers, computed from what the canary recorded: per failover event the time to the
+ * first failed write, the write-unavailability window, the acknowledged writes lost and the stale reads, then totals (the
  * median and spread over runs are in recovery/drill/spread.ts). Pure functions over samples, so the
  * maths is tested on synthetic timelines and the live drill only has to record faithfully.
  *
@@ -19,13 +19,19 @@
  *   end failing: its last write succeeded, or fewer than RECOVERED_AFTER_ACKS writes failed at the
  *   very end, right after at least RECOVERED_AFTER_ACKS consecutive acknowledged ones (one slow
  *   answer at the end of a healthy settle period is not an outage that never ended).
- * - Time to detect, two ways, on the event's shard (null when no write failed there): from the
- *   event's start (detectAfterStartMs: for an AWS TestFailover that is the API call, and AWS starts
- *   the failover a minute or two later, so this mostly measures AWS's delay) and from the last
- *   acknowledgement before the first failed write (detectAfterLastAckMs: how long clients took to see
- *   the failure, whenever it began). recoveryAfterStartMs: from the event's start to the first
- *   acknowledgement after the outage. The window above is the headline: it does not depend on when
- *   the event is taken to start.
+ * - The window is what a client sees, not the cluster's own failover: it includes the time the client
+ *   takes to find the new primary (a cluster client refreshes its slot map after a MOVED answer or a
+ *   failed connection). Its resolution is one write period.
+ * - Time to the first failed write, two ways, on the event's shard (null when no write failed there):
+ *   from the event's start (firstFailureAfterStartMs: for an AWS TestFailover that is the API call,
+ *   and AWS starts the failover a minute or two later, so this mostly measures AWS's delay) and from
+ *   the last acknowledgement before it (firstFailureAfterLastAckMs). Either is the client's view: a
+ *   write that gets no answer only counts as failed after the canary's attempt timeout and the
+ *   client's own retries, so neither says when the cluster noticed the failure.
+ * - promotedAfterStartMs: from the event's start to when the orchestration saw the new primary in
+ *   place (the local drill: the cluster's roles settled, as often as it polls them); null when it did
+ *   not say. recoveryAfterStartMs: from the event's start to the first acknowledgement after the
+ *   outage. The window above is the headline: it does not depend on when the event is taken to start.
  * - Recovery point objective (RPO) of a shard: from the acknowledgement of the newest surviving write
  *   before the loss to the acknowledgement of the newest lost one; 0 when nothing was lost. A shard the
  *   reader could not read after the event has no figure (null): its loss is unknown, never 0, and so
@@ -90,6 +96,8 @@ export interface DrillEvent {
     startedAt: number;
     /** When the shard's roles had settled and it accepted writes again; undefined when that never happened. */
     recoveredAt?: number;
+    /** When the new primary was seen in place (roles settled), as the orchestration polls it; undefined when not seen or not polled. */
+    promotedAt?: number;
     /** When the canary's traffic for this event stopped counting (after the settle time). */
     endedAt: number;
     /** The reader's result right after endedAt. */
@@ -137,10 +145,18 @@ export interface EventResult {
     startedAt: number;
     recoveredAt?: number;
     endedAt: number;
-    /** From the event's start (for TestFailover: the API call) to the first failed write on its shard becoming known; null when none failed. */
-    detectAfterStartMs: number | null;
-    /** From the last acknowledgement before the first failed write on the event's shard to that failure becoming known; null when none failed. */
-    detectAfterLastAckMs: number | null;
+    /**
+     * From the event's start (for TestFailover: the API call) to the first failed write on its shard
+     * becoming known (its error, or the canary's attempt timeout); null when none failed.
+     */
+    firstFailureAfterStartMs: number | null;
+    /**
+     * From the last acknowledgement before the first failed write on the event's shard to that failure
+     * becoming known; null when none failed. The client's view (attempt timeout, retries), not when the cluster noticed.
+     */
+    firstFailureAfterLastAckMs: number | null;
+    /** From the event's start to the new primary seen in place (DrillEvent.promotedAt); null when not seen. */
+    promotedAfterStartMs: number | null;
     /** The write-unavailability window (RTO as clients see it), max over shards: the headline. */
     windowMs: number;
     /** From the event's start (for TestFailover: the API call) to the first acknowledgement after the outage on its shard; null when none. */
@@ -330,8 +346,9 @@ export function measureEvents(records: readonly ShardRecord[], events: readonly 
             startedAt: event.startedAt,
             ...(event.recoveredAt !== undefined ? { recoveredAt: event.recoveredAt } : {}),
             endedAt: event.endedAt,
-            detectAfterStartMs: own.firstFailureKnownAt !== undefined ? own.firstFailureKnownAt - event.startedAt : null,
-            detectAfterLastAckMs: own.firstFailureKnownAt !== undefined && own.lastAckBeforeFailure !== undefined
+            promotedAfterStartMs: event.promotedAt !== undefined ? event.promotedAt - event.startedAt : null,
+            firstFailureAfterStartMs: own.firstFailureKnownAt !== undefined ? own.firstFailureKnownAt - event.startedAt : null,
+            firstFailureAfterLastAckMs: own.firstFailureKnownAt !== undefined && own.lastAckBeforeFailure !== undefined
                 ? own.firstFailureKnownAt - own.lastAckBeforeFailure : null,
             windowMs: Math.max(...shards.map((s) => s.windowMs)),
             recoveryAfterStartMs: own.firstAckAfter !== undefined ? own.firstAckAfter - event.startedAt : null,
@@ -375,27 +392,41 @@ export function drillTotals(records: readonly ShardRecord[], results: readonly E
     };
 }
 
-/** Maximal runs of failed writes in send order, each from the first failure to the next acknowledgement (or `end`). */
+/**
+ * Maximal runs of failed writes in send order, each from the first failure to the next acknowledgement
+ * (or `end`), sorted and never overlapping: a write sent before an acknowledgement arrived may fail
+ * after it (a slow answer closes a run after the next failure was sent), and that failure extends the
+ * run instead of opening one inside it.
+ */
 export function downIntervals(writes: readonly WriteSample[], attemptTimeoutMs: number, end: number): Interval[] {
     const ordered = [...writes].sort((a, b) => a.at - b.at);
     const down: Interval[] = [];
+    const close = (from: number, to: number) => {
+        const last = down[down.length - 1];
+        if (last && from <= last.to) {
+            last.to = Math.max(last.to, to);
+        } else {
+            down.push({ from, to });
+        }
+    };
     let openedAt: number | undefined;
     for (const w of ordered) {
         if (!w.ok && openedAt === undefined) {
             openedAt = w.at;
         } else if (w.ok && openedAt !== undefined) {
-            down.push({ from: openedAt, to: knownAt(w, attemptTimeoutMs) });
+            close(openedAt, knownAt(w, attemptTimeoutMs));
             openedAt = undefined;
         }
     }
     if (openedAt !== undefined) {
-        down.push({ from: openedAt, to: end });
+        close(openedAt, end);
     }
     return down;
 }
 
-/** The chart's input: every shard's samples and down intervals, and the events as markers. */
-export function toTimeline(title: string, records: readonly ShardRecord[], results: readonly EventResult[], span: Interval, attemptTimeoutMs: number): AvailabilityTimeline {
+/** The chart's input: every shard's samples and down intervals, the events as markers, and notes that explain what the chart shows. */
+export function toTimeline(title: string, records: readonly ShardRecord[], results: readonly EventResult[], span: Interval, attemptTimeoutMs: number,
+    notes: readonly string[] = []): AvailabilityTimeline {
     const shards: ShardAvailability[] = records.map((r) => ({
         shard: r.shard,
         label: r.label,
@@ -404,8 +435,9 @@ export function toTimeline(title: string, records: readonly ShardRecord[], resul
     }));
     const events: TimelineEvent[] = results.flatMap((r) => [
         { at: r.startedAt, label: `${r.kind} started`, shard: r.shard },
-        ...(r.detectAfterStartMs !== null ? [{ at: r.startedAt + r.detectAfterStartMs, label: "first failed write", shard: r.shard }] : []),
+        ...(r.firstFailureAfterStartMs !== null ? [{ at: r.startedAt + r.firstFailureAfterStartMs, label: "first failed write", shard: r.shard }] : []),
+        ...(r.promotedAfterStartMs !== null ? [{ at: r.startedAt + r.promotedAfterStartMs, label: "promoted (roles settled)", shard: r.shard }] : []),
         ...(r.recoveryAfterStartMs !== null ? [{ at: r.startedAt + r.recoveryAfterStartMs, label: "writes acknowledged again", shard: r.shard }] : []),
     ]);
-    return { title, start: span.from, end: span.to, shards, events };
+    return { title, start: span.from, end: span.to, shards, events, ...(notes.length > 0 ? { notes: [...notes] } : {}) };
 }

@@ -42,4 +42,6 @@ export interface AvailabilityTimeline {
     end: number;
     shards: ShardAvailability[];
     events: TimelineEvent[];
+    /** Sentences printed under the chart that explain what it shows (why other shards are red, ...). Default none. */
+    notes?: string[];
 }

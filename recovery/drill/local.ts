@@ -7,10 +7,9 @@
  * replica instead, but the local cluster has no restart, and a fresh cluster gives every run the same
  * starting point (each primary in its original place, no node still catching up), so runs compare.
  */
-import Redis from "ioredis";
 import { Canary } from "../dataplane/canary";
 import { connectCluster } from "../dataplane/connect";
-import { DrillEvent, DrillTotals, EventResult, describeLoss, drillTotals, measureEvents, toTimeline } from "../dataplane/measure";
+import { DrillEvent, DrillTotals, EventResult, MeasureOptions, drillTotals, measureEvents, toTimeline } from "../dataplane/measure";
 import { ShardInfo, formatSlots, hashTagFor, readShards } from "../dataplane/slots";
 import { AvailabilityTimeline } from "../dataplane/timeline";
 import { systemClock } from "../lib/clock";
@@ -18,10 +17,21 @@ import { Emit } from "../lib/events";
 import { Progress, StepContext } from "../lib/progress";
 import { LocalCluster, LocalNode, startLocalCluster } from "../local/cluster";
 import { CpuCost, CpuMeter, addCosts } from "./cpu";
-import { Spread, spread } from "./spread";
+import { eventSummary, otherShardsNote } from "./figures";
+import { clusterFailover, cutReplication } from "./node-commands";
+import { Spread, countSpread, spread } from "./spread";
 
-export const FAILOVER_KINDS = ["cluster-failover", "kill"] as const;
+/**
+ * cluster-failover: CLUSTER FAILOVER on a replica (coordinated, as a planned failover). kill: SIGKILL of
+ * the primary. kill-unreplicated: replication to the shard's replicas cut first (replication-cut.ts),
+ * writes acknowledged by the primary alone for UNREPLICATED_MS, then SIGKILL: the data-loss path, which
+ * a plain kill on loopback never shows.
+ */
+export const FAILOVER_KINDS = ["cluster-failover", "kill", "kill-unreplicated"] as const;
 export type FailoverKind = (typeof FAILOVER_KINDS)[number];
+
+/** How long the primary acknowledges writes alone before a kill-unreplicated kills it. */
+export const UNREPLICATED_MS = 500;
 
 /** What an observer gets around each failover: enough to run its own probe of the shard. */
 export interface EventContext {
@@ -40,7 +50,7 @@ export interface LocalDrillOptions {
     primaries?: number;
     /** Replicas per shard. Default 1. */
     replicasPerPrimary?: number;
-    /** Failovers per run, in this order. Default ["cluster-failover", "kill"]. */
+    /** Failovers per run, in this order. Default: every kind, FAILOVER_KINDS. */
     kinds?: FailoverKind[];
     /** cluster-node-timeout of the local cluster. Default 2000 ms. */
     nodeTimeoutMs?: number;
@@ -50,6 +60,8 @@ export interface LocalDrillOptions {
     recoveryDeadlineMs?: number;
     /** The canary's per-attempt timeout. Default 250 ms. */
     attemptTimeoutMs?: number;
+    /** The redis-server (or valkey-server) binary: a path, or a name looked up on PATH. Default "redis-server". */
+    redisServer?: string;
     /** Receives every progress event. Default: none. */
     emit?: Emit;
     /** Aborting stops the canary and the cluster, then the drill rejects with the signal's reason. */
@@ -82,12 +94,14 @@ export interface KindAggregate {
     events: number;
     /** The write-unavailability window: the recovery time a client sees. */
     windowMs?: Spread;
+    /** From the failover command (or SIGKILL) to the new primary seen in place (roles settled). */
+    promotedAfterStartMs?: Spread;
     /** From the failover command (or SIGKILL) to the first acknowledgement after the outage. */
     recoveryAfterStartMs?: Spread;
-    /** From the failover command (or SIGKILL) to the first failed write becoming known. */
-    detectAfterStartMs?: Spread;
-    /** From the last acknowledgement before the first failed write to that failure becoming known. */
-    detectAfterLastAckMs?: Spread;
+    /** From the failover command (or SIGKILL) to the first failed write becoming known (error or attempt timeout). */
+    firstFailureAfterStartMs?: Spread;
+    /** From the last acknowledgement before the first failed write to that failure becoming known: the client's view, not the cluster's. */
+    firstFailureAfterLastAckMs?: Spread;
     /** Over the events whose loss is known (eventsWithUnknownLoss are left out, never counted as 0). */
     lostAckedWrites?: Spread;
     rpoMs?: Spread;
@@ -106,7 +120,10 @@ export interface LocalDrillResult {
     cpuSteadyState?: CpuCost;
 }
 
-const DEFAULTS = { runs: 1, ratePerShard: 50, primaries: 3, replicasPerPrimary: 1, kinds: [...FAILOVER_KINDS] as FailoverKind[], nodeTimeoutMs: 2000, settleMs: 1000, recoveryDeadlineMs: 30_000, attemptTimeoutMs: 250 };
+const DEFAULTS = {
+    runs: 1, ratePerShard: 50, primaries: 3, replicasPerPrimary: 1, kinds: [...FAILOVER_KINDS] as FailoverKind[], nodeTimeoutMs: 2000, settleMs: 1000,
+    recoveryDeadlineMs: 30_000, attemptTimeoutMs: 250, redisServer: "redis-server",
+};
 /** Checks of the canary's own bookkeeping are free; a look at the cluster's roles opens a connection, so it is rarer. */
 const CANARY_POLL_MS = 25;
 const ROLES_POLL_MS = 100;
@@ -184,12 +201,13 @@ export function aggregateByKind(runs: readonly LocalRunResult[], kinds: readonly
         aggregate[kind] = {
             events: events.length,
             windowMs: of((e) => e.windowMs),
+            promotedAfterStartMs: of((e) => e.promotedAfterStartMs),
             recoveryAfterStartMs: of((e) => e.recoveryAfterStartMs),
-            detectAfterStartMs: of((e) => e.detectAfterStartMs),
-            detectAfterLastAckMs: of((e) => e.detectAfterLastAckMs),
-            lostAckedWrites: of((e) => e.lostAckedWrites),
+            firstFailureAfterStartMs: of((e) => e.firstFailureAfterStartMs),
+            firstFailureAfterLastAckMs: of((e) => e.firstFailureAfterLastAckMs),
+            lostAckedWrites: countSpread(events.map((e) => e.lostAckedWrites).filter((v): v is number => v !== null)),
             rpoMs: of((e) => e.rpoMs),
-            staleReads: of((e) => e.staleReads),
+            staleReads: countSpread(events.map((e) => e.staleReads)),
             eventsWithUnknownLoss: events.filter((e) => e.lostAckedWrites === null).length,
         };
     }
@@ -204,20 +222,23 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
     try {
         const shards = await progress.step(`run-${run}-start`, `starting a local cluster for run ${run} of ${settings.runs}`, async (step) => {
             const started = await startLocalCluster({
-                primaries: settings.primaries, replicasPerPrimary: settings.replicasPerPrimary, nodeTimeoutMs: settings.nodeTimeoutMs, log: (line) => step.found(line) });
+                primaries: settings.primaries, replicasPerPrimary: settings.replicasPerPrimary, nodeTimeoutMs: settings.nodeTimeoutMs, redisServer: settings.redisServer,
+                log: (line) => step.found(line) });
             cluster = started;
             signal?.throwIfAborted();
             // ioredis retries a failed command every ~50 ms up to maxRedirections times; past the canary's
             // attempt timeout those retries are wasted work that only inflates the drill's own CPU cost.
             client = await connectCluster({ seeds: started.seeds }, { maxRedirections: Math.max(2, Math.ceil(settings.attemptTimeoutMs / 50) + 1) });
             const shards = await readShards(client);
+            signal?.throwIfAborted();
             step.summarize(`${shards.length} shards: ${shards.map((s) => `${s.id} ${shardLabel(s)}`).join("; ")}`);
             return shards;
         });
         const meter = new CpuMeter();
         const pids = async () => (await cluster!.nodes()).map((n) => n.pid);
         meter.sample(await pids());
-        canary = new Canary(client!, shards.map((s) => ({ shard: s.id, label: shardLabel(s), tag: hashTagFor(s) })), {
+        // Each shard's key carries its own name ({shard-2-...} on shard-2), so a key read in the cluster names its shard.
+        canary = new Canary(client!, shards.map((s) => ({ shard: s.id, label: shardLabel(s), tag: hashTagFor(s, `${s.id}-`) })), {
             ratePerShard: settings.ratePerShard,
             attemptTimeoutMs: settings.attemptTimeoutMs,
             // The canary stops by itself even if this run hangs: every event's worst case, plus a margin.
@@ -240,11 +261,18 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
             return cost;
         });
         const events: DrillEvent[] = [];
+        const results: EventResult[] = [];
         const skippedKinds: FailoverKind[] = [];
+        const measureOptions: MeasureOptions = {
+            attemptTimeoutMs: settings.attemptTimeoutMs,
+            stallThresholdMs: Math.max(100, (STALL_PERIODS * 1000) / settings.ratePerShard),
+            start: canaryStartedAt,
+        };
         for (const [index, kind] of settings.kinds.entries()) {
             const target = shards[((run - 1) * settings.kinds.length + index) % shards.length];
-            const event = await failover(run, kind, target, { cluster: cluster!, client: client!, canary, meter, settings, progress, options });
+            const { event, result } = await failover(run, kind, target, { cluster: cluster!, client: client!, canary, meter, settings, progress, options, events, measureOptions });
             events.push(event);
+            results.push(result);
             if (event.recoveredAt === undefined) {
                 skippedKinds.push(...settings.kinds.slice(index + 1));
                 progress.found(`run ${run}: ${target.id} did not settle; the remaining failovers of this run are skipped`, { level: "warn" });
@@ -255,26 +283,15 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
         await canary.stop();
         const endedAt = Date.now();
         const records = canary.records();
-        const measureOptions = {
-            attemptTimeoutMs: settings.attemptTimeoutMs,
-            stallThresholdMs: Math.max(100, (STALL_PERIODS * 1000) / settings.ratePerShard),
-            start: canaryStartedAt,
-        };
-        const results = measureEvents(records, events, measureOptions);
-        for (const r of results) {
-            progress.found(`run ${run} ${r.kind} on ${r.shard}: writes unavailable ${r.windowMs} ms, first failed write ` +
-                `${r.detectAfterStartMs === null ? "none" : `${r.detectAfterStartMs} ms after the ${r.kind}`}, ${describeLoss(r)}, ${r.staleReads} stale reads`,
-            { level: r.recovered && r.unverified.length === 0 ? "info" : "warn", detail: {
-                rpoMs: r.rpoMs, recoveryAfterStartMs: r.recoveryAfterStartMs, detectAfterLastAckMs: r.detectAfterLastAckMs, unverified: r.unverified,
-            } });
-        }
+        const note = otherShardsNote(results);
         return {
             run,
             startedAt: canaryStartedAt,
             endedAt,
             events: results,
             totals: drillTotals(records, results),
-            timeline: toTimeline(`Local drill, run ${run}: canary write availability per shard`, records, results, { from: canaryStartedAt, to: endedAt }, settings.attemptTimeoutMs),
+            timeline: toTimeline(`Local drill, run ${run}: canary write availability per shard`, records, results, { from: canaryStartedAt, to: endedAt },
+                settings.attemptTimeoutMs, note ? [note] : []),
             cpu: meter.finish(),
             cpuSteadyState,
             skippedTicks: canary.skippedTicks,
@@ -297,9 +314,17 @@ interface FailoverDeps {
     settings: LocalDrillResult["settings"];
     progress: Progress;
     options: LocalDrillOptions;
+    /** The run's earlier events: each event is measured from where the previous one ended. */
+    events: readonly DrillEvent[];
+    measureOptions: MeasureOptions;
 }
 
-async function failover(run: number, kind: FailoverKind, initial: ShardInfo, deps: FailoverDeps): Promise<DrillEvent> {
+/**
+ * One failover: the command (or kill), the wait for the new primary and for writes, the reader's check,
+ * and the event's figures, measured here once, right after it: the step's line and the run's result
+ * are the same numbers.
+ */
+async function failover(run: number, kind: FailoverKind, initial: ShardInfo, deps: FailoverDeps): Promise<{ event: DrillEvent; result: EventResult }> {
     const { cluster, client, canary, meter, settings, progress, options } = deps;
     const { signal } = options;
     const shard = sameSlots(await readShards(client), initial) ?? initial;
@@ -308,43 +333,48 @@ async function failover(run: number, kind: FailoverKind, initial: ShardInfo, dep
     if (!replica) {
         throw new Error(`run ${run}: ${shard.id} has no healthy replica to fail over to; the cluster shows primary ${shard.primary.port} alone.`);
     }
-    return progress.step(`run-${run}-${kind}`, `${kind === "kill" ? `SIGKILL of primary ${shard.primary.port}` : `CLUSTER FAILOVER on replica ${replica.port}`} of ${shard.id}`, async (step) => {
+    const doing = kind === "cluster-failover" ? `CLUSTER FAILOVER on replica ${replica.port}`
+        : kind === "kill" ? `SIGKILL of primary ${shard.primary.port}`
+            : `replication to ${shard.replicas.map((r) => r.port).join(", ")} cut, then SIGKILL of primary ${shard.primary.port}`;
+    return progress.step(`run-${run}-${kind}`, `${doing} of ${shard.id}`, async (step) => {
         await options.observer?.beforeEvent?.(context);
         meter.sample((await cluster.nodes()).map((n) => n.pid));
-        const startedAt = Date.now();
-        await (kind === "kill" ? cluster.kill(shard.primary.port, "SIGKILL") : clusterFailover(replica.host, replica.port));
-        step.found(`${kind} sent at ${new Date(startedAt).toISOString()}`);
-        const recoveredAt = await waitForRecovery(step, kind, shard, startedAt, deps);
-        await systemClock.sleep(settings.settleMs, signal);
-        const endedAt = Date.now();
-        const verification = await canary.verify();
-        const event: DrillEvent = { kind, shard: shard.id, startedAt, ...(recoveredAt !== undefined ? { recoveredAt } : {}), endedAt, verification };
-        await options.observer?.afterEvent?.(context, event);
-        const lost = Object.values(verification.shards).reduce((sum, s) => sum + s.missing.length, 0);
-        step.summarize(recoveredAt === undefined ? `not settled within ${settings.recoveryDeadlineMs} ms`
-            : `writes acknowledged again ${recoveredAt - startedAt} ms after the ${kind}; reader: ${lost} acknowledged writes missing so far` +
-              `${verification.unreadable.length > 0 ? ` on the shards it read; could NOT read ${verification.unreadable.join(", ")} (their loss is unknown)` : ""}`);
-        return event;
+        const cut = kind === "kill-unreplicated" ? await cutReplication(shard.primary, shard.replicas, settings.recoveryDeadlineMs, signal) : undefined;
+        try {
+            if (cut) {
+                step.found(`replication to ${shard.replicas.map((r) => r.port).join(", ")} cut at ${new Date(cut.cutAt).toISOString()}: ` +
+                    `for ${UNREPLICATED_MS} ms primary ${shard.primary.port} alone acknowledges writes, then it is killed`);
+                await systemClock.sleep(UNREPLICATED_MS, signal);
+            }
+            const startedAt = Date.now();
+            await (kind === "cluster-failover" ? clusterFailover(replica.host, replica.port) : cluster.kill(shard.primary.port, "SIGKILL"));
+            step.found(`${kind} sent at ${new Date(startedAt).toISOString()}`);
+            const { promotedAt, recoveredAt } = await waitForRecovery(step, kind, shard, startedAt, deps);
+            await systemClock.sleep(settings.settleMs, signal);
+            const endedAt = Date.now();
+            const verification = await canary.verify();
+            const event: DrillEvent = {
+                kind, shard: shard.id, startedAt, ...(promotedAt !== undefined ? { promotedAt } : {}), ...(recoveredAt !== undefined ? { recoveredAt } : {}), endedAt, verification,
+            };
+            await options.observer?.afterEvent?.(context, event);
+            // Every write sent before the event ended has answered or timed out by now: its span is complete.
+            await systemClock.sleep(Math.max(0, endedAt + settings.attemptTimeoutMs + 10 - Date.now()), signal);
+            const result = measureEvents(canary.records(), [...deps.events, event], deps.measureOptions).at(-1)!;
+            step.summarize(recoveredAt === undefined ? `not settled within ${settings.recoveryDeadlineMs} ms; ${eventSummary(result)}` : eventSummary(result));
+            return { event, result };
+        } finally {
+            await cut?.restore();
+        }
     });
 }
 
-async function clusterFailover(host: string, port: number): Promise<void> {
-    const connection = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 5000 });
-    connection.on("error", () => undefined);
-    try {
-        await connection.connect();
-        await connection.call("CLUSTER", "FAILOVER");
-    } finally {
-        connection.disconnect();
-    }
-}
-
 /**
- * Waits until a former replica of the shard is primary (for a kill, with the old primary gone) and
- * then until the canary has a write on the shard acknowledged after that: the moment the failover is
- * over from a client's point of view. Undefined at the deadline.
+ * Waits until a former replica of the shard is primary (for a kill, with the old primary gone): the
+ * promotion, as often as the roles are polled; then until the canary has a write on the shard
+ * acknowledged after that: the failover is over from a client's point of view. Either is undefined
+ * when it did not happen before the deadline.
  */
-async function waitForRecovery(step: StepContext, kind: FailoverKind, shard: ShardInfo, startedAt: number, deps: FailoverDeps): Promise<number | undefined> {
+async function waitForRecovery(step: StepContext, kind: FailoverKind, shard: ShardInfo, startedAt: number, deps: FailoverDeps): Promise<{ promotedAt?: number; recoveredAt?: number }> {
     const { cluster, canary, settings, options } = deps;
     const deadline = startedAt + settings.recoveryDeadlineMs;
     const formerReplicas = new Set(shard.replicas.map((r) => r.nodeId));
@@ -354,14 +384,14 @@ async function waitForRecovery(step: StepContext, kind: FailoverKind, shard: Sha
         lastRoles = describeRoles(nodes);
         const promoted = nodes.find((n) => formerReplicas.has(n.nodeId) && n.role === "primary");
         const oldPrimary = nodes.find((n) => n.nodeId === shard.primary.nodeId);
-        const oldSettled = kind === "kill" ? oldPrimary === undefined : oldPrimary?.role === "replica" && oldPrimary.primaryId === promoted?.nodeId;
+        const oldSettled = kind === "cluster-failover" ? oldPrimary?.role === "replica" && oldPrimary.primaryId === promoted?.nodeId : oldPrimary === undefined;
         return promoted && oldSettled ? Date.now() : undefined;
     }, ROLES_POLL_MS, deadline, options.signal);
     if (settledAt === undefined) {
         step.found(`roles did not settle within ${settings.recoveryDeadlineMs} ms; last seen: ${lastRoles}`, { level: "warn" });
-        return undefined;
+        return {};
     }
-    step.found(`roles settled ${settledAt - startedAt} ms after the ${kind}: ${lastRoles}`);
+    step.found(`promoted: roles settled ${settledAt - startedAt} ms after the ${kind} (polled every ${ROLES_POLL_MS} ms): ${lastRoles}`);
     const ackedAt = await pollFor(async () => {
         const last = canary.lastAckAt(shard.id);
         return last !== undefined && last >= settledAt ? last : undefined;
@@ -369,5 +399,5 @@ async function waitForRecovery(step: StepContext, kind: FailoverKind, shard: Sha
     if (ackedAt === undefined) {
         step.found(`roles settled, but no canary write to ${shard.id} was acknowledged within ${settings.recoveryDeadlineMs} ms of the ${kind}`, { level: "warn" });
     }
-    return ackedAt;
+    return { promotedAt: settledAt, ...(ackedAt !== undefined ? { recoveredAt: ackedAt } : {}) };
 }

@@ -10,6 +10,7 @@ import { CpuCost } from "./cpu";
 import { formatDuration, isoTime } from "../lib/printer";
 import { DEFAULT_REPORT_DIRECTORY, fileTimestamp } from "../lib/report";
 import { renderTimelineSvg } from "../report/timeline-svg";
+import { LOOPBACK_LOSS, STALL_MEANS, WHOLE_CLUSTER_REFUSES, outagesText, refusedElsewhere, stalledElsewhere, windowPrecision } from "./figures";
 import { FAILOVER_KINDS, KindAggregate, LocalDrillResult } from "./local";
 import { Spread } from "./spread";
 
@@ -45,12 +46,13 @@ function ms(value: number | null | undefined): string {
     return value === null || value === undefined ? "-" : `${Math.round(value)} ms`;
 }
 
+/** One event's figure, or "min / median / max" over several; whole numbers (counts come as countSpread's). */
 function spreadText(s: Spread | undefined, unit = " ms"): string {
     if (!s) {
         return "-";
     }
-    const round = (v: number) => `${Math.round(v * 10) / 10}${unit}`;
-    return s.n === 1 ? round(s.median) : `${round(s.median)} [${round(s.min)} - ${round(s.max)}]`;
+    const round = (v: number) => `${Math.round(v)}${unit}`;
+    return s.n === 1 ? round(s.median) : `${round(s.min)} / ${round(s.median)} / ${round(s.max)}`;
 }
 
 function cell(text: string): string {
@@ -64,15 +66,18 @@ function lossText(s: Spread | undefined, a: KindAggregate, unit: string): string
 }
 
 function aggregateRow(kind: string, a: KindAggregate): string {
-    return `| ${kind} | ${a.events} | ${spreadText(a.windowMs)} | ${spreadText(a.recoveryAfterStartMs)} | ${spreadText(a.detectAfterLastAckMs)} | ` +
-        `${spreadText(a.detectAfterStartMs)} | ${lossText(a.lostAckedWrites, a, "")} | ${lossText(a.rpoMs, a, " ms")} | ${spreadText(a.staleReads, "")} |`;
+    return `| ${kind} | ${a.events} | ${spreadText(a.windowMs)} | ${spreadText(a.promotedAfterStartMs)} | ${spreadText(a.recoveryAfterStartMs)} | ` +
+        `${spreadText(a.firstFailureAfterLastAckMs)} | ${spreadText(a.firstFailureAfterStartMs)} | ${lossText(a.lostAckedWrites, a, "")} | ` +
+        `${lossText(a.rpoMs, a, " ms")} | ${spreadText(a.staleReads, "")} |`;
 }
 
 function eventRow(e: EventResult): string {
-    const others = e.shards.filter((s) => s.shard !== e.shard && s.outage).map((s) => `${s.shard} ${s.windowMs} ms`).join(", ") || "none";
+    const others = [outagesText(refusedElsewhere(e)), stalledElsewhere(e).length > 0 ? `stalled, no write failed: ${outagesText(stalledElsewhere(e))}` : ""]
+        .filter(Boolean).join("; ") || "none";
     const unknown = `**unknown** (${e.lostAckedWritesFound} found on the shards read)`;
-    return `| ${e.kind} | ${e.shard} | ${isoTime(e.startedAt)} | ${ms(e.detectAfterLastAckMs)} | ${ms(e.detectAfterStartMs)} | ${ms(e.windowMs)} | ` +
-        `${ms(e.recoveryAfterStartMs)} | ${e.lostAckedWrites === null ? unknown : e.lostAckedWrites} | ${e.rpoMs === null ? "**unknown**" : ms(e.rpoMs)} | ` +
+    return `| ${e.kind} | ${e.shard} | ${isoTime(e.startedAt)} | ${ms(e.windowMs)} | ${ms(e.promotedAfterStartMs)} | ${ms(e.recoveryAfterStartMs)} | ` +
+        `${ms(e.firstFailureAfterLastAckMs)} | ${ms(e.firstFailureAfterStartMs)} | ` +
+        `${e.lostAckedWrites === null ? unknown : e.lostAckedWrites} | ${e.rpoMs === null ? "**unknown**" : ms(e.rpoMs)} | ` +
         `${e.staleReads} | ${e.recovered ? "yes" : "**no**"} | ${e.unverified.join(", ") || "none"} | ${cell(others)} |`;
 }
 
@@ -97,22 +102,24 @@ export function renderDrillMarkdown(result: LocalDrillResult, svgNames: readonly
         `- Cluster: Redis Cluster on loopback, ${s.primaries} primaries with ${s.replicasPerPrimary} replica(s) each, cluster-node-timeout ${s.nodeTimeoutMs} ms, a fresh cluster per run.`,
         `- Failovers per run, in order: ${s.kinds.join(", ")}; runs: ${s.runs}; each on the next shard in turn.`,
         `- Canary: ${s.ratePerShard} acknowledged writes and ${s.readRatePerShard} reads per second per shard, ` +
-        `${s.attemptTimeoutMs} ms per attempt; windows are measured to one write period (${periodMs} ms).`,
+        `${s.attemptTimeoutMs} ms per attempt.`,
         `- CPU of the measurement, over the runs: this process (canary and drill) ${cpuText(cpu)}; ` +
         `with a healthy cluster (warm-up, no failover) ${cpuText(steady)}. 100 % is one core.`,
         "",
-        `## Results per failover kind${s.runs > 1 ? ` (median [min - max] over ${s.runs} runs)` : ""}`,
+        `## Results per failover kind${s.runs > 1 ? ` (min / median / max over ${s.runs} runs)` : ""}`,
         "",
-        "| failover | events | write-unavailability window (RTO) | first acknowledged write after the failover command | time to detect (from the last acknowledgement) | " +
+        "| failover | events | write-unavailability window (RTO) | promoted (roles settled) after the failover command | " +
+        "first acknowledged write after the failover command | time to the first failed write (from the last acknowledgement) | " +
         "first failed write after the failover command | acknowledged writes lost | RPO | stale reads |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
         ...FAILOVER_KINDS.filter((k) => result.aggregate[k]).map((k) => aggregateRow(k, result.aggregate[k]!)),
     ];
     for (const [index, run] of result.runs.entries()) {
         lines.push("", `## Run ${run.run}`, "", `![write availability per shard](${svgNames[index]})`, "",
-            "| failover | shard | started | time to detect (from the last acknowledgement) | first failed write after the command | window (RTO) | " +
-            "first acknowledged write after the command | acknowledged writes lost | RPO | stale reads | recovered | unverified shards | other shards with an outage |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| failover | shard | started | window (RTO) | promoted (roles settled) after the command | first acknowledged write after the command | " +
+            "time to the first failed write (from the last acknowledgement) | first failed write after the command | acknowledged writes lost | RPO | " +
+            "stale reads | recovered | unverified shards | other shards that refused writes or stalled |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             ...run.events.map(eventRow), "",
             `Writes: ${run.totals.writesAttempted} sent, ${run.totals.writesAcknowledged} acknowledged, ${run.totals.writesFailed} failed; ` +
             `reads: ${run.totals.reads}, stale: ${run.totals.staleReads}; acknowledged writes lost: ` +
@@ -122,14 +129,21 @@ export function renderDrillMarkdown(result: LocalDrillResult, svgNames: readonly
     }
     lines.push("", "## How the numbers are measured", "",
         "- **Write-unavailability window (RTO)**: per shard, the longest time between two consecutive acknowledged canary writes " +
-        "that ends after the failover started (last success before the outage to first success after it); the row shows the maximum over shards.",
+        "that ends after the failover started (last success before the outage to first success after it); the row shows the maximum over shards. " +
+        windowPrecision(periodMs),
+        "- **Promoted (roles settled)**: from the failover command (or SIGKILL) to the first look at the cluster's roles (every 100 ms) that shows a " +
+        "former replica as the shard's primary and the old primary gone or its replica: when the cluster promoted, beside which the window shows " +
+        "what clients lost.",
         "- **First acknowledged write after the failover command**: from the failover command (or SIGKILL) to that first success on the failed-over shard.",
-        "- **Time to detect**: from the last acknowledged canary write before the first failed one to that failure becoming known (an error, or no " +
-        `answer within ${s.attemptTimeoutMs} ms); the first failed write is also given from the failover command. "-" when none failed (a coordinated ` +
-        "failover holds writes instead of failing them).",
+        "- **Time to the first failed write**: from the last acknowledged canary write before the first failed one to that failure becoming known (an " +
+        `error, or no answer within the canary's ${s.attemptTimeoutMs} ms attempt timeout, after the client's own retries); also given from the ` +
+        "failover command. It is the client's view, not when the cluster noticed the failure. \"-\" when none failed (a coordinated failover holds " +
+        "writes instead of failing them).",
+        `- **Other shards that refused writes**: during a kill, ${WHOLE_CLUSTER_REFUSES}. The chart shows it as red on those shards. ` +
+        `Other shards listed as stalled: ${STALL_MEANS}.`,
         "- **Acknowledged writes lost**: sequence numbers the cluster acknowledged that the reader no longer finds after the failover. " +
         "**RPO**: from the newest surviving acknowledged write before the loss to the newest lost one. When the reader could not read a shard " +
-        "after a failover, both are **unknown** for it (never 0), and the shard is listed as unverified.",
+        `after a failover, both are **unknown** for it (never 0), and the shard is listed as unverified. ${LOOPBACK_LOSS}`,
         "- **Stale reads**: reads that returned an older sequence number than one acknowledged before the read was sent.",
         "");
     return lines.join("\n");

@@ -2,7 +2,9 @@
  * Command-line flags declared once, as data: the parser, the --help text and the typed values all come
  * from the same declarations, so a flag cannot be documented one way and parsed another.
  * Everything here runs before any AWS or stack call: a bad flag stops the run with nothing changed.
+ * node:util's parseArgs splits the command line; the kinds, ranges and messages are declared here.
  */
+import { parseArgs } from "node:util";
 
 interface FlagBase {
     /** camelCase key of the parsed value; the flag is its kebab-case form (maxLagSeconds -> --max-lag-seconds). */
@@ -139,37 +141,29 @@ function describeAccepted(spec: FlagSpec): string {
     }
 }
 
-function badValue(spec: FlagSpec, text: string, command: string): UsageError {
-    return new UsageError(`${flagName(spec.key)} ${JSON.stringify(text)} is not valid. Accepted: ${describeAccepted(spec)}.`, command);
+function badValue(spec: FlagSpec, text: string): string {
+    return `${flagName(spec.key)} ${JSON.stringify(text)} is not valid. Accepted: ${describeAccepted(spec)}.`;
 }
 
-function parseValue(spec: Exclude<FlagSpec, BooleanFlag>, text: string, command: string): unknown {
+type Parsed = { ok: true; value: unknown } | { ok: false; problem: string };
+
+/** The typed value of one flag's text, or the problem with it. parseArgs gives strings; the kinds are ours. */
+function parseValue(spec: Exclude<FlagSpec, BooleanFlag>, text: string): Parsed {
+    const bad: Parsed = { ok: false, problem: badValue(spec, text) };
     switch (spec.kind) {
         case "string":
-            if (text.trim() === "") {
-                throw badValue(spec, text, command);
-            }
-            return text;
+            return text.trim() === "" ? bad : { ok: true, value: text };
         case "number": {
             const value = Number(text);
-            if (!/^\d+(\.\d+)?$/.test(text) || value < spec.min || value > spec.max) {
-                throw badValue(spec, text, command);
-            }
-            return value;
+            return !/^\d+(\.\d+)?$/.test(text) || value < spec.min || value > spec.max ? bad : { ok: true, value };
         }
         case "duration": {
             const match = DURATION.exec(text);
             const value = match ? Number(match[1]) * DURATION_UNIT_MS[match[2] ?? "s"] : NaN;
-            if (!match || value < spec.min || value > spec.max) {
-                throw badValue(spec, text, command);
-            }
-            return value;
+            return !match || value < spec.min || value > spec.max ? bad : { ok: true, value };
         }
         case "choice":
-            if (!spec.choices.includes(text)) {
-                throw badValue(spec, text, command);
-            }
-            return text;
+            return spec.choices.includes(text) ? { ok: true, value: text } : bad;
     }
 }
 
@@ -178,68 +172,112 @@ export interface ParsedArgs<S extends readonly FlagSpec[]> {
     help: boolean;
 }
 
+/** The option name parseArgs knows a flag by: its kebab-case form without the dashes. */
+function optionName(key: string): string {
+    return flagName(key).slice(2);
+}
+
 /**
- * Parses `--flag value`, `--flag=value` and boolean `--flag`. Rejects unknown flags, positional
- * arguments, repeated flags and missing required flags, each with a message naming the flag, the
- * value and what is accepted. `--help` (or -h) short-circuits the required-flag checks.
+ * Parses `--flag value`, `--flag=value` and boolean `--flag` with node:util's parseArgs, then checks
+ * what parseArgs leaves to its caller: unknown flags, positional arguments, repeated flags, a value on
+ * a switch, values outside what the declaration accepts and missing required flags. Every problem is
+ * named in one UsageError (flag, value, what is accepted), so one correction fixes the command line.
+ * `--help` (or -h) short-circuits the required-flag checks.
  */
 export function parseFlags<S extends readonly FlagSpec[]>(command: CommandSpec<S>, argv: readonly string[]): ParsedArgs<S> {
-    const byName = new Map<string, FlagSpec>(command.flags.map((f) => [flagName(f.key), f]));
+    const byOption = new Map<string, FlagSpec>(command.flags.map((f) => [optionName(f.key), f]));
+    const accepted = `${[...byOption.keys()].map((o) => `--${o}`).join(", ")}, --help`;
+    // parseArgs takes the word after a string flag as its value even when it is the next flag; such a
+    // flag is given here with an empty inline value, and its index remembered, so it "needs a value"
+    // and the next flag is still read.
+    const valueMissing = new Set<number>();
+    const args = argv.map((arg, i) => {
+        const spec = arg.startsWith("--") && !arg.includes("=") ? byOption.get(arg.slice(2)) : undefined;
+        const next = argv[i + 1];
+        if (spec && spec.kind !== "boolean" && (next === undefined || next.startsWith("--"))) {
+            valueMissing.add(i);
+            return `${arg}=`;
+        }
+        return arg;
+    });
+    const options = Object.fromEntries([...byOption].map(([name, spec]) => [name, { type: spec.kind === "boolean" ? "boolean" as const : "string" as const }]));
+    const { tokens } = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: false, allowPositionals: true, tokens: true });
+    const problems: string[] = [];
     const values: Record<string, unknown> = {};
-    const seen = new Set<string>();
     let help = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--help" || arg === "-h") {
+    let afterUnknown = false;
+    for (const token of tokens) {
+        const followsUnknown = afterUnknown;
+        afterUnknown = false;
+        if (token.kind === "option-terminator") {
+            continue;
+        }
+        if (token.kind === "positional") {
+            // The word after an unknown flag is most likely its value: the unknown flag is the problem to name.
+            if (!followsUnknown) {
+                problems.push(`unexpected argument ${JSON.stringify(token.value)}. ${command.name} takes only flags: ${accepted} (see ${command.name} --help).`);
+            }
+            continue;
+        }
+        if (token.name === "help") {
             help = true;
             continue;
         }
-        if (!arg.startsWith("--")) {
-            throw new UsageError(`unexpected argument ${JSON.stringify(arg)}. ${command.name} takes only flags: ` +
-                `${[...byName.keys()].join(", ")} (see ${command.name} --help).`, command.name);
-        }
-        const eq = arg.indexOf("=");
-        const name = eq === -1 ? arg : arg.slice(0, eq);
-        const spec = byName.get(name);
+        const spec = byOption.get(token.name);
         if (!spec) {
-            throw new UsageError(`unknown flag ${name} for ${command.name}. Accepted: ${[...byName.keys()].join(", ")}, --help.`, command.name);
+            problems.push(`unknown flag ${token.rawName} for ${command.name}. Accepted: ${accepted}.`);
+            afterUnknown = token.value === undefined;
+            continue;
         }
-        if (seen.has(spec.key)) {
-            throw new UsageError(`${name} is given twice. Accepted: each flag at most once.`, command.name);
+        const name = flagName(spec.key);
+        if (spec.key in values) {
+            problems.push(`${name} is given twice. Accepted: each flag at most once.`);
+            continue;
         }
-        seen.add(spec.key);
         if (spec.kind === "boolean") {
-            if (eq !== -1) {
-                throw badValue(spec, arg.slice(eq + 1), command.name);
+            if (token.value !== undefined) {
+                problems.push(badValue(spec, token.value));
             }
             values[spec.key] = true;
             continue;
         }
-        let text: string | undefined;
-        if (eq !== -1) {
-            text = arg.slice(eq + 1);
-        } else {
-            text = argv[i + 1];
-            if (text === undefined || text.startsWith("--")) {
-                throw new UsageError(`${name} needs a value. Accepted: ${describeAccepted(spec)}.`, command.name);
-            }
-            i++;
+        if (valueMissing.has(token.index)) {
+            problems.push(`${name} needs a value. Accepted: ${describeAccepted(spec)}.`);
+            values[spec.key] = undefined;
+            continue;
         }
-        values[spec.key] = parseValue(spec, text, command.name);
+        const parsed = parseValue(spec, token.value ?? "");
+        if (parsed.ok) {
+            values[spec.key] = parsed.value;
+        } else {
+            problems.push(parsed.problem);
+            values[spec.key] = undefined;
+        }
     }
     for (const spec of command.flags) {
-        if (values[spec.key] !== undefined) {
+        if (spec.key in values) {
             continue;
         }
         if (spec.kind === "boolean") {
             values[spec.key] = false;
-        } else if (spec.kind === "string" && spec.required && !help) {
-            throw new UsageError(`${flagName(spec.key)} is required. Accepted: ${spec.accepted}.`, command.name);
+        } else if (spec.kind === "string" && spec.required) {
+            if (!help) {
+                problems.push(`${flagName(spec.key)} is required. Accepted: ${spec.accepted}.`);
+            }
         } else if ("default" in spec) {
             values[spec.key] = spec.default;
         }
     }
+    if (problems.length > 0) {
+        throw new UsageError(problems.length === 1 ? problems[0]
+            : `${problems.length} problems with the flags of ${command.name}:\n${problems.map((p) => `  - ${p}`).join("\n")}`, command.name);
+    }
     return { values: values as FlagValues<S>, help };
+}
+
+/** "1 run", "5 runs", "1 write per second per shard": a unit is declared in the plural, its first word is singular for 1. */
+function quantity(value: number, unit: string): string {
+    return `${value} ${value === 1 ? unit.replace(/^([a-z]{2,})s\b/, "$1") : unit}`;
 }
 
 function defaultText(spec: FlagSpec): string {
@@ -249,7 +287,7 @@ function defaultText(spec: FlagSpec): string {
         case "string":
             return spec.required ? " (required)" : spec.default !== undefined ? ` (default: ${spec.default})` : "";
         case "number":
-            return ` (default: ${spec.default} ${spec.unit})`;
+            return ` (default: ${quantity(spec.default, spec.unit)})`;
         case "duration":
             return ` (default: ${formatFlagDuration(spec.default)})`;
         case "choice":

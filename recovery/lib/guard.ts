@@ -145,7 +145,10 @@ export async function previewThenUp(driver: StackDriver, opts: GuardedUpOptions 
             { detail: { policyPack: driver.policyPack?.packDir ?? null, policyPackConfig: driver.policyPack?.configFile ?? null } });
         const judged = await previewVerdict(driver, opts.protectedTypes ?? STATEFUL_TYPES, opts.targets, opts.allowDestroy);
         if (!judged.allowed) {
-            step.found(judged.message, { level: "error", detail: { blocked: judged.blocked, policyViolations: judged.violations } });
+            // The refusal's message is printed once, where the run reports it; the finding keeps what it
+            // concerns for the report (the blocked resources, the policy violations).
+            step.found("the guard refuses the update; the refusal is reported in full below",
+                { level: "error", detail: { blocked: judged.blocked, policyViolations: judged.violations } });
             throw new GuardRefusedError(judged);
         }
         if (judged.violations.length) {

@@ -79,6 +79,27 @@ export function humanPrinter(out: Output, options: HumanPrinterOptions = {}): Em
     };
 }
 
+/** An error's whole message (not only its first line). */
+export function errorMessage(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Prints an error the one way every recovery program does: `error: <the whole message>`, then its
+ * cause when the message does not already say it, and the stack trace only with --debug. Called once
+ * per run, by whoever ends it.
+ */
+export function writeError(out: Output, error: unknown, debug: boolean): void {
+    out.write(`error: ${errorMessage(error)}\n`);
+    const cause = (error as { cause?: unknown } | undefined)?.cause;
+    if (cause instanceof Error && !errorMessage(error).includes(cause.message)) {
+        out.write(`  caused by: ${cause.message}\n`);
+    }
+    if (debug && error instanceof Error && error.stack) {
+        out.write(`${error.stack}\n`);
+    }
+}
+
 /** One JSON object per event and line, with `time` (ISO) next to `at` (epoch milliseconds). */
 export function jsonLinesPrinter(out: Output): Emit {
     return (event: RecoveryEvent) => {

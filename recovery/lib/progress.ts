@@ -117,8 +117,8 @@ export class Progress {
 
     /**
      * Runs one step: emits step-started, runs the body, emits step-finished with its result and
-     * summary. A body that throws finishes the step as failed with the error's first line, and the
-     * error goes on to the caller unchanged.
+     * summary. A body that throws finishes the step as failed with a short reason (shortReason), and
+     * the error goes on to the caller unchanged: whoever ends the run prints its full message, once.
      */
     async step<T>(name: string, doing: string, body: (step: StepContext) => Promise<T>): Promise<T> {
         if (!name.trim() || !doing.trim()) {
@@ -146,7 +146,7 @@ export class Progress {
             this.finishStep(record, skipped === undefined ? "ok" : "skipped", skipped ?? summary);
             return value;
         } catch (error) {
-            this.finishStep(record, "failed", firstLine(error));
+            this.finishStep(record, "failed", shortReason(error));
             throw error;
         }
     }
@@ -162,4 +162,23 @@ export class Progress {
 export function firstLine(error: unknown): string {
     const text = error instanceof Error ? error.message : String(error);
     return text.split("\n")[0];
+}
+
+/** The longest reason a failed step's line gives; the full message follows once, at the end of the run. */
+export const SHORT_REASON_CHARS = 160;
+
+/**
+ * What a failed step's line says: the error's first sentence, cut at a word to SHORT_REASON_CHARS
+ * ("..." marks a cut). The step line tells where it failed; the full message, which can run to several
+ * hundred characters, is printed once, in the run's summary, so it is read once and near the end.
+ */
+export function shortReason(error: unknown): string {
+    const line = firstLine(error);
+    const sentence = /^.*?[.!?](?=\s|$)/.exec(line)?.[0] ?? line;
+    if (sentence.length <= SHORT_REASON_CHARS) {
+        return sentence;
+    }
+    const cut = sentence.slice(0, SHORT_REASON_CHARS);
+    const atWord = cut.slice(0, Math.max(cut.lastIndexOf(" "), SHORT_REASON_CHARS / 2)).replace(/[\s,;:(]+$/, "");
+    return `${atWord}...`;
 }

@@ -5,11 +5,12 @@
  * itself.
  */
 import { promises as fs } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { RecoveryEvent, StepResult } from "./events";
 import { silentLagSummary } from "./lag";
-import { formatDuration, isoTime } from "./printer";
-import { Progress, firstLine } from "./progress";
+import { errorMessage, formatDuration, isoTime } from "./printer";
+import { Progress } from "./progress";
 
 export const DEFAULT_REPORT_DIRECTORY = "recovery-reports";
 
@@ -184,7 +185,7 @@ export class RunReport {
             durationSeconds: seconds(now - progress.startedAt),
             inputs: redactInputs(this.options.inputs, this.options.secretInputs ?? []),
             outcome,
-            ...(finish.error !== undefined ? { error: firstLine(finish.error) } : {}),
+            ...(finish.error !== undefined ? { error: errorMessage(finish.error) } : {}),
             recoveryTime: this.writesAccepted
                 ? { seconds: seconds(this.writesAccepted.at - progress.startedAt), writesAcceptedAt: isoTime(this.writesAccepted.at), detail: this.writesAccepted.detail }
                 : "not reached",
@@ -230,16 +231,38 @@ export class RunReport {
             writesAcceptedAt: isoTime(this.writesAccepted.at) };
     }
 
-    /** Writes `<timestamp>-<program>.json` and `.md`; returns their paths and the document. */
-    async finish(finish: FinishOptions = {}): Promise<{ json: string; markdown: string; report: ReportDocument }> {
+    /**
+     * Writes `<timestamp>-<program>.json` and `.md`; returns their paths and the document. A run that
+     * reached AWS must leave its report: when the report directory cannot be written (read-only
+     * checkout, full disk), the report goes to the system's temporary directory instead and
+     * `notWrittenTo` says where it could not go and why.
+     */
+    async finish(finish: FinishOptions = {}): Promise<FinishedReport> {
         const report = this.build(finish);
         const directory = this.options.directory ?? DEFAULT_REPORT_DIRECTORY;
+        try {
+            return { ...(await this.write(report, directory)), report };
+        } catch (e) {
+            const fallback = path.join(os.tmpdir(), DEFAULT_REPORT_DIRECTORY);
+            return { ...(await this.write(report, fallback)), report, notWrittenTo: { directory, reason: errorMessage(e) } };
+        }
+    }
+
+    private async write(report: ReportDocument, directory: string): Promise<{ json: string; markdown: string }> {
         await fs.mkdir(directory, { recursive: true });
         const base = path.join(directory, `${fileTimestamp(this.options.progress.startedAt)}-${this.program}`);
         await fs.writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
         await fs.writeFile(`${base}.md`, renderMarkdown(report));
-        return { json: `${base}.json`, markdown: `${base}.md`, report };
+        return { json: `${base}.json`, markdown: `${base}.md` };
     }
+}
+
+export interface FinishedReport {
+    json: string;
+    markdown: string;
+    report: ReportDocument;
+    /** Set when the report directory could not be written and the report went to the temporary directory. */
+    notWrittenTo?: { directory: string; reason: string };
 }
 
 function isAbort(error: unknown): boolean {

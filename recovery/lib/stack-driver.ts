@@ -143,7 +143,9 @@ export class StackLockedError extends StackDriverError {
 /**
  * The stack cannot be used from this machine at all, for a reason outside the stack itself: its
  * state backend does not answer, or the Pulumi CLI is missing. The control-plane steps of a recovery
- * need neither, so callers catch this kind to go on without the stack and reconcile it later.
+ * need neither, so callers catch this kind to go on without the stack and reconcile it later. The
+ * message says only what is wrong and how to fix it: what the run does without the stack depends on
+ * the command (commands/runner.ts says it), and a command that needs the stack refuses.
  */
 export class StackUnavailableError extends StackDriverError {
     constructor(stackName: string, operation: StackOperation, message: string, readonly detail: string, cause?: unknown) {
@@ -157,9 +159,7 @@ export class BackendUnreachableError extends StackUnavailableError {
     constructor(stackName: string, operation: StackOperation, detail: string, cause?: unknown) {
         super(stackName, operation,
             `the state backend of stack ${stackName} is unreachable, so ${operation} cannot run (${detail}). ` +
-            "Check `pulumi whoami` and the backend's credentials; if the backend lives in the failed region, " +
-            "recover from the AWS side (topology discovery and promotion work without the stack) and " +
-            "reconcile the stack once the backend is back.", detail, cause);
+            "Check `pulumi whoami` and the backend's credentials, or wait until the backend answers again.", detail, cause);
         this.name = "BackendUnreachableError";
     }
 }
@@ -170,8 +170,7 @@ export class PulumiCliMissingError extends StackUnavailableError {
         super(stackName, operation,
             `the Pulumi CLI is not installed or not on PATH, so ${operation} cannot run for stack ${stackName} (${detail}). ` +
             "Install it as the Pulumi documentation describes (\"Download & install\": the install script, Homebrew, Chocolatey " +
-            "or a release archive) or put the directory that holds `pulumi` on PATH, or run this from a machine that has it; " +
-            "the control-plane steps (topology discovery, promotion, detach) do not need it.", detail, cause);
+            "or a release archive) or put the directory that holds `pulumi` on PATH, or run this from a machine that has it.", detail, cause);
         this.name = "PulumiCliMissingError";
     }
 }

@@ -8,7 +8,7 @@
  * Every operation other than getConfig fails with the error that kept the stack from opening, so
  * nothing can mistake this for the stack itself.
  */
-import { StackNotFoundError as NoStackFileError, loadStackFile } from "../../components/config/stack-file";
+import { StackNotFoundError as NoStackFileError, StackFileSyntaxError, loadStackFile } from "../../components/config/stack-file";
 import { programStackName } from "./stack-config";
 import { PulumiCliMissingError, StackConfigMap, StackDriver, StackOutputs, StackUnavailableError, UpResult } from "./stack-driver";
 
@@ -49,6 +49,10 @@ export class StackFileDriver implements StackDriver {
             if (e instanceof NoStackFileError) {
                 throw new NoStackSourceError(`stack ${stackName} cannot be opened and has no configuration file to fall back on: ` +
                     `${e.message} Check --stack; nothing was changed. Why the stack cannot be opened: ${unavailable.message}`, e);
+            }
+            if (e instanceof StackFileSyntaxError) {
+                throw new NoStackSourceError(`stack ${stackName} cannot be opened, and its configuration file cannot be read instead: ${e.message} ` +
+                    `Nothing was changed. Why the stack cannot be opened: ${unavailable.message}`, e);
             }
             throw e;
         }

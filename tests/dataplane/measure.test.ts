@@ -43,7 +43,7 @@ describe("measure: per-event results from canary samples", () => {
             [event({ shard: "shard-1", startedAt: start, recoveredAt: T0 + 5000, endedAt: T0 + 6000 })], OPTIONS);
 
         assert.equal(result.windowMs, 3000);
-        assert.equal(result.detectAfterStartMs, 20 + TIMEOUT, "the write sent 20 ms after the kill is given up after the timeout");
+        assert.equal(result.firstFailureAfterStartMs, 20 + TIMEOUT, "the write sent 20 ms after the kill is given up after the timeout");
         assert.equal(result.recoveryAfterStartMs, 3001);
         assert.equal(result.recovered, true);
         const [own, other] = result.shards;
@@ -56,7 +56,7 @@ describe("measure: per-event results from canary samples", () => {
         const start = T0 + 1000;
         const samples = writes(T0, T0 + 3000, (at) => (at > start && at < T0 + 1500 ? { ok: false, latencyMs: 3 } : undefined));
         const [result] = measureEvents([record("shard-1", samples)], [event({ shard: "shard-1", startedAt: start, endedAt: T0 + 3000 })], OPTIONS);
-        assert.equal(result.detectAfterStartMs, 23);
+        assert.equal(result.firstFailureAfterStartMs, 23);
         assert.equal(result.windowMs, 500);
     });
 
@@ -65,7 +65,7 @@ describe("measure: per-event results from canary samples", () => {
         // Writes sent during the pause are all acknowledged together when the new primary takes over.
         const samples = writes(T0, T0 + 4000, (at) => (at >= start && at < T0 + 2310 ? { ok: true, latencyMs: T0 + 2310 - at } : undefined));
         const [result] = measureEvents([record("shard-1", samples)], [event({ kind: "cluster-failover", shard: "shard-1", startedAt: start, endedAt: T0 + 4000 })], OPTIONS);
-        assert.equal(result.detectAfterStartMs, null, "no write failed");
+        assert.equal(result.firstFailureAfterStartMs, null, "no write failed");
         assert.equal(result.windowMs, 2310 - 1981);
         assert.equal(result.shards[0].outage, true);
         assert.equal(result.recoveryAfterStartMs, 310);
@@ -80,7 +80,7 @@ describe("measure: per-event results from canary samples", () => {
         assert.deepEqual({ outage: own.outage, windowMs: own.windowMs, lastAckBefore: own.lastAckBefore }, { outage: false, windowMs: 40, lastAckBefore: T0 + 1181 });
         assert.deepEqual({ outage: other.outage, windowMs: other.windowMs }, { outage: false, windowMs: 0 });
         assert.equal(result.windowMs, 40);
-        assert.equal(result.detectAfterStartMs, null);
+        assert.equal(result.firstFailureAfterStartMs, null);
     });
 
     it("leaves the window open when the shard still fails at the end of the span", () => {
@@ -122,8 +122,8 @@ describe("measure: per-event results from canary samples", () => {
         const samples = writes(T0, T0 + 64_000, (at) => (at > T0 + 61_000 && at < T0 + 62_000 ? { ok: false } : undefined));
         const [result] = measureEvents([record("shard-1", samples)], [event({ kind: "test-failover", shard: "shard-1", startedAt: call, endedAt: T0 + 64_000 })], OPTIONS);
         assert.equal(result.windowMs, 1000, "the RTO window does not depend on when the event is taken to start");
-        assert.equal(result.detectAfterStartMs, 60_020 + TIMEOUT, "from the API call: mostly AWS's own delay");
-        assert.equal(result.detectAfterLastAckMs, 20 + TIMEOUT - 1, "from the last acknowledgement (sent at T0+61000, answered 1 ms later) to the first timeout");
+        assert.equal(result.firstFailureAfterStartMs, 60_020 + TIMEOUT, "from the API call: mostly AWS's own delay");
+        assert.equal(result.firstFailureAfterLastAckMs, 20 + TIMEOUT - 1, "from the last acknowledgement (sent at T0+61000, answered 1 ms later) to the first timeout");
         assert.equal(result.recoveryAfterStartMs, 61_001);
     });
 
@@ -134,7 +134,7 @@ describe("measure: per-event results from canary samples", () => {
             event({ shard: "shard-1", startedAt: T0 + 500, endedAt: T0 + 2000 }),
             event({ shard: "shard-1", startedAt: T0 + 2000, endedAt: T0 + 6000 }),
         ], OPTIONS);
-        assert.equal(second.detectAfterLastAckMs, 20 + TIMEOUT - 1, "from the acknowledgement of the write sent at T0+2000 to the first timeout");
+        assert.equal(second.firstFailureAfterLastAckMs, 20 + TIMEOUT - 1, "from the acknowledgement of the write sent at T0+2000 to the first timeout");
     });
 
     it("says the loss is unknown, naming the shards the reader could not read, never \"0 lost\"", () => {
@@ -226,6 +226,32 @@ describe("measure: loss and timeline", () => {
             { at: 60, ok: true, latencyMs: 5 }, { at: 80, ok: false }, { at: 100, ok: false },
         ];
         assert.deepEqual(downIntervals(samples, TIMEOUT, 500), [{ from: 20, to: 65 }, { from: 80, to: 500 }]);
+    });
+
+    it("downIntervals never overlap: a failure sent before a slow acknowledgement arrived extends the run it closed", () => {
+        const samples: WriteSample[] = [
+            { at: 0, ok: true, latencyMs: 1 }, { at: 20, ok: false },
+            // Sent at 40, acknowledged at 140; the writes sent at 60 and 80 fail meanwhile, and the one at 100 is acknowledged at 101.
+            { at: 40, ok: true, latencyMs: 100 }, { at: 60, ok: false }, { at: 80, ok: false, latencyMs: 3 }, { at: 100, ok: true, latencyMs: 1 },
+            { at: 200, ok: false }, { at: 220, ok: true, latencyMs: 2 },
+        ];
+        const down = downIntervals(samples, TIMEOUT, 500);
+        assert.deepEqual(down, [{ from: 20, to: 140 }, { from: 200, to: 222 }]);
+        for (let i = 1; i < down.length; i++) {
+            assert.ok(down[i].from > down[i - 1].to, `${JSON.stringify(down[i - 1])} and ${JSON.stringify(down[i])} overlap`);
+        }
+    });
+
+    it("reports when the cluster promoted, from the event's start, and marks it on the timeline", () => {
+        const samples = writes(T0, T0 + 3000, (at) => (at > T0 + 1000 && at < T0 + 1500 ? { ok: false, latencyMs: 3 } : undefined));
+        const records = [record("shard-1", samples)];
+        const [result] = measureEvents(records, [event({ shard: "shard-1", startedAt: T0 + 1000, promotedAt: T0 + 1400, endedAt: T0 + 3000 })], OPTIONS);
+        assert.equal(result.promotedAfterStartMs, 400);
+        const timeline = toTimeline("run 1", records, [result], { from: T0, to: T0 + 3000 }, TIMEOUT, ["why other shards are red"]);
+        assert.ok(timeline.events.some((e) => e.at === T0 + 1400 && e.label === "promoted (roles settled)"));
+        assert.deepEqual(timeline.notes, ["why other shards are red"]);
+        const [unpolled] = measureEvents(records, [event({ shard: "shard-1", startedAt: T0 + 1000, endedAt: T0 + 3000 })], OPTIONS);
+        assert.equal(unpolled.promotedAfterStartMs, null, "not seen is null, never 0");
     });
 
     it("toTimeline carries every shard's samples and marks start, detection and recovery of each event", () => {

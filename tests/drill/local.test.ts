@@ -70,6 +70,8 @@ describe("local drill, end to end on a real local cluster", function () {
             // cluster client finds the new primary up to one ~50 ms retry cycle late at its end; at 100/s
             // both together stay well inside the 100 ms the probe comparison allows.
             ratePerShard: 100,
+            // The loss path (kill-unreplicated) has its own test, local-loss.test.ts.
+            kinds: ["cluster-failover", "kill"],
             nodeTimeoutMs: NODE_TIMEOUT_MS,
             settleMs: 500,
             emit: (e) => events.push(e),
@@ -105,7 +107,7 @@ describe("local drill, end to end on a real local cluster", function () {
 
         // A killed primary is only replaced after cluster-node-timeout, so the window cannot be shorter.
         assert.ok(killed.windowMs >= NODE_TIMEOUT_MS && killed.windowMs < 20_000, `kill window ${killed.windowMs} ms`);
-        assert.ok(killed.detectAfterStartMs !== null && killed.detectAfterStartMs > 0 && killed.detectAfterStartMs < killed.windowMs, `detected after ${killed.detectAfterStartMs} ms`);
+        assert.ok(killed.firstFailureAfterStartMs !== null && killed.firstFailureAfterStartMs > 0 && killed.firstFailureAfterStartMs < killed.windowMs, `detected after ${killed.firstFailureAfterStartMs} ms`);
         assert.ok(killed.recoveryAfterStartMs !== null && killed.recoveryAfterStartMs >= NODE_TIMEOUT_MS);
         assert.ok(killed.shards.find((s) => s.shard === "shard-2")!.failedWrites > 0);
 
@@ -118,6 +120,15 @@ describe("local drill, end to end on a real local cluster", function () {
         assert.ok(result.cpu && result.cpu.processPercent > 0 && result.cpu.wallMs > 0);
         const teardown = events.find((e) => e.type === "step-finished" && e.step === "run-1-teardown");
         assert.equal(teardown?.type === "step-finished" && teardown.result, "ok");
+    });
+
+    it("each failover's step line gives the figures of its result: one measurement, not a second timing", () => {
+        for (const e of result.runs[0].events) {
+            const line = events.find((x) => x.type === "step-finished" && x.step === `run-1-${e.kind}`);
+            assert.ok(line?.type === "step-finished", `a step line for the ${e.kind}`);
+            assert.match(line.summary, new RegExp(`^writes unavailable for ${e.windowMs} ms \\(the window a client saw\\); promoted \\(roles settled\\) ` +
+                `${e.promotedAfterStartMs} ms after the ${e.kind}; writes acknowledged again ${e.recoveryAfterStartMs} ms after the ${e.kind}`));
+        }
     });
 
     it("agrees with an independent probe on each failover's write-unavailability window within 100 ms", () => {

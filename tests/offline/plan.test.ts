@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../offline/plan";
-import { PROJECT_DIR, listStacks, loadStackFile } from "../../offline/run";
+import { PROJECT_DIR, StackFileSyntaxError, listStacks, loadStackFile } from "../../offline/run";
 import { EXAMPLE_STACKS, stackFileProblem } from "../helpers/stacks";
 import { REPLICATION_GROUP, writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
@@ -152,6 +152,21 @@ describe("offline plan (npm run plan)", () => {
         const bad = await capture(["--stak", "prod"]);
         assert.equal(bad.code, 2);
         assert.match(bad.err, /usage: npm run plan -- --stack <name>/);
+    });
+
+    it("a stack file that is not valid YAML is an invalid configuration: the message names the file and the line, exit 1", async () => {
+        const dir = tempStackDir("broken", [
+            "config:",
+            "  elasticache-global:primaryRegion: us-east-1",
+            "  elasticache-global:secondaryRegions: [us-west-2",
+            "  elasticache-global:shards: 3",
+        ].join("\n"));
+        const file = path.join(dir, "Pulumi.broken.yaml");
+        assert.throws(() => loadStackFile("broken", dir), (e: unknown) => e instanceof StackFileSyntaxError && e.file === file && e.line === 4);
+        const { code, err } = await capture(["--stack", "broken"], dir);
+        assert.equal(code, 1);
+        assert.equal(err.split("\n").length, 1, err);
+        assert.ok(err.startsWith(`${file} is not valid YAML: line 4, column 3: Flow sequence in block collection must be sufficiently indented and end with a ]. `), err);
     });
 
     it("replaces encrypted values with placeholders and says so", () => {

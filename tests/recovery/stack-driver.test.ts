@@ -122,12 +122,14 @@ describe("recovery/lib/local-workspace: a missing Pulumi CLI", () => {
         return new CommandError(result as unknown as string);
     }
 
-    it("turns ENOENT on pulumi into PulumiCliMissingError, a StackUnavailableError that says how to fix it and what still works", () => {
+    it("turns ENOENT on pulumi into PulumiCliMissingError, a StackUnavailableError that says how to fix it and nothing a command may not do", () => {
         const e = classifyAutomationError("prod", "select", spawnFailure("pulumi"));
         assert.ok(e instanceof PulumiCliMissingError && e instanceof StackUnavailableError, `${e.name}: ${e.message}`);
         assert.equal(e.detail, "Command failed with ENOENT: pulumi version");
         assert.match(e.message, /^the Pulumi CLI is not installed or not on PATH, so select cannot run for stack prod \(Command failed with ENOENT: pulumi version\)\. Install it/);
-        assert.match(e.message, /the control-plane steps \(topology discovery, promotion, detach\) do not need it/);
+        assert.match(e.message, /put the directory that holds `pulumi` on PATH, or run this from a machine that has it\.$/);
+        // rejoin and restore quote this message when they refuse: it must not speak of a promotion or detach they never make.
+        assert.doesNotMatch(e.message, /promotion|detach/);
     });
 
     it("recognises a CLI given by path, and the spawn error alone when the message says nothing", () => {

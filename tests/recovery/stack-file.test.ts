@@ -47,6 +47,18 @@ describe("recovery/lib/stack-file: the stack's configuration when the stack cann
         assert.equal(stackUnavailability(await FakeStackDriver.create("prod")), undefined, "a real stack is available");
     });
 
+    it("refuses a stack file that is not valid YAML, naming the file and the line, and why the stack itself did not open", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), "config:\n  elasticache-global:primaryRegion: us-east-1\n\telasticache-global:shards: 3\n");
+            assert.throws(() => StackFileDriver.open("prod", dir, backendDown), (e: unknown) => e instanceof NoStackSourceError &&
+                e.message.includes(`${path.join(dir, "Pulumi.prod.yaml")} is not valid YAML: line 3, column 1: `) &&
+                /Nothing was changed\. Why the stack cannot be opened: the state backend of stack prod is unreachable/.test(e.message));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("refuses an unknown stack, listing the stack files there are and why the stack itself did not open", () => {
         // A directory of its own: the list is whatever stack files a project holds, a user's own included.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));

@@ -1,7 +1,7 @@
 /** The drill report's SVG timeline: well-formed, one row per shard, outages in red, events labelled, fast on big runs. */
 import * as assert from "node:assert/strict";
 import { AvailabilityTimeline, Interval, ShardAvailability } from "../../recovery/dataplane/timeline";
-import { DOWN_COLOR, UP_COLOR, renderTimelineSvg, upIntervals } from "../../recovery/report/timeline-svg";
+import { DOWN_COLOR, UP_COLOR, renderTimelineSvg, roundAxis, upIntervals } from "../../recovery/report/timeline-svg";
 
 const START = Date.UTC(2025, 0, 15, 10, 0, 0);
 
@@ -94,17 +94,47 @@ describe("renderTimelineSvg", () => {
         assert.ok(bar, "a red bar");
         assert.ok(Math.abs(Number(bar[1]) - 382.5) < 1, `starts at x=${bar[1]}`);
         assert.ok(Math.abs(Number(bar[3]) - 31.79) < 1, `is ${bar[3]} px wide`);
-        // Three rows share the plot's 160 px from y = 80: the second row's centre is at 160, its bar 0.6 of 53.3 px tall.
-        assert.ok(Math.abs(Number(bar[2]) - 144) < 1, `top at y=${bar[2]}`);
+        // Below the title (36 px), two legend rows (40 px) and the event numbers (26 px), three rows share the plot's 120 px from
+        // y = 102: the second row's centre is at 162, its bar 0.6 of 40 px tall.
+        assert.ok(Math.abs(Number(bar[2]) - 150) < 1, `top at y=${bar[2]}`);
     });
 
-    it("labels the events, with their shard when they concern one, escaped", () => {
+    it("numbers the events above their lines and lists them under the chart, with their time and shard, escaped", () => {
         const svg = renderTimelineSvg(withOutage);
-        assert.match(svg, />0002: TestFailover called</);
-        assert.match(svg, />promoted</);
-        assert.match(svg, />recovered &lt;node&gt; &amp; done</);
+        assert.match(svg, />1 {2}29\.000 s {2}0002: TestFailover called</);
+        assert.match(svg, />2 {2}34\.000 s {2}promoted</);
+        assert.match(svg, />3 {2}90\.000 s {2}recovered &lt;node&gt; &amp; done</);
+        // 29 s and 34 s are 35 px apart on this chart: one marker.
+        assert.deepEqual([...svg.matchAll(/font-weight:bold;"[^>]*>(\d+(?:-\d+)?)<\/text>/g)].map((m) => m[1]), ["1-2", "3"]);
         const dashed = [...svg.matchAll(/<path [^>]*stroke-dasharray/g)];
         assert.equal(dashed.length, 3, "one vertical line per event");
+    });
+
+    it("gives events too close to tell apart one marker, \"1-2\", and keeps each line and list entry", () => {
+        const close = timeline([shard("0001")], [{ at: START + 30_000, label: "kill started" }, { at: START + 30_027, label: "first failed write" }]);
+        const svg = renderTimelineSvg(close);
+        assert.deepEqual([...svg.matchAll(/font-weight:bold;"[^>]*>(\d+(?:-\d+)?)<\/text>/g)].map((m) => m[1]), ["1-2"]);
+        assert.equal([...svg.matchAll(/<path [^>]*stroke-dasharray/g)].length, 2);
+        assert.match(svg, />1 {2}30\.000 s {2}kill started</);
+        assert.match(svg, />2 {2}30\.027 s {2}first failed write</);
+    });
+
+    it("prints the timeline's notes under the chart, wrapped into lines", () => {
+        const note = "Red on other shards during the kill of shard-2: while the killed primary's slots have no primary, the whole cluster refuses writes.";
+        const svg = renderTimelineSvg({ ...withOutage, notes: [note] }, { width: 600 });
+        const lines = [...svg.matchAll(/>([^<]*)<\/text>/g)].map((m) => m[1]).filter((t) => note.replace(/'/g, "&#39;").includes(t) && t.length > 10);
+        assert.ok(lines.length >= 2, `wrapped: ${lines.join(" | ")}`);
+        assert.equal(lines.join(" "), note.replace(/'/g, "&#39;"));
+    });
+
+    it("puts ticks on round numbers, the last at or after the end", () => {
+        assert.deepEqual(roundAxis(6.772), { max: 7, interval: 1 });
+        assert.deepEqual(roundAxis(120), { max: 120, interval: 20 });
+        assert.deepEqual(roundAxis(640.123), { max: 700, interval: 100 });
+        assert.deepEqual(roundAxis(0.35), { max: 1, interval: 0.1 }, "at least a second");
+        assert.deepEqual(roundAxis(3.3), { max: 3.5, interval: 0.5 });
+        const ticks = [...renderTimelineSvg(timeline([shard("0001")])).matchAll(/text-anchor="middle"[^>]*y="6"[^>]*>([\d.]+)<\/text>/g)].map((m) => m[1]);
+        assert.deepEqual(ticks, ["0", "20", "40", "60", "80", "100", "120"]);
     });
 
     it("renders 10 shards of 10,000 samples each in well under 2 s", () => {

@@ -36,9 +36,9 @@ function startedBy(r: EventResult): string {
 }
 
 export function describeResult(r: EventResult): string {
-    const detect = r.detectAfterLastAckMs !== null
-        ? `first failed write known ${r.detectAfterLastAckMs} ms after the last acknowledgement (${r.detectAfterStartMs} ms after ${startedBy(r)})`
-        : r.detectAfterStartMs !== null ? `first failed write known ${r.detectAfterStartMs} ms after ${startedBy(r)}` : "no failed write";
+    const detect = r.firstFailureAfterLastAckMs !== null
+        ? `first failed write known ${r.firstFailureAfterLastAckMs} ms after the last acknowledgement (${r.firstFailureAfterStartMs} ms after ${startedBy(r)})`
+        : r.firstFailureAfterStartMs !== null ? `first failed write known ${r.firstFailureAfterStartMs} ms after ${startedBy(r)}` : "no failed write";
     return `${r.kind} of ${r.shard}: writes unavailable for ${r.windowMs} ms (RTO: last acknowledgement before the gap to the first after it), ` +
         `${describeLoss(r)}, ${detect}, ${r.staleReads} stale reads` +
         `${r.recoveryAfterStartMs !== null ? `; writes acknowledged again ${r.recoveryAfterStartMs} ms after ${startedBy(r)}` : ""}` +
@@ -68,7 +68,7 @@ export async function measureAndDraw(events: DrillEvent[], running: MeasuredRun,
         for (const r of results) {
             step.found(describeResult(r), { level: r.recovered && r.unverified.length === 0 ? "info" : "warn", detail: {
                 windowMs: r.windowMs, rpoMs: r.rpoMs, lostAckedWrites: r.lostAckedWrites, lostAckedWritesFound: r.lostAckedWritesFound, unverified: r.unverified,
-                detectAfterLastAckMs: r.detectAfterLastAckMs, detectAfterCallMs: r.detectAfterStartMs, recoveryAfterCallMs: r.recoveryAfterStartMs,
+                firstFailureAfterLastAckMs: r.firstFailureAfterLastAckMs, firstFailureAfterCallMs: r.firstFailureAfterStartMs, recoveryAfterCallMs: r.recoveryAfterStartMs,
                 staleReads: r.staleReads,
             } });
         }

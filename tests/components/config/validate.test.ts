@@ -181,9 +181,15 @@ describe("validateConfig", () => {
             assert.equal(problem, "elasticache-global:shards is 0. Accepted: a whole number from 1 to 500.");
         });
 
-        it("rejects shards that are not a whole number", () => {
-            assert.match(onlyProblem({ shards: "2.5" }), /^elasticache-global:shards is 2\.5\. Accepted: a whole number from 1 to 500\.$/);
-            assert.match(onlyProblem({ shards: "three" }), /^elasticache-global:shards is "three"\. Accepted: a whole number from 1 to 500\.$/);
+        it("rejects shards that are not a whole number, saying so", () => {
+            assert.match(onlyProblem({ shards: "2.5" }), /^elasticache-global:shards is 2\.5: not a whole number\. Accepted: a whole number from 1 to 500\.$/);
+            assert.match(onlyProblem({ shards: "three" }), /^elasticache-global:shards is "three": not a whole number\. Accepted: a whole number from 1 to 500\.$/);
+        });
+
+        it("says replicasPerShard: two is not a whole number, and speaks of Multi-AZ only below one replica", () => {
+            assert.equal(onlyProblem({ replicasPerShard: "two" }),
+                "elasticache-global:replicasPerShard is \"two\": not a whole number. Accepted: a whole number from 1 to 5.");
+            assert.equal(onlyProblem({ replicasPerShard: 9 }), "elasticache-global:replicasPerShard is 9. Accepted: a whole number from 1 to 5.");
         });
 
         it("rejects 0 replicas per shard, explaining Multi-AZ", () => {

@@ -46,6 +46,13 @@ describe("recovery CLI entry", () => {
         assert.match(stderr, /retarget-primary --help/);
     });
 
+    it("every missing required flag is named at once: failover-shard --stack prod lacks --region and --shard", async () => {
+        const { code, stderr } = await run("failover-shard", "--stack", "prod");
+        assert.equal(code, 2);
+        assert.match(stderr, /--region is required\. Accepted: a region of the stack/);
+        assert.match(stderr, /--shard is required\. Accepted: a node group id of four digits/);
+    });
+
     it("an unknown flag exits 2", async () => {
         const { code, stderr } = await run("rejoin", "--stack", "prod", "--force");
         assert.equal(code, 2);

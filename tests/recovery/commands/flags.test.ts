@@ -68,6 +68,23 @@ describe("recovery flags", () => {
         assert.match(usageError([...REQUIRED, "us-west-2"]).message, /unexpected argument "us-west-2"/);
     });
 
+    it("names every missing required flag at once, and every other problem in the same message", () => {
+        const missing = usageError([]).message;
+        assert.match(missing, /^2 problems with the flags of retarget-primary:/);
+        assert.match(missing, /--stack is required\. Accepted: the name of an existing Pulumi stack/);
+        assert.match(missing, /--to is required\. Accepted: the region to make primary/);
+        const mixed = usageError(["--stack", "prod", "--mode", "panic", "--regoin", "x", "--wait-timeout", "--yes"]).message;
+        for (const problem of [/--to is required/, /--mode "panic" is not valid/, /unknown flag --regoin/, /--wait-timeout needs a value/]) {
+            assert.match(mixed, problem);
+        }
+        assert.doesNotMatch(mixed, /unexpected argument "x"/, "the word after an unknown flag is taken as its value, not reported again");
+        assert.match(mixed, /^4 problems with the flags of retarget-primary:/, "the switch after a flag that lacks its value is read as a switch");
+    });
+
+    it("reads a switch that follows a flag lacking its value as a switch", () => {
+        assert.match(usageError(["--stack", "prod", "--to", "--yes"]).message, /^--to needs a value\./);
+    });
+
     it("--help needs no required flag", () => {
         assert.equal(parseFlags(RETARGET_SPEC, ["--help"]).help, true);
     });
