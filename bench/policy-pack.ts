@@ -1,5 +1,5 @@
 /**
- * Benchmark, not a test: `npx ts-node --transpile-only bench/policy-pack.ts [--runs 5] [--resources 1000]`.
+ * Benchmark, not a test: `npx ts-node --transpile-only bench/policy-pack.ts [--runs 5] [--resources 1000] [--skip-plan]`.
  *
  * (a) The offline plan of the prod stack (program under mocks plus the policy pack):
  *     - as a user sees it: wall time of `npm run plan -- --stack prod` as its own process, from spawn to
@@ -11,9 +11,14 @@
  *     prod stack, each run through the program with its own namePrefix and stack name, so every copy
  *     is a valid Global Datastore layout (three regions, distinct replication group and datastore ids).
  *     Analyze per resource, then one AnalyzeStack over all of them; pack start-up is reported apart.
+ *     Besides wall time, the CPU time of the pack's process (Linux /proc/<pid>/stat, all its threads,
+ *     garbage collection included) and of this one (the client: building and sending each request):
+ *     on a machine other work shares, wall time mostly measures waiting, CPU time the work itself.
+ *     --skip-plan leaves out (a).
  * Numbers depend on the machine; report them with its description.
  */
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import { parseArgs } from "util";
 import { main as plan } from "../offline/plan";
@@ -54,6 +59,25 @@ function timePlanProcess(): Promise<number> {
     });
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is none. */
+function processCpuMs(pid: number | undefined): number | undefined {
+    try {
+        // Fields 14 and 15 (utime, stime) in clock ticks, after the command name in parentheses (proc(5)).
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_SECOND;
+    } catch {
+        return undefined;
+    }
+}
+
+/** USER_HZ, 100 on every Linux architecture Node supports (sysconf(_SC_CLK_TCK); proc(5)). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function ownCpuMs(): number {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+}
+
 async function timePlanInProcess(runs: number): Promise<number[]> {
     const times: number[] = [];
     const log = console.log;
@@ -90,7 +114,7 @@ async function generate(count: number): Promise<{ copies: number; resources: Rec
 }
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, resources: { type: "string", default: "1000" } } });
+    const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, resources: { type: "string", default: "1000" }, "skip-plan": { type: "boolean" } } });
     const runs = Number(values.runs);
     const count = Number(values.resources);
     if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(count) || count < 1) {
@@ -98,10 +122,13 @@ async function main(): Promise<void> {
     }
 
     const processTimes: number[] = [];
-    for (let i = 0; i < runs; i++) {
-        processTimes.push(await timePlanProcess());
+    let inProcessTimes: number[] = [];
+    if (!values["skip-plan"]) {
+        for (let i = 0; i < runs; i++) {
+            processTimes.push(await timePlanProcess());
+        }
+        inProcessTimes = await timePlanInProcess(runs);
     }
-    const inProcessTimes = await timePlanInProcess(runs);
 
     const generated = await generate(count);
     const provider = defaultAwsProvider("prod", PROJECT, { region: loadStackFile("prod").config["aws:region"] });
@@ -114,14 +141,21 @@ async function main(): Promise<void> {
     const startMs = performance.now() - startAt;
     let analyzeMs: number;
     let stackMs: number;
+    let packCpuMs: number | undefined;
+    let clientCpuMs: number;
     let violations = 0;
     try {
         await configurePack(pack);
+        const packCpuAt = processCpuMs(pack.pid);
+        const clientCpuAt = ownCpuMs();
         const analyzeAt = performance.now();
         for (const r of forAnalyze) {
             violations += (await pack.analyze(r)).length;
         }
         analyzeMs = performance.now() - analyzeAt;
+        clientCpuMs = ownCpuMs() - clientCpuAt;
+        const packCpuNow = processCpuMs(pack.pid);
+        packCpuMs = packCpuAt === undefined || packCpuNow === undefined ? undefined : packCpuNow - packCpuAt;
         const stackAt = performance.now();
         violations += (await pack.analyzeStack(forStack)).length;
         stackMs = performance.now() - stackAt;
@@ -129,11 +163,16 @@ async function main(): Promise<void> {
         await pack.close();
     }
 
+    const perSecond = (ms: number) => `${ms.toFixed(0)} ms = ${(total / (ms / 1000)).toFixed(0)} resources/s`;
     const rows: Array<[string, string]> = [
-        [`npm run plan -- ${PLAN_ARGS.join(" ")}, own process, wall time (median of ${runs})`, summary(processTimes)],
-        [`the same plan in-process, after one warm-up run (median of ${runs})`, summary(inProcessTimes)],
+        ...(values["skip-plan"] ? [] : [
+            [`npm run plan -- ${PLAN_ARGS.join(" ")}, own process, wall time (median of ${runs})`, summary(processTimes)],
+            [`the same plan in-process, after one warm-up run (median of ${runs})`, summary(inProcessTimes)],
+        ] as Array<[string, string]>),
         ["policy pack start (process to port)", `${startMs.toFixed(0)} ms`],
-        [`Analyze, ${total} resources, one at a time`, `${analyzeMs.toFixed(0)} ms = ${(total / (analyzeMs / 1000)).toFixed(0)} resources/s`],
+        [`Analyze, ${total} resources, one at a time, wall time`, perSecond(analyzeMs)],
+        [`Analyze, the same, CPU time of the pack's process`, packCpuMs === undefined ? "not measured (no /proc)" : perSecond(packCpuMs)],
+        [`Analyze, the same, CPU time of this process (the client)`, perSecond(clientCpuMs)],
         [`AnalyzeStack, ${total} resources`, `${stackMs.toFixed(0)} ms`],
         ["violations reported (pack defaults)", String(violations)],
     ];

@@ -3,8 +3,10 @@
  * Pulumi.<name>.yaml, prints what it would declare, grouped by region, then the stack outputs, then
  * what the policy pack (policies/ unless --policy-pack) says about it, with the stack's config file
  * beside the pack, as `pulumi preview --policy-pack` would. No AWS account, no Pulumi CLI.
- * Exit codes: 0 planned with no mandatory violation, 1 invalid stack configuration or a mandatory
- * violation (or a policy pack that fails), 2 usage error, unknown stack or unusable policy pack config.
+ * With --compliance it prints the compliance matrix instead (offline/policy/compliance.ts).
+ * Exit codes: 0 planned with no mandatory violation (or a matrix printed), 1 invalid stack configuration
+ * or a mandatory violation (or a policy pack that fails), 2 usage error, unknown stack or unusable
+ * policy pack config.
  */
 import * as path from "path";
 import { parseArgs } from "util";
@@ -18,6 +20,7 @@ import { PolicyConfigError, choosePolicyPackConfig, loadPolicyPackConfigFile } f
 import { DEFAULT_PACK_DIR, PolicyPackError, PolicyPackProcess } from "./policy/host";
 import { EvaluateOptions, PolicyReport, evaluateOn, formatPolicyReport, startOptions } from "./policy/evaluate";
 import { UNKNOWN } from "./policy/wire";
+import { ProfileName, complianceOn, formatCompliance, formatComplianceMarkdown, parseComplianceChoice } from "./policy/compliance";
 
 /** Every flag, once: parseArgs reads the types, --help prints the rest. */
 const FLAGS = {
@@ -35,6 +38,12 @@ const FLAGS = {
             "e.g. policies/config/prod.json)",
     },
     "no-policy-pack-config": { type: "boolean", help: "use no config file: each policy's own level and option defaults" },
+    compliance: {
+        type: "string", value: "<security-hub|aws-config|checkov|trivy|all>",
+        help: "instead of the plan, print the compliance matrix: each control of that scanner (or of all four) pass, fail (with " +
+            "the resources), not applicable or could not verify, judged by the pack under policies/config/profiles/<name>.json",
+    },
+    markdown: { type: "boolean", help: "with --compliance, print the matrix as Markdown (for a pull request comment)" },
     help: { type: "boolean", help: "print this help" },
 } as const;
 
@@ -199,7 +208,16 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
     const firstPreview = values["first-preview"] === true;
     let file: StackFile;
     let policyOptions: EvaluateOptions;
+    let profiles: ProfileName[] | undefined;
     try {
+        if (values.compliance !== undefined) {
+            profiles = parseComplianceChoice(values.compliance);
+            if (values["policy-pack-config"] !== undefined) {
+                throw new PolicyConfigError("--compliance judges each scanner with its profile (policies/config/profiles/): drop --policy-pack-config");
+            }
+        } else if (values.markdown) {
+            throw new PolicyConfigError("--markdown formats the compliance matrix: give --compliance <profile|all> too");
+        }
         file = loadStackFile(values.stack, dir);
         const config = choosePolicyPackConfig({ packDir, stack: values.stack, flag: values["policy-pack-config"], off: values["no-policy-pack-config"] });
         // Read the config file before anything runs, so a typo in it fails in a second, not after the program.
@@ -236,6 +254,13 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
                 return 1;
             }
             throw e;
+        }
+        if (profiles) {
+            // A report, not a gate: the stack's own config decides what fails a preview.
+            const report = await complianceOn(await starting, run.resources, profiles,
+                { stack: values.stack, project: PROJECT, packDir, projectDir: PROJECT_DIR, provider: policyOptions.provider });
+            console.log(values.json ? JSON.stringify(report, null, 2) : values.markdown ? formatComplianceMarkdown(report) : formatCompliance(report));
+            return 0;
         }
         const policies = await evaluateOn(await starting, run.resources, policyOptions);
         print(run, file, policies, { json: values.json === true, firstPreview });

@@ -1,16 +1,12 @@
-/** Who may connect: RBAC user groups (or an AUTH token on old Redis OSS), and no enabled default user. */
+/** Who may connect: authentication over TLS, RBAC user groups (or an AUTH token on old Redis OSS), and no enabled default user. */
 import { PolicyResource } from "@pulumi/policy";
 import { stringListOption } from "./lib/config";
-import { known, knownList, presence, read, Unverifiable } from "./lib/props";
-import { resourceRule, stackRule } from "./lib/rule";
+import { judgeTransitEncryption } from "./lib/inherited";
+import { inputSettings, known, knownList, presence, read, Unverifiable } from "./lib/props";
+import { ResourceCheck, resourceRule, stackRule } from "./lib/rule";
 import { engineOf, isSecondary, regionOf, UNKNOWN_REGION } from "./lib/topology";
 import { TYPES } from "./lib/types";
 import { versionAtLeast } from "./lib/versions";
-
-export interface AuthenticationConfig {
-    /** User group ids replication groups may use. Default: [] (any). */
-    allowedUserGroupIds: string[];
-}
 
 function usesRbacEngine(props: Record<string, unknown>): { rbac: boolean; label: string } {
     const engine = engineOf(props);
@@ -23,17 +19,85 @@ function usesRbacEngine(props: Record<string, unknown>): { rbac: boolean; label:
     return { rbac: versionAtLeast(version, "6.0") !== false, label };
 }
 
+/** A secondary declares no engine or version: the datastore's decide which kind of authentication applies. */
+function skipSecondaryEngine<C>(c: ResourceCheck<C>): void {
+    if (isSecondary(c.props)) {
+        c.notApplicable(`"${c.subject.name}" joins a Global Datastore and runs the datastore's engine version, which decides the kind of ` +
+            "authentication; elasticache-authentication still checks that it authenticates clients");
+    }
+}
+
 /**
- * elasticache-authentication: Valkey and Redis OSS 6+ use RBAC (userGroupIds); Redis OSS before 6
- * needs an AUTH token. A Global Datastore secondary does not declare its engine, so it passes with
- * either. Option: allowedUserGroupIds (default []: any group).
+ * elasticache-authentication: clients must authenticate, with an RBAC user group or an AUTH token,
+ * over TLS (AWS accepts neither without transit encryption). Secondaries inherit TLS from the
+ * datastore, so only their own user group or token is checked.
  */
-export const authentication = resourceRule<AuthenticationConfig>({
+export const authentication = resourceRule({
     name: "elasticache-authentication",
     severity: "critical",
-    summary: "ElastiCache replication groups must authenticate clients with an RBAC user group (Valkey, Redis OSS 6+) or an AUTH token (older Redis OSS)",
+    summary: "ElastiCache replication groups must authenticate clients, with an RBAC user group or an AUTH token, over TLS",
+    remediationSteps: "Set userGroupIds to an aws.elasticache.UserGroup whose \"default\" user is disabled (Valkey, Redis OSS 6+), or " +
+        "authToken with authTokenUpdateStrategy (older Redis OSS), together with transitEncryptionEnabled: true.",
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        const groups = presence(c.props, "userGroupIds") !== "absent";
+        const token = presence(c.props, "authToken") !== "absent" || presence(c.props, "authTokenWo") !== "absent";
+        if (!groups && !token) {
+            c.report("authenticate clients", "sets neither userGroupIds nor an AUTH token, so any client that reaches the port can run commands",
+                "create an RBAC user group (with the default user disabled) and set userGroupIds to it, or set authToken on Redis OSS before 6");
+            return;
+        }
+        if (isSecondary(c.props)) {
+            return; // TLS comes from the datastore's primary, which global-datastore-primary-compliant checks
+        }
+        const tls = judgeTransitEncryption(inputSettings(c.props));
+        if (!tls.ok) {
+            c.report("authenticate clients over TLS", `${tls.found}, so ${groups ? "user passwords" : "the AUTH token"} would cross the network in plain text ` +
+                "(AWS refuses either without transit encryption)", "set transitEncryptionEnabled: true");
+        }
+    },
+});
+
+/**
+ * elasticache-auth-token: a Redis OSS group before 6.0 (no RBAC there) must require an AUTH token.
+ * Valkey, Redis OSS 6+ and an unset version (AWS's latest) are not applicable.
+ */
+export const authToken = resourceRule({
+    name: "elasticache-auth-token",
+    severity: "critical",
+    summary: "ElastiCache replication groups on Redis OSS before 6.0, which has no RBAC, must require an AUTH token",
+    remediationSteps: "Set authToken (16-128 characters, a secret) with authTokenUpdateStrategy and transitEncryptionEnabled: true, or " +
+        "upgrade to Redis OSS 6+ or Valkey and use an RBAC user group.",
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        skipSecondaryEngine(c);
+        const { rbac, label } = usesRbacEngine(c.props);
+        if (rbac) {
+            c.notApplicable(`"${c.subject.name}" runs ${label}, which has RBAC; elasticache-rbac-user-group applies instead`);
+        }
+        if (presence(c.props, "authToken") === "absent" && presence(c.props, "authTokenWo") === "absent") {
+            c.report("require an AUTH token", `runs ${label}, which has no RBAC, and sets no authToken`,
+                "set authToken (16-128 characters, a secret) and authTokenUpdateStrategy, with transit encryption on");
+        }
+    },
+});
+
+export interface RbacUserGroupConfig {
+    /** User group ids replication groups may use. Default: [] (any). */
+    allowedUserGroupIds: string[];
+}
+
+/**
+ * elasticache-rbac-user-group: Valkey and Redis OSS 6+ authenticate with an RBAC user group rather than a
+ * shared AUTH token, from allowedUserGroupIds when set (default []: any group). Redis OSS before 6 is
+ * not applicable.
+ */
+export const rbacUserGroup = resourceRule<RbacUserGroupConfig>({
+    name: "elasticache-rbac-user-group",
+    severity: "high",
+    summary: "ElastiCache replication groups on Valkey or Redis OSS 6+ must authenticate clients with an RBAC user group, not only a shared AUTH token",
     remediationSteps: "Create an aws.elasticache.UserGroup with your users and a disabled \"default\" user, and set userGroupIds on the " +
-        "replication group. On Redis OSS before 6.0, set authToken with authTokenUpdateStrategy, which needs transit encryption.",
+        "replication group; migrate from an AUTH token with authTokenUpdateStrategy \"DELETE\" once clients use their users.",
     configSchema: {
         properties: {
             allowedUserGroupIds: stringListOption("User group ids replication groups may use. Default: [] (any group).", []),
@@ -41,29 +105,23 @@ export const authentication = resourceRule<AuthenticationConfig>({
     },
     types: [TYPES.replicationGroup],
     check: (c) => {
-        const { props, config } = c;
-        const groups = presence(props, "userGroupIds");
-        const token = presence(props, "authToken") !== "absent" || presence(props, "authTokenWo") !== "absent";
-        const rbacFix = "create an RBAC user group (with the default user disabled) and set userGroupIds to it";
-        if (isSecondary(props)) {
-            if (groups === "absent" && !token) {
-                c.report("authenticate clients", "joins a Global Datastore but sets neither userGroupIds nor an AUTH token", rbacFix);
-            }
-        } else {
-            const { rbac, label } = usesRbacEngine(props);
-            if (rbac && groups === "absent") {
-                c.report("authenticate clients with an RBAC user group",
-                    token ? `runs ${label}, which supports RBAC, but relies on a shared AUTH token` : `runs ${label} and sets no userGroupIds, so any client that reaches the port can run commands`,
-                    rbacFix);
-            } else if (!rbac && !token) {
-                c.report("authenticate clients with an AUTH token", `runs ${label}, which has no RBAC, and sets no authToken`,
-                    "set authToken (16-128 characters, a secret) and authTokenUpdateStrategy, with transit encryption on");
-            }
+        skipSecondaryEngine(c);
+        const { rbac, label } = usesRbacEngine(c.props);
+        if (!rbac) {
+            c.notApplicable(`"${c.subject.name}" runs ${label}, which has no RBAC; elasticache-auth-token applies instead`);
         }
-        if (config.allowedUserGroupIds.length > 0 && groups !== "absent") {
-            const outside = knownList<string>(props, "userGroupIds").filter((id) => !config.allowedUserGroupIds.includes(id));
+        const groups = presence(c.props, "userGroupIds");
+        if (groups === "absent") {
+            const token = presence(c.props, "authToken") !== "absent" || presence(c.props, "authTokenWo") !== "absent";
+            c.report("authenticate clients with an RBAC user group",
+                token ? `runs ${label}, which supports RBAC, but relies on a shared AUTH token` : `runs ${label} and sets no userGroupIds`,
+                "create an RBAC user group (with the default user disabled) and set userGroupIds to it");
+            return;
+        }
+        if (c.config.allowedUserGroupIds.length > 0) {
+            const outside = knownList<string>(c.props, "userGroupIds").filter((id) => !c.config.allowedUserGroupIds.includes(id));
             if (outside.length > 0) {
-                c.report("use an allowed user group", `uses user group ${outside.join(", ")}, not in allowedUserGroupIds (${config.allowedUserGroupIds.join(", ")})`,
+                c.report("use an allowed user group", `uses user group ${outside.join(", ")}, not in allowedUserGroupIds (${c.config.allowedUserGroupIds.join(", ")})`,
                     "use an allowed user group, or add it to allowedUserGroupIds in the policy-pack config");
             }
         }

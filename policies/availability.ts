@@ -1,4 +1,4 @@
-/** Surviving node and zone failures: cluster mode, Multi-AZ failover, replicas per shard, shard count. */
+/** Surviving node and zone failures: cluster mode, automatic failover, Multi-AZ, replicas per shard, shard count. */
 import { skipMemcached, skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
 import { integerOption, REQUIRE_EXPLICIT } from "./lib/config";
 import { declaredShards, judgeAutomaticFailover, judgeClusterMode, judgeMultiAz } from "./lib/inherited";
@@ -36,31 +36,48 @@ export const clusterModeEnabled = resourceRule<ClusterModeConfig>({
 });
 
 /**
- * elasticache-multi-az-failover: automatic failover and Multi-AZ on. A standalone cluster is a single
- * node without failover and always fails; secondaries inherit both from the datastore.
+ * elasticache-automatic-failover: automaticFailoverEnabled true, so a replica takes over a failed
+ * primary. A standalone cluster is a single node without failover and always fails; secondaries
+ * inherit failover from the datastore.
  */
-export const multiAzFailover = resourceRule({
-    name: "elasticache-multi-az-failover",
+export const automaticFailover = resourceRule({
+    name: "elasticache-automatic-failover",
     severity: "high",
-    summary: "ElastiCache replication groups must have automatic failover and Multi-AZ enabled",
-    remediationSteps: "Give every shard at least one replica, then set automaticFailoverEnabled: true and multiAzEnabled: true. " +
-        "Replace a standalone aws.elasticache.Cluster by a replication group.",
+    summary: "ElastiCache replication groups must fail over automatically to a replica when a primary fails",
+    remediationSteps: "Give every shard at least one replica, then set automaticFailoverEnabled: true. Replace a standalone " +
+        "aws.elasticache.Cluster by a replication group.",
     types: [TYPES.replicationGroup, TYPES.cluster],
     check: (c) => {
         skipSecondary(c);
         if (c.args.type === TYPES.cluster) {
             skipReplicationGroupMember(c);
             skipMemcached(c);
-            c.report("fail over automatically to another availability zone", "is a standalone cluster: one primary node, no replica to fail over to",
-                "declare an aws.elasticache.ReplicationGroup with replicas, automaticFailoverEnabled and multiAzEnabled instead");
+            c.report("fail over automatically to a replica", "is a standalone cluster: one primary node, no replica to fail over to",
+                "declare an aws.elasticache.ReplicationGroup with replicas and automaticFailoverEnabled instead");
             return;
         }
-        const settings = inputSettings(c.props);
-        const verdicts = { automaticFailoverEnabled: judgeAutomaticFailover(settings), multiAzEnabled: judgeMultiAz(settings) };
-        const off = Object.entries(verdicts).filter(([, verdict]) => !verdict.ok).map(([setting]) => setting);
-        if (off.length > 0) {
-            c.report("enable automatic failover and Multi-AZ", `does not set ${off.join(" and ")} to true`,
-                "set automaticFailoverEnabled: true and multiAzEnabled: true (needs at least one replica per shard)");
+        const failover = judgeAutomaticFailover(inputSettings(c.props));
+        if (!failover.ok) {
+            c.report("fail over automatically to a replica", failover.found, "set automaticFailoverEnabled: true (needs at least one replica per shard)");
+        }
+    },
+});
+
+/**
+ * elasticache-multi-az: multiAzEnabled true, so replicas sit in other availability zones and a zone
+ * failure fails over to one of them. Secondaries inherit it from the datastore.
+ */
+export const multiAz = resourceRule({
+    name: "elasticache-multi-az",
+    severity: "high",
+    summary: "ElastiCache replication groups must place replicas in other availability zones (Multi-AZ), so losing a zone fails over rather than loses the shard",
+    remediationSteps: "Give every shard at least one replica, set automaticFailoverEnabled: true and multiAzEnabled: true.",
+    types: [TYPES.replicationGroup],
+    check: (c) => {
+        skipSecondary(c);
+        const multiAzVerdict = judgeMultiAz(inputSettings(c.props));
+        if (!multiAzVerdict.ok) {
+            c.report("enable Multi-AZ", multiAzVerdict.found, "set multiAzEnabled: true (with automaticFailoverEnabled and a replica per shard)");
         }
     },
 });

@@ -11,6 +11,35 @@ function skipWithoutSnapshots<C>(c: ResourceCheck<C>): void {
     skipMemcached(c);
 }
 
+/** The retention a cache declares: snapshotRetentionLimit, 0 (no automatic snapshots) when unset. */
+function retentionOf<C>(c: ResourceCheck<C>): { days: number; found: string } {
+    const days = known<number>(c.props, "snapshotRetentionLimit");
+    return days === undefined
+        ? { days: 0, found: "leaves snapshotRetentionLimit unset (0: no automatic snapshots)" }
+        : { days, found: `sets snapshotRetentionLimit ${days}` };
+}
+
+/**
+ * elasticache-automatic-backups: automatic snapshots on (snapshotRetentionLimit 1 or more), whatever
+ * the node type: one that cannot take snapshots (cache.t1.micro) leaves the cache with no recovery
+ * point, and fails.
+ */
+export const automaticBackups = resourceRule({
+    name: "elasticache-automatic-backups",
+    severity: "high",
+    summary: "ElastiCache replication groups and clusters must take automatic snapshots (snapshotRetentionLimit of 1 or more)",
+    remediationSteps: "Set snapshotRetentionLimit to 1 or more (at most 35) and a snapshotWindow; the change is online. A node type that " +
+        "cannot take snapshots (cache.t1.micro) has to be replaced by one that can.",
+    types: [TYPES.replicationGroup, TYPES.cluster],
+    check: (c) => {
+        skipWithoutSnapshots(c);
+        const { days, found } = retentionOf(c);
+        if (days < 1) {
+            c.report("take automatic snapshots", found, "set snapshotRetentionLimit: 1 or more (35 at most)");
+        }
+    },
+});
+
 export interface SnapshotRetentionConfig {
     /** Fewest days automatic snapshots are kept. Default: 7. */
     minRetentionDays: number;
@@ -30,10 +59,9 @@ export const snapshotRetention = resourceRule<SnapshotRetentionConfig>({
     types: [TYPES.replicationGroup, TYPES.cluster],
     check: (c) => {
         skipWithoutSnapshots(c);
-        const days = known<number>(c.props, "snapshotRetentionLimit");
-        if ((days ?? 0) < c.config.minRetentionDays) {
-            c.report(`keep automatic snapshots for at least ${c.config.minRetentionDays} days`,
-                days === undefined ? "leaves snapshotRetentionLimit unset (0: no automatic snapshots)" : `sets snapshotRetentionLimit ${days}`,
+        const { days, found } = retentionOf(c);
+        if (days < c.config.minRetentionDays) {
+            c.report(`keep automatic snapshots for at least ${c.config.minRetentionDays} days`, found,
                 `set snapshotRetentionLimit: ${c.config.minRetentionDays} or more (35 at most)`);
         }
     },

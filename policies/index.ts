@@ -5,8 +5,11 @@
  *   pulumi preview --policy-pack policies --policy-pack-config policies/config/prod.json
  */
 import { PolicyPack } from "@pulumi/policy";
+import { decodePropertiesOnce } from "./lib/decode-once";
 import { PACK_ENFORCEMENT_LEVEL } from "./lib/levels";
 import { ALL_POLICIES, PACK_NAME } from "./rules";
+
+decodePropertiesOnce();
 
 new PolicyPack(PACK_NAME, {
     policies: ALL_POLICIES,

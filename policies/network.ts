@@ -1,10 +1,13 @@
-/** Network exposure: private subnet groups, no world-open cache port, no EC2-Classic security groups. */
+/**
+ * Network exposure: private subnet groups, no world-open cache port, a port other than the engine's
+ * default, no EC2-Classic security groups, and security groups that say what they admit.
+ */
 import { PolicyResource } from "@pulumi/policy";
-import { skipReplicationGroupMember } from "./lib/applicability";
+import { skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
 import { integerListOption } from "./lib/config";
 import { DEFAULT_CACHE_PORT, DEFAULT_PORT_BY_ENGINE } from "./lib/defaults";
 import { engineFrom } from "./lib/inherited";
-import { known, knownList, knownValue, read, stateSettings, Unverifiable } from "./lib/props";
+import { inputSettings, known, knownList, knownValue, read, stateSettings, Unverifiable } from "./lib/props";
 import { resourceRule, stackRule } from "./lib/rule";
 import { TYPES } from "./lib/types";
 
@@ -154,6 +157,86 @@ export const noLegacySecurityGroup = resourceRule({
         if (names.length > 0) {
             c.report("not use EC2-Classic cache security groups", `sets securityGroupNames ${JSON.stringify(names)}`,
                 "remove securityGroupNames and set securityGroupIds to VPC security groups (replaces the cache)");
+        }
+    },
+});
+
+/**
+ * elasticache-non-default-port: `port` set, and not the engine's default (6379 for Valkey and Redis OSS,
+ * 11211 for memcached); unset means the default. A Global Datastore secondary takes the primary's port
+ * and is not applicable.
+ */
+export const nonDefaultPort = resourceRule({
+    name: "elasticache-non-default-port",
+    severity: "low",
+    summary: "ElastiCache replication groups and clusters must listen on a port other than their engine's default (6379, or 11211 for memcached), which scanners of the whole internet try first",
+    remediationSteps: "Set port to another port (for example 6380) on the primary replication group or the cluster, and in the security " +
+        "group rules that admit clients. The port replaces the cache: restore a snapshot into the new one, and for a Global " +
+        "Datastore build a new generation of it.",
+    types: [TYPES.replicationGroup, TYPES.cluster],
+    check: (c) => {
+        skipSecondary(c);
+        skipReplicationGroupMember(c);
+        const engine = engineFrom(inputSettings(c.props));
+        const defaultPort = DEFAULT_PORT_BY_ENGINE[engine];
+        if (defaultPort === undefined) {
+            c.notApplicable(`"${c.subject.name}" runs ${engine}, whose default port the pack does not know`);
+        }
+        const port = known<number>(c.props, "port");
+        if (port === undefined || port === defaultPort) {
+            c.report(`listen on a port other than ${engine}'s default ${defaultPort}`,
+                port === undefined ? `leaves port unset, so it listens on ${defaultPort}` : `sets port ${port}`,
+                `set port to another one, for example ${defaultPort + 1} (replaces the cache)`);
+        }
+    },
+});
+
+/** Descriptions the provider writes when a program gives none (the Terraform provider's, under Pulumi). */
+const PROVIDER_DEFAULT_DESCRIPTIONS = ["Managed by Pulumi", "Managed by Terraform"];
+
+const DESCRIBED_TYPES: string[] = [TYPES.legacySecurityGroup, TYPES.ec2SecurityGroup, TYPES.ec2SecurityGroupRule, TYPES.vpcIngressRule, TYPES.vpcEgressRule];
+
+/** Why a description says nothing, or undefined when it says something (an unknown one is set, and counts). */
+function emptyDescription(props: Record<string, unknown>): string | undefined {
+    const description = read<string>(props, "description");
+    if (description.state === "absent" || (description.state === "known" && description.value.trim() === "")) {
+        return "has no description";
+    }
+    if (description.state === "known" && PROVIDER_DEFAULT_DESCRIPTIONS.includes(description.value.trim())) {
+        return `keeps the provider's default description "${description.value}"`;
+    }
+    return undefined;
+}
+
+/**
+ * elasticache-security-group-description: every security group and security group rule of the stack
+ * (EC2-Classic cache security groups, VPC security groups with their inline rules, SecurityGroupRule,
+ * vpc.SecurityGroupIngressRule and EgressRule) has a description other than the provider's default,
+ * so an audit can tell what each one admits and why.
+ */
+export const securityGroupDescription = resourceRule({
+    name: "elasticache-security-group-description",
+    severity: "low",
+    summary: "Security groups and their rules must carry a description of what they admit, other than the provider's default",
+    remediationSteps: "Set description on every security group (for example \"Clients of the prod cache on port 6379\"; it replaces the " +
+        "group, since AWS cannot update it) and on every rule (\"cache clients in 10.20.0.0/16\"; rules update in place).",
+    types: DESCRIBED_TYPES,
+    check: (c) => {
+        const problem = emptyDescription(c.props);
+        if (problem) {
+            c.report("say what it admits in its description", problem, c.args.type === TYPES.ec2SecurityGroup || c.args.type === TYPES.legacySecurityGroup
+                ? "set description (replaces the security group)" : "set description");
+        }
+        if (c.args.type !== TYPES.ec2SecurityGroup) {
+            return;
+        }
+        for (const direction of ["ingress", "egress"]) {
+            const undescribed = knownList<Record<string, unknown>>(c.props, direction)
+                .map((rule, i) => (emptyDescription(rule) ? i : -1)).filter((i) => i >= 0);
+            if (undescribed.length > 0) {
+                c.report("describe each of its rules", `has inline ${direction} rule${undescribed.length === 1 ? "" : "s"} ${undescribed.join(", ")} without a description`,
+                    `set description on each inline ${direction} rule`);
+            }
         }
     },
 });

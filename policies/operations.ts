@@ -3,7 +3,7 @@ import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from 
 import { skipMemcached, skipReplicationGroupMember, skipSecondary } from "./lib/applicability";
 import { REQUIRE_EXPLICIT, stringListOption } from "./lib/config";
 import { AUTO_MINOR_VERSION_UPGRADE_DEFAULT, DEFAULT_MIN_ENGINE_VERSION } from "./lib/defaults";
-import { known, knownList, presence, read, stateSettings } from "./lib/props";
+import { known, knownList, knownSwitch, presence, read, stateSettings } from "./lib/props";
 import { RuleSpec, resourceRule, stackRule } from "./lib/rule";
 import { dependenciesOf, engineOf, knownString } from "./lib/topology";
 import { TYPES } from "./lib/types";
@@ -14,23 +14,32 @@ export interface AutoMinorVersionUpgradeConfig {
     requireExplicit: boolean;
 }
 
-/** elasticache-auto-minor-version-upgrade: autoMinorVersionUpgrade not false. Option: requireExplicit (default false). */
+/**
+ * elasticache-auto-minor-version-upgrade: autoMinorVersionUpgrade not off, read in its v7 form (a
+ * boolean on replication groups, the string "true"/"false" on clusters). Memcached is not applicable:
+ * the setting is "Only supported for engine type redis" (ClusterArgs docs, @pulumi/aws v7) and Valkey.
+ * Option: requireExplicit (default false).
+ */
 export const autoMinorVersionUpgrade = resourceRule<AutoMinorVersionUpgradeConfig>({
     name: "elasticache-auto-minor-version-upgrade",
     severity: "medium",
     summary: "ElastiCache replication groups and clusters must apply minor engine upgrades automatically in the maintenance window",
-    remediationSteps: "Remove autoMinorVersionUpgrade: false (the default is true) or set it to true.",
+    remediationSteps: "Remove autoMinorVersionUpgrade: false (the default is true) or set it to true; on an aws.elasticache.Cluster, " +
+        "where @pulumi/aws v7 types it as a string, set it to \"true\".",
     configSchema: { properties: { requireExplicit: REQUIRE_EXPLICIT } },
     types: [TYPES.replicationGroup, TYPES.cluster],
     check: (c) => {
         skipReplicationGroupMember(c);
-        const upgrade = known<boolean>(c.props, "autoMinorVersionUpgrade");
-        if (upgrade === false) {
-            c.report("upgrade minor versions automatically", "sets autoMinorVersionUpgrade: false, so security patches wait for someone",
-                "set autoMinorVersionUpgrade: true");
-        } else if (upgrade === undefined && c.config.requireExplicit) {
+        skipMemcached(c);
+        const on = c.args.type === TYPES.cluster ? "autoMinorVersionUpgrade: \"true\"" : "autoMinorVersionUpgrade: true";
+        const upgrade = knownSwitch(c.props, "autoMinorVersionUpgrade");
+        if (upgrade.state === "off") {
+            c.report("upgrade minor versions automatically", `sets autoMinorVersionUpgrade: ${upgrade.written}, so security patches wait for someone`, `set ${on}`);
+        } else if (upgrade.state === "invalid") {
+            c.report("upgrade minor versions automatically", `sets autoMinorVersionUpgrade: ${upgrade.written}, which is not "true" or "false"`, `set ${on}`);
+        } else if (upgrade.state === "absent" && c.config.requireExplicit) {
             c.report("set autoMinorVersionUpgrade explicitly (requireExplicit is on)", `leaves it to the provider default (${AUTO_MINOR_VERSION_UPGRADE_DEFAULT})`,
-                "set autoMinorVersionUpgrade: true");
+                `set ${on}`);
         }
     },
 });

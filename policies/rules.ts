@@ -3,12 +3,12 @@
  * the order `pulumi preview` reports them in.
  */
 import { Policies } from "@pulumi/policy";
-import { authentication, userGroupDefaultUser } from "./authentication";
-import { clusterModeEnabled, multiAzFailover, replicasPerShard, shardCount } from "./availability";
-import { finalSnapshot, snapshotRetention, snapshotWindow } from "./backups";
-import { encryptionAtRest, encryptionInTransit } from "./encryption";
+import { authentication, authToken, rbacUserGroup, userGroupDefaultUser } from "./authentication";
+import { automaticFailover, clusterModeEnabled, multiAz, replicasPerShard, shardCount } from "./availability";
+import { automaticBackups, finalSnapshot, snapshotRetention, snapshotWindow } from "./backups";
+import { encryptionAtRest, encryptionAtRestCmk, encryptionInTransit } from "./encryption";
 import { globalDatastoreEligibility, globalDatastoreLagAlarms, globalDatastorePrimaryCompliant, globalDatastoreRegions } from "./global-datastore";
-import { noDefaultSubnetGroup, noLegacySecurityGroup, portNotPublic } from "./network";
+import { noDefaultSubnetGroup, noLegacySecurityGroup, nonDefaultPort, portNotPublic, securityGroupDescription } from "./network";
 import { autoMinorVersionUpgrade, engineVersion, eventNotifications, logDelivery, statefulResourcesProtected } from "./operations";
 
 /** The pack's name, as the engine reports it next to each violation. */
@@ -16,13 +16,18 @@ export const PACK_NAME = "elasticache-global";
 
 export const ALL_POLICIES: Policies = [
     encryptionAtRest,
+    encryptionAtRestCmk,
     encryptionInTransit,
     authentication,
+    authToken,
+    rbacUserGroup,
     userGroupDefaultUser,
     clusterModeEnabled,
-    multiAzFailover,
+    automaticFailover,
+    multiAz,
     replicasPerShard,
     shardCount,
+    automaticBackups,
     snapshotRetention,
     snapshotWindow,
     finalSnapshot,
@@ -31,8 +36,10 @@ export const ALL_POLICIES: Policies = [
     logDelivery,
     eventNotifications,
     noDefaultSubnetGroup,
+    nonDefaultPort,
     portNotPublic,
     noLegacySecurityGroup,
+    securityGroupDescription,
     globalDatastoreEligibility,
     globalDatastoreRegions,
     globalDatastorePrimaryCompliant,

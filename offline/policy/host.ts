@@ -199,16 +199,26 @@ export class PolicyPackProcess {
 
     /** Analyze one resource (what the engine does for each resource of a preview). */
     async analyze(resource: AnalyzedResource): Promise<Violation[]> {
+        return (await this.analyzeWithApplicability(resource)).violations;
+    }
+
+    /** Analyze, with the policies that reported themselves not applicable to the resource. */
+    async analyzeWithApplicability(resource: AnalyzedResource): Promise<Analysis> {
         const res = await this.call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>("Analyze", this.client.analyze, analyzeRequest(resource));
-        return res.getDiagnosticsList().map((d) => violation(d, resource.urn));
+        return analysis(res, resource.urn);
     }
 
     /** AnalyzeStack over all resources (what the engine does once the preview has them all). */
     async analyzeStack(resources: AnalyzedResource[]): Promise<Violation[]> {
+        return (await this.analyzeStackWithApplicability(resources)).violations;
+    }
+
+    /** AnalyzeStack, with the stack policies that reported themselves not applicable to the stack. */
+    async analyzeStackWithApplicability(resources: AnalyzedResource[]): Promise<Analysis> {
         const req = new analyzer.AnalyzeStackRequest();
         req.setResourcesList(resources.map(stackResourceMessage));
         const res = await this.call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>("AnalyzeStack", this.client.analyzeStack, req);
-        return res.getDiagnosticsList().map((d) => violation(d, ""));
+        return analysis(res, "");
     }
 
     /** Stops the pack; safe to call twice. */
@@ -223,6 +233,19 @@ export class PolicyPackProcess {
         await this.child.exit;
         clearTimeout(timer);
     }
+}
+
+/** What one Analyze or AnalyzeStack answered: violations, and the policies that did not apply (with the reason they gave). */
+export interface Analysis {
+    violations: Violation[];
+    notApplicable: { policyName: string; reason: string }[];
+}
+
+function analysis(res: analyzer.AnalyzeResponse, analyzedUrn: string): Analysis {
+    return {
+        violations: res.getDiagnosticsList().map((d) => violation(d, analyzedUrn)),
+        notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+    };
 }
 
 function violation(d: analyzer.AnalyzeDiagnostic, analyzedUrn: string): Violation {

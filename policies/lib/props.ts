@@ -152,3 +152,30 @@ export function stateSettings(resource: Pick<PolicyResource, "props" | "property
         return r.state === "unknown" && !fedByAnotherResource(resource, key) ? { state: "absent" } : r;
     };
 }
+
+/** A switch as a program wrote it: absent, on, off, or a value that is neither. */
+export type Switch =
+    | { state: "absent" }
+    | { state: "on" | "off" | "invalid"; written: string };
+
+/**
+ * Reads a switch in whichever form @pulumi/aws v7 declares for it: a boolean on most resources, a
+ * string "true"/"false" on some (Cluster.autoMinorVersionUpgrade is `Input<string>`, "Defaults to
+ * `true`", in elasticache/cluster.d.ts). Strings are compared without case; any other value is
+ * "invalid", which a rule reports rather than reading as on. Throws Unverifiable when unknown.
+ */
+export function knownSwitch(props: Record<string, unknown>, key: string): Switch {
+    const value = known<unknown>(props, key);
+    if (value === undefined) {
+        return { state: "absent" };
+    }
+    const written = typeof value === "string" ? JSON.stringify(value) : String(value);
+    const text = String(value).trim().toLowerCase();
+    if (value === true || (typeof value === "string" && text === "true")) {
+        return { state: "on", written };
+    }
+    if (value === false || (typeof value === "string" && text === "false")) {
+        return { state: "off", written };
+    }
+    return { state: "invalid", written };
+}

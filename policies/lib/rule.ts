@@ -86,35 +86,72 @@ function metadata(spec: RuleSpec) {
     };
 }
 
-/** A rule checked on each resource of the given types; other types are reported not applicable. */
+/**
+ * Reports the rule not applicable (the SDK's args.notApplicable throws its NotApplicableError). That
+ * error is built for every rule on every resource of another type, the pack's hot path, and capturing
+ * its stack trace was most of the cost of analyzing a resource: nothing reads that stack, so it is
+ * built without one.
+ */
+function notApplicableWithoutStack(args: ResourceValidationArgs, reason: string): never {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        return args.notApplicable(reason);
+    } finally {
+        Error.stackTraceLimit = limit;
+    }
+}
+
+/** Options as resolved for the config the engine sent last: every resource of an update asks again. */
+function configResolver<C>(spec: RuleSpec): (raw: Record<string, unknown>) => C {
+    let last: { key: string; config: C } | undefined;
+    return (raw) => {
+        const key = JSON.stringify(raw ?? {});
+        if (last?.key !== key) {
+            last = { key, config: resolveConfig<C>(spec.name, spec.configSchema, raw) };
+        }
+        return last.config;
+    };
+}
+
+/**
+ * A rule checked on each resource of the given types; other types are reported not applicable. A rule
+ * of one type carries it as `__pulumiType`, which the SDK's analyzer reads to answer other types
+ * without deserializing their properties or calling the rule (@pulumi/policy server.js, the "fast
+ * check" before each resource policy; policy.ts getPulumiType).
+ */
 export function resourceRule<C = Record<string, never>>(
     spec: RuleSpec & { types: readonly string[]; check: (c: ResourceCheck<C>) => void },
 ): ResourceValidationPolicy {
+    const configOf = configResolver<C>(spec);
+    const typesReason = `applies to ${spec.types.join(", ")}`;
+    const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (!spec.types.includes(args.type)) {
+            // The engine sends the reason with the policy's name, once per rule and resource: keep it short.
+            notApplicableWithoutStack(args, typesReason);
+        }
+        const config = configOf(args.getConfig<Record<string, unknown>>());
+        const subject = subjectOf(args);
+        try {
+            spec.check({
+                args,
+                props: args.props,
+                config,
+                subject,
+                report: (must, found, fix) => reportViolation(violationMessage(subject, must, found, fix)),
+                notApplicable: (reason) => notApplicableWithoutStack(args, reason),
+            });
+        } catch (e) {
+            const unknown = unverifiableOf(e);
+            if (unknown === undefined) {
+                throw e;
+            }
+            reportViolation(couldNotVerifyMessage(spec.name, subject, unknown.property, unknown.remedy ?? inputRemedy(unknown.property)));
+        }
+    };
     return {
         ...metadata(spec),
-        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-            if (!spec.types.includes(args.type)) {
-                args.notApplicable(`${spec.name} applies to ${spec.types.join(", ")}`);
-            }
-            const config = resolveConfig<C>(spec.name, spec.configSchema, args.getConfig<Record<string, unknown>>());
-            const subject = subjectOf(args);
-            try {
-                spec.check({
-                    args,
-                    props: args.props,
-                    config,
-                    subject,
-                    report: (must, found, fix) => reportViolation(violationMessage(subject, must, found, fix)),
-                    notApplicable: (reason) => args.notApplicable(reason),
-                });
-            } catch (e) {
-                const unknown = unverifiableOf(e);
-                if (unknown === undefined) {
-                    throw e;
-                }
-                reportViolation(couldNotVerifyMessage(spec.name, subject, unknown.property, unknown.remedy ?? inputRemedy(unknown.property)));
-            }
-        },
+        validateResource: spec.types.length === 1 ? Object.assign(validateResource, { __pulumiType: spec.types[0] }) : validateResource,
     };
 }
 

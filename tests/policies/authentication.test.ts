@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { accessStringEnables, authentication, userGroupDefaultUser } from "../../policies/authentication";
+import { accessStringEnables, authentication, authToken, rbacUserGroup, userGroupDefaultUser } from "../../policies/authentication";
 import { TYPES } from "../../policies/lib/types";
 import { checkResource, checkStack, StackInput, UNKNOWN, urnOf } from "./helpers";
 import { changeResource, compliantPrimary, compliantRedisPrimary, compliantSecondary, usersOf } from "./fixtures";
@@ -8,39 +8,27 @@ const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGrou
 
 describe("policies/authentication", () => {
     describe("elasticache-authentication", () => {
-        it("passes a Valkey primary with an RBAC user group", async () => {
+        it("passes a Valkey primary with an RBAC user group over TLS", async () => {
             assert.deepEqual((await checkResource(authentication, group(compliantPrimary()))).violations, []);
         });
 
-        it("fails a Valkey primary without userGroupIds or token", async () => {
+        it("fails a primary without userGroupIds or token", async () => {
             const { violations } = await checkResource(authentication, group(compliantPrimary({ userGroupIds: undefined })));
             assert.equal(violations.length, 1);
-            assert.match(violations[0], /^ElastiCache replication group must authenticate clients with an RBAC user group: .* runs valkey 8\.0 and sets no userGroupIds/);
+            assert.match(violations[0], /^ElastiCache replication group must authenticate clients: .* sets neither userGroupIds nor an AUTH token/);
         });
 
-        it("fails Redis OSS 6+ that relies on an AUTH token instead of RBAC", async () => {
-            const { violations } = await checkResource(authentication, group(compliantRedisPrimary({ userGroupIds: undefined, authToken: "0123456789abcdef" })));
-            assert.match(violations.join("\n"), /runs redis 7\.1, which supports RBAC, but relies on a shared AUTH token/);
+        it("accepts either kind of authentication, whatever the engine version (a token, a write-only token, a user group)", async () => {
+            const token = compliantRedisPrimary({ userGroupIds: undefined, authToken: "0123456789abcdef" });
+            const writeOnly = compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined, authTokenWo: "0123456789abcdef" });
+            assert.deepEqual((await checkResource(authentication, group(token))).violations, []);
+            assert.deepEqual((await checkResource(authentication, group(writeOnly))).violations, []);
         });
 
-        it("accepts an AUTH token on Redis OSS before 6.0", async () => {
-            const props = compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined, authToken: "0123456789abcdef" });
-            assert.deepEqual((await checkResource(authentication, group(props))).violations, []);
-        });
-
-        it("accepts a write-only AUTH token (authTokenWo) on Redis OSS before 6.0", async () => {
-            const props = compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined, authTokenWo: "0123456789abcdef" });
-            assert.deepEqual((await checkResource(authentication, group(props))).violations, []);
-        });
-
-        it("fails Redis OSS before 6.0 without a token", async () => {
-            const { violations } = await checkResource(authentication, group(compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined })));
-            assert.match(violations.join("\n"), /must authenticate clients with an AUTH token: .* runs redis 5\.0\.6, which has no RBAC/);
-        });
-
-        it("treats an unset engineVersion as the latest, which supports RBAC", async () => {
-            const { violations } = await checkResource(authentication, group(compliantRedisPrimary({ engineVersion: undefined, userGroupIds: undefined, authToken: "0123456789abcdef" })));
-            assert.match(violations.join("\n"), /redis \(latest version\), which supports RBAC/);
+        it("fails authentication without TLS, which AWS would refuse and which sends credentials in plain text", async () => {
+            const { violations } = await checkResource(authentication, group(compliantPrimary({ transitEncryptionEnabled: false })));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /must authenticate clients over TLS: .* sets transitEncryptionEnabled: false, so user passwords would cross the network in plain text/);
         });
 
         it("counts userGroupIds unknown during preview as set", async () => {
@@ -49,24 +37,84 @@ describe("policies/authentication", () => {
             assert.equal(outcome.cannotRun, undefined);
         });
 
-        it("checks userGroupIds against allowedUserGroupIds", async () => {
-            assert.deepEqual((await checkResource(authentication, group(compliantPrimary()), { allowedUserGroupIds: ["prod-users"] })).violations, []);
-            const other = await checkResource(authentication, group(compliantPrimary()), { allowedUserGroupIds: ["other"] });
-            assert.match(other.violations.join("\n"), /uses user group prod-users, not in allowedUserGroupIds \(other\)/);
-        });
-
-        it("reports 'could not verify' when the allow-list meets unknown userGroupIds", async () => {
-            const { violations } = await checkResource(authentication, group(compliantPrimary({ userGroupIds: [UNKNOWN] })), { allowedUserGroupIds: ["prod-users"] });
-            assert.match(violations.join("\n"), /^could not verify elasticache-authentication .*userGroupIds\.0 is unknown during preview/);
-        });
-
-        it("passes a secondary with a user group (it cannot name its engine)", async () => {
+        it("passes a secondary with a user group (it inherits TLS and cannot name its engine)", async () => {
             assert.deepEqual((await checkResource(authentication, group(compliantSecondary()))).violations, []);
         });
 
         it("fails a secondary with neither user group nor token", async () => {
             const { violations } = await checkResource(authentication, group(compliantSecondary(undefined, { userGroupIds: undefined })));
-            assert.match(violations.join("\n"), /joins a Global Datastore but sets neither userGroupIds nor an AUTH token/);
+            assert.match(violations.join("\n"), /sets neither userGroupIds nor an AUTH token/);
+        });
+    });
+
+    describe("elasticache-auth-token", () => {
+        it("accepts an AUTH token, or a write-only one (authTokenWo), on Redis OSS before 6.0", async () => {
+            const token = compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined, authToken: "0123456789abcdef" });
+            const writeOnly = compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined, authTokenWo: "0123456789abcdef" });
+            assert.deepEqual((await checkResource(authToken, group(token))).violations, []);
+            assert.deepEqual((await checkResource(authToken, group(writeOnly))).violations, []);
+        });
+
+        it("fails Redis OSS before 6.0 without a token", async () => {
+            const { violations } = await checkResource(authToken, group(compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined })));
+            assert.match(violations.join("\n"), /must require an AUTH token: .* runs redis 5\.0\.6, which has no RBAC, and sets no authToken/);
+        });
+
+        it("is not applicable to engines with RBAC: Valkey, Redis OSS 6+, and an unset version (the latest)", async () => {
+            for (const props of [compliantPrimary({ userGroupIds: undefined }), compliantRedisPrimary({ userGroupIds: undefined }), compliantRedisPrimary({ engineVersion: undefined, userGroupIds: undefined })]) {
+                const outcome = await checkResource(authToken, group(props));
+                assert.deepEqual(outcome.violations, []);
+                assert.match(outcome.notApplicable ?? "", /which has RBAC; elasticache-rbac-user-group applies instead/);
+            }
+        });
+
+        it("is not applicable to a secondary, whose engine version is the datastore's", async () => {
+            const outcome = await checkResource(authToken, group(compliantSecondary(undefined, { userGroupIds: undefined })));
+            assert.match(outcome.notApplicable ?? "", /runs the datastore's engine version/);
+        });
+    });
+
+    describe("elasticache-rbac-user-group", () => {
+        it("passes a Valkey primary with an RBAC user group", async () => {
+            assert.deepEqual((await checkResource(rbacUserGroup, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails a Valkey primary without userGroupIds", async () => {
+            const { violations } = await checkResource(rbacUserGroup, group(compliantPrimary({ userGroupIds: undefined })));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /^ElastiCache replication group must authenticate clients with an RBAC user group: .* runs valkey 8\.0 and sets no userGroupIds/);
+        });
+
+        it("fails Redis OSS 6+ that relies on an AUTH token instead of RBAC", async () => {
+            const { violations } = await checkResource(rbacUserGroup, group(compliantRedisPrimary({ userGroupIds: undefined, authToken: "0123456789abcdef" })));
+            assert.match(violations.join("\n"), /runs redis 7\.1, which supports RBAC, but relies on a shared AUTH token/);
+        });
+
+        it("treats an unset engineVersion as the latest, which supports RBAC", async () => {
+            const { violations } = await checkResource(rbacUserGroup, group(compliantRedisPrimary({ engineVersion: undefined, userGroupIds: undefined, authToken: "0123456789abcdef" })));
+            assert.match(violations.join("\n"), /redis \(latest version\), which supports RBAC/);
+        });
+
+        it("is not applicable to Redis OSS before 6.0, which has no RBAC", async () => {
+            const outcome = await checkResource(rbacUserGroup, group(compliantRedisPrimary({ engineVersion: "5.0.6", userGroupIds: undefined, authToken: "0123456789abcdef" })));
+            assert.match(outcome.notApplicable ?? "", /which has no RBAC; elasticache-auth-token applies instead/);
+        });
+
+        it("counts userGroupIds unknown during preview as set", async () => {
+            const outcome = await checkResource(rbacUserGroup, group(compliantPrimary({ userGroupIds: UNKNOWN })));
+            assert.deepEqual(outcome.violations, []);
+            assert.equal(outcome.cannotRun, undefined);
+        });
+
+        it("checks userGroupIds against allowedUserGroupIds", async () => {
+            assert.deepEqual((await checkResource(rbacUserGroup, group(compliantPrimary()), { allowedUserGroupIds: ["prod-users"] })).violations, []);
+            const other = await checkResource(rbacUserGroup, group(compliantPrimary()), { allowedUserGroupIds: ["other"] });
+            assert.match(other.violations.join("\n"), /uses user group prod-users, not in allowedUserGroupIds \(other\)/);
+        });
+
+        it("reports 'could not verify' when the allow-list meets unknown userGroupIds", async () => {
+            const { violations } = await checkResource(rbacUserGroup, group(compliantPrimary({ userGroupIds: [UNKNOWN] })), { allowedUserGroupIds: ["prod-users"] });
+            assert.match(violations.join("\n"), /^could not verify elasticache-rbac-user-group .*userGroupIds\.0 is unknown during preview/);
         });
     });
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { clusterModeEnabled, multiAzFailover, replicasPerShard, shardCount } from "../../policies/availability";
+import { automaticFailover, clusterModeEnabled, multiAz, replicasPerShard, shardCount } from "../../policies/availability";
 import { TYPES } from "../../policies/lib/types";
 import { checkResource, UNKNOWN } from "./helpers";
 import { compliantCluster, compliantPrimary, compliantSecondary } from "./fixtures";
@@ -56,34 +56,69 @@ describe("policies/availability", () => {
         });
     });
 
-    describe("elasticache-multi-az-failover", () => {
-        it("passes failover and Multi-AZ on", async () => {
-            assert.deepEqual((await checkResource(multiAzFailover, group(compliantPrimary()))).violations, []);
+    describe("elasticache-automatic-failover", () => {
+        it("passes automatic failover on", async () => {
+            assert.deepEqual((await checkResource(automaticFailover, group(compliantPrimary()))).violations, []);
         });
 
-        it("names each setting that is off", async () => {
-            const { violations } = await checkResource(multiAzFailover, group(compliantPrimary({ multiAzEnabled: false, automaticFailoverEnabled: undefined })));
-            assert.equal(violations.length, 1);
-            assert.match(violations[0], /does not set automaticFailoverEnabled and multiAzEnabled to true/);
+        it("fails automatic failover off or unset, naming the setting", async () => {
+            const unset = await checkResource(automaticFailover, group(compliantPrimary({ automaticFailoverEnabled: undefined })));
+            assert.equal(unset.violations.length, 1);
+            assert.match(unset.violations[0], /must fail over automatically to a replica: .* leaves automaticFailoverEnabled unset \(off\)/);
+            const off = await checkResource(automaticFailover, group(compliantPrimary({ automaticFailoverEnabled: false })));
+            assert.match(off.violations.join("\n"), /sets automaticFailoverEnabled: false/);
         });
 
-        it("does not flag a secondary, which inherits both", async () => {
-            assert.deepEqual((await checkResource(multiAzFailover, group(compliantSecondary()))).violations, []);
+        it("reads automatic failover alone: Multi-AZ off is elasticache-multi-az's to report", async () => {
+            assert.deepEqual((await checkResource(automaticFailover, group(compliantPrimary({ multiAzEnabled: false })))).violations, []);
+        });
+
+        it("does not flag a secondary, which inherits failover", async () => {
+            assert.deepEqual((await checkResource(automaticFailover, group(compliantSecondary()))).violations, []);
         });
 
         it("fails a standalone Valkey cluster: a single node cannot fail over", async () => {
-            const { violations } = await checkResource(multiAzFailover, { type: TYPES.cluster, name: "single", props: compliantCluster() });
-            assert.match(violations.join("\n"), /^ElastiCache cluster must fail over automatically to another availability zone: "single"/);
+            const { violations } = await checkResource(automaticFailover, { type: TYPES.cluster, name: "single", props: compliantCluster() });
+            assert.match(violations.join("\n"), /^ElastiCache cluster must fail over automatically to a replica: "single" .* is a standalone cluster/);
         });
 
         it("is not applicable to memcached clusters", async () => {
-            const outcome = await checkResource(multiAzFailover, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached" }) });
+            const outcome = await checkResource(automaticFailover, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached" }) });
             assert.match(outcome.notApplicable ?? "", /memcached/);
         });
 
+        it("reports 'could not verify' for an unknown automaticFailoverEnabled", async () => {
+            const { violations } = await checkResource(automaticFailover, group(compliantPrimary({ automaticFailoverEnabled: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-automatic-failover .*automaticFailoverEnabled is unknown/);
+        });
+    });
+
+    describe("elasticache-multi-az", () => {
+        it("passes Multi-AZ on", async () => {
+            assert.deepEqual((await checkResource(multiAz, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails Multi-AZ off or unset, also with automatic failover on", async () => {
+            const off = await checkResource(multiAz, group(compliantPrimary({ multiAzEnabled: false })));
+            assert.equal(off.violations.length, 1);
+            assert.match(off.violations[0], /must enable Multi-AZ: .* sets multiAzEnabled: false/);
+            assert.match((await checkResource(multiAz, group(compliantPrimary({ multiAzEnabled: undefined })))).violations.join("\n"), /leaves multiAzEnabled unset \(off\)/);
+        });
+
+        it("does not flag a secondary, which inherits Multi-AZ", async () => {
+            const outcome = await checkResource(multiAz, group(compliantSecondary()));
+            assert.deepEqual(outcome.violations, []);
+            assert.match(outcome.notApplicable ?? "", /inherits this setting/);
+        });
+
+        it("applies to replication groups only: a standalone cluster is elasticache-automatic-failover's to fail", async () => {
+            const outcome = await checkResource(multiAz, { type: TYPES.cluster, props: compliantCluster() });
+            assert.match(outcome.notApplicable ?? "", /applies to aws:elasticache\/replicationGroup:ReplicationGroup/);
+        });
+
         it("reports 'could not verify' for an unknown multiAzEnabled", async () => {
-            const { violations } = await checkResource(multiAzFailover, group(compliantPrimary({ multiAzEnabled: UNKNOWN })));
-            assert.match(violations.join("\n"), /^could not verify elasticache-multi-az-failover .*multiAzEnabled is unknown/);
+            const { violations } = await checkResource(multiAz, group(compliantPrimary({ multiAzEnabled: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-multi-az .*multiAzEnabled is unknown/);
         });
     });
 

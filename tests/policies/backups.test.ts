@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { finalSnapshot, snapshotRetention, snapshotWindow } from "../../policies/backups";
+import { automaticBackups, finalSnapshot, snapshotRetention, snapshotWindow } from "../../policies/backups";
 import { TYPES } from "../../policies/lib/types";
 import { checkResource, UNKNOWN } from "./helpers";
 import { compliantCluster, compliantPrimary, compliantSecondary } from "./fixtures";
@@ -7,6 +7,38 @@ import { compliantCluster, compliantPrimary, compliantSecondary } from "./fixtur
 const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
 
 describe("policies/backups", () => {
+    describe("elasticache-automatic-backups", () => {
+        it("passes a retention of one day or more", async () => {
+            assert.deepEqual((await checkResource(automaticBackups, group(compliantPrimary()))).violations, []);
+            assert.deepEqual((await checkResource(automaticBackups, group(compliantPrimary({ snapshotRetentionLimit: 1 })))).violations, []);
+        });
+
+        it("fails a retention of 0 or unset: no automatic snapshots", async () => {
+            const zero = await checkResource(automaticBackups, group(compliantPrimary({ snapshotRetentionLimit: 0 })));
+            assert.equal(zero.violations.length, 1);
+            assert.match(zero.violations[0], /^ElastiCache replication group must take automatic snapshots: "cache-us-east-1" in us-east-1 sets snapshotRetentionLimit 0/);
+            const unset = await checkResource(automaticBackups, group(compliantPrimary({ snapshotRetentionLimit: undefined })));
+            assert.match(unset.violations.join("\n"), /leaves snapshotRetentionLimit unset \(0: no automatic snapshots\)/);
+        });
+
+        it("fails a Redis cluster on cache.t1.micro, which cannot take snapshots and so has none", async () => {
+            const { violations } = await checkResource(automaticBackups, { type: TYPES.cluster, props: compliantCluster({ engine: "redis", nodeType: "cache.t1.micro", snapshotRetentionLimit: undefined }) });
+            assert.match(violations.join("\n"), /^ElastiCache cluster must take automatic snapshots/);
+        });
+
+        it("checks secondaries, and is not applicable to memcached or to a node of a replication group", async () => {
+            assert.equal((await checkResource(automaticBackups, group(compliantSecondary(undefined, { snapshotRetentionLimit: 0 })))).violations.length, 1);
+            assert.match((await checkResource(automaticBackups, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", snapshotRetentionLimit: 0 }) })).notApplicable ?? "", /memcached/);
+            assert.match((await checkResource(automaticBackups, { type: TYPES.cluster, props: compliantCluster({ replicationGroupId: "prod", snapshotRetentionLimit: 0 }) })).notApplicable ?? "",
+                /node of a replication group/);
+        });
+
+        it("reports 'could not verify' for an unknown snapshotRetentionLimit", async () => {
+            const { violations } = await checkResource(automaticBackups, group(compliantPrimary({ snapshotRetentionLimit: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-automatic-backups .*snapshotRetentionLimit is unknown/);
+        });
+    });
+
     describe("elasticache-snapshot-retention", () => {
         it("passes 14 days with the default minimum of 7", async () => {
             assert.deepEqual((await checkResource(snapshotRetention, group(compliantPrimary()))).violations, []);

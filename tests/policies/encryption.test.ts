@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { encryptionAtRest, encryptionInTransit } from "../../policies/encryption";
+import { encryptionAtRest, encryptionAtRestCmk, encryptionInTransit } from "../../policies/encryption";
 import { TYPES } from "../../policies/lib/types";
 import { checkResource, UNKNOWN } from "./helpers";
 import { compliantCluster, compliantPrimary, compliantRedisPrimary, compliantSecondary } from "./fixtures";
@@ -8,7 +8,7 @@ const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGrou
 
 describe("policies/encryption", () => {
     describe("elasticache-encryption-at-rest", () => {
-        it("passes a primary encrypted with a customer-managed key", async () => {
+        it("passes a primary encrypted at rest", async () => {
             assert.deepEqual((await checkResource(encryptionAtRest, group(compliantPrimary()))).violations, []);
         });
 
@@ -40,50 +40,19 @@ describe("policies/encryption", () => {
             assert.match(violations.join("\n"), /redis does not encrypt at rest by default/);
         });
 
-        it("fails without kmsKeyId (AWS managed key)", async () => {
-            const { violations } = await checkResource(encryptionAtRest, group(compliantPrimary({ kmsKeyId: undefined })));
-            assert.equal(violations.length, 1);
-            assert.match(violations[0], /must use a customer-managed KMS key: .* sets no kmsKeyId/);
-        });
-
-        it("fails the AWS managed key named by its alias", async () => {
-            const { violations } = await checkResource(encryptionAtRest, group(compliantPrimary({ kmsKeyId: "alias/aws/elasticache" })));
-            assert.match(violations.join("\n"), /an AWS managed key/);
-        });
-
-        it("counts a kmsKeyId unknown during preview as set when no allow-list is configured", async () => {
-            const outcome = await checkResource(encryptionAtRest, group(compliantPrimary({ kmsKeyId: UNKNOWN })));
-            assert.deepEqual(outcome.violations, []);
-            assert.equal(outcome.cannotRun, undefined);
-        });
-
-        it("reports 'could not verify' when an allow-list must be checked against an unknown kmsKeyId", async () => {
-            const outcome = await checkResource(encryptionAtRest, group(compliantPrimary({ kmsKeyId: UNKNOWN })), { allowedKmsKeys: ["alias/cache"] });
-            assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
-            assert.equal(outcome.violations.length, 1);
-            assert.match(outcome.violations[0], /^could not verify elasticache-encryption-at-rest on ElastiCache replication group "cache-us-east-1" in us-east-1: kmsKeyId is unknown during preview\. /);
-            // An unknown input always comes from another resource's output, so setting it directly is a real remedy.
-            assert.match(outcome.violations[0], /Fix: the rule checks it once the value is known, in a later preview or update; to make it verifiable now, set kmsKeyId from a literal or stack config instead of another resource's output\.$/);
-        });
-
-        it("accepts a key on the allow-list by full ARN or by its key/<id> tail, and rejects others", async () => {
-            const arn = compliantPrimary().kmsKeyId as string;
-            const tail = arn.slice(arn.indexOf("key/"));
-            assert.deepEqual((await checkResource(encryptionAtRest, group(compliantPrimary()), { allowedKmsKeys: [arn] })).violations, []);
-            assert.deepEqual((await checkResource(encryptionAtRest, group(compliantPrimary()), { allowedKmsKeys: [tail] })).violations, []);
-            const other = await checkResource(encryptionAtRest, group(compliantPrimary()), { allowedKmsKeys: ["alias/other"] });
-            assert.match(other.violations.join("\n"), /not in allowedKmsKeys \(alias\/other\)/);
-        });
-
         it("reports 'could not verify' when atRestEncryptionEnabled itself is unknown", async () => {
             const { violations } = await checkResource(encryptionAtRest, group(compliantPrimary({ atRestEncryptionEnabled: UNKNOWN })));
             assert.match(violations.join("\n"), /^could not verify .*atRestEncryptionEnabled is unknown during preview/);
         });
 
-        it("does not flag a secondary for the inherited at-rest flag, but still checks its own key", async () => {
-            assert.deepEqual((await checkResource(encryptionAtRest, group(compliantSecondary()))).violations, []);
-            const noKey = await checkResource(encryptionAtRest, group(compliantSecondary(undefined, { kmsKeyId: undefined })));
-            assert.match(noKey.violations.join("\n"), /sets no kmsKeyId/);
+        it("passes encryption with the AWS managed key (no kmsKeyId): the key is elasticache-encryption-at-rest-cmk's to judge", async () => {
+            assert.deepEqual((await checkResource(encryptionAtRest, group(compliantPrimary({ kmsKeyId: undefined })))).violations, []);
+        });
+
+        it("is not applicable to a secondary, which inherits the at-rest flag", async () => {
+            const outcome = await checkResource(encryptionAtRest, group(compliantSecondary(undefined, { kmsKeyId: undefined })));
+            assert.deepEqual(outcome.violations, []);
+            assert.match(outcome.notApplicable ?? "", /inherits this setting from the datastore's primary/);
         });
 
         it("treats a secondary whose globalReplicationGroupId is unknown as a secondary", async () => {
@@ -94,6 +63,53 @@ describe("policies/encryption", () => {
         it("is not applicable to other types", async () => {
             const outcome = await checkResource(encryptionAtRest, { type: TYPES.cluster, props: compliantCluster() });
             assert.match(outcome.notApplicable ?? "", /applies to aws:elasticache\/replicationGroup:ReplicationGroup/);
+        });
+    });
+
+    describe("elasticache-encryption-at-rest-cmk", () => {
+        it("passes a customer-managed key", async () => {
+            assert.deepEqual((await checkResource(encryptionAtRestCmk, group(compliantPrimary()))).violations, []);
+        });
+
+        it("fails without kmsKeyId (AWS managed key)", async () => {
+            const { violations } = await checkResource(encryptionAtRestCmk, group(compliantPrimary({ kmsKeyId: undefined })));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /must use a customer-managed KMS key: .* sets no kmsKeyId/);
+        });
+
+        it("fails the AWS managed key named by its alias", async () => {
+            const { violations } = await checkResource(encryptionAtRestCmk, group(compliantPrimary({ kmsKeyId: "alias/aws/elasticache" })));
+            assert.match(violations.join("\n"), /an AWS managed key/);
+        });
+
+        it("counts a kmsKeyId unknown during preview as set when no allow-list is configured", async () => {
+            const outcome = await checkResource(encryptionAtRestCmk, group(compliantPrimary({ kmsKeyId: UNKNOWN })));
+            assert.deepEqual(outcome.violations, []);
+            assert.equal(outcome.cannotRun, undefined);
+        });
+
+        it("reports 'could not verify' when an allow-list must be checked against an unknown kmsKeyId", async () => {
+            const outcome = await checkResource(encryptionAtRestCmk, group(compliantPrimary({ kmsKeyId: UNKNOWN })), { allowedKmsKeys: ["alias/cache"] });
+            assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");
+            assert.equal(outcome.violations.length, 1);
+            assert.match(outcome.violations[0], /^could not verify elasticache-encryption-at-rest-cmk on ElastiCache replication group "cache-us-east-1" in us-east-1: kmsKeyId is unknown during preview\. /);
+            // An unknown input always comes from another resource's output, so setting it directly is a real remedy.
+            assert.match(outcome.violations[0], /Fix: the rule checks it once the value is known, in a later preview or update; to make it verifiable now, set kmsKeyId from a literal or stack config instead of another resource's output\.$/);
+        });
+
+        it("accepts a key on the allow-list by full ARN or by its key/<id> tail, and rejects others", async () => {
+            const arn = compliantPrimary().kmsKeyId as string;
+            const tail = arn.slice(arn.indexOf("key/"));
+            assert.deepEqual((await checkResource(encryptionAtRestCmk, group(compliantPrimary()), { allowedKmsKeys: [arn] })).violations, []);
+            assert.deepEqual((await checkResource(encryptionAtRestCmk, group(compliantPrimary()), { allowedKmsKeys: [tail] })).violations, []);
+            const other = await checkResource(encryptionAtRestCmk, group(compliantPrimary()), { allowedKmsKeys: ["alias/other"] });
+            assert.match(other.violations.join("\n"), /not in allowedKmsKeys \(alias\/other\)/);
+        });
+
+        it("checks a secondary's own key: members choose theirs", async () => {
+            assert.deepEqual((await checkResource(encryptionAtRestCmk, group(compliantSecondary()))).violations, []);
+            const noKey = await checkResource(encryptionAtRestCmk, group(compliantSecondary(undefined, { kmsKeyId: undefined })));
+            assert.match(noKey.violations.join("\n"), /sets no kmsKeyId/);
         });
     });
 
@@ -115,6 +131,14 @@ describe("policies/encryption", () => {
         it("fails transitEncryptionMode preferred", async () => {
             const { violations } = await checkResource(encryptionInTransit, group(compliantPrimary({ transitEncryptionMode: "preferred" })));
             assert.match(violations.join("\n"), /must require TLS from every client: .* "preferred"/);
+        });
+
+        it("accepts transitEncryptionMode preferred, or an unknown mode, with allowPreferredMode (the switch still counts)", async () => {
+            const preferred = group(compliantPrimary({ transitEncryptionMode: "preferred" }));
+            assert.deepEqual((await checkResource(encryptionInTransit, preferred, { allowPreferredMode: true })).violations, []);
+            assert.deepEqual((await checkResource(encryptionInTransit, group(compliantPrimary({ transitEncryptionMode: UNKNOWN })), { allowPreferredMode: true })).violations, []);
+            const off = await checkResource(encryptionInTransit, group(compliantPrimary({ transitEncryptionEnabled: false })), { allowPreferredMode: true });
+            assert.match(off.violations.join("\n"), /sets transitEncryptionEnabled: false/);
         });
 
         it("accepts an unset mode (required by default) unless requireExplicit", async () => {

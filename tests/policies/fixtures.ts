@@ -83,7 +83,7 @@ export function compliantCluster(changes: Record<string, unknown> = {}): Record<
         snapshotWindow: "03:00-05:00",
         maintenanceWindow: "sun:06:00-sun:07:00",
         finalSnapshotIdentifier: "prod-single-final",
-        autoMinorVersionUpgrade: true,
+        autoMinorVersionUpgrade: "true", // a string on aws.elasticache.Cluster in @pulumi/aws v7
         notificationTopicArn: `arn:aws:sns:${PRIMARY_REGION}:123456789012:prod-elasticache-events`,
         logDeliveryConfigurations: logs,
     }, changes);

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { Policy } from "@pulumi/policy";
-import { clusterModeEnabled, multiAzFailover } from "../../policies/availability";
+import { automaticFailover, clusterModeEnabled, multiAz } from "../../policies/availability";
 import { encryptionAtRest, encryptionInTransit } from "../../policies/encryption";
 import {
     globalDatastoreEligibility, globalDatastorePrimaryCompliant, globalDatastoreRegions,
@@ -196,7 +196,8 @@ describe("policies/global-datastore", () => {
                 { changes: { transitEncryptionMode: "preferred" }, rule: encryptionInTransit, setting: "transitEncryptionMode" },
                 { changes: { clusterMode: undefined }, rule: clusterModeEnabled, setting: "clusterMode" },
                 { changes: { clusterMode: undefined, parameterGroupName: "default.valkey8", numNodeGroups: 1 }, rule: clusterModeEnabled, setting: "clusterMode" },
-                { changes: { multiAzEnabled: undefined }, rule: multiAzFailover, setting: "multiAzEnabled" },
+                { changes: { multiAzEnabled: undefined }, rule: multiAz, setting: "multiAzEnabled" },
+                { changes: { automaticFailoverEnabled: undefined }, rule: automaticFailover, setting: "automaticFailoverEnabled" },
             ];
             for (const { changes, rule, setting } of cases) {
                 const byResourceRule = (await checkResource(rule, { type: TYPES.replicationGroup, props: compliantPrimary(changes) })).violations.length > 0;

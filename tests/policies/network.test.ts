@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { TYPES } from "../../policies/lib/types";
-import { noDefaultSubnetGroup, noLegacySecurityGroup, portNotPublic } from "../../policies/network";
+import { noDefaultSubnetGroup, noLegacySecurityGroup, nonDefaultPort, portNotPublic, securityGroupDescription } from "../../policies/network";
 import { checkResource, checkStack, StackInput, UNKNOWN, urnOf } from "./helpers";
-import { compliantCluster, compliantPrimary } from "./fixtures";
+import { compliantCluster, compliantPrimary, compliantSecondary } from "./fixtures";
 
 const group = (props: Record<string, unknown>) => ({ type: TYPES.replicationGroup, name: "cache-us-east-1", props });
 const vpcRule = (props: Record<string, unknown>): StackInput => ({ type: TYPES.vpcIngressRule, name: "from-cidr-1", props: { region: "us-east-1", ipProtocol: "tcp", fromPort: 6379, toPort: 6379, ...props } });
@@ -139,6 +139,63 @@ describe("policies/network", () => {
 
         it("is not applicable to VPC security groups", async () => {
             assert.ok((await checkResource(noLegacySecurityGroup, { type: TYPES.ec2SecurityGroup, props: {} })).notApplicable);
+        });
+    });
+    describe("elasticache-non-default-port", () => {
+        it("passes a port other than the engine's default", async () => {
+            assert.deepEqual((await checkResource(nonDefaultPort, group(compliantPrimary({ port: 6380 })))).violations, []);
+            assert.deepEqual((await checkResource(nonDefaultPort, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", port: 11212 }) })).violations, []);
+        });
+
+        it("fails the default port, set or left unset, per engine", async () => {
+            const set = await checkResource(nonDefaultPort, group(compliantPrimary({ port: 6379 })));
+            assert.equal(set.violations.length, 1);
+            assert.match(set.violations[0], /^ElastiCache replication group must listen on a port other than valkey's default 6379: "cache-us-east-1" in us-east-1 sets port 6379\. Fix: set port to another one, for example 6380 \(replaces the cache\)/);
+            const unset = await checkResource(nonDefaultPort, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", port: undefined }) });
+            assert.match(unset.violations.join("\n"), /must listen on a port other than memcached's default 11211: .* leaves port unset, so it listens on 11211/);
+            const redis = await checkResource(nonDefaultPort, { type: TYPES.cluster, props: compliantCluster({ engine: undefined, port: 6379 }) });
+            assert.match(redis.violations.join("\n"), /redis's default 6379/);
+        });
+
+        it("is not applicable to a secondary, which takes the primary's port, or to a node of a replication group", async () => {
+            assert.match((await checkResource(nonDefaultPort, group(compliantSecondary()))).notApplicable ?? "", /joins a Global Datastore/);
+            assert.match((await checkResource(nonDefaultPort, { type: TYPES.cluster, props: compliantCluster({ replicationGroupId: "prod", port: undefined }) })).notApplicable ?? "",
+                /node of a replication group/);
+        });
+
+        it("reports 'could not verify' for an unknown port", async () => {
+            const { violations } = await checkResource(nonDefaultPort, group(compliantPrimary({ port: UNKNOWN })));
+            assert.match(violations.join("\n"), /^could not verify elasticache-non-default-port .*port is unknown/);
+        });
+    });
+
+    describe("elasticache-security-group-description", () => {
+        const sg = (props: Record<string, unknown>) => ({ type: TYPES.ec2SecurityGroup, name: "cache-sg", props: { region: "us-east-1", ...props } });
+
+        it("passes groups and rules that describe what they admit, a description computed by another resource included", async () => {
+            assert.deepEqual((await checkResource(securityGroupDescription, sg({ description: "Clients of the prod cache on port 6379" }))).violations, []);
+            assert.deepEqual((await checkResource(securityGroupDescription, { type: TYPES.vpcIngressRule, props: { description: "cache clients in 10.20.0.0/16" } })).violations, []);
+            assert.deepEqual((await checkResource(securityGroupDescription, sg({ description: UNKNOWN }))).violations, []);
+        });
+
+        it("fails no description, an empty one, and the provider's default", async () => {
+            const none = await checkResource(securityGroupDescription, { type: TYPES.legacySecurityGroup, name: "classic", props: {} });
+            assert.match(none.violations.join("\n"), /^ElastiCache security group must say what it admits in its description: "classic" .* has no description\. Fix: set description \(replaces the security group\)/);
+            assert.match((await checkResource(securityGroupDescription, { type: TYPES.vpcEgressRule, props: { description: " " } })).violations.join("\n"),
+                /^Security group egress rule must say what it admits .* has no description\. Fix: set description$/);
+            assert.match((await checkResource(securityGroupDescription, sg({ description: "Managed by Pulumi" }))).violations.join("\n"),
+                /keeps the provider's default description "Managed by Pulumi"/);
+        });
+
+        it("fails inline rules without a description, by index", async () => {
+            const { violations } = await checkResource(securityGroupDescription,
+                sg({ description: "cache", ingress: [{ protocol: "tcp", fromPort: 6379, toPort: 6379, description: "app" }, { protocol: "tcp", fromPort: 6379, toPort: 6379 }] }));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /must describe each of its rules: .* has inline ingress rule 1 without a description/);
+        });
+
+        it("is not applicable to caches", async () => {
+            assert.ok((await checkResource(securityGroupDescription, group(compliantPrimary()))).notApplicable);
         });
     });
 });

@@ -27,6 +27,29 @@ describe("policies/operations", () => {
             assert.equal((await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, props: compliantCluster({ autoMinorVersionUpgrade: false }) })).violations.length, 1);
         });
 
+        // @pulumi/aws v7 declares Cluster.autoMinorVersionUpgrade as a string ("true"/"false"; ClusterArgs in
+        // node_modules/@pulumi/aws/elasticache/cluster.d.ts) and ReplicationGroup's as a boolean: the only value a
+        // typed program can write to turn it off on a cluster is the string "false".
+        it("fails a cluster's string \"false\", the form @pulumi/aws v7 declares, and passes \"true\"", async () => {
+            const off = await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, name: "single", props: compliantCluster({ autoMinorVersionUpgrade: "false" }) });
+            assert.equal(off.violations.length, 1);
+            assert.match(off.violations[0], /^ElastiCache cluster must upgrade minor versions automatically: "single" in us-east-1 sets autoMinorVersionUpgrade: "false"/);
+            assert.deepEqual((await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, props: compliantCluster({ autoMinorVersionUpgrade: "true" }) })).violations, []);
+            assert.deepEqual((await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, props: compliantCluster({ autoMinorVersionUpgrade: "TRUE" }) })).violations, []);
+        });
+
+        it("fails a cluster's string that is not a boolean at all, naming the accepted values", async () => {
+            const { violations } = await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, props: compliantCluster({ autoMinorVersionUpgrade: "yes" }) });
+            assert.equal(violations.length, 1);
+            assert.match(violations[0], /sets autoMinorVersionUpgrade: "yes", which is not "true" or "false"/);
+        });
+
+        it("is not applicable to memcached, which has no minor version upgrades of this kind", async () => {
+            const outcome = await checkResource(autoMinorVersionUpgrade, { type: TYPES.cluster, props: compliantCluster({ engine: "memcached", autoMinorVersionUpgrade: "false" }) });
+            assert.deepEqual(outcome.violations, []);
+            assert.match(outcome.notApplicable ?? "", /runs memcached/);
+        });
+
         it("reports 'could not verify' for an unknown autoMinorVersionUpgrade, but not on a node whose group id is unknown", async () => {
             const outcome = await checkResource(autoMinorVersionUpgrade, group(compliantPrimary({ autoMinorVersionUpgrade: UNKNOWN })));
             assert.equal(outcome.cannotRun, undefined, "the unknown must not escape to the engine's advisory");

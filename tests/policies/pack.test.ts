@@ -15,13 +15,13 @@ import { T, runWith } from "../helpers/program";
 import { POLICY_CONFIG, byName, cloneAs, configureFor, describeFindings, editable, evaluate, setProperty } from "./grpc-stack";
 
 const POLICIES = [
-    "elasticache-encryption-at-rest", "elasticache-encryption-in-transit", "elasticache-authentication",
-    "elasticache-user-group-default-user", "elasticache-cluster-mode-enabled", "elasticache-multi-az-failover",
-    "elasticache-replicas-per-shard", "elasticache-shard-count", "elasticache-snapshot-retention",
-    "elasticache-snapshot-window", "elasticache-final-snapshot", "elasticache-auto-minor-version-upgrade",
-    "elasticache-engine-version", "elasticache-log-delivery", "elasticache-event-notifications",
-    "elasticache-no-default-subnet-group", "elasticache-port-not-public", "elasticache-no-legacy-security-group",
-    "global-datastore-eligibility", "global-datastore-regions", "global-datastore-primary-compliant",
+    "elasticache-encryption-at-rest", "elasticache-encryption-at-rest-cmk", "elasticache-encryption-in-transit", "elasticache-authentication",
+    "elasticache-auth-token", "elasticache-rbac-user-group", "elasticache-user-group-default-user", "elasticache-cluster-mode-enabled",
+    "elasticache-automatic-failover", "elasticache-multi-az", "elasticache-replicas-per-shard", "elasticache-shard-count",
+    "elasticache-automatic-backups", "elasticache-snapshot-retention", "elasticache-snapshot-window", "elasticache-final-snapshot",
+    "elasticache-auto-minor-version-upgrade", "elasticache-engine-version", "elasticache-log-delivery", "elasticache-event-notifications",
+    "elasticache-no-default-subnet-group", "elasticache-non-default-port", "elasticache-port-not-public", "elasticache-no-legacy-security-group",
+    "elasticache-security-group-description", "global-datastore-eligibility", "global-datastore-regions", "global-datastore-primary-compliant",
     "global-datastore-lag-alarms", "stateful-resources-protected",
 ];
 
@@ -132,10 +132,20 @@ const MUTATIONS: Mutation[] = [
     {
         title: "Multi-AZ off on the primary", stack: "prod",
         edit: (rs) => setProperty(byName(rs, PRIMARY), "multiAzEnabled", false),
-        expect: { policy: "elasticache-multi-az-failover", resource: PRIMARY },
+        expect: { policy: "elasticache-multi-az", resource: PRIMARY },
+    },
+    {
+        title: "automatic failover off on the primary", stack: "prod",
+        edit: (rs) => setProperty(byName(rs, PRIMARY), "automaticFailoverEnabled", false),
+        expect: { policy: "elasticache-automatic-failover", resource: PRIMARY },
     },
     {
         title: "no RBAC user group", stack: "prod",
+        edit: (rs) => setProperty(byName(rs, PRIMARY), "userGroupIds", undefined),
+        expect: { policy: "elasticache-rbac-user-group", resource: PRIMARY },
+    },
+    {
+        title: "no authentication at all", stack: "prod",
         edit: (rs) => setProperty(byName(rs, PRIMARY), "userGroupIds", undefined),
         expect: { policy: "elasticache-authentication", resource: PRIMARY },
     },
@@ -144,6 +154,11 @@ const MUTATIONS: Mutation[] = [
         title: "ElastiCache events sent to the region's encrypted alarm topic", stack: "prod",
         edit: (rs) => setProperty(byName(rs, PRIMARY), "notificationTopicArn", byName(rs, "cache-us-east-1-alarms", T.topic).state.arn),
         expect: { policy: "elasticache-event-notifications", resource: PRIMARY, message: /"cache-us-east-1-alarms", which is encrypted/ },
+    },
+    {
+        title: "the AWS managed key instead of a customer-managed one", stack: "prod",
+        edit: (rs) => setProperty(byName(rs, "cache-us-west-2"), "kmsKeyId", undefined),
+        expect: { policy: "elasticache-encryption-at-rest-cmk", resource: "cache-us-west-2" },
     },
     {
         title: "transit encryption unknown during preview (a mandatory rule must not pass silently)", stack: "prod",
