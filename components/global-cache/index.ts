@@ -151,7 +151,6 @@ export class GlobalCache extends pulumi.ComponentResource {
                 const monitoring = new RegionMonitoring(`${generationResourceName(name, g.number)}-${region}`, {
                     region,
                     naming: { ...naming, generation: g.number },
-                    role,
                     shards: config.shards,
                     nodesPerShard: config.replicasPerShard + 1,
                     thresholds: config.alarms,

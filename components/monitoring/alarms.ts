@@ -14,8 +14,6 @@ export interface AlarmSpec {
      * ones changes with every failover, so no data there is healthy, not a failure.
      */
     treatMissingData: "missing" | "notBreaching";
-    /** Only in regions that currently replicate from another region. */
-    secondaryOnly?: boolean;
 }
 
 export const ALARM_SPECS: readonly AlarmSpec[] = [
@@ -26,9 +24,13 @@ export const ALARM_SPECS: readonly AlarmSpec[] = [
     { key: "connections", metricName: "CurrConnections", stat: "Maximum", threshold: (t) => t.connections, unit: " connections", treatMissingData: "missing" },
     { key: "network-in-allowance", metricName: "NetworkBandwidthInAllowanceExceeded", stat: "Sum", threshold: (t) => t.networkAllowanceExceeded, unit: " packets", treatMissingData: "missing" },
     { key: "network-out-allowance", metricName: "NetworkBandwidthOutAllowanceExceeded", stat: "Sum", threshold: (t) => t.networkAllowanceExceeded, unit: " packets", treatMissingData: "missing" },
+    // In every member region, primary included: only a secondary emits the metric, so the primary's
+    // alarm stays OK (notBreaching) until a promotion makes it a secondary. A promotion during an
+    // outage moves no alarm, and the policy pack, which can only take the datastore's founder for the
+    // primary, finds the alarms wherever the primary is.
     {
         key: "global-replication-lag", metricName: "GlobalDatastoreReplicationLag", stat: "Maximum",
-        threshold: (t) => t.globalReplicationLagSeconds, unit: "s", treatMissingData: "notBreaching", secondaryOnly: true,
+        threshold: (t) => t.globalReplicationLagSeconds, unit: "s", treatMissingData: "notBreaching",
     },
 ];
 

@@ -9,8 +9,6 @@ export { ALARM_SPECS } from "./alarms";
 export interface RegionMonitoringArgs {
     region: string;
     naming: NamingInput;
-    /** The member's current role. Only secondaries get Global Datastore replication-lag alarms. */
-    role: "primary" | "secondary";
     shards: number;
     /** Nodes in each shard: the primary plus its replicas. */
     nodesPerShard: number;
@@ -32,10 +30,9 @@ export class RegionMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: RegionMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elasticache-global:index:RegionMonitoring", name, {}, opts);
         const rgId = replicationGroupId(args.naming, args.region);
-        const specs = ALARM_SPECS.filter((s) => !s.secondaryOnly || args.role === "secondary");
         this.alarmNames = [];
         for (let shard = 1; shard <= args.shards; shard++) {
-            for (const spec of specs) {
+            for (const spec of ALARM_SPECS) {
                 this.alarmNames.push(this.shardAlarm(name, args, rgId, shard, spec).name);
             }
         }

@@ -8,7 +8,7 @@
  */
 import * as assert from "node:assert/strict";
 import { Policy, ResourceValidationPolicy } from "@pulumi/policy";
-import { ProgramRun, RecordedResource, runStack } from "../../offline/run";
+import { ProgramRun, RecordedResource, loadStackFile, runStack } from "../../offline/run";
 import { runWith } from "../helpers/program";
 import { toWireValue } from "../../offline/policy/wire";
 import { ALL_POLICIES } from "../../policies/rules";
@@ -98,4 +98,31 @@ for (const stack of ["prod", "staging"]) {
             });
         });
     }
+}
+
+/**
+ * After a promotion, retarget-primary writes only primaryRegion and secondaryRegions; the datastore
+ * keeps naming its founder as primary (the program ignores that drift). The pack must still pass the
+ * program, or the reconcile that follows every promotion is refused.
+ */
+for (const stack of ["prod", "staging"]) {
+    describe(`policies against the real program: ${stack} after a promotion`, function () {
+        this.timeout(120000);
+        const config = resolvedPackConfig(stack);
+
+        it(`violates no rule that policies/config/${stack}.json makes mandatory`, async () => {
+            const base = loadStackFile(stack).config;
+            const primary = base["elasticache-global:primaryRegion"];
+            const secondaries = JSON.parse(base["elasticache-global:secondaryRegions"]) as string[];
+            const [promoted, ...rest] = secondaries;
+            const run = await runWith({ foundingRegion: primary, primaryRegion: promoted, secondaryRegions: [primary, ...rest] }, stack);
+            const failures: string[] = [];
+            for (const policy of ALL_POLICIES) {
+                const { enforcementLevel: level, properties: options } = config[policy.name];
+                const { outcomes } = await evaluate(run, promoted, policy, options);
+                failures.push(...outcomes.flatMap((o) => o.violations).filter(() => level === "mandatory").map((v) => `${policy.name}: ${v}`));
+            }
+            assert.deepEqual(failures, []);
+        });
+    });
 }
