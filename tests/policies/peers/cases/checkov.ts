@@ -72,7 +72,7 @@ export const CHECKOV_CASES: PeerCase[] = [
         source: at("test_ElasticacheReplicationGroupEncryptionAtTransit.py", test),
         resource: { ...group("tf-rep-group-1", {}), props: unitTestGroup({ atRest, transit }) },
     })),
-    // CKV_AWS_31: transit encryption, and auth_token or (since checkov 3.2.x, May 2024) user_group_ids.
+    // CKV_AWS_31: transit encryption, and auth_token or (since May 2024, bridgecrewio/checkov#6224) user_group_ids.
     {
         peer: "checkov", control: "CKV_AWS_31", verdict: "pass", source: at(CKV_AWS_31, "pass"),
         resource: authGroup("pass", { replicationGroupId: "tf-rep-group-1", atRestEncryptionEnabled: true, transitEncryptionEnabled: true, authToken: "auth-token-from-a-variable" }),
