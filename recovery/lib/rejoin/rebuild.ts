@@ -54,7 +54,9 @@ export async function checkServingBeforeChanges(driver: StackDriver, servingRegi
             // The rebuild's update runs the same pack: refused then, it would stop after the old datastore and its groups are gone.
             const verdict = refusedByPolicy(driver, checkPlannedSteps(steps), mandatory);
             const refused = `the policy pack refuses the stack's current configuration, and the rebuild's update runs the same pack:\n${verdict.message}`;
-            step.found(dryRun ? `${refused}\nThe real run refuses here, before any change.` : refused, { level: "error", detail: { policyViolations: mandatory } });
+            // A real run's refusal is printed once, as the run's error; the finding keeps the violations for the report.
+            step.found(dryRun ? `${refused}\nThe real run refuses here, before any change.` : "the policy pack refuses the stack's current configuration; " +
+                "the refusal is reported in full below", { level: "error", detail: { policyViolations: mandatory } });
             if (dryRun) {
                 return verdict;
             }
