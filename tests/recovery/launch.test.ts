@@ -36,8 +36,11 @@ function writeEntry(dir: string, version: string, body = ""): void {
     const file = path.join(dir, "src", "main.ts");
     fs.writeFileSync(file, `${body}\nif (require.main === module) { console.log(JSON.stringify({ version: "${version}", args: process.argv.slice(2) })); }\n`);
     // A second later than anything before it: file times can be coarse.
-    const later = new Date(Date.now() + 1000);
-    fs.utimesSync(file, later, later);
+    // Dated after the build when there is one (an edit made after it), else in the past: a date in the
+    // future would keep the source newer than any build made within that time, on a fast machine.
+    const built = path.join(dir, "dist", "src", "main.js");
+    const when = new Date(fs.existsSync(built) ? fs.statSync(built).mtimeMs + 1000 : Date.now() - 10_000);
+    fs.utimesSync(file, when, when);
 }
 
 async function launch(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
