@@ -22,6 +22,7 @@
  * (MULTI or a Lua script would set both in one step, but users restricted to +@read +@write may not
  * run them; PEXPIRE is a write command.)
  */
+import { Clock, systemClock } from "../lib/clock";
 import { AckedWrite, ReadSample, ShardRecord, Verification, findLoss } from "./measure";
 import { WriteSample } from "./timeline";
 
@@ -65,6 +66,12 @@ export interface CanaryOptions {
     keyTtlMs?: number;
     /** How many times verify() tries to read a shard before reporting it unreadable. Default 3. */
     verifyAttempts?: number;
+    /**
+     * What the canary reads the time from and waits with (its write schedule, each attempt's timeout,
+     * verify's retries). Default: the system clock. Tests pass a virtual clock, so the schedule runs
+     * the same on a busy machine.
+     */
+    clock?: Clock;
 }
 
 const DEFAULTS = {
@@ -117,8 +124,10 @@ export class Canary {
     private readonly keyTtlMs: number;
     private readonly verifyAttempts: number;
     private readonly shards: ShardState[];
+    private readonly clock: Clock;
     private readonly inflight = new Set<Promise<void>>();
-    private timer?: NodeJS.Timeout;
+    /** Cancels the wait for the next tick of the schedule; undefined once stopped. */
+    private timer?: AbortController;
     private startedAt?: number;
     private stopReason?: string;
     private ticksSkipped = 0;
@@ -151,7 +160,8 @@ export class Canary {
         checkRange("keyTtlMs", this.keyTtlMs, 1000, 30 * 86_400_000, "milliseconds");
         this.verifyAttempts = options.verifyAttempts ?? DEFAULTS.verifyAttempts;
         checkRange("verifyAttempts", this.verifyAttempts, 1, 100, "attempts");
-        this.runId = options.runId ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+        this.clock = options.clock ?? systemClock;
+        this.runId = options.runId ?? `${this.clock.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
         const prefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
         for (const [field, value] of [["keyPrefix", prefix], ["runId", this.runId]]) {
             if (!/^[A-Za-z0-9_.:-]+$/.test(value)) {
@@ -186,14 +196,14 @@ export class Canary {
         if (this.startedAt !== undefined || this.stopping !== undefined) {
             throw new Error("Canary.start: this canary has already run or been stopped. Accepted: a new Canary for each run, so sequence numbers never repeat.");
         }
-        const startedAt = Date.now();
+        const startedAt = this.clock.now();
         this.startedAt = startedAt;
         const writePeriod = 1000 / this.ratePerShard;
         const readPeriod = this.readRatePerShard > 0 ? 1000 / this.readRatePerShard : Infinity;
         let nextWrite = startedAt;
         let nextRead = this.readRatePerShard > 0 ? startedAt : Infinity;
         const loop = () => {
-            const now = Date.now();
+            const now = this.clock.now();
             if (now - startedAt >= this.maxDurationMs) {
                 this.halt(`max duration reached (${this.maxDurationMs} ms)`);
                 return;
@@ -214,7 +224,7 @@ export class Canary {
                 nextRead += (Math.floor((now - nextRead) / readPeriod) + 1) * readPeriod;
                 this.shards.forEach((s) => this.read(s));
             }
-            this.timer = setTimeout(loop, Math.max(0, Math.min(nextWrite, nextRead) - Date.now()));
+            this.timer = this.after(Math.max(0, Math.min(nextWrite, nextRead) - this.clock.now()), loop);
         };
         loop();
     }
@@ -234,7 +244,7 @@ export class Canary {
 
     private halt(reason: string | undefined): void {
         if (this.timer !== undefined) {
-            clearTimeout(this.timer);
+            this.timer.abort();
             this.timer = undefined;
         }
         this.stopReason ??= reason;
@@ -268,7 +278,7 @@ export class Canary {
      * tries is reported unreadable, never as intact.
      */
     async verify(): Promise<Verification> {
-        const at = Date.now();
+        const at = this.clock.now();
         const results = await Promise.all(this.shards.map(async (s) => {
             for (let attempt = 1; attempt <= this.verifyAttempts; attempt++) {
                 // The acknowledgements so far, in arrival order: exactly the writes the read must show.
@@ -278,7 +288,7 @@ export class Canary {
                     return { shard: s.shard, loss: findLoss(ackedBeforeRead, new Set(outcome.value.map(Number))) };
                 }
                 if (attempt < this.verifyAttempts) {
-                    await new Promise((resolve) => setTimeout(resolve, VERIFY_RETRY_DELAY_MS));
+                    await this.clock.sleep(VERIFY_RETRY_DELAY_MS);
                 }
             }
             return { shard: s.shard, loss: undefined };
@@ -303,7 +313,7 @@ export class Canary {
             return;
         }
         const seq = s.nextSeq++;
-        const sentAt = Date.now();
+        const sentAt = this.clock.now();
         this.track(this.attempt(() => this.client.call("ZADD", s.key, seq, String(seq)), this.attemptTimeoutMs).then((outcome) => {
             if (outcome.ok) {
                 s.writes.push({ at: sentAt, ok: true, latencyMs: outcome.latencyMs });
@@ -320,7 +330,7 @@ export class Canary {
 
     /** Sends PEXPIRE for the shard's key when it has none yet (or may have lost it) or it is due again; one at a time per shard. */
     private armExpiry(s: ShardState): void {
-        const now = Date.now();
+        const now = this.clock.now();
         if (s.expiryInFlight || this.stopping !== undefined || (s.expiryArmedAt !== undefined && now - s.expiryArmedAt < EXPIRY_REARM_MS)) {
             return;
         }
@@ -336,7 +346,7 @@ export class Canary {
     }
 
     private read(s: ShardState): void {
-        const sentAt = Date.now();
+        const sentAt = this.clock.now();
         const mustSee = s.highestAcked;
         this.track(this.attempt(() => this.members(s.key, 0, 0, "ZREVRANGE"), this.attemptTimeoutMs).then((outcome) => {
             if (outcome.ok) {
@@ -361,11 +371,25 @@ export class Canary {
         void promise.finally(() => this.inflight.delete(promise));
     }
 
+    /**
+     * Calls `fn` after `ms` on the canary's clock, unless the returned controller is aborted first, as
+     * clearTimeout would: also between the wake-up and the call, which a promise-based sleep leaves open.
+     */
+    private after(ms: number, fn: () => void): AbortController {
+        const controller = new AbortController();
+        this.clock.sleep(ms, controller.signal).then(() => {
+            if (!controller.signal.aborted) {
+                fn();
+            }
+        }, () => undefined);
+        return controller;
+    }
+
     /** Runs one command with a timeout. Never rejects; a command answered after its timeout is ignored. */
     private attempt<T>(send: () => Promise<T>, timeoutMs: number): Promise<Outcome<T>> {
-        const sentAt = Date.now();
+        const sentAt = this.clock.now();
         return new Promise<Outcome<T>>((resolve) => {
-            const timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+            const timer = this.after(timeoutMs, () => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }));
             let pending: Promise<T>;
             try {
                 pending = send();
@@ -374,12 +398,12 @@ export class Canary {
             }
             pending.then(
                 (value) => {
-                    clearTimeout(timer);
-                    resolve({ ok: true, value, latencyMs: Date.now() - sentAt });
+                    timer.abort();
+                    resolve({ ok: true, value, latencyMs: this.clock.now() - sentAt });
                 },
                 (error) => {
-                    clearTimeout(timer);
-                    resolve({ ok: false, error: firstLine(error), latencyMs: Date.now() - sentAt });
+                    timer.abort();
+                    resolve({ ok: false, error: firstLine(error), latencyMs: this.clock.now() - sentAt });
                 },
             );
         });

@@ -1,4 +1,5 @@
 import { CanaryClient } from "../../recovery/dataplane/canary";
+import { Clock } from "../../recovery/lib/clock";
 
 /** How the fake answers one command on one key. */
 export type FakeBehaviour = "ok" | "error" | "hang" | "ack-without-storing";
@@ -15,6 +16,13 @@ export class FakeCluster implements CanaryClient {
     /** Replaces what ZREVRANGE sees for a key, to serve an old value. */
     readOverride = new Map<string, number>();
 
+    /**
+     * @param clock the virtual clock the canary under test runs on, if any: answers then come as a
+     * zero-length sleep on it, so its time cannot move past them (an attempt's timeout would otherwise
+     * win against an answer the event loop has not delivered yet).
+     */
+    constructor(private readonly clock?: Clock) {}
+
     async call(command: string, ...args: (string | number)[]): Promise<unknown> {
         const key = String(args[0]);
         const behaviour = this.behaviour(command, key);
@@ -22,7 +30,7 @@ export class FakeCluster implements CanaryClient {
             return new Promise(() => undefined);
         }
         // Answer on a later turn of the event loop, as a network client would.
-        await new Promise((resolve) => setImmediate(resolve));
+        await (this.clock ? this.clock.sleep(0) : new Promise((resolve) => setImmediate(resolve)));
         if (behaviour === "error") {
             throw new Error("CLUSTERDOWN The cluster is down\nsecond line");
         }

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import Redis from "ioredis";
 import { Canary, CanaryShard } from "../../recovery/dataplane/canary";
 import { ShardInfo, hashTagFor, readShards } from "../../recovery/dataplane/slots";
+import { VirtualClock } from "../recovery/fake/virtual-clock";
 import { FakeCluster } from "./canary-fake";
 import { leftoverServers, serverPids } from "./leftovers";
 import { useLocalCluster } from "./local-cluster-fixture";
@@ -14,17 +15,24 @@ const SHARDS: CanaryShard[] = [
 ];
 
 describe("Canary (against an in-memory cluster)", () => {
+    // Virtual time: the canary's schedule, its timeouts and these waits run in order on a clock that only
+    // moves when nothing else can run, so the counts below hold however busy the machine is.
+    let clock: VirtualClock;
+    const wait = (ms: number) => clock.sleep(ms);
     let canary: Canary | undefined;
+    beforeEach(() => {
+        clock = new VirtualClock();
+    });
     afterEach(async () => {
         await canary?.stop();
         canary = undefined;
     });
 
     it("writes numbered writes to one key per shard with the shard's hash tag, and records every acknowledgement", async () => {
-        const fake = new FakeCluster();
-        canary = new Canary(fake, SHARDS, { ratePerShard: 100, runId: "t1" });
+        const fake = new FakeCluster(clock);
+        canary = new Canary(fake, SHARDS, { ratePerShard: 100, runId: "t1", clock });
         canary.start();
-        await sleep(200);
+        await wait(200);
         await canary.stop();
         for (const shard of SHARDS) {
             const acked: number[] = canary.acknowledged(shard.shard).map((w) => w.seq);
@@ -40,7 +48,7 @@ describe("Canary (against an in-memory cluster)", () => {
     });
 
     it("gives every key an expiry from its first write on, without stop(), so a killed canary leaves nothing for longer", async () => {
-        const fake = new FakeCluster();
+        const fake = new FakeCluster(clock);
         const expiriesSent: string[] = [];
         const client = { call: (command: string, ...args: (string | number)[]) => {
             if (command === "PEXPIRE") {
@@ -48,9 +56,9 @@ describe("Canary (against an in-memory cluster)", () => {
             }
             return fake.call(command, ...args);
         } };
-        canary = new Canary(client, SHARDS, { ratePerShard: 100, maxDurationMs: 60_000, keyTtlMs: 3_600_000, runId: "ttl" });
+        canary = new Canary(client, SHARDS, { ratePerShard: 100, maxDurationMs: 60_000, keyTtlMs: 3_600_000, runId: "ttl", clock });
         canary.start();
-        await sleep(150);
+        await wait(150);
         assert.equal(canary.running, true, "still running: stop() was not called");
         assert.deepEqual(Object.fromEntries(fake.expiries), { "canary:{shard-0}:ttl": 3_660_000, "canary:{shard-3}:ttl": 3_660_000 },
             "max duration + key TTL: the keys outlive any run and expire on their own");
@@ -60,22 +68,22 @@ describe("Canary (against an in-memory cluster)", () => {
         fake.behaviour = (command, key) => (command === "ZADD" && key.includes("{shard-0}") ? "error" : "ok");
         fake.sets.delete("canary:{shard-0}:ttl");
         fake.expiries.delete("canary:{shard-0}:ttl");
-        await sleep(50);
+        await wait(50);
         fake.behaviour = () => "ok";
-        await sleep(100);
+        await wait(100);
         assert.equal(fake.expiries.get("canary:{shard-0}:ttl"), 3_660_000, "armed again after the failed writes");
         assert.ok(fake.sets.get("canary:{shard-0}:ttl")!.size > 0, "the key was recreated by the writes after the loss");
     });
 
     it("keeps sending at the full rate to a shard that hangs, and records each attempt as failed at its timeout", async () => {
-        const fake = new FakeCluster();
+        const fake = new FakeCluster(clock);
         fake.behaviour = (command, key) => (key.includes("{shard-3}") && command !== "PEXPIRE" ? "hang" : "ok");
-        canary = new Canary(fake, SHARDS, { ratePerShard: 100, attemptTimeoutMs: 50 });
-        const startedAt = Date.now();
+        canary = new Canary(fake, SHARDS, { ratePerShard: 100, attemptTimeoutMs: 50, clock });
+        const startedAt = clock.now();
         canary.start();
-        await sleep(300);
+        await wait(300);
         await canary.stop();
-        assert.ok(Date.now() - startedAt < 300 + 50 + 100, "stop() waits at most about one timeout for the hung attempts");
+        assert.ok(clock.now() - startedAt < 300 + 50 + 100, "stop() waits at most about one timeout for the hung attempts");
         const [healthy, hung] = canary.records();
         assert.ok(Math.abs(healthy.writes.length - hung.writes.length) <= 1, `same rate: ${healthy.writes.length} vs ${hung.writes.length}`);
         assert.ok(hung.writes.every((w) => !w.ok && w.latencyMs === undefined && w.error === "no answer within 50 ms"));
@@ -83,11 +91,11 @@ describe("Canary (against an in-memory cluster)", () => {
     });
 
     it("records a server error with its first line and when it came back", async () => {
-        const fake = new FakeCluster();
+        const fake = new FakeCluster(clock);
         fake.behaviour = (command) => (command === "ZADD" ? "error" : "ok");
-        canary = new Canary(fake, SHARDS.slice(0, 1), { ratePerShard: 50, readRatePerShard: 0 });
+        canary = new Canary(fake, SHARDS.slice(0, 1), { ratePerShard: 50, readRatePerShard: 0, clock });
         canary.start();
-        await sleep(60);
+        await wait(60);
         await canary.stop();
         const [record] = canary.records();
         assert.ok(record.writes.length > 0);
@@ -96,16 +104,16 @@ describe("Canary (against an in-memory cluster)", () => {
     });
 
     it("verify reports exactly the acknowledged writes a shard does not have, with the newest survivor before them", async () => {
-        const fake = new FakeCluster();
+        const fake = new FakeCluster(clock);
         let dropping = false;
         fake.behaviour = (command, key) => (dropping && command === "ZADD" && key.includes("{shard-0}") ? "ack-without-storing" : "ok");
-        canary = new Canary(fake, SHARDS, { ratePerShard: 100, readRatePerShard: 0 });
+        canary = new Canary(fake, SHARDS, { ratePerShard: 100, readRatePerShard: 0, clock });
         canary.start();
-        await sleep(100);
+        await wait(100);
         dropping = true;
-        await sleep(60);
+        await wait(60);
         dropping = false;
-        await sleep(60);
+        await wait(60);
         await canary.stop();
         const stored = fake.sets.get(canary.keys["shard-1"])!;
         const expectedLost = canary.acknowledged("shard-1").filter((w) => !stored.has(w.seq)).map((w) => w.seq);
@@ -119,15 +127,15 @@ describe("Canary (against an in-memory cluster)", () => {
     });
 
     it("marks reads that return less than the highest sequence number acknowledged before them as stale", async () => {
-        const fake = new FakeCluster();
-        canary = new Canary(fake, SHARDS.slice(0, 1), { ratePerShard: 100 });
+        const fake = new FakeCluster(clock);
+        canary = new Canary(fake, SHARDS.slice(0, 1), { ratePerShard: 100, clock });
         canary.start();
-        await sleep(80);
+        await wait(80);
         const key = canary.keys["shard-1"];
         fake.readOverride.set(key, 1);
-        await sleep(60);
+        await wait(60);
         fake.readOverride.delete(key);
-        await sleep(40);
+        await wait(40);
         await canary.stop();
         const reads = canary.records()[0].reads;
         const stale = reads.filter((r) => r.stale);
@@ -136,11 +144,11 @@ describe("Canary (against an in-memory cluster)", () => {
     });
 
     it("reports a shard it cannot read as unreadable, never as intact", async () => {
-        const fake = new FakeCluster();
+        const fake = new FakeCluster(clock);
         fake.behaviour = (command, key) => (command === "ZRANGE" && key.includes("{shard-3}") ? "error" : "ok");
-        canary = new Canary(fake, SHARDS, { ratePerShard: 100, verifyAttempts: 2 });
+        canary = new Canary(fake, SHARDS, { ratePerShard: 100, verifyAttempts: 2, clock });
         canary.start();
-        await sleep(50);
+        await wait(50);
         const verification = await canary.verify();
         assert.deepEqual(verification.unreadable, ["shard-2"]);
         assert.equal(verification.shards["shard-2"], undefined);
@@ -148,31 +156,31 @@ describe("Canary (against an in-memory cluster)", () => {
     });
 
     it("stops by itself after maxDurationMs and after maxWritesPerShard", async () => {
-        const byTime = new Canary(new FakeCluster(), SHARDS, { ratePerShard: 100, maxDurationMs: 100 });
+        const byTime = new Canary(new FakeCluster(clock), SHARDS, { ratePerShard: 100, maxDurationMs: 100, clock });
         byTime.start();
-        await sleep(250);
+        await wait(250);
         assert.equal(byTime.running, false);
         assert.equal(byTime.stoppedBecause, "max duration reached (100 ms)");
         await byTime.stop();
         const sent = byTime.records()[0].writes.length;
         assert.ok(sent >= 8 && sent <= 12, `about 10 writes in 100 ms, got ${sent}`);
 
-        canary = new Canary(new FakeCluster(), SHARDS, { ratePerShard: 200, maxWritesPerShard: 5 });
+        canary = new Canary(new FakeCluster(clock), SHARDS, { ratePerShard: 200, maxWritesPerShard: 5, clock });
         canary.start();
-        await sleep(100);
+        await wait(100);
         assert.equal(canary.running, false);
         assert.deepEqual(canary.records().map((r) => r.writes.length), [5, 5]);
     });
 
     it("rejects bad options and shards, naming the field, the value and what is accepted", () => {
-        const fake = new FakeCluster();
+        const fake = new FakeCluster(clock);
         assert.throws(() => new Canary(fake, SHARDS, { ratePerShard: 0 }), /ratePerShard is 0\. Accepted: a number from 1 to 1000 \(writes per second per shard\)/);
         assert.throws(() => new Canary(fake, SHARDS, { attemptTimeoutMs: 5 }), /attemptTimeoutMs is 5\. Accepted: a number from 10/);
         assert.throws(() => new Canary(fake, [{ ...SHARDS[0], tag: "shard-0" }]), /shards\[0\]\.tag is "shard-0"\. Accepted: a hash tag with braces/);
         assert.throws(() => new Canary(fake, [SHARDS[0], SHARDS[0]]), /shard names repeat \(shard-1, shard-1\)/);
         assert.throws(() => new Canary(fake, []), /shards is empty/);
         assert.throws(() => new Canary(fake, SHARDS, { keyPrefix: "a b" }), /keyPrefix is "a b"/);
-        const once = new Canary(fake, SHARDS, { maxWritesPerShard: 1 });
+        const once = new Canary(fake, SHARDS, { maxWritesPerShard: 1, clock });
         once.start();
         assert.throws(() => once.start(), /already run/);
         return once.stop();
