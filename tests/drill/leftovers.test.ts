@@ -25,8 +25,11 @@ describe("leftover redis-server check", function () {
     });
 
     it("finds a running redis-server by its pid where pgrep is missing, and not once it has exited", async () => {
-        // No TCP port: the server only has to run.
-        const server = spawn("redis-server", ["--port", "0", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+        // No TCP port: the server only has to run. Without any listener redis-server exits at once
+        // ("Configured to not listen anywhere"), so it listens on a Unix socket in a directory of its own.
+        binDir = fs.mkdtempSync(path.join(os.tmpdir(), "no-procps-"));
+        const socket = path.join(binDir, "redis.sock");
+        const server = spawn("redis-server", ["--port", "0", "--unixsocket", socket, "--save", "", "--appendonly", "no"], { stdio: "ignore" });
         const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
         try {
             await new Promise<void>((resolve, reject) => {
@@ -34,8 +37,12 @@ describe("leftover redis-server check", function () {
                 server.once("error", reject);
             });
             const pid = server.pid!;
+            // Up once its socket exists: from then on it runs until it is killed.
+            for (const deadline = Date.now() + 15_000; !fs.existsSync(socket);) {
+                assert.ok(server.exitCode === null && Date.now() < deadline, `redis-server ${pid} did not open ${socket} (exit code ${server.exitCode})`);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+            }
             // A PATH with a shell but without procps, as on a minimal image.
-            binDir = fs.mkdtempSync(path.join(os.tmpdir(), "no-procps-"));
             const sh = (savedPath ?? "").split(path.delimiter).map((dir) => path.join(dir, "sh")).find((file) => fs.existsSync(file));
             assert.ok(sh, "a shell on PATH");
             fs.symlinkSync(sh, path.join(binDir, "sh"));
