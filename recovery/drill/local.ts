@@ -7,6 +7,7 @@
  * replica instead, but the local cluster has no restart, and a fresh cluster gives every run the same
  * starting point (each primary in its original place, no node still catching up), so runs compare.
  */
+import type { Cluster } from "ioredis";
 import { Canary } from "../dataplane/canary";
 import { connectCluster } from "../dataplane/connect";
 import { DrillEvent, DrillTotals, EventResult, MeasureOptions, drillTotals, measureEvents, toTimeline } from "../dataplane/measure";
@@ -39,6 +40,11 @@ export interface EventContext {
     kind: FailoverKind;
     shard: ShardInfo;
     cluster: LocalCluster;
+    /**
+     * The canary's cluster client. Its slot table (`slots`) shows when it learned the new primary: the
+     * canary's window ends no earlier than that, however soon the server accepted writes.
+     */
+    client: Cluster;
 }
 
 export interface LocalDrillOptions {
@@ -328,7 +334,7 @@ async function failover(run: number, kind: FailoverKind, initial: ShardInfo, dep
     const { cluster, client, canary, meter, settings, progress, options } = deps;
     const { signal } = options;
     const shard = sameSlots(await readShards(client), initial) ?? initial;
-    const context: EventContext = { run, kind, shard, cluster };
+    const context: EventContext = { run, kind, shard, cluster, client };
     const replica = shard.replicas[0];
     if (!replica) {
         throw new Error(`run ${run}: ${shard.id} has no healthy replica to fail over to; the cluster shows primary ${shard.primary.port} alone.`);
