@@ -7,11 +7,11 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { ProgramRun, RecordedResource, loadStackFile, runProgram, runStack } from "../../offline/run";
+import { ProgramRun, RecordedResource, loadStackFile } from "../../offline/run";
 import { DEFAULT_PACK_DIR, PolicyPackProcess, withPolicyPack } from "../../offline/policy/host";
 import { PolicyPackConfig } from "../../offline/policy/config";
 import { UNKNOWN } from "../../offline/policy/wire";
-import { T, runWith } from "../helpers/program";
+import { T, runProgramShared, runStackShared, runWith } from "../helpers/program";
 import { POLICY_CONFIG, byName, cloneAs, configureFor, describeFindings, editable, evaluate, setProperty } from "./grpc-stack";
 
 const POLICIES = [
@@ -176,10 +176,10 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
     before(async () => {
         assert.ok(fs.existsSync(`${DEFAULT_PACK_DIR}/index.ts`), "policies/index.ts constructs the pack");
         pack = await PolicyPackProcess.start(DEFAULT_PACK_DIR, { stack: { stack: "prod", project: "elasticache-global", dryRun: true } });
-        runs.prod = await runStack("prod");
-        runs.staging = await runStack("staging");
-        firstPreviews.prod = await runStack("prod", undefined, { firstPreview: true });
-        firstPreviews.staging = await runStack("staging", undefined, { firstPreview: true });
+        runs.prod = await runStackShared("prod");
+        runs.staging = await runStackShared("staging");
+        firstPreviews.prod = await runStackShared("prod", { firstPreview: true });
+        firstPreviews.staging = await runStackShared("staging", { firstPreview: true });
     });
 
     after(async () => {
@@ -231,7 +231,7 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
         for (const firstPreview of [false, true]) {
             it(`passes prod ${phase}${firstPreview ? ", as the preview that adds it" : ""}: no mandatory violation, both datastores checked`, async () => {
                 const file = loadStackFile("prod");
-                const run = await runProgram("prod", { ...file.config, ...overrides }, file.secretKeys, [], { firstPreview });
+                const run = await runProgramShared("prod", { ...file.config, ...overrides }, file.secretKeys, { firstPreview });
                 await configureFor(pack, "prod");
                 const findings = await evaluate(pack, "prod", run.resources);
                 const mandatory = findings.filter((f) => f.level === "mandatory");
