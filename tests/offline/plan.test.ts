@@ -7,9 +7,12 @@ import { promisify } from "node:util";
 import { main } from "../../offline/plan";
 import { PROJECT_DIR, StackFileSyntaxError, listStacks, loadStackFile } from "../../offline/run";
 import { EXAMPLE_STACKS, stackFileProblem } from "../helpers/stacks";
+import { sharePolicyPackProcesses } from "../helpers/shared-pack";
 import { REPLICATION_GROUP, writeConfigFile, writeThrowawayPack } from "./throwaway-pack";
 
 const run = promisify(execFile);
+/** `npm run plan -- ...` as its own process: node with ts-node's transpile-only hook, as the script runs it, without npm's start-up. */
+const PLAN_PROCESS = [process.execPath, ["-r", "ts-node/register/transpile-only", "offline/plan.ts"]] as const;
 
 /** `text` as a literal inside a RegExp. */
 function escape(text: string): string {
@@ -39,7 +42,12 @@ function tempStackDir(stack: string, yaml: string): string {
     return dir;
 }
 
-describe("offline plan (npm run plan)", () => {
+describe("offline plan (npm run plan)", function () {
+    // A plan runs the program and, the first time for a pack and stack, starts the pack: seconds, many more on a busy machine.
+    this.timeout(60_000);
+    // One pack process per pack directory and stack for the runs of main() below (the spawned plans start their own).
+    sharePolicyPackProcesses();
+
     it("knows the example stacks of the repository, each pinning foundingRegion", () => {
         // A user's own stack files may sit beside them: the examples are named, not counted.
         const stacks = listStacks();
@@ -71,7 +79,7 @@ describe("offline plan (npm run plan)", () => {
 
     it("plans the prod stack as a real process: regions, roles, protected stateful resources, outputs", async function () {
         this.timeout(60000);
-        const { stdout } = await run("npx", ["ts-node", "--transpile-only", "offline/plan.ts", "--stack", "prod"], { cwd: PROJECT_DIR });
+        const { stdout } = await run(PLAN_PROCESS[0], [...PLAN_PROCESS[1], "--stack", "prod"], { cwd: PROJECT_DIR });
         assert.match(stdout, /^Region us-east-1 \(primary, founding member\)$/m);
         assert.match(stdout, /^Region us-west-2 \(secondary\)$/m);
         assert.match(stdout, /^Region eu-west-1 \(secondary\)$/m);
@@ -88,7 +96,7 @@ describe("offline plan (npm run plan)", () => {
     it("writes the whole --json report to a pipe before exiting", async function () {
         this.timeout(60000);
         // The prod report is over 64 KiB, more than one pipe buffer: an early exit would cut it.
-        const { stdout } = await run("npx", ["ts-node", "--transpile-only", "offline/plan.ts", "--stack", "prod", "--json"],
+        const { stdout } = await run(PLAN_PROCESS[0], [...PLAN_PROCESS[1], "--stack", "prod", "--json"],
             { cwd: PROJECT_DIR, maxBuffer: 16 * 1024 * 1024 });
         assert.ok(stdout.length > 64 * 1024, `report is ${stdout.length} bytes`);
         const report = JSON.parse(stdout);
