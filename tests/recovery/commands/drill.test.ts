@@ -18,7 +18,7 @@ import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/con
 import { hashTagFor } from "../../../recovery/dataplane/slots";
 import { LocalNode } from "../../../recovery/local/cluster";
 import { adminClient } from "../../../recovery/local/form";
-import { DataPlaneExtras, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
+import { DataPlaneExtras, SkippingWallClock, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
 import { readMarkers } from "../../../recovery/dataplane/marker";
 import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 
@@ -30,6 +30,7 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
     this.timeout(180_000);
     const fixture = useLocalCluster({ primaries: 3, replicasPerPrimary: 1, acl: AUTH });
     let h: WallClockHarness;
+    let clock: SkippingWallClock;
     let asked: DataPlaneTarget[];
     let realFailovers: Promise<unknown>[];
 
@@ -89,7 +90,8 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
     }
 
     beforeEach(async () => {
-        h = await wallClockHarness(FAST);
+        clock = new SkippingWallClock();
+        h = await wallClockHarness(FAST, clock);
         asked = [];
         realFailovers = [];
         h.aws.model.onShardPromoted = (p) => {
@@ -271,11 +273,29 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         assert.deepEqual(h.aws.log.calls(), []);
     });
 
-    // Slow by nature (up to a minute): the promotion back waits, as it must, until the old primary, now a secondary, publishes its
-    // replication lag, which the fake (like CloudWatch) does per whole minute.
+    // The promotion back waits, as it must, until the old primary, now a secondary, publishes its replication lag, which the fake
+    // (like CloudWatch) does per whole minute, once the minute has ended: up to a minute of the wall clock. Once the first
+    // promotion has swapped the roles, the fake control plane's clock skips to one second before that minute ends, as if the
+    // promotion had finished late in its minute. The drill still waits for the datapoint; the canary measures in real time.
     it("with --global-round-trip, promotes the first secondary and then the primary back, moving the canary each time, and measures both", async () => {
-        const code = await runWith(h, dataPlane(), ...DRILL, "--shards", "0001", "--global-round-trip", "--yes");
+        let swappedAt: number | undefined;
+        const watcher = setInterval(() => {
+            h.aws.model.settle();
+            if (swappedAt === undefined && h.aws.datastore().members.find((m) => m.role === "PRIMARY")?.region === "us-west-2") {
+                swappedAt = clock.now();
+                clock.skipTo(Math.ceil(swappedAt / 60_000) * 60_000 - 1000);
+            }
+        }, 50);
+        let code: number;
+        try {
+            code = await runWith(h, dataPlane(), ...DRILL, "--shards", "0001", "--global-round-trip", "--yes");
+        } finally {
+            clearInterval(watcher);
+        }
         assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
+        assert.ok(swappedAt !== undefined, "us-west-2 was promoted");
+        const lagWait = h.lastReport().steps.find((s) => s.name === "lag-us-east-1");
+        assert.equal(lagWait?.result, "ok", "the promotion back waited for us-east-1's replication lag");
         assert.deepEqual(h.aws.mutatingCalls().map((c) => [c.region, c.command]),
             [["us-east-1", "TestFailover"], ["us-west-2", "FailoverGlobalReplicationGroup"], ["us-east-1", "FailoverGlobalReplicationGroup"]]);
         assert.deepEqual(Object.fromEntries(h.aws.datastore().members.map((m) => [m.region, m.role])),
