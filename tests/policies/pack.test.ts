@@ -2,28 +2,17 @@
  * The real policy pack as a whole, over the gRPC Analyzer protocol the Pulumi engine uses: started once
  * as its own process, configured from policies/config/<stack>.json, fed the resources the program
  * declares under mocks. The compliant stacks must pass, both when every value is known and as the
- * first preview of a new stack; each mutation must produce its violation. Last, the pack started
- * exactly as the Pulumi CLI starts it.
+ * first preview of a new stack; each mutation must produce its violation. The pack started exactly as
+ * the Pulumi CLI starts it is in pack-cli.test.ts.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { ProgramRun, RecordedResource, loadStackFile } from "../../offline/run";
-import { DEFAULT_PACK_DIR, PolicyPackProcess, withPolicyPack } from "../../offline/policy/host";
+import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../offline/policy/host";
 import { PolicyPackConfig } from "../../offline/policy/config";
 import { UNKNOWN } from "../../offline/policy/wire";
 import { T, runProgramShared, runStackShared, runWith } from "../helpers/program";
-import { POLICY_CONFIG, byName, cloneAs, configureFor, describeFindings, editable, evaluate, setProperty } from "./grpc-stack";
-
-const POLICIES = [
-    "elasticache-encryption-at-rest", "elasticache-encryption-at-rest-cmk", "elasticache-encryption-in-transit", "elasticache-authentication",
-    "elasticache-auth-token", "elasticache-rbac-user-group", "elasticache-user-group-default-user", "elasticache-cluster-mode-enabled",
-    "elasticache-automatic-failover", "elasticache-multi-az", "elasticache-replicas-per-shard", "elasticache-shard-count",
-    "elasticache-automatic-backups", "elasticache-snapshot-retention", "elasticache-snapshot-window", "elasticache-final-snapshot",
-    "elasticache-auto-minor-version-upgrade", "elasticache-engine-version", "elasticache-log-delivery", "elasticache-event-notifications",
-    "elasticache-no-default-subnet-group", "elasticache-non-default-port", "elasticache-port-not-public", "elasticache-no-legacy-security-group",
-    "elasticache-security-group-description", "global-datastore-eligibility", "global-datastore-regions", "global-datastore-primary-compliant",
-    "global-datastore-lag-alarms", "stateful-resources-protected",
-];
+import { PACK_POLICIES, POLICY_CONFIG, byName, cloneAs, configureFor, describeFindings, editable, evaluate, setProperty } from "./grpc-stack";
 
 interface Mutation {
     title: string;
@@ -190,7 +179,7 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
         const info = await pack.info();
         assert.equal(info.name, "elasticache-global");
         assert.match(info.version, /^\d+\.\d+\.\d+/);
-        assert.deepEqual(info.policies.map((p) => p.name).sort(), [...POLICIES].sort());
+        assert.deepEqual(info.policies.map((p) => p.name).sort(), [...PACK_POLICIES].sort());
         for (const policy of info.policies) {
             assert.ok(["advisory", "mandatory"].includes(policy.enforcementLevel), `${policy.name} defaults to ${policy.enforcementLevel}`);
             for (const [option, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
@@ -284,22 +273,4 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
             assert.ok(hits.every((h) => h.packName === "elasticache-global"), "named after the pack");
         });
     }
-});
-
-describe("the policy pack started as the Pulumi CLI starts it", function () {
-    // Unmodified run-policy-pack from the pack directory type-checks the pack with ts-node on start.
-    this.timeout(300000);
-
-    it("loads, serves every rule and evaluates a resource", async () => {
-        await withPolicyPack(DEFAULT_PACK_DIR, { launcher: "cli", startTimeoutMs: 240000, callTimeoutMs: 60000 }, async (cli) => {
-            const info = await cli.info();
-            assert.equal(info.name, "elasticache-global");
-            assert.deepEqual(info.policies.map((p) => p.name).sort(), [...POLICIES].sort());
-            await configureFor(cli, "prod");
-            const run = await runWith({ backupRetentionDays: 1 }, "prod", "prod");
-            const findings = await evaluate(cli, "prod", run.resources);
-            assert.ok(findings.some((f) => f.policyName === "elasticache-snapshot-retention" && f.resourceName === PRIMARY && f.level === "mandatory"),
-                describeFindings(findings));
-        });
-    });
 });
