@@ -1,0 +1,107 @@
+/**
+ * `npm test`: the type check and every test, side by side.
+ *
+ * `tsc --noEmit` uses one core for its whole run; mocha runs the test files in parallel worker
+ * processes, one per core, and transpiles without type-checking. Started together they keep every core
+ * busy. The type check's output is held back and printed after the tests, so it does not cut into
+ * mocha's; the exit code is non-zero when either fails.
+ *
+ * Arguments go to mocha: `npm test -- --grep canary`, `npm test -- tests/drill/*.test.ts` (files given
+ * replace the default of every tests/**\/*.test.ts), `npm test -- --jobs 1` (serial workers).
+ * `--no-typecheck` (first) runs the tests alone: `npm run test:only`.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const ALL_TESTS = "tests/**/*.test.ts";
+const TSC_STATE = path.join(ROOT, "node_modules", ".cache", "tsc-noemit.tsbuildinfo");
+
+/** One worker per core: the files mostly wait on CPU; the ones that wait on real time are short. */
+function defaultJobs(): number {
+    return Math.max(2, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+}
+
+/**
+ * Whether the mocha arguments name test files: a positional argument that is not the value of the
+ * option before it (`--reporter x.ts`, `--grep y`). Mocha's own table says which options take one.
+ */
+function namesFiles(args: readonly string[]): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { types, aliases } = require("mocha/lib/cli/run-option-metadata.cjs") as { types: Record<string, string[]>; aliases: Record<string, string[]> };
+    const valued = new Set(["array", "number", "string"].flatMap((t) => types[t] ?? []));
+    for (const [name, names] of Object.entries(aliases)) {
+        if (valued.has(name)) {
+            names.forEach((alias) => valued.add(alias));
+        }
+    }
+    return args.some((arg, i) => {
+        const before = i > 0 ? args[i - 1] : "";
+        const takesValue = /^--?[^=]+$/.test(before) && valued.has(before.replace(/^--?/, ""));
+        return !arg.startsWith("-") && !takesValue;
+    });
+}
+
+function seconds(since: number): string {
+    return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+const children = new Set<ChildProcess>();
+
+function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [command, ...args], { cwd: ROOT, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+        children.add(child);
+        let output = "";
+        child.stdout?.on("data", (d: Buffer) => { output += d.toString(); });
+        child.stderr?.on("data", (d: Buffer) => { output += d.toString(); });
+        child.once("exit", (code, signal) => {
+            children.delete(child);
+            resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), output });
+        });
+    });
+}
+
+// Ctrl-C reaches every process of the group; a SIGTERM to this one alone is passed on.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+        children.forEach((child) => child.kill(signal));
+        process.exitCode = 128 + os.constants.signals[signal];
+    });
+}
+
+async function main(): Promise<number> {
+    const started = Date.now();
+    const skipTypecheck = process.argv[2] === "--no-typecheck";
+    const extra = process.argv.slice(skipTypecheck ? 3 : 2);
+    const mochaArgs = ["--parallel", "--jobs", String(defaultJobs()), ...(namesFiles(extra) ? [] : [ALL_TESTS]), ...extra];
+
+    const typecheck = skipTypecheck ? undefined
+        // Incremental: the next run re-checks only what changed since (the state is kept under node_modules/.cache).
+        : run(require.resolve("typescript/bin/tsc"), ["--noEmit", "--incremental", "--tsBuildInfoFile", TSC_STATE, "-p", ROOT], true)
+            .then((r) => ({ ...r, took: seconds(started) }));
+    const tests = await run(require.resolve("mocha/bin/mocha.js"), mochaArgs, false);
+    const testsTook = seconds(started);
+
+    let code = tests.code;
+    if (typecheck) {
+        const checked = await typecheck;
+        if (checked.code !== 0) {
+            process.stdout.write(`\n${checked.output}`);
+            process.stdout.write(`type check (tsc --noEmit): FAILED (exit ${checked.code})\n`);
+            code = code || checked.code;
+        } else {
+            process.stdout.write(`type check (tsc --noEmit): ok in ${checked.took}\n`);
+        }
+    }
+    process.stdout.write(`tests: ${tests.code === 0 ? "ok" : `FAILED (exit ${tests.code})`} in ${testsTook}; npm test took ${seconds(started)}\n`);
+    return code;
+}
+
+main().then((code) => {
+    process.exitCode = process.exitCode || code;
+}, (error) => {
+    console.error(error);
+    process.exitCode = 1;
+});
