@@ -75,7 +75,8 @@ async function main(): Promise<number> {
     const started = Date.now();
     const skipTypecheck = process.argv[2] === "--no-typecheck";
     const extra = process.argv.slice(skipTypecheck ? 3 : 2);
-    const mochaArgs = ["--parallel", "--jobs", String(defaultJobs()), ...(namesFiles(extra) ? [] : [ALL_TESTS]), ...extra];
+    const givesJobs = extra.some((a) => /^(--jobs|-j)(=|$)/.test(a));
+    const mochaArgs = ["--parallel", ...(givesJobs ? [] : ["--jobs", String(defaultJobs())]), ...(namesFiles(extra) ? [] : [ALL_TESTS]), ...extra];
 
     const typecheck = skipTypecheck ? undefined
         // Incremental: the next run re-checks only what changed since (the state is kept under node_modules/.cache).

@@ -4,6 +4,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Redis from "ioredis";
+import { buildClusterOptions } from "../../recovery/dataplane/connect";
 import { WriteProbe } from "../../recovery/dataplane/probe";
 import { hashTagFor } from "../../recovery/dataplane/slots";
 import { WriteSample } from "../../recovery/dataplane/timeline";
@@ -15,6 +16,16 @@ import { leftoverServers } from "../dataplane/leftovers";
 import { requireRedisServer } from "../helpers/redis-server";
 
 const NODE_TIMEOUT_MS = 2000;
+const RATE_PER_SHARD = 100;
+/**
+ * How long the canary's cluster client waits before it retries a write that met a failover (MOVED,
+ * CLUSTERDOWN, TRYAGAIN): the client finds the new primary up to one such delay after the probe, which
+ * follows MOVED at once. Read from the options the drill's client is built with.
+ */
+const CLIENT_RETRY_DELAY_MS = (() => {
+    const options = buildClusterOptions({ seeds: [{ host: "127.0.0.1", port: 1 }] });
+    return Math.max(Number(options.retryDelayOnFailover ?? 0), Number(options.retryDelayOnClusterDown ?? 0), Number(options.retryDelayOnTryAgain ?? 0));
+})();
 
 /**
  * The probe's own write-unavailability window, computed here rather than with measure.ts so the two
@@ -42,6 +53,8 @@ interface MeasuredGap {
      * on a busy machine they grow, and so does the resolution.
      */
     resolution: number;
+    /** The longest time between two consecutive sends inside the gap: how late the sender's timers ran. */
+    longestSendInterval: number;
 }
 
 /**
@@ -56,9 +69,11 @@ function gapOf(samples: readonly WriteSample[], start: number, window: number): 
         if (last.ackedAt > start && last.ackedAt - first.ackedAt === window) {
             const nextSend = sent.find((t) => t > first.sentAt) ?? first.sentAt;
             const previousSend = [...sent].reverse().find((t) => t < last.sentAt) ?? last.sentAt;
+            const inside = sent.filter((t) => t >= first.sentAt && t <= last.sentAt);
             return {
                 window,
                 resolution: (nextSend - first.sentAt) + (first.ackedAt - first.sentAt) + (last.sentAt - previousSend) + (last.ackedAt - last.sentAt),
+                longestSendInterval: Math.max(0, ...inside.slice(1).map((t, i) => t - inside[i])),
             };
         }
     }
@@ -101,9 +116,9 @@ describe("local drill, end to end on a real local cluster", function () {
         result = await runLocalDrill({
             runs: 1,
             // Twice the default rate: the canary's window is exact to one write period at each end, plus the
-            // round trips of the writes that bound it (the cluster client finds the new primary up to one
-            // ~50 ms retry cycle late, inside the round trip); see gapOf for the probe comparison.
-            ratePerShard: 100,
+            // round trips of the writes that bound it, and its cluster client finds the new primary up to
+            // one retry delay late (see gapOf and the probe comparison below).
+            ratePerShard: RATE_PER_SHARD,
             // The loss path (kill-unreplicated) has its own test, local-loss.test.ts.
             kinds: ["cluster-failover", "kill"],
             nodeTimeoutMs: NODE_TIMEOUT_MS,
@@ -120,7 +135,7 @@ describe("local drill, end to end on a real local cluster", function () {
                 afterEvent: async ({ kind, shard }, event) => {
                     const samples = await probe!.stop();
                     const window = probeWindow(samples, event.startedAt);
-                    probed.push({ kind, shard: shard.id, ...(gapOf(samples, event.startedAt, window) ?? { window, resolution: 0 }) });
+                    probed.push({ kind, shard: shard.id, ...(gapOf(samples, event.startedAt, window) ?? { window, resolution: 0, longestSendInterval: 0 }) });
                 },
             },
         });
@@ -179,9 +194,13 @@ describe("local drill, end to end on a real local cluster", function () {
             assert.ok(canary, `${event.kind}: the canary's ${canaryWindow} ms window is a gap between two of its own acknowledgements`);
             const probe = probed[index];
             assert.ok(probe.window > 0, `the probe saw the ${event.kind}`);
-            const tolerance = canary.resolution + probe.resolution;
+            // Both resolutions, plus the canary's cluster client finding the new primary one retry delay late;
+            // that retry runs on a timer, as late as the canary's own timers ran beyond its write period.
+            const timerLateness = Math.max(0, canary.longestSendInterval - 1000 / RATE_PER_SHARD);
+            const tolerance = canary.resolution + probe.resolution + CLIENT_RETRY_DELAY_MS + timerLateness;
             assert.ok(Math.abs(canaryWindow - probe.window) <= tolerance,
-                `${event.kind}: canary ${canaryWindow} ms (resolution ${canary.resolution} ms), probe ${probe.window} ms (resolution ${probe.resolution} ms)`);
+                `${event.kind}: canary ${canaryWindow} ms (resolution ${canary.resolution} ms, timers up to ${timerLateness} ms late), ` +
+                `probe ${probe.window} ms (resolution ${probe.resolution} ms), client retry delay ${CLIENT_RETRY_DELAY_MS} ms`);
         }
     });
 
