@@ -7,7 +7,7 @@
  *   every process of the run, where /proc tells it) and its passing/failing/pending counts;
  * - the median wall time;
  * - the ten slowest test files, each with its median over the runs. A file's time is the sum of what
- *   mocha measured for its tests and hooks (bench/file-times-reporter.ts); loading its modules is not
+ *   mocha measured for its tests and hooks (scripts/file-times-reporter.ts); loading its modules is not
  *   in it. Files run side by side in parallel mode, so these times add up to more than the wall time.
  * Numbers depend on the machine and on what else runs on it; report them with both.
  */
@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type FileTimes from "./file-times-reporter";
+import type FileTimes from "../scripts/file-times-reporter";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -51,7 +51,7 @@ function runSuite(index: number, dir: string): Promise<Run> {
     const started = Date.now();
     const child = spawn(process.execPath, [
         "-r", path.join(ROOT, "tests/helpers/transpile.js"), path.join(ROOT, "scripts/test.ts"),
-        "--reporter", path.join(ROOT, "bench/file-times-reporter.ts"), "--reporter-option", `output=${output}`,
+        "--reporter", path.join(ROOT, "scripts/file-times-reporter.ts"), "--reporter-option", `output=${output}`,
     ], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     return new Promise((resolve) => {
         child.once("exit", (code) => {

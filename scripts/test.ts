@@ -6,17 +6,25 @@
  * busy. The type check's output is held back and printed after the tests, so it does not cut into
  * mocha's; the exit code is non-zero when either fails.
  *
+ * Workers take the files in the order given, so the slowest files of the last whole run go first (their
+ * times are kept in node_modules/.cache; files without a time, new ones, go before all): the run does
+ * not end with one worker busy on a long file while the others idle. Without times the order is by name.
+ *
  * Arguments go to mocha: `npm test -- --grep canary`, `npm test -- tests/drill/*.test.ts` (files given
  * replace the default of every tests/**\/*.test.ts), `npm test -- --jobs 1` (serial workers).
  * `--no-typecheck` (first) runs the tests alone: `npm run test:only`.
  */
 import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type FileTimes from "./file-times-reporter";
 
 const ROOT = path.resolve(__dirname, "..");
-const ALL_TESTS = "tests/**/*.test.ts";
-const TSC_STATE = path.join(ROOT, "node_modules", ".cache", "tsc-noemit.tsbuildinfo");
+const TESTS_DIR = "tests";
+const CACHE_DIR = path.join(ROOT, "node_modules", ".cache");
+const TSC_STATE = path.join(CACHE_DIR, "tsc-noemit.tsbuildinfo");
+const FILE_TIMES = path.join(CACHE_DIR, "test-file-times.json");
 
 /** One worker per core: the files mostly wait on CPU; the ones that wait on real time are short. */
 function defaultJobs(): number {
@@ -41,6 +49,23 @@ function namesFiles(args: readonly string[]): boolean {
         const takesValue = /^--?[^=]+$/.test(before) && valued.has(before.replace(/^--?/, ""));
         return !arg.startsWith("-") && !takesValue;
     });
+}
+
+/** Every tests/**\/*.test.ts, slowest first by the last whole run's times, files without a time first of all. */
+function allTestFiles(): string[] {
+    const files = (fs.readdirSync(path.join(ROOT, TESTS_DIR), { recursive: true }) as string[])
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => path.join(TESTS_DIR, f).split(path.sep).join("/"))
+        .sort();
+    let times: Record<string, number> = {};
+    try {
+        const report = JSON.parse(fs.readFileSync(FILE_TIMES, "utf8")) as FileTimes.Report;
+        times = Object.fromEntries(report.files.map((f) => [f.file, f.ms]));
+    } catch {
+        // No whole run yet: by name.
+    }
+    const known = (f: string) => typeof times[f] === "number";
+    return [...files.filter((f) => !known(f)), ...files.filter(known).sort((a, b) => times[b] - times[a])];
 }
 
 function seconds(since: number): string {
@@ -76,10 +101,18 @@ async function main(): Promise<number> {
     const skipTypecheck = process.argv[2] === "--no-typecheck";
     const extra = process.argv.slice(skipTypecheck ? 3 : 2);
     const givesJobs = extra.some((a) => /^(--jobs|-j)(=|$)/.test(a));
-    const mochaArgs = ["--parallel", ...(givesJobs ? [] : ["--jobs", String(defaultJobs())]), ...(namesFiles(extra) ? [] : [ALL_TESTS]), ...extra];
+    // A whole run with the default reporter records each file's time for the next run's order.
+    const wholeRun = extra.length === 0;
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const mochaArgs = [
+        "--parallel", ...(givesJobs ? [] : ["--jobs", String(defaultJobs())]),
+        ...(wholeRun ? ["--reporter", path.join(__dirname, "file-times-reporter.ts"), "--reporter-option", `output=${FILE_TIMES}`] : []),
+        ...(namesFiles(extra) ? [] : allTestFiles()),
+        ...extra,
+    ];
 
     const typecheck = skipTypecheck ? undefined
-        // Incremental: the next run re-checks only what changed since (the state is kept under node_modules/.cache).
+        // Incremental: the next run re-checks only what changed since.
         : run(require.resolve("typescript/bin/tsc"), ["--noEmit", "--incremental", "--tsBuildInfoFile", TSC_STATE, "-p", ROOT], true)
             .then((r) => ({ ...r, took: seconds(started) }));
     const tests = await run(require.resolve("mocha/bin/mocha.js"), mochaArgs, false);

@@ -1,6 +1,7 @@
 /**
- * A mocha reporter for bench/test-suite.ts: prints what the dot reporter prints and writes, to the file
- * given as `--reporter-option output=<file>`, the counts and each test file's time.
+ * A mocha reporter for npm test (scripts/test.ts orders the next run's files by these times) and
+ * bench/test-suite.ts: prints what the dot reporter prints and writes, to the file given as
+ * `--reporter-option output=<file>`, the counts and each test file's time.
  *
  * A file's time is the sum of the durations mocha measured for its tests and hooks (before/after a
  * cluster starts, a pack starts, ...). Loading the file's modules is not in it. In parallel mode this
