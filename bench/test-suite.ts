@@ -1,8 +1,8 @@
 /**
  * Benchmark, not a test: `npm run bench:test-suite [-- --runs 3]`.
  *
- * Runs the whole suite as `npm test` does (type check beside every test file, one mocha worker per
- * core), --runs times in a row, and prints:
+ * Runs the whole suite as `npm test` does (type check beside the test files in parallel workers),
+ * --runs times in a row, and prints:
  * - each run's wall time (from spawn to exit, type check included), its CPU time (user + system of
  *   every process of the run, where /proc tells it) and its passing/failing/pending counts;
  * - the median wall time;
