@@ -101,6 +101,15 @@ async function createGeneration(h: Harness, founder: Record<string, unknown>): P
 }
 
 /**
+ * A connection for seeding: pipelines of 1024 MSETs whose answers, on a busy machine, this process may
+ * read seconds after they came (the client's default command timeout of 2 s failed such a seed). The
+ * connections the commands under test open keep their own timeouts.
+ */
+export function seedingConnection(fixture: ClusterFixture): Promise<Cluster> {
+    return fixture.connect({ commandTimeoutMs: 60_000 });
+}
+
+/**
  * What the last seeding left: the keys on each primary ("host:port"), marker keys not counted, and the
  * seeded keys per shard. Seeding KEYS keys costs about half a second of CPU, and most tests leave them
  * as they were; the restore's verification judges a shard by its key count and its marker.
