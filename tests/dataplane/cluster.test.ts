@@ -143,7 +143,8 @@ function clusterInChildProcess(): Promise<{ child: ChildProcess; pids: number[];
             console.log(JSON.stringify({ dir: cluster.dir, pids: nodes.map((node) => node.pid) }));
             setInterval(() => undefined, 60000);
         });`;
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    // The tests' own TypeScript hook: which transpiler loads the cluster code plays no part here.
+    const child = spawn(process.execPath, ["-r", path.resolve(__dirname, "../helpers/transpile.js"), "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
     return new Promise((resolve, reject) => {
         let out = "";
         child.stdout?.on("data", (chunk: Buffer) => {

@@ -30,7 +30,9 @@ describe("verifyRestoredData (real local cluster)", function () {
 
     before(async () => {
         cluster = await fixture.connect();
-        seeded = await seedKeys(cluster, { count: SEEDED_KEYS });
+        // Its own connection with a long command timeout: on a busy machine this process may read the answers
+        // to a pipeline of 1024 MSETs seconds after they came, past the default 2 s.
+        seeded = await seedKeys(await fixture.connect({ commandTimeoutMs: 60_000 }), { count: SEEDED_KEYS });
         markedAt = Date.now();
         await writeMarkers(cluster, WRITER, markedAt);
         shards = await readShards(cluster);

@@ -1,6 +1,6 @@
 /** Test helpers: run the real program under mocks with a stack file plus overrides, and query what it declared. */
 import * as assert from "node:assert/strict";
-import { ProgramRun, RecordedResource, isSecret, loadStackFile, runProgram } from "../../offline/run";
+import { ProgramRun, RecordedResource, RunOptions, StackFile, isSecret, loadStackFile, runProgram } from "../../offline/run";
 
 export const T = {
     replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
@@ -39,7 +39,51 @@ export function stackConfigWith(overrides: Record<string, unknown>, baseStack = 
 
 export async function runWith(overrides: Record<string, unknown> = {}, baseStack = "prod", stack = "test"): Promise<ProgramRun> {
     const { config, secretKeys } = stackConfigWith(overrides, baseStack);
-    return runProgram(stack, config, secretKeys);
+    return runProgramShared(stack, config, secretKeys);
+}
+
+/**
+ * The program run for each configuration, in this process: a run takes most of a second of CPU, and the
+ * recovery tests' fake stacks ask for the same few configurations hundreds of times. The program
+ * declares the same resources for the same stack name, configuration and mode (it reads nothing else),
+ * so the first run's result is kept and every caller gets its own deep copy to change as it likes.
+ */
+const sharedRuns = new Map<string, Promise<ProgramRun>>();
+// The mocks are process-wide: one run at a time, whoever asks.
+let programQueue: Promise<unknown> = Promise.resolve();
+
+/** Arrays and plain objects copied, everything else (strings, UNKNOWN symbols, class instances) shared. */
+function deepCopy<T>(value: T): T {
+    if (Array.isArray(value)) {
+        return value.map(deepCopy) as T;
+    }
+    if (typeof value === "object" && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepCopy(v)])) as T;
+    }
+    return value;
+}
+
+/**
+ * runProgram(stack, config, secretKeys, [], options), run once per distinct argument set in this
+ * process and copied for each caller. A run that throws is not kept: the next caller runs it again and
+ * sees the error itself.
+ */
+export async function runProgramShared(stack: string, config: Record<string, string>, secretKeys: readonly string[] = [], options: RunOptions = {}): Promise<ProgramRun> {
+    const key = JSON.stringify([stack, Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), [...secretKeys].sort(), options.firstPreview === true]);
+    let run = sharedRuns.get(key);
+    if (!run) {
+        run = programQueue.then(() => runProgram(stack, { ...config }, [...secretKeys], [], options));
+        programQueue = run.catch(() => undefined);
+        sharedRuns.set(key, run);
+        run.catch(() => sharedRuns.delete(key));
+    }
+    return deepCopy(await run);
+}
+
+/** runStack(stack, undefined, options) through runProgramShared: the stack file as it is, run once per mode. */
+export async function runStackShared(stack: string, options: RunOptions = {}): Promise<ProgramRun & { file: StackFile }> {
+    const file = loadStackFile(stack);
+    return { ...await runProgramShared(stack, file.config, file.secretKeys, options), file };
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {

@@ -5,10 +5,10 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ProgramRun, RecordedResource, runStack } from "../../offline/run";
+import { ProgramRun, RecordedResource } from "../../offline/run";
 import { CHECK_DEFAULTS, checkedInputs, computedOutputs, plannedState } from "../../offline/policy/provider-schema";
 import { UNKNOWN } from "../../offline/policy/wire";
-import { T } from "../helpers/program";
+import { T, runStackShared } from "../helpers/program";
 
 function contains(value: unknown, needle: unknown): boolean {
     if (value === needle) {
@@ -67,8 +67,8 @@ describe("offline run as the first preview of a new stack (runProgram firstPrevi
     let known: ProgramRun;
 
     before(async () => {
-        preview = await runStack("prod", undefined, { firstPreview: true });
-        known = await runStack("prod");
+        preview = await runStackShared("prod", { firstPreview: true });
+        known = await runStackShared("prod");
     });
 
     it("declares the same resources with the same options as a run where everything is known", () => {

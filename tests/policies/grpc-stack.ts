@@ -12,6 +12,18 @@ import { analyzeAll } from "../../offline/policy/evaluate";
 import { defaultAwsProvider, fromRecorded } from "../../offline/policy/wire";
 import { T } from "../helpers/program";
 
+/** Every rule the pack serves, by name. */
+export const PACK_POLICIES = [
+    "elasticache-encryption-at-rest", "elasticache-encryption-at-rest-cmk", "elasticache-encryption-in-transit", "elasticache-authentication",
+    "elasticache-auth-token", "elasticache-rbac-user-group", "elasticache-user-group-default-user", "elasticache-cluster-mode-enabled",
+    "elasticache-automatic-failover", "elasticache-multi-az", "elasticache-replicas-per-shard", "elasticache-shard-count",
+    "elasticache-automatic-backups", "elasticache-snapshot-retention", "elasticache-snapshot-window", "elasticache-final-snapshot",
+    "elasticache-auto-minor-version-upgrade", "elasticache-engine-version", "elasticache-log-delivery", "elasticache-event-notifications",
+    "elasticache-no-default-subnet-group", "elasticache-non-default-port", "elasticache-port-not-public", "elasticache-no-legacy-security-group",
+    "elasticache-security-group-description", "global-datastore-eligibility", "global-datastore-regions", "global-datastore-primary-compliant",
+    "global-datastore-lag-alarms", "stateful-resources-protected",
+];
+
 export const POLICY_CONFIG = (stack: string) => path.join(PROJECT_DIR, "policies", "config", `${stack}.json`);
 
 /** A copy whose resources can be edited without touching the recorded run. */

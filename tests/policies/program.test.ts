@@ -8,10 +8,10 @@
  */
 import * as assert from "node:assert/strict";
 import { Policy, ResourceValidationPolicy } from "@pulumi/policy";
-import { ProgramRun, RecordedResource, loadStackFile, runStack } from "../../offline/run";
-import { runWith } from "../helpers/program";
+import { ProgramRun, RecordedResource, loadStackFile } from "../../offline/run";
 import { toWireValue } from "../../offline/policy/wire";
 import { ALL_POLICIES } from "../../policies/rules";
+import { runStackShared, runWith } from "../helpers/program";
 import { checkResource, checkStack, Outcome, StackInput } from "./helpers";
 import { resolvedPackConfig } from "./pack-config";
 
@@ -62,7 +62,7 @@ for (const stack of ["prod", "staging"]) {
             const config = resolvedPackConfig(stack);
 
             before(async () => {
-                const result = await runStack(stack, undefined, { firstPreview });
+                const result = await runStackShared(stack, { firstPreview });
                 run = result;
                 region = result.file.config["aws:region"];
             });

@@ -1,102 +1,27 @@
 /**
  * drill against the fake control plane, on the wall clock, with a real local Redis cluster as the data
- * plane and the canary measuring it.
- *
- * The fake's TestFailover cannot move the real cluster's primaries, so the test joins the two worlds
- * where they meet: when the fake promotes a replica of node group 000N (model.onShardPromoted), the
- * test runs CLUSTER FAILOVER on a replica of the real cluster's N-th shard (in slot order, which is how
- * the drill matches node groups to the data plane's shards). The fake reports "Finished recovery" a
- * second later, so the real failover has happened before the drill measures the event. CLUSTER
- * FAILOVER is a coordinated hand-over, like TestFailover's promotion of a replica while the primary
- * still answers; the window it shows is short, and no acknowledged write may be lost.
+ * plane and the canary measuring it (the setting: drill-scenario.ts): the events it measures, the
+ * report it writes, and what it refuses before changing anything. The drill's waits are in
+ * drill-waits.test.ts, so the two files run side by side in parallel mode.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Cluster } from "ioredis";
 import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
-import { hashTagFor } from "../../../recovery/dataplane/slots";
-import { LocalNode } from "../../../recovery/local/cluster";
-import { adminClient } from "../../../recovery/local/form";
-import { DataPlaneExtras, WallClockHarness, failOverLocalShard, nodeGroup, pastTestFailovers, runWith, wallClockHarness } from "./failover-shard-harness";
 import { readMarkers } from "../../../recovery/dataplane/marker";
-import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
-
-const AUTH = { username: "app", password: "local-cluster-password-1" };
-const FAST = { testFailoverPromotion: 300, testFailoverRecoveryStart: 600, testFailoverRecovered: 1200, failover: 500, metricPublishDelay: 500 };
-const DRILL = ["drill", "--stack", "prod", "--rate", "50", "--settle", "1s"];
+import { AUTH, DRILL, useDrillScenario } from "./drill-scenario";
+import { WallClockHarness, nodeGroup, pastTestFailovers, runWith } from "./failover-shard-harness";
 
 describe("drill: shard failovers measured by a canary on a real local cluster", function () {
     this.timeout(180_000);
-    const fixture = useLocalCluster({ primaries: 3, replicasPerPrimary: 1, acl: AUTH });
+    const scenario = useDrillScenario();
+    const { fixture, dataPlane, unreadable0002, primaries } = scenario;
     let h: WallClockHarness;
     let asked: DataPlaneTarget[];
     let realFailovers: Promise<unknown>[];
-
-    /** The data plane as the drill sees it: every region's endpoint leads to the local cluster (there is one). */
-    function dataPlane(): DataPlaneExtras {
-        return {
-            env: { REDIS_PASSWORD: AUTH.password },
-            connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
-                asked.push(target);
-                return connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
-            },
-        };
-    }
-
-    /**
-     * The data plane with a reader that cannot read node group 0002's canary key (the local cluster's
-     * second shard): every full read of it fails, as when the shard's nodes are unreachable, while
-     * writes and the quick reads go through.
-     */
-    function unreadable0002(): DataPlaneExtras {
-        const tag = hashTagFor({ slots: [[5461, 10922]] });
-        return {
-            env: { REDIS_PASSWORD: AUTH.password },
-            connectDataPlane: async (target: DataPlaneTarget): Promise<Cluster> => {
-                asked.push(target);
-                const real = await connectCluster({ seeds: fixture.local.seeds, auth: target.auth });
-                const send = real.call.bind(real) as (command: string, ...args: unknown[]) => Promise<unknown>;
-                return new Proxy(real, {
-                    get(object, property) {
-                        if (property === "call") {
-                            return (command: string, ...args: unknown[]) => command === "ZRANGE" && String(args[0]).includes(tag)
-                                ? Promise.reject(new Error("CLUSTERDOWN The cluster is down (test)")) : send(command, ...args);
-                        }
-                        const value = Reflect.get(object, property, object);
-                        return typeof value === "function" ? value.bind(object) : value;
-                    },
-                });
-            },
-        };
-    }
-
-    /** Sets the user's ACL on every node of the local cluster. */
-    async function setUserAcl(rule: string): Promise<void> {
-        for (const node of await fixture.local.nodes()) {
-            const admin = adminClient(node.port, AUTH);
-            try {
-                await admin.connect();
-                await admin.call("ACL", "SETUSER", AUTH.username, rule);
-            } finally {
-                admin.disconnect();
-            }
-        }
-    }
-
-    async function primaries(): Promise<string[]> {
-        return (await fixture.local.nodes()).filter((n: LocalNode) => n.role === "primary").map((n) => n.nodeId).sort();
-    }
-
-    beforeEach(async () => {
-        h = await wallClockHarness(FAST);
-        asked = [];
-        realFailovers = [];
-        h.aws.model.onShardPromoted = (p) => {
-            realFailovers.push(failOverLocalShard(fixture.local, Number(p.nodeGroupId), AUTH));
-        };
+    beforeEach(() => {
+        ({ h, asked, realFailovers } = scenario.current());
     });
-    afterEach(() => h?.cleanup());
 
     it("fails every shard over in turn, measures each event, and writes the report with the SVG timeline embedded", async () => {
         const before = await primaries();
@@ -169,34 +94,6 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         await Promise.all(realFailovers);
     });
 
-    it("waits between shards until the group and the next node group are available again, instead of refusing mid-drill", async () => {
-        let availableAgainAt = 0;
-        const realFailover = h.aws.model.onShardPromoted!;
-        h.aws.model.onShardPromoted = (p) => {
-            realFailover(p);
-            if (p.nodeGroupId === "0001") {
-                // AWS may keep the group modifying for a while after "Finished recovery" (FAST: 900 ms after the promotion).
-                const rg = h.aws.model.requireReplicationGroup("us-east-1", "prod-us-east-1");
-                h.aws.model.schedule(p.at + 900, "still modifying after the recovery (test)", () => {
-                    rg.status = "modifying";
-                });
-                availableAgainAt = p.at + 3500;
-                h.aws.model.schedule(availableAgainAt, "available again (test)", () => {
-                    rg.status = "available";
-                });
-            }
-        };
-        const code = await runWith(h, dataPlane(), ...DRILL, "--shards", "0001,0002", "--yes");
-        assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
-        await Promise.all(realFailovers);
-        const calls = h.aws.log.calls({ command: "TestFailover" });
-        assert.deepEqual(calls.map((c) => c.input.NodeGroupId), ["0001", "0002"]);
-        assert.ok(calls[1].at >= availableAgainAt, "the second TestFailover only once the group was available again");
-        const waited = h.lastReport().steps.find((s) => s.name === "available-0002")!;
-        assert.ok(waited.waits.some((w) => /^group modifying/.test(w.state)), `states: ${waited.waits.map((w) => w.state).join(" | ")}`);
-        assert.doesNotMatch(h.stdout.text + h.stderr.text, /Nothing was changed/);
-    });
-
     it("a refusal after a shard has failed over says what the drill already changed, never \"Nothing was changed\"", async () => {
         const realFailover = h.aws.model.onShardPromoted!;
         h.aws.model.onShardPromoted = (p) => {
@@ -216,18 +113,6 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         assert.equal(report.outcome, "failed");
         assert.match(report.nextSteps.join("\n"), /Already done by this drill: shard\(s\) 0001 of prod-us-east-1 failed over .*run the drill for the shards left: --shards 0002,0003/);
         assert.ok(report.steps.find((s) => s.name === "results")!.findings.some((f) => /^test-failover of 0001/.test(f.what)), "the event done is measured");
-    });
-
-    it("names the write error when the canary's first writes are refused, and changes nothing", async () => {
-        await setUserAcl("-@write");
-        try {
-            assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "0001", "--yes"), 1);
-        } finally {
-            await setUserAcl("+@all");
-        }
-        assert.match(h.stderr.text, /the canary got no acknowledgement from 0001 \(first error: NOPERM [^)]*\), 0002 \(first error: NOPERM/);
-        assert.match(h.stderr.text, /Nothing was changed\./);
-        assert.deepEqual(h.aws.mutatingCalls(), []);
     });
 
     it("refuses up front when the chosen shards do not fit in the TestFailover quota, without connecting or failing anything over", async () => {
@@ -269,23 +154,5 @@ describe("drill: shard failovers measured by a canary on a real local cluster", 
         assert.equal(await runWith(h, dataPlane(), ...DRILL, "--shards", "1,2", "--yes"), 2);
         assert.match(h.stderr.text, /--shards "1,2" is not valid\. Accepted: all, or node group ids of four digits separated by commas/);
         assert.deepEqual(h.aws.log.calls(), []);
-    });
-
-    // Slow by nature (up to a minute): the promotion back waits, as it must, until the old primary, now a secondary, publishes its
-    // replication lag, which the fake (like CloudWatch) does per whole minute.
-    it("with --global-round-trip, promotes the first secondary and then the primary back, moving the canary each time, and measures both", async () => {
-        const code = await runWith(h, dataPlane(), ...DRILL, "--shards", "0001", "--global-round-trip", "--yes");
-        assert.equal(code, 0, `${h.stderr.text}\n${h.stdout.text.slice(-3000)}`);
-        assert.deepEqual(h.aws.mutatingCalls().map((c) => [c.region, c.command]),
-            [["us-east-1", "TestFailover"], ["us-west-2", "FailoverGlobalReplicationGroup"], ["us-east-1", "FailoverGlobalReplicationGroup"]]);
-        assert.deepEqual(Object.fromEntries(h.aws.datastore().members.map((m) => [m.region, m.role])),
-            { "us-east-1": "PRIMARY", "us-west-2": "SECONDARY", "eu-west-1": "SECONDARY" }, "the primary is back where it was");
-        const outputs = (await h.driver.outputs()).regions.value as Record<string, { configurationEndpoint: string }>;
-        assert.deepEqual(asked.map((t) => t.seeds[0].host),
-            [outputs["us-east-1"].configurationEndpoint, outputs["us-west-2"].configurationEndpoint, outputs["us-east-1"].configurationEndpoint],
-            "the canary followed the writer to us-west-2 and back");
-        const measured = h.lastReport().steps.find((s) => s.name === "results")!.findings.map((f) => f.what.split(":")[0]);
-        assert.deepEqual(measured.filter((m) => !/^(canary|timeline)$/.test(m)).map((m) => m.replace(/ of 000\d$/, "")),
-            ["test-failover", "promotion-us-west-2", "promotion-us-east-1"]);
     });
 });

@@ -13,7 +13,7 @@ import { CommandContext } from "../../../recovery/commands/context";
 import { DataPlaneTarget, connectCluster } from "../../../recovery/dataplane/connect";
 import { ShardInfo, formatSlots, readShards } from "../../../recovery/dataplane/slots";
 import { createRegionClients } from "../../../recovery/lib/clients";
-import { systemClock } from "../../../recovery/lib/clock";
+import { Clock, systemClock } from "../../../recovery/lib/clock";
 import { ReportDocument } from "../../../recovery/lib/report";
 import { StackNotFoundError } from "../../../recovery/lib/stack-driver";
 import { LocalCluster } from "../../../recovery/local/cluster";
@@ -131,11 +131,34 @@ export interface WallClockHarness extends RunTarget {
 }
 
 /**
- * A harness whose fake control plane runs on the wall clock, with the TestFailover and promotion
- * durations a test gives: for drills, whose canary measures real time against a real cluster.
+ * The wall clock for a fake control plane that may skip ahead: now() is Date.now() plus an offset that
+ * only grows, sleeps take real time. A test uses it where AWS would make the drill wait for a moment
+ * of AWS's own time (the end of a CloudWatch minute) and the wait itself is not what it checks.
  */
-export async function wallClockHarness(durations: Partial<Durations>): Promise<WallClockHarness> {
-    const aws = FakeAws.seed(PROD_SEED, { clock: systemClock as unknown as VirtualClock, durations }).install();
+export class SkippingWallClock implements Clock {
+    private offsetMs = 0;
+
+    now(): number {
+        return Date.now() + this.offsetMs;
+    }
+
+    sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        return systemClock.sleep(ms, signal);
+    }
+
+    /** Moves now() forward to `instant` (epoch ms); an instant already past changes nothing. */
+    skipTo(instant: number): void {
+        this.offsetMs = Math.max(this.offsetMs, instant - Date.now());
+    }
+}
+
+/**
+ * A harness whose fake control plane runs on the wall clock (or one that skips ahead, see
+ * SkippingWallClock), with the TestFailover and promotion durations a test gives: for drills, whose
+ * canary measures real time against a real cluster.
+ */
+export async function wallClockHarness(durations: Partial<Durations>, clock: Clock = systemClock): Promise<WallClockHarness> {
+    const aws = FakeAws.seed(PROD_SEED, { clock: clock as unknown as VirtualClock, durations }).install();
     const driver = await FakeStackDriver.create(STACK);
     outputsNameFakeAwsDatastore(aws, driver);
     refreshReadsFakeAws(aws, driver);

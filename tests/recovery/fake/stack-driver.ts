@@ -6,8 +6,9 @@
  * the way the engine does: ignoreChanges honoured, replacement decided by the provider's
  * replace-triggering properties, resources that disappear deleted, protected resources refused.
  */
-import { PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, loadStackFile, runProgram } from "../../../offline/run";
+import { PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, loadStackFile } from "../../../offline/run";
 import { stackPolicyPack } from "../../../recovery/lib/policy-pack";
+import { runProgramShared } from "../../helpers/program";
 import {
     BackendUnreachableError, EngineOptions, PlannedStep, PolicyPackRun, PolicyViolation, PreviewFailedError, StackConfigMap, StackConfigValue,
     StackDriver, StackLockedError, StackOperation, StackOutputs, UpResult,
@@ -197,14 +198,11 @@ interface Fault {
     remaining: number;
 }
 
-// The program runs under process-wide mocks: one run at a time, whoever asks.
-let programQueue: Promise<unknown> = Promise.resolve();
+/** The program on this configuration: run once per configuration and shared (see runProgramShared). */
 function runSerialized(stack: string, config: StackConfigMap): Promise<ProgramRun> {
     const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]));
     const secretKeys = Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k);
-    const run = programQueue.then(() => runProgram(stack, values, secretKeys));
-    programQueue = run.catch(() => undefined);
-    return run;
+    return runProgramShared(stack, values, secretKeys);
 }
 
 function toDeployed(r: RecordedResource, inputs = r.inputs): DeployedResource {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 import { Harness, harness } from "../commands/harness";
-import { PASSWORD, SOURCE, addSnapshots, seedRestoredData, writeMarkers } from "./restore-scenario";
+import { PASSWORD, SOURCE, addSnapshots, seedRestoredData, seedingConnection, writeMarkers } from "./restore-scenario";
 import { FakeTemporaryStacks } from "./temporary-stacks-fake";
 
 describe("backup-drill: restore the newest snapshot into a temporary stack, verify, destroy", function () {
@@ -18,7 +18,7 @@ describe("backup-drill: restore the newest snapshot into a temporary stack, veri
             temporaryStacks: (aws) => (stacks = new FakeTemporaryStacks(aws)),
         });
         snapshots = addSnapshots(h);
-        const cluster = await fixture.connect();
+        const cluster = await seedingConnection(fixture);
         await seedRestoredData(h, cluster);
         await writeMarkers(cluster, "heartbeat", Date.parse("2025-01-15T08:59:00Z"));
     });

@@ -8,7 +8,7 @@
 import * as assert from "node:assert/strict";
 import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 import { Harness, writerDocument } from "../commands/harness";
-import { PASSWORD, addSnapshots, restoreHarness, seedRestoredData, writeMarkers } from "./restore-scenario";
+import { PASSWORD, addSnapshots, restoreHarness, seedRestoredData, seedingConnection, writeMarkers } from "./restore-scenario";
 
 const BEFORE = "2025-01-15T08:00:00Z";
 const RESTORE = ["restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--redis-user", "app", "--yes"];
@@ -43,7 +43,7 @@ describe("restore-from-snapshot: the writer moves with the founder, the secondar
     beforeEach(async () => {
         h = await restoreHarness(fixture);
         addSnapshots(h);
-        const cluster = await fixture.connect();
+        const cluster = await seedingConnection(fixture);
         await seedRestoredData(h, cluster);
         await writeMarkers(cluster, "heartbeat", Date.parse("2025-01-15T02:58:00Z"));
     });

@@ -9,7 +9,7 @@ import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 import { Harness, harness, writerDocument } from "../commands/harness";
 import { finalSnapshotName as rejoinFinalSnapshotName } from "../../../recovery/lib/rejoin/snapshots";
 import { OLD_PRIMARY, REJOIN, detachedThenBack } from "../commands/rejoin-scenario";
-import { PASSWORD, addSnapshots, restoreHarness, seedRestoredData, writeMarkers } from "./restore-scenario";
+import { PASSWORD, addSnapshots, restoreHarness, seedRestoredData, seedingConnection, writeMarkers } from "./restore-scenario";
 
 const BEFORE = "2025-01-15T08:00:00Z";
 const RESTORE = ["restore-from-snapshot", "--stack", "prod", "--before", BEFORE, "--redis-user", "app", "--yes"];
@@ -34,7 +34,7 @@ describe("generation numbers are never used twice", function () {
     it("declares generation 3 after generation 2 failed to build and was retired", async () => {
         h = await restoreHarness(fixture);
         addSnapshots(h);
-        const cluster = await fixture.connect();
+        const cluster = await seedingConnection(fixture);
         await seedRestoredData(h, cluster);
         await writeMarkers(cluster, "heartbeat", Date.parse("2025-01-15T02:58:00Z"));
         h.aws.faults.restoreFails({ replicationGroupId: "prod-g2-us-east-1" });

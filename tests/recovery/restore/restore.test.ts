@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 import { Harness, writerDocument } from "../commands/harness";
-import { PASSWORD, SOURCE, addSnapshots, restoreHarness, seedRestoredData, upCreatesSeededGroups, writeMarkers } from "./restore-scenario";
+import { PASSWORD, SOURCE, addSnapshots, restoreHarness, seedRestoredData, seedingConnection, upCreatesSeededGroups, writeMarkers } from "./restore-scenario";
 
 const BEFORE = "2025-01-15T08:00:00Z";
 const KEY = (k: string) => `elasticache-global:${k}`;
@@ -15,7 +15,7 @@ describe("restore-from-snapshot: rebuild from a snapshot, verify, cut over", fun
     beforeEach(async () => {
         h = await restoreHarness(fixture);
         snapshots = addSnapshots(h);
-        const cluster = await fixture.connect();
+        const cluster = await seedingConnection(fixture);
         await seedRestoredData(h, cluster);
         // The markers the last drill or heartbeat wrote before the 03:00 snapshot.
         await writeMarkers(cluster, "heartbeat", Date.parse("2025-01-15T02:58:00Z"));
@@ -110,7 +110,7 @@ describe("restore-from-snapshot: rebuild from a snapshot, verify, cut over", fun
     it("refuses the cutover when its preview would replace a cache, and says how to put the configuration back", async () => {
         const other = await restoreHarness(fixture);
         addSnapshots(other);
-        const cluster = await fixture.connect();
+        const cluster = await seedingConnection(fixture);
         await seedRestoredData(other, cluster);
         await writeMarkers(cluster, "heartbeat", Date.parse("2025-01-15T02:58:00Z"));
         upCreatesSeededGroups(other, (n) => {

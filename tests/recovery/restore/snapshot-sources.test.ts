@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { useLocalCluster } from "../../dataplane/local-cluster-fixture";
 import { Harness, writerDocument } from "../commands/harness";
-import { HOUR, PASSWORD, addSnapshots, restoreHarness, seedRestoredData, writeMarkers } from "./restore-scenario";
+import { HOUR, PASSWORD, addSnapshots, restoreHarness, seedRestoredData, seedingConnection, writeMarkers } from "./restore-scenario";
 
 const BEFORE = "2025-01-15T08:00:00Z";
 const KEY = (k: string) => `elasticache-global:${k}`;
@@ -69,7 +69,7 @@ describe("restore-from-snapshot: the snapshot, wherever it is", function () {
         // Someone took a manual snapshot of the eu-west-1 secondary at 07:00, the newest before the corruption.
         const newest = h.aws.addSnapshot("eu-west-1", { replicationGroupId: "prod-eu-west-1", takenAt: Date.parse("2025-01-15T07:00:00Z"), source: "manual", name: "prod-eu-west-1-before-migration" });
         h.aws.addSnapshot("us-west-2", { replicationGroupId: "prod-us-west-2", takenAt: Date.parse(BEFORE) + HOUR, source: "manual", name: "prod-us-west-2-too-late" });
-        const cluster = await fixture.connect();
+        const cluster = await seedingConnection(fixture);
         await seedRestoredData(h, cluster, { region: "eu-west-1", replicationGroupId: "prod-eu-west-1" });
         await writeMarkers(cluster, "heartbeat", Date.parse("2025-01-15T06:58:00Z"));
 

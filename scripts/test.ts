@@ -1,0 +1,145 @@
+/**
+ * `npm test`: the type check and every test, side by side.
+ *
+ * `tsc --noEmit` uses one core for its whole run; mocha runs the test files in parallel worker
+ * processes (see defaultJobs) and transpiles without type-checking. Started together they keep every core
+ * busy. The type check's output is held back and printed after the tests, so it does not cut into
+ * mocha's; the exit code is non-zero when either fails.
+ *
+ * Workers take the files in the order given, so the slowest files of the last whole run go first (their
+ * times are kept in node_modules/.cache; files without a time, new ones, go before all): the run does
+ * not end with one worker busy on a long file while the others idle. Without times the order is by name.
+ *
+ * Arguments go to mocha: `npm test -- --grep canary`, `npm test -- tests/drill/*.test.ts` (files given
+ * replace the default of every tests/**\/*.test.ts), `npm test -- --jobs 1` (serial workers).
+ * `--no-typecheck` (first) runs the tests alone: `npm run test:only`.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type FileTimes from "./file-times-reporter";
+
+const ROOT = path.resolve(__dirname, "..");
+const TESTS_DIR = "tests";
+const CACHE_DIR = path.join(ROOT, "node_modules", ".cache");
+const TSC_STATE = path.join(CACHE_DIR, "tsc-noemit.tsbuildinfo");
+const FILE_TIMES = path.join(CACHE_DIR, "test-file-times.json");
+
+/**
+ * Two workers more than cores: several files spend most of their time waiting (drills on a real local
+ * cluster in real time, child processes starting), and the extra workers keep the cores busy meanwhile.
+ * On this project's 2-core machine that measured 98 s against 111 s with one worker per core.
+ */
+function defaultJobs(): number {
+    return (typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length) + 2;
+}
+
+/**
+ * Whether the mocha arguments name test files: a positional argument that is not the value of the
+ * option before it (`--reporter x.ts`, `--grep y`). Mocha's own table says which options take one.
+ */
+function namesFiles(args: readonly string[]): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { types, aliases } = require("mocha/lib/cli/run-option-metadata.cjs") as { types: Record<string, string[]>; aliases: Record<string, string[]> };
+    const valued = new Set(["array", "number", "string"].flatMap((t) => types[t] ?? []));
+    for (const [name, names] of Object.entries(aliases)) {
+        if (valued.has(name)) {
+            names.forEach((alias) => valued.add(alias));
+        }
+    }
+    return args.some((arg, i) => {
+        const before = i > 0 ? args[i - 1] : "";
+        const takesValue = /^--?[^=]+$/.test(before) && valued.has(before.replace(/^--?/, ""));
+        return !arg.startsWith("-") && !takesValue;
+    });
+}
+
+/** Every tests/**\/*.test.ts, slowest first by the last whole run's times, files without a time first of all. */
+function allTestFiles(): string[] {
+    const files = (fs.readdirSync(path.join(ROOT, TESTS_DIR), { recursive: true }) as string[])
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => path.join(TESTS_DIR, f).split(path.sep).join("/"))
+        .sort();
+    let times: Record<string, number> = {};
+    try {
+        const report = JSON.parse(fs.readFileSync(FILE_TIMES, "utf8")) as FileTimes.Report;
+        times = Object.fromEntries(report.files.map((f) => [f.file, f.ms]));
+    } catch {
+        // No whole run yet: by name.
+    }
+    const known = (f: string) => typeof times[f] === "number";
+    return [...files.filter((f) => !known(f)), ...files.filter(known).sort((a, b) => times[b] - times[a])];
+}
+
+function seconds(since: number): string {
+    return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+const children = new Set<ChildProcess>();
+
+function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [command, ...args], { cwd: ROOT, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+        children.add(child);
+        let output = "";
+        child.stdout?.on("data", (d: Buffer) => { output += d.toString(); });
+        child.stderr?.on("data", (d: Buffer) => { output += d.toString(); });
+        child.once("exit", (code, signal) => {
+            children.delete(child);
+            resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), output });
+        });
+    });
+}
+
+// Ctrl-C reaches every process of the group; a SIGTERM to this one alone is passed on.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+        children.forEach((child) => child.kill(signal));
+        process.exitCode = 128 + os.constants.signals[signal];
+    });
+}
+
+async function main(): Promise<number> {
+    const started = Date.now();
+    const skipTypecheck = process.argv[2] === "--no-typecheck";
+    const extra = process.argv.slice(skipTypecheck ? 3 : 2);
+    const givesJobs = extra.some((a) => /^(--jobs|-j)(=|$)/.test(a));
+    // A whole run with the default reporter records each file's time for the next run's order.
+    const wholeRun = extra.length === 0;
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const mochaArgs = [
+        "--parallel", ...(givesJobs ? [] : ["--jobs", String(defaultJobs())]),
+        ...(wholeRun ? ["--reporter", path.join(__dirname, "file-times-reporter.ts"), "--reporter-option", `output=${FILE_TIMES}`] : []),
+        ...(namesFiles(extra) ? [] : allTestFiles()),
+        ...extra,
+    ];
+
+    const typecheck = skipTypecheck ? undefined
+        // Incremental: the next run re-checks only what changed since.
+        : run(require.resolve("typescript/bin/tsc"), ["--noEmit", "--incremental", "--tsBuildInfoFile", TSC_STATE, "-p", ROOT], true)
+            .then((r) => ({ ...r, took: seconds(started) }));
+    const tests = await run(require.resolve("mocha/bin/mocha.js"), mochaArgs, false);
+    const testsTook = seconds(started);
+
+    let code = tests.code;
+    if (typecheck) {
+        const checked = await typecheck;
+        if (checked.code !== 0) {
+            process.stdout.write(`\n${checked.output}`);
+            process.stdout.write(`type check (tsc --noEmit): FAILED (exit ${checked.code})\n`);
+            code = code || checked.code;
+        } else {
+            process.stdout.write(`type check (tsc --noEmit): ok in ${checked.took}\n`);
+        }
+    }
+    process.stdout.write(`tests: ${tests.code === 0 ? "ok" : `FAILED (exit ${tests.code})`} in ${testsTook}; npm test took ${seconds(started)}\n`);
+    return code;
+}
+
+main().then((code) => {
+    process.exitCode = process.exitCode || code;
+}, (error) => {
+    console.error(error);
+    process.exitCode = 1;
+});
