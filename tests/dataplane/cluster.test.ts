@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as net from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Redis } from "ioredis";
 import { buildClusterOptions, connectCluster, describeTarget } from "../../recovery/dataplane/connect";
@@ -19,10 +18,6 @@ function isRunning(pid: number): boolean {
     } catch {
         return false;
     }
-}
-
-async function localDirs(): Promise<string[]> {
-    return (await fs.readdir(os.tmpdir())).filter((name) => name.startsWith("local-redis-cluster-"));
 }
 
 /** The first reply line to one inline command sent without authenticating. */
@@ -144,7 +139,7 @@ function clusterInChildProcess(): Promise<{ child: ChildProcess; pids: number[];
             setInterval(() => undefined, 60000);
         });`;
     // The tests' own TypeScript hook: which transpiler loads the cluster code plays no part here.
-    const child = spawn(process.execPath, ["-r", path.resolve(__dirname, "../helpers/transpile.js"), "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["-r", path.resolve(__dirname, "../../scripts/transpile.js"), "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
     return new Promise((resolve, reject) => {
         let out = "";
         child.stdout?.on("data", (chunk: Buffer) => {
@@ -186,11 +181,14 @@ describe("startLocalCluster arguments and failures", () => {
 
     it("cleans up when the servers fail halfway through start-up", async function () {
         this.timeout(10_000);
-        const before = await localDirs();
+        // Its own directory, from its own log line: other test files start clusters in parallel workers.
+        const lines: string[] = [];
         // node, given a redis.conf as its script, exits with a syntax error: a server that dies at once.
-        await assert.rejects(startLocalCluster({ redisServer: process.execPath, primaries: 1, replicasPerPrimary: 0 }),
+        await assert.rejects(startLocalCluster({ redisServer: process.execPath, primaries: 1, replicasPerPrimary: 0, log: (line) => lines.push(line) }),
             /exited .* before accepting connections|exited at once/);
-        assert.deepEqual(await localDirs(), before);
+        const dir = / in (\S*local-redis-cluster-\S+)$/m.exec(lines.join("\n"))?.[1];
+        assert.ok(dir, `the start-up named its directory: ${JSON.stringify(lines)}`);
+        await assert.rejects(fs.stat(dir), { code: "ENOENT" }, `${dir} is removed`);
     });
 
     it("rejects bad sizes and ACL users with the field, the value and what is accepted", async () => {
