@@ -50,7 +50,7 @@ function runSuite(index: number, dir: string): Promise<Run> {
     const cpuBefore = childrenCpuSeconds();
     const started = Date.now();
     const child = spawn(process.execPath, [
-        "-r", path.join(ROOT, "tests/helpers/transpile.js"), path.join(ROOT, "scripts/test.ts"),
+        "-r", path.join(ROOT, "scripts/transpile.js"), path.join(ROOT, "scripts/test.ts"),
         "--reporter", path.join(ROOT, "scripts/file-times-reporter.ts"), "--reporter-option", `output=${output}`,
     ], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     return new Promise((resolve) => {

@@ -25,6 +25,7 @@ const { Empty } = require(require.resolve("google-protobuf/google/protobuf/empty
 
 export const DEFAULT_PACK_DIR = path.join(PROJECT_DIR, "policies");
 const LAUNCHER = path.join(__dirname, "launch-pack.ts");
+const TRANSPILE_HOOK = path.join(PROJECT_DIR, "scripts", "transpile.js");
 
 /** A policy violation as the CLI reports it. */
 export interface Violation {
@@ -43,11 +44,10 @@ export interface StartOptions {
     startTimeoutMs?: number;
     /** Per-call deadline for each RPC. Default 30 000 ms. */
     callTimeoutMs?: number;
-    /** tsconfig the pack is transpiled with. Default: the project's tsconfig.json. Ignored with launcher "cli". */
-    tsconfig?: string;
     /**
      * How the pack's process starts. "transpile-only" (default): run-policy-pack through launch-pack.ts,
-     * which skips ts-node's type check (`tsc --noEmit` does it once for the whole project). "cli": exactly
+     * which loads the pack's TypeScript with the project's Sucrase hook (scripts/transpile.js) instead of
+     * ts-node's type-checking compiler (`tsc --noEmit` checks it once for the whole project). "cli": exactly
      * as the Pulumi CLI's policy analyzer plugin does, `node <run-policy-pack> <engine> .` from the pack
      * directory, unmodified, so ts-node type-checks the pack with its own compiler options on every start.
      */
@@ -78,11 +78,7 @@ export class PolicyPackProcess {
             throw new PolicyPackError(`no policy pack in ${dir} (the CLI needs its PulumiPolicy.yaml)`);
         }
         const asCli = options.launcher === "cli";
-        const env: NodeJS.ProcessEnv = asCli ? { ...process.env } : {
-            ...process.env,
-            // The pack is compiled with the options `tsc --noEmit` checked it with, wherever it lives.
-            TS_NODE_PROJECT: options.tsconfig ?? path.join(PROJECT_DIR, "tsconfig.json"),
-        };
+        const env: NodeJS.ProcessEnv = { ...process.env };
         if (options.stack) {
             env.PULUMI_STACK = env.PULUMI_NODEJS_STACK = options.stack.stack;
             env.PULUMI_PROJECT = env.PULUMI_NODEJS_PROJECT = options.stack.project;
@@ -91,7 +87,7 @@ export class PolicyPackProcess {
         // No engine listens: run-policy-pack requires the argument but never dials it.
         const args = asCli
             ? [require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] }), "127.0.0.1:0", "."]
-            : ["-r", require.resolve("ts-node/register/transpile-only"), LAUNCHER, "127.0.0.1:0", "."];
+            : ["-r", TRANSPILE_HOOK, LAUNCHER, "127.0.0.1:0", "."];
         let child: WatchedProcess;
         try {
             child = await spawnWatched(process.execPath, args, { cwd: dir, env, name: "policy-pack" });

@@ -1,12 +1,14 @@
 /**
- * Runs inside the policy pack's process: `node -r ts-node/register/transpile-only launch-pack.ts
- * <engine-address> <pack-dir>`, with the pack directory as working directory, the arguments the Pulumi
- * engine gives its `pulumi-analyzer-policy` plugin.
+ * Runs inside the policy pack's process: `node -r scripts/transpile.js launch-pack.ts <engine-address>
+ * <pack-dir>`, with the pack directory as working directory, the arguments the Pulumi engine gives its
+ * `pulumi-analyzer-policy` plugin.
  *
  * It hands over to the same `@pulumi/pulumi/cmd/run-policy-pack` entry point that plugin runs, with one
- * change: run-policy-pack registers ts-node with `typeCheck: true`, which would type-check the pack and
- * everything it imports on every start and refuse to run on a type error anywhere in that graph. `tsc --noEmit` already checks the pack, so this process keeps the
- * transpile-only ts-node it was started with and turns the second registration into a no-op.
+ * change: run-policy-pack registers ts-node with `typeCheck: true` (its run.js), which would type-check
+ * the pack and everything it imports on every start and refuse to run on a type error anywhere in that
+ * graph. `tsc --noEmit` already checks the pack, and the Sucrase hook this process was started with
+ * (the tests' own, a fraction of the CPU of TypeScript's transpiler) already loads .ts files, so the
+ * second registration becomes a no-op.
  *
  * run-policy-pack drops the engine address without dialling it (the pack logs to stderr), so nothing
  * needs to listen there.
@@ -18,18 +20,18 @@ if (!engineAddress || !packDir) {
     console.error("usage: launch-pack <engine-address> <pack-dir>");
     process.exit(2);
 }
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (!require.extensions[".ts"]) {
+    console.error("launch-pack must be started with a TypeScript hook: node -r scripts/transpile.js launch-pack.ts ...");
+    process.exit(2);
+}
 
 // Resolve from the pack directory, as the engine's plugin does, so the pack runs on its own SDK copy.
 const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [path.resolve(packDir)] });
 const tsNodeModule = require.resolve("ts-node", { paths: [path.dirname(runPolicyPack)] });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const tsNode = require(tsNodeModule) as { register: (options?: unknown) => unknown; REGISTER_INSTANCE: symbol };
-const registered = (process as unknown as Record<symbol, unknown>)[tsNode.REGISTER_INSTANCE];
-if (!registered) {
-    console.error("launch-pack must be started with -r ts-node/register/transpile-only");
-    process.exit(2);
-}
-tsNode.register = () => registered;
+const tsNode = require(tsNodeModule) as { register: (options?: unknown) => unknown };
+tsNode.register = () => undefined;
 
 process.argv = [process.argv[0], runPolicyPack, engineAddress, packDir];
 require(runPolicyPack);

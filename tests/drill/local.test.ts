@@ -274,7 +274,7 @@ describe("local drill: interrupted", function () {
     });
 
     it("npm run drill:local exits 130 on SIGINT, after stopping every redis-server it started", async () => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "../../recovery/drill/local-cli.ts")],
+        const child = spawn(process.execPath, ["-r", path.join(__dirname, "../../scripts/transpile.js"), path.join(__dirname, "../../recovery/drill/local-cli.ts")],
             { cwd: path.join(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
         let output = "";
         let ports: number[] = [];

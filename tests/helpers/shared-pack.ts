@@ -35,7 +35,7 @@ export function sharePolicyPackProcesses(): void {
     before(() => {
         PolicyPackProcess.start = async (packDir: string = DEFAULT_PACK_DIR, options: StartOptions = {}) => {
             // Timeouts do not change the process; everything else it is started with does.
-            const key = JSON.stringify([path.resolve(packDir), options.launcher ?? "transpile-only", options.tsconfig ?? null, options.stack ?? null]);
+            const key = JSON.stringify([path.resolve(packDir), options.launcher ?? "transpile-only", options.stack ?? null]);
             let pack = started.get(key);
             if (!pack) {
                 pack = original.call(PolicyPackProcess, packDir, options);

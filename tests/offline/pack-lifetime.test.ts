@@ -15,7 +15,7 @@ const HOLDER = path.join(__dirname, "hold-pack.ts");
 
 /** Starts hold-pack.ts on `packDir` and resolves with the pack's pid once it listens. */
 function startParent(packDir: string): { parent: ChildProcess; packPid: Promise<number>; exited: Promise<void> } {
-    const parent = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), HOLDER, packDir],
+    const parent = spawn(process.execPath, ["-r", path.join(__dirname, "../../scripts/transpile.js"), HOLDER, packDir],
         { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     parent.stderr!.on("data", (d: Buffer) => {

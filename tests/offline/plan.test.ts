@@ -9,8 +9,8 @@ import { sharePolicyPackProcesses } from "../helpers/shared-pack";
 import { capture, escape, tempStackDir } from "./plan-capture";
 
 const run = promisify(execFile);
-/** `npm run plan -- ...` as its own process: node with ts-node's transpile-only hook, as the script runs it, without npm's start-up. */
-const PLAN_PROCESS = [process.execPath, ["-r", "ts-node/register/transpile-only", "offline/plan.ts"]] as const;
+/** `npm run plan -- ...` as its own process: node with the project's TypeScript hook, as the script runs it, without npm's start-up. */
+const PLAN_PROCESS = [process.execPath, ["-r", "./scripts/transpile.js", "offline/plan.ts"]] as const;
 
 describe("offline plan (npm run plan)", function () {
     // A plan runs the program and, the first time for a pack and stack, starts the pack: seconds, many more on a busy machine.

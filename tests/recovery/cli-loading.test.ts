@@ -83,7 +83,7 @@ describe("recovery CLI: loads what a command needs, when it runs", function () {
     let probe: Probe;
 
     before(async () => {
-        const { stdout } = await run(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", PROBE, JSON.stringify(ORDER)],
+        const { stdout } = await run(process.execPath, ["-r", "./scripts/transpile.js", "-e", PROBE, JSON.stringify(ORDER)],
             { cwd: PROJECT_DIR, maxBuffer: 1 << 20 });
         probe = JSON.parse(stdout) as Probe;
     });

@@ -1,4 +1,5 @@
-// Loads .ts files in tests, `npm test` and the benches: mocha's --require (.mocharc.json) and `node -r`.
+// Loads .ts files without type-checking, for the tests, `npm test`, the benches and the offline policy pack
+// process (offline/policy/launch-pack.ts): mocha's --require (.mocharc.json) and `node -r`.
 // Sucrase strips the types and turns imports into CommonJS, file by file, without type-checking (that is
 // `tsc --noEmit`'s job): about seven times less CPU than TypeScript's own transpiler, and plain
 // JavaScript, nothing native. It keeps every line where it was, so stack traces point at the .ts lines
