@@ -78,9 +78,19 @@ function seconds(since: number): string {
 
 const children = new Set<ChildProcess>();
 
+/**
+ * A larger young generation for mocha, its workers and every Node process they start (policy packs,
+ * the plan): the program under mocks and the pack's decoding allocate short-lived objects fast, and with
+ * V8's default semi-space a third of a program run's CPU went to scavenges. 64 MB cut a run of the prod
+ * program from ~430 to ~250 ms of CPU on this machine. Appended, so a NODE_OPTIONS of the caller's stays.
+ */
+const NODE_OPTIONS = [process.env.NODE_OPTIONS, "--max-semi-space-size=64"].filter(Boolean).join(" ");
+
 function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [command, ...args], { cwd: ROOT, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+        const child = spawn(process.execPath, [command, ...args], {
+            cwd: ROOT, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, NODE_OPTIONS },
+        });
         children.add(child);
         let output = "";
         child.stdout?.on("data", (d: Buffer) => { output += d.toString(); });
