@@ -3,28 +3,12 @@
  * the whole matrix for both example stacks through `npm run plan -- --compliance`.
  */
 import * as assert from "node:assert/strict";
-import { main } from "../../offline/plan";
+import { capture } from "./plan-capture";
 import { ComplianceReport, judgeControls, parseComplianceChoice, PROFILE_NAMES } from "../../offline/policy/compliance";
 import { PolicyConfigError, PolicyInfo } from "../../offline/policy/config";
 import { Analysis } from "../../offline/policy/host";
 import { RecordedResource } from "../../offline/run";
 import { controlsOf } from "../../policies/lib/anchors";
-
-/** Captures what main() prints. */
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = console.log;
-    const error = console.error;
-    console.log = (...a: unknown[]) => out.push(a.join(" "));
-    console.error = (...a: unknown[]) => err.push(a.join(" "));
-    try {
-        return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
-    } finally {
-        console.log = log;
-        console.error = error;
-    }
-}
 
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 
