@@ -29,8 +29,10 @@ export interface EvaluateOptions {
 }
 
 /**
- * Analyze calls in flight at once. Each Analyze is independent of the others (the pack keeps no state
- * between calls but its configuration), so the verdicts do not depend on it. Eight in flight took half
+ * Analyze calls in flight at once. Each Analyze is independent of the others, so the verdicts do not
+ * depend on it: the policy SDK's handler keeps its diagnostics in locals, and its module state is only
+ * what Configure and ConfigureStack set (@pulumi/policy server.js, makeAnalyzeRpcFun); the pack's own
+ * decode memo is per request Struct (policies/lib/decode-once.ts). Eight in flight took half
  * the CPU of one at a time on both sides of the connection, on 984 calls over the prod stack (gRPC's
  * per-call cost is shared by the calls one read or write carries).
  */
