@@ -223,7 +223,7 @@ export function aggregateByKind(runs: readonly LocalRunResult[], kinds: readonly
 async function runOnce(run: number, settings: LocalDrillResult["settings"], progress: Progress, options: LocalDrillOptions): Promise<LocalRunResult> {
     const { signal } = options;
     let cluster: LocalCluster | undefined;
-    let client: Awaited<ReturnType<typeof connectCluster>> | undefined;
+    let client: Cluster | undefined;
     let canary: Canary | undefined;
     try {
         const shards = await progress.step(`run-${run}-start`, `starting a local cluster for run ${run} of ${settings.runs}`, async (step) => {
@@ -314,7 +314,7 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
 
 interface FailoverDeps {
     cluster: LocalCluster;
-    client: Awaited<ReturnType<typeof connectCluster>>;
+    client: Cluster;
     canary: Canary;
     meter: CpuMeter;
     settings: LocalDrillResult["settings"];

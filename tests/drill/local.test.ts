@@ -138,8 +138,8 @@ describe("local drill, end to end on a real local cluster", function () {
         result = await runLocalDrill({
             runs: 1,
             // Twice the default rate: the canary's window is exact to one write period at each end, plus the
-            // round trips of the writes that bound it (the cluster client finds the new primary up to one
-            // ~50 ms retry cycle late, inside the round trip); see gapOf for the probe comparison.
+            // round trips of the writes that bound it (gapOf); how late its client learns the new primary
+            // is watched apart (watchSlotTable).
             ratePerShard: 100,
             // The loss path (kill-unreplicated) has its own test, local-loss.test.ts.
             kinds: ["cluster-failover", "kill"],
