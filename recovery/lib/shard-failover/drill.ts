@@ -143,14 +143,18 @@ async function lagSource(drill: DrillTarget, region: string, deps: DrillDeps): P
 const FIRST_ACK_TIMEOUT_MS = 10_000;
 
 /**
- * "0002 (first error: NOPERM ...)": the shards without an acknowledgement and what their writes
- * answered, so a permission, TLS or routing problem is named instead of hidden behind a timeout.
+ * "0002 (no write acknowledged, 38 refused; last error: NOPERM ...)": the shards without an
+ * acknowledgement and what their writes answered, so a permission, TLS or routing problem is named
+ * instead of hidden behind a timeout. The last error, not the first: the first writes can time out
+ * while the client still connects (seen on a loaded machine, where the first attempt to one shard took
+ * longer than the attempt timeout), and what the shard answers after that is the cause to report.
  */
 function describeSilentShards(canary: Canary, shards: readonly string[]): string {
     const records = canary.records();
     return shards.filter((s) => canary.lastAckAt(s) === undefined).map((s) => {
-        const failed = records.find((r) => r.shard === s)?.writes.find((w) => !w.ok);
-        return `${s} (${failed ? `first error: ${failed.error ?? "no error text"}` : "no write answered yet"})`;
+        const failed = records.find((r) => r.shard === s)?.writes.filter((w) => !w.ok) ?? [];
+        const last = failed[failed.length - 1];
+        return `${s} (${last ? `no write acknowledged, ${failed.length} refused or unanswered; last error: ${last.error ?? "no error text"}` : "no write answered yet"})`;
     }).join(", ");
 }
 
