@@ -48,7 +48,7 @@ export const ITEMS_METRIC = "CurrItems";
 export const MAX_QUERIES = 500;
 const MINUTE_MS = 60_000;
 /** Lag is sampled this often inside a period to compute its statistic (simulated; how often ElastiCache samples it is not documented). */
-const SAMPLE_MS = 10_000;
+export const LAG_SAMPLE_MS = 10_000;
 const STATS: Record<string, (values: number[]) => number> = {
     Maximum: (v) => Math.max(...v),
     Minimum: (v) => Math.min(...v),
@@ -189,7 +189,7 @@ function queryResult(model: FakeModel, durations: Durations, downAt: RegionDownA
     const silentAt = (s: number) => downAt(publisher.rg.region, s) || (primaryRegion !== undefined && downAt(primaryRegion, s));
     for (let t = Math.ceil(startMs / periodMs) * periodMs; t < endMs && t + periodMs <= publishedUntil; t += periodMs) {
         const samples: number[] = [];
-        for (let s = t; s < t + periodMs; s += SAMPLE_MS) {
+        for (let s = t; s < t + periodMs; s += LAG_SAMPLE_MS) {
             const value = model.roleAt(publisher.rg, s) === "SECONDARY" && !silentAt(s) ? lag(s, publisher.shardId) : undefined;
             if (value !== undefined) {
                 samples.push(value);
