@@ -33,5 +33,42 @@ const tsNodeModule = require.resolve("ts-node", { paths: [path.dirname(runPolicy
 const tsNode = require(tsNodeModule) as { register: (options?: unknown) => unknown };
 tsNode.register = () => undefined;
 
+/**
+ * run-policy-pack requires TypeScript (9 MB of JavaScript, ~0.4 s of CPU to compile) only to read its
+ * version for the ts-node registration stubbed above (@pulumi/pulumi tsutils.js typeScriptRequireStrings
+ * and cmd/run-policy-pack/run.js). Until something reads more than the version, the module is a stand-in
+ * that answers it from TypeScript's package.json; any other use loads the real module and forwards to it.
+ */
+function deferTypeScript(fromDir: string): void {
+    const file = require.resolve("typescript", { paths: [fromDir] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { version } = require(path.join(path.dirname(file), "..", "package.json")) as { version: string };
+    let real: object | undefined;
+    const load = (): object => {
+        if (!real) {
+            delete require.cache[file];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            real = require(file) as object;
+        }
+        return real;
+    };
+    const standIn = new Proxy({}, {
+        get: (_, key) => (key === "version" && !real ? version : Reflect.get(load(), key)),
+        has: (_, key) => Reflect.has(load(), key),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+            const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+            // A proxy may only report configurable properties its (empty) target does not have.
+            return descriptor && { ...descriptor, configurable: true };
+        },
+    });
+    const module = new (require("module") as typeof import("module"))(file);
+    module.filename = file;
+    module.loaded = true;
+    module.exports = standIn;
+    require.cache[file] = module;
+}
+deferTypeScript(path.dirname(runPolicyPack));
+
 process.argv = [process.argv[0], runPolicyPack, engineAddress, packDir];
 require(runPolicyPack);
