@@ -4,6 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { capture } from "./plan-capture";
+import { sharePolicyPackProcesses } from "../helpers/shared-pack";
 import { ComplianceReport, judgeControls, parseComplianceChoice, PROFILE_NAMES } from "../../offline/policy/compliance";
 import { PolicyConfigError, PolicyInfo } from "../../offline/policy/config";
 import { Analysis } from "../../offline/policy/host";
@@ -75,6 +76,8 @@ describe("offline/policy/compliance", () => {
     });
 
     describe("npm run plan -- --compliance", function () {
+        // The plans below start the pack through PolicyPackProcess.start: one shared process per stack.
+        sharePolicyPackProcesses();
         this.timeout(300000);
 
         it("refuses a config file beside the profiles, --markdown alone and an unknown profile, with exit 2", async () => {

@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { ProgramRun, RecordedResource } from "../../offline/run";
 import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../offline/policy/host";
+import { sharedPolicyPack } from "../helpers/shared-pack";
 import { PolicyPackConfig } from "../../offline/policy/config";
 import { UNKNOWN } from "../../offline/policy/wire";
 import { T, runStackShared, runWith } from "../helpers/program";
@@ -162,7 +163,7 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
 
     before(async () => {
         assert.ok(fs.existsSync(`${DEFAULT_PACK_DIR}/index.ts`), "policies/index.ts constructs the pack");
-        pack = await PolicyPackProcess.start(DEFAULT_PACK_DIR, { stack: { stack: "prod", project: "elasticache-global", dryRun: true } });
+        pack = await sharedPolicyPack(DEFAULT_PACK_DIR, { stack: { stack: "prod", project: "elasticache-global", dryRun: true } });
         runs.prod = await runStackShared("prod");
         runs.staging = await runStackShared("staging");
     });

@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { ProgramRun, loadStackFile } from "../../offline/run";
 import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../offline/policy/host";
+import { sharedPolicyPack } from "../helpers/shared-pack";
 import { T, runProgramShared, runStackShared } from "../helpers/program";
 import { PACK_POLICIES, POLICY_CONFIG, configureFor, describeFindings, evaluate } from "./grpc-stack";
 
@@ -21,7 +22,7 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
 
     before(async () => {
         assert.ok(fs.existsSync(`${DEFAULT_PACK_DIR}/index.ts`), "policies/index.ts constructs the pack");
-        pack = await PolicyPackProcess.start(DEFAULT_PACK_DIR, { stack: { stack: "prod", project: "elasticache-global", dryRun: true } });
+        pack = await sharedPolicyPack(DEFAULT_PACK_DIR, { stack: { stack: "prod", project: "elasticache-global", dryRun: true } });
         runs.prod = await runStackShared("prod");
         runs.staging = await runStackShared("staging");
         firstPreviews.prod = await runStackShared("prod", { firstPreview: true });

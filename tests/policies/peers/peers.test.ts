@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { reconcilePolicyPackConfig, loadPolicyPackConfigFile, PolicyPackConfig } from "../../../offline/policy/config";
 import { PROFILES, PROFILE_NAMES, ProfileName, profileFile } from "../../../offline/policy/compliance";
 import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../../offline/policy/host";
+import { sharedPolicyPack } from "../../helpers/shared-pack";
 import { checkedInputs } from "../../../offline/policy/provider-schema";
 import { AnalyzedResource, defaultAwsProvider } from "../../../offline/policy/wire";
 import { ANCHORS } from "../../../policies/lib/anchors";
@@ -47,7 +48,7 @@ describe("the pack against the scanners' own test suites", function () {
     let pack: PolicyPackProcess;
 
     before(async () => {
-        pack = await PolicyPackProcess.start(DEFAULT_PACK_DIR, { stack: { stack: "peers", project: "elasticache-global", dryRun: true } });
+        pack = await sharedPolicyPack(DEFAULT_PACK_DIR, { stack: { stack: "peers", project: "elasticache-global", dryRun: true } });
     });
 
     after(async () => {

@@ -4,11 +4,13 @@
  * the config file the real driver passes for the stack; its verdicts come back as the Automation API's
  * policy events would (PolicyEvent: "warning" for advisory, "mandatory" otherwise).
  *
- * Starting the pack takes seconds, so a test file starts one in `before` and closes it in `after`.
+ * Starting the pack takes seconds, so a test file asks for one in `before` and closes it in `after`;
+ * the process is the test process's shared one (tests/helpers/shared-pack.ts), and close() leaves it.
  */
 import { PROJECT } from "../../../offline/run";
 import { evaluateOn } from "../../../offline/policy/evaluate";
 import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../../offline/policy/host";
+import { sharedPolicyPack } from "../../helpers/shared-pack";
 import { PolicyViolation } from "../../../recovery/lib/stack-driver";
 import { FakePolicyEvaluator } from "./stack-driver";
 
@@ -17,7 +19,7 @@ export class RealPolicyPack implements FakePolicyEvaluator {
 
     /** Starts the pack for `stack` (the stack facts the engine gives it with ConfigureStack). */
     static async start(stack = "prod"): Promise<RealPolicyPack> {
-        return new RealPolicyPack(await PolicyPackProcess.start(DEFAULT_PACK_DIR, { stack: { stack, project: PROJECT, dryRun: true } }));
+        return new RealPolicyPack(await sharedPolicyPack(DEFAULT_PACK_DIR, { stack: { stack, project: PROJECT, dryRun: true } }));
     }
 
     /** How many times the pack judged a preview or up. */
