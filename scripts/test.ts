@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type FileTimes from "./file-times-reporter";
+import { PROGRAM_RUN_CACHE_ENV } from "../tests/helpers/program-runs-env";
 
 const ROOT = path.resolve(__dirname, "..");
 const TESTS_DIR = "tests";
@@ -86,10 +87,10 @@ const children = new Set<ChildProcess>();
  */
 const NODE_OPTIONS = [process.env.NODE_OPTIONS, "--max-semi-space-size=64"].filter(Boolean).join(" ");
 
-function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
+function run(command: string, args: string[], capture: boolean, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, [command, ...args], {
-            cwd: ROOT, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, NODE_OPTIONS },
+            cwd: ROOT, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, NODE_OPTIONS, ...env },
         });
         children.add(child);
         let output = "";
@@ -129,7 +130,14 @@ async function main(): Promise<number> {
         // Incremental: the next run re-checks only what changed since.
         : run(require.resolve("typescript/bin/tsc"), ["--noEmit", "--incremental", "--tsBuildInfoFile", TSC_STATE, "-p", ROOT], true)
             .then((r) => ({ ...r, took: seconds(started) }));
-    const tests = await run(require.resolve("mocha/bin/mocha.js"), mochaArgs, false);
+    // This run's mocha workers share the program runs under mocks there (tests/helpers/program.ts).
+    const programRuns = fs.mkdtempSync(path.join(os.tmpdir(), "elasticache-global-program-runs-"));
+    let tests: { code: number };
+    try {
+        tests = await run(require.resolve("mocha/bin/mocha.js"), mochaArgs, false, { [PROGRAM_RUN_CACHE_ENV]: programRuns });
+    } finally {
+        fs.rmSync(programRuns, { recursive: true, force: true });
+    }
     const testsTook = seconds(started);
 
     let code = tests.code;

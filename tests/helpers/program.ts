@@ -1,5 +1,11 @@
 /** Test helpers: run the real program under mocks with a stack file plus overrides, and query what it declared. */
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as v8 from "node:v8";
+import { UNKNOWN } from "../../offline/policy/wire";
+import { PROGRAM_RUN_CACHE_ENV } from "./program-runs-env";
 import { ProgramRun, RecordedResource, RunOptions, StackFile, isSecret, loadStackFile, runProgram } from "../../offline/run";
 
 export const T = {
@@ -43,10 +49,14 @@ export async function runWith(overrides: Record<string, unknown> = {}, baseStack
 }
 
 /**
- * The program run for each configuration, in this process: a run takes most of a second of CPU, and the
- * recovery tests' fake stacks ask for the same few configurations hundreds of times. The program
- * declares the same resources for the same stack name, configuration and mode (it reads nothing else),
- * so the first run's result is kept and every caller gets its own deep copy to change as it likes.
+ * The program run for each configuration: a run takes most of a second of CPU, and the recovery tests'
+ * fake stacks ask for the same few configurations hundreds of times. The program declares the same
+ * resources for the same stack name, configuration and mode (it reads nothing else), so the first run's
+ * result is kept and every caller gets its own deep copy to change as it likes.
+ *
+ * Kept in this process, and, when `npm test` runs the suite (scripts/test.ts sets PROGRAM_RUN_CACHE_ENV
+ * to a directory of its own for that one run), on disk for its other mocha workers: each worker would
+ * otherwise run the same configurations again.
  */
 const sharedRuns = new Map<string, Promise<ProgramRun>>();
 // The mocks are process-wide: one run at a time, whoever asks.
@@ -63,16 +73,83 @@ function deepCopy<T>(value: T): T {
     return value;
 }
 
+// v8.serialize keeps undefined, nested arrays and plain objects as they are, but takes no symbols: UNKNOWN travels as this.
+const UNKNOWN_ON_DISK = { "elasticache-global:unknown": true } as const;
+
+function toDisk(value: unknown): unknown {
+    if (value === UNKNOWN) {
+        return UNKNOWN_ON_DISK;
+    }
+    if (Array.isArray(value)) {
+        return value.map(toDisk);
+    }
+    if (typeof value === "object" && value !== null) {
+        if (Object.getPrototypeOf(value) !== Object.prototype) {
+            throw new Error(`not a plain object: ${Object.prototype.toString.call(value)}`);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toDisk(v)]));
+    }
+    if (typeof value === "symbol" || typeof value === "function") {
+        throw new Error(`cannot keep a ${typeof value}`);
+    }
+    return value;
+}
+
+function fromDisk(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(fromDisk);
+    }
+    if (typeof value === "object" && value !== null) {
+        const entries = Object.entries(value);
+        if (entries.length === 1 && entries[0][0] === "elasticache-global:unknown" && entries[0][1] === true) {
+            return UNKNOWN;
+        }
+        return Object.fromEntries(entries.map(([k, v]) => [k, fromDisk(v)]));
+    }
+    return value;
+}
+
 /**
- * runProgram(stack, config, secretKeys, [], options), run once per distinct argument set in this
- * process and copied for each caller. A run that throws is not kept: the next caller runs it again and
- * sees the error itself.
+ * The run from the shared directory, or runs it and leaves it there. A run that cannot be kept (a value
+ * v8.serialize or toDisk refuses) is simply not shared; a file is written whole under a temporary name
+ * and renamed, so a worker never reads half of one.
+ */
+async function runThroughDisk(dir: string, key: string, run: () => Promise<ProgramRun>): Promise<ProgramRun> {
+    const file = path.join(dir, `${crypto.createHash("sha256").update(key).digest("hex")}.v8`);
+    try {
+        return fromDisk(v8.deserialize(fs.readFileSync(file))) as ProgramRun;
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+            throw e;
+        }
+    }
+    const result = await run();
+    let bytes: Buffer | undefined;
+    try {
+        bytes = v8.serialize(toDisk(result));
+    } catch {
+        // Not kept: this worker still has it in memory.
+    }
+    if (bytes) {
+        const partial = `${file}.${process.pid}.partial`;
+        fs.writeFileSync(partial, bytes);
+        fs.renameSync(partial, file);
+    }
+    return result;
+}
+
+/**
+ * runProgram(stack, config, secretKeys, [], options), run once per distinct argument set (see
+ * sharedRuns) and copied for each caller. A run that throws is not kept: the next caller runs it again
+ * and sees the error itself.
  */
 export async function runProgramShared(stack: string, config: Record<string, string>, secretKeys: readonly string[] = [], options: RunOptions = {}): Promise<ProgramRun> {
     const key = JSON.stringify([stack, Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), [...secretKeys].sort(), options.firstPreview === true]);
     let run = sharedRuns.get(key);
     if (!run) {
-        run = programQueue.then(() => runProgram(stack, { ...config }, [...secretKeys], [], options));
+        const execute = () => runProgram(stack, { ...config }, [...secretKeys], [], options);
+        const dir = process.env[PROGRAM_RUN_CACHE_ENV];
+        run = programQueue.then(() => (dir ? runThroughDisk(dir, key, execute) : execute()));
         programQueue = run.catch(() => undefined);
         sharedRuns.set(key, run);
         run.catch(() => sharedRuns.delete(key));
