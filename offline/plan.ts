@@ -19,7 +19,7 @@ import { shardAlarmKind } from "../components/naming";
 import { PolicyConfigError, choosePolicyPackConfig, loadPolicyPackConfigFile } from "./policy/config";
 import { DEFAULT_PACK_DIR, PolicyPackError, PolicyPackProcess } from "./policy/host";
 import { EvaluateOptions, PolicyReport, evaluateOn, formatPolicyReport, startOptions } from "./policy/evaluate";
-import { UNKNOWN } from "./policy/wire";
+import { replaceUnknowns } from "./policy/wire";
 import { ProfileName, complianceOn, formatCompliance, formatComplianceMarkdown, parseComplianceChoice } from "./policy/compliance";
 
 /** Every flag, once: parseArgs reads the types, --help prints the rest. */
@@ -66,16 +66,7 @@ function helpText(): string {
 export const UNKNOWN_SHOWN = "[unknown]";
 
 function showUnknowns(value: unknown): unknown {
-    if (value === UNKNOWN) {
-        return UNKNOWN_SHOWN;
-    }
-    if (Array.isArray(value)) {
-        return value.map(showUnknowns);
-    }
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showUnknowns(v)]));
-    }
-    return value;
+    return replaceUnknowns(value, UNKNOWN_SHOWN);
 }
 
 /**

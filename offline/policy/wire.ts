@@ -20,6 +20,20 @@ export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** Marks a property as unknown in AnalyzedResource.properties; encoded as UNKNOWN_SENTINEL. */
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
 
+/** `value` with every UNKNOWN in it, inside arrays and objects, replaced by `shownAs`. */
+export function replaceUnknowns(value: unknown, shownAs: unknown): unknown {
+    if (value === UNKNOWN) {
+        return shownAs;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v) => replaceUnknowns(v, shownAs));
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceUnknowns(v, shownAs)]));
+    }
+    return value;
+}
+
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 

@@ -4,7 +4,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
-import { UNKNOWN } from "../../offline/policy/wire";
+import { UNKNOWN, replaceUnknowns } from "../../offline/policy/wire";
 import { PROGRAM_RUN_CACHE_ENV } from "./program-runs-env";
 import { ProgramRun, RecordedResource, RunOptions, StackFile, isSecret, loadStackFile, runProgram } from "../../offline/run";
 
@@ -76,23 +76,16 @@ function deepCopy<T>(value: T): T {
 // v8.serialize keeps undefined, nested arrays and plain objects as they are, but takes no symbols: UNKNOWN travels as this.
 const UNKNOWN_ON_DISK = { "elasticache-global:unknown": true } as const;
 
-function toDisk(value: unknown): unknown {
-    if (value === UNKNOWN) {
-        return UNKNOWN_ON_DISK;
+/** The run as v8.serialize keeps it; throws where it would not come back the same (a class instance, a symbol, a function). */
+function toDisk(run: ProgramRun): unknown {
+    const plain = (value: unknown): boolean => (Array.isArray(value) ? value.every(plain)
+        : typeof value === "object" && value !== null ? Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(plain)
+            : typeof value !== "symbol" && typeof value !== "function");
+    const kept = replaceUnknowns(run, UNKNOWN_ON_DISK);
+    if (!plain(kept)) {
+        throw new Error("not plain data");
     }
-    if (Array.isArray(value)) {
-        return value.map(toDisk);
-    }
-    if (typeof value === "object" && value !== null) {
-        if (Object.getPrototypeOf(value) !== Object.prototype) {
-            throw new Error(`not a plain object: ${Object.prototype.toString.call(value)}`);
-        }
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toDisk(v)]));
-    }
-    if (typeof value === "symbol" || typeof value === "function") {
-        throw new Error(`cannot keep a ${typeof value}`);
-    }
-    return value;
+    return kept;
 }
 
 function fromDisk(value: unknown): unknown {
