@@ -47,7 +47,6 @@ export async function sharedPolicyPack(packDir: string = DEFAULT_PACK_DIR, optio
     // Timeouts do not change the process; everything else it is started with does.
     const key = JSON.stringify([path.resolve(packDir), options.launcher ?? "transpile-only", options.stack ?? null]);
     let pack = started.get(key);
-    require("fs").appendFileSync("/tmp/packstarts.log", JSON.stringify({pid: process.pid, key, have: [...started.keys()] }) + "\n");
     if (!pack) {
         pack = originalStart(packDir, options);
         started.set(key, pack);

@@ -143,7 +143,7 @@ async function lagSource(drill: DrillTarget, region: string, deps: DrillDeps): P
 const FIRST_ACK_TIMEOUT_MS = 10_000;
 
 /**
- * "0002 (no write acknowledged, 38 refused; last error: NOPERM ...)": the shards without an
+ * "0002 (no write acknowledged, 38 refused or unanswered; last error: NOPERM ...)": the shards without an
  * acknowledgement and what their writes answered, so a permission, TLS or routing problem is named
  * instead of hidden behind a timeout. The last error, not the first: the first writes can time out
  * while the client still connects (seen on a loaded machine, where the first attempt to one shard took
