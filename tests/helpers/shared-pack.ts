@@ -27,7 +27,6 @@ import { atRunEnd } from "./root-hooks";
 
 const originalStart = PolicyPackProcess.start.bind(PolicyPackProcess);
 const started = new Map<string, Promise<PolicyPackProcess>>();
-const running = new Set<PolicyPackProcess>();
 
 /** The process with close() turned into a no-op, so a caller's cleanup leaves it running for the next one. */
 function keptOpen(pack: PolicyPackProcess): PolicyPackProcess {
@@ -51,7 +50,7 @@ export async function sharedPolicyPack(packDir: string = DEFAULT_PACK_DIR, optio
         pack = originalStart(packDir, options);
         started.set(key, pack);
         // A pack that failed to start is not kept: the next caller starts it again and sees its own error.
-        pack.then((p) => running.add(p), () => started.delete(key));
+        pack.catch(() => started.delete(key));
     }
     const shared = await pack;
     await shared.configure({});
@@ -69,8 +68,7 @@ export function sharePolicyPackProcesses(): void {
 }
 
 atRunEnd(async () => {
-    const packs = [...running];
+    const packs = [...started.values()];
     started.clear();
-    running.clear();
-    await Promise.all(packs.map((pack) => pack.close()));
+    await Promise.all(packs.map((pack) => pack.then((p) => p.close(), () => undefined)));
 });
