@@ -17,6 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type FileTimes from "../scripts/file-times-reporter";
+import { NPM_TEST_ARGV } from "../scripts/npm-test-command";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -50,7 +51,7 @@ function runSuite(index: number, dir: string): Promise<Run> {
     const cpuBefore = childrenCpuSeconds();
     const started = Date.now();
     const child = spawn(process.execPath, [
-        "-r", path.join(ROOT, "scripts/transpile.js"), path.join(ROOT, "scripts/test.ts"),
+        ...NPM_TEST_ARGV,
         "--reporter", path.join(ROOT, "scripts/file-times-reporter.ts"), "--reporter-option", `output=${output}`,
     ], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     return new Promise((resolve) => {

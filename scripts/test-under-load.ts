@@ -10,6 +10,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
+import { NPM_TEST_ARGV } from "./npm-test-command";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -44,7 +45,7 @@ function main(): Promise<number> {
     process.stdout.write(`test:under-load: ${loops.length} busy loop(s) on ${os.cpus().length} core(s) while npm test runs\n`);
 
     const started = Date.now();
-    const suite = spawn(process.execPath, ["-r", path.join(ROOT, "scripts/transpile.js"), path.join(ROOT, "scripts/test.ts"), ...process.argv.slice(2)],
+    const suite = spawn(process.execPath, [...NPM_TEST_ARGV, ...process.argv.slice(2)],
         { cwd: ROOT, stdio: "inherit" });
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
         process.on(signal, () => {
