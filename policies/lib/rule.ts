@@ -102,6 +102,29 @@ function notApplicableWithoutStack(args: ResourceValidationArgs, reason: string)
     }
 }
 
+/**
+ * notApplicableWithoutStack for a reason that never changes (a rule's types): the SDK's error is built
+ * once and the same object thrown again each time. The SDK's analyzer only tests it with instanceof and
+ * reads its `reason` (@pulumi/policy server.js, the catch around each validation), so one object serves
+ * every resource.
+ */
+function fixedNotApplicable(reason: string): (args: ResourceValidationArgs) => never {
+    let thrown: unknown;
+    let caught = false;
+    return (args) => {
+        if (caught) {
+            throw thrown;
+        }
+        try {
+            notApplicableWithoutStack(args, reason);
+        } catch (e) {
+            thrown = e;
+            caught = true;
+            throw e;
+        }
+    };
+}
+
 /** Options as resolved for the config the engine sent last: every resource of an update asks again. */
 function configResolver<C>(spec: RuleSpec): (raw: Record<string, unknown>) => C {
     let last: { key: string; config: C } | undefined;
@@ -124,11 +147,11 @@ export function resourceRule<C = Record<string, never>>(
     spec: RuleSpec & { types: readonly string[]; check: (c: ResourceCheck<C>) => void },
 ): ResourceValidationPolicy {
     const configOf = configResolver<C>(spec);
-    const typesReason = `applies to ${spec.types.join(", ")}`;
+    // The engine sends the reason with the policy's name, once per rule and resource: keep it short.
+    const otherType = fixedNotApplicable(`applies to ${spec.types.join(", ")}`);
     const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
         if (!spec.types.includes(args.type)) {
-            // The engine sends the reason with the policy's name, once per rule and resource: keep it short.
-            notApplicableWithoutStack(args, typesReason);
+            otherType(args);
         }
         const config = configOf(args.getConfig<Record<string, unknown>>());
         const subject = subjectOf(args);

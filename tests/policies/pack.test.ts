@@ -8,7 +8,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { ProgramRun, loadStackFile } from "../../offline/run";
+import { PROJECT, ProgramRun, loadStackFile } from "../../offline/run";
+import { defaultAwsProvider, fromRecorded } from "../../offline/policy/wire";
 import { DEFAULT_PACK_DIR, PolicyPackProcess } from "../../offline/policy/host";
 import { sharedPolicyPack } from "../helpers/shared-pack";
 import { T, runProgramShared, runStackShared } from "../helpers/program";
@@ -44,6 +45,24 @@ describe("the policy pack over gRPC, on the stacks the program declares", functi
                 assert.ok("default" in schema, `${policy.name} option ${option} has a default`);
             }
         }
+    });
+
+    it("reports each rule of other types not applicable, with its reason, on every resource it is sent", async () => {
+        await configureFor(pack, "prod");
+        const provider = defaultAwsProvider("prod", PROJECT, { region: loadStackFile("prod").config["aws:region"] });
+        const topics = runs.prod!.resources.filter((r) => r.type === "aws:sns/topic:Topic");
+        assert.ok(topics.length >= 2, `the prod stack declares several topics (${topics.length})`);
+        const reasons = new Set<string>();
+        for (const topic of topics) {
+            const { notApplicable } = await pack.analyzeWithApplicability(fromRecorded(topic, "inputs", provider));
+            const reason = (policy: string) => notApplicable.find((n) => n.policyName === policy)?.reason;
+            // Rules of two types (their own reason) and of one type (the SDK's fast check), on each topic alike.
+            assert.equal(reason("elasticache-snapshot-retention"), `applies to ${T.replicationGroup}, aws:elasticache/cluster:Cluster`, topic.name);
+            assert.equal(reason("elasticache-encryption-at-rest"), `Policy only applies to resources of type '${T.replicationGroup}'`, topic.name);
+            assert.equal(reason("elasticache-no-default-subnet-group"), `applies to ${T.replicationGroup}, aws:elasticache/cluster:Cluster`, topic.name);
+            notApplicable.forEach((n) => reasons.add(`${n.policyName}: ${n.reason}`));
+        }
+        assert.ok(reasons.size >= 20, `not-applicable reasons seen: ${[...reasons].join("; ")}`);
     });
 
     for (const stack of ["prod", "staging"] as const) {
