@@ -16,6 +16,11 @@
  *     Besides wall time, the CPU time of the pack's process (Linux /proc/<pid>/stat, all its threads,
  *     garbage collection included) and of this one (the client: building and sending each request):
  *     on a machine other work shares, wall time mostly measures waiting, CPU time the work itself.
+ * (c) The same Analyze calls as the Pulumi engine sends them, one resource at a time, from a stand-in
+ *     that costs as little as it can (bench/engine-stand-in.ts: requests encoded before the clock
+ *     starts, raw gRPC messages on one HTTP/2 connection), to a pack process of its own that nothing
+ *     has warmed: the first pass over the stack includes the pack's JIT warm-up, the second does not.
+ *     Its verdicts must equal (b)'s, resource by resource, or the benchmark fails.
  *     --skip-plan leaves out (a).
  * Numbers depend on the machine; report them with its description.
  */
@@ -25,9 +30,10 @@ import * as os from "os";
 import { parseArgs } from "util";
 import { main as plan } from "../offline/plan";
 import { PROJECT, PROJECT_DIR, RecordedResource, loadStackFile, runProgram } from "../offline/run";
-import { PolicyPackProcess } from "../offline/policy/host";
 import { ANALYZE_IN_FLIGHT, analyzeEach, configurePack } from "../offline/policy/evaluate";
 import { AnalyzedResource, defaultAwsProvider, fromRecorded } from "../offline/policy/wire";
+import { PolicyPackProcess, Violation, analysis } from "../offline/policy/host";
+import { EngineStandIn, decodeAnalyzeResponse, encodeAnalyzeRequests } from "./engine-stand-in";
 import { NAMESPACE } from "../components/config/keys";
 
 const PLAN_ARGS = ["--stack", "prod"];
@@ -115,6 +121,55 @@ async function generate(count: number): Promise<{ copies: number; resources: Rec
     return { copies: stacks.length, resources, stacks };
 }
 
+interface Pass { wallMs: number; packCpuMs?: number; clientCpuMs: number }
+
+/** Runs `work`, timing it by the wall clock and by the CPU of the pack's process and of this one. */
+async function timed<T>(pack: PolicyPackProcess, work: () => Promise<T>): Promise<{ pass: Pass; result: T }> {
+    const packCpuAt = processCpuMs(pack.pid);
+    const clientCpuAt = ownCpuMs();
+    const at = performance.now();
+    const result = await work();
+    const wallMs = performance.now() - at;
+    const packCpuNow = processCpuMs(pack.pid);
+    return {
+        result,
+        pass: { wallMs, clientCpuMs: ownCpuMs() - clientCpuAt, packCpuMs: packCpuAt === undefined || packCpuNow === undefined ? undefined : packCpuNow - packCpuAt },
+    };
+}
+
+/** (c): two passes of the engine stand-in on a fresh pack; each resource's violations from the first. */
+async function asTheEngineSends(resources: AnalyzedResource[]): Promise<{ encodeMs: number; passes: Pass[]; violations: Violation[][] }> {
+    const encodeAt = performance.now();
+    const requests = encodeAnalyzeRequests(resources);
+    const encodeMs = performance.now() - encodeAt;
+    const pack = await PolicyPackProcess.start();
+    try {
+        await configurePack(pack);
+        const engine = await EngineStandIn.connect(pack.port);
+        try {
+            const passes: Pass[] = [];
+            let first: Buffer[] | undefined;
+            for (let i = 0; i < 2; i++) {
+                const { pass, result } = await timed(pack, async () => {
+                    const bodies: Buffer[] = [];
+                    for (const request of requests) {
+                        bodies.push(await engine.analyzeRaw(request));
+                    }
+                    return bodies;
+                });
+                passes.push(pass);
+                first ??= result;
+            }
+            const violations = first!.map((body, i) => analysis(decodeAnalyzeResponse(body), resources[i].urn).violations);
+            return { encodeMs, passes, violations };
+        } finally {
+            engine.close();
+        }
+    } finally {
+        await pack.close();
+    }
+}
+
 async function main(): Promise<void> {
     const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, resources: { type: "string", default: "1000" }, "skip-plan": { type: "boolean" } } });
     const runs = Number(values.runs);
@@ -141,7 +196,8 @@ async function main(): Promise<void> {
     const startAt = performance.now();
     const pack = await PolicyPackProcess.start();
     const startMs = performance.now() - startAt;
-    const analyzes: { inFlight: number; violations: number; wallMs: number; clientCpuMs: number; packCpuMs?: number }[] = [];
+    const analyzes: Array<Pass & { inFlight: number }> = [];
+    let oneAtATime: Violation[][] = [];
     let stackMs: number;
     let violations = 0;
     try {
@@ -149,22 +205,25 @@ async function main(): Promise<void> {
         // One at a time first (the pack's first calls include its JIT warm-up), then as the offline
         // evaluator sends them, ANALYZE_IN_FLIGHT at once.
         for (const inFlight of [1, ANALYZE_IN_FLIGHT]) {
-            const packCpuAt = processCpuMs(pack.pid);
-            const clientCpuAt = ownCpuMs();
-            const analyzeAt = performance.now();
-            const found = (await analyzeEach(pack, forAnalyze, inFlight)).flat().length;
-            const packCpuNow = processCpuMs(pack.pid);
-            analyzes.push({
-                inFlight, violations: found, wallMs: performance.now() - analyzeAt, clientCpuMs: ownCpuMs() - clientCpuAt,
-                packCpuMs: packCpuAt === undefined || packCpuNow === undefined ? undefined : packCpuNow - packCpuAt,
-            });
+            const { pass, result } = await timed(pack, () => analyzeEach(pack, forAnalyze, inFlight));
+            analyzes.push({ ...pass, inFlight });
+            if (inFlight === 1) {
+                oneAtATime = result;
+            }
         }
-        violations += analyzes[0].violations;
+        violations += oneAtATime.flat().length;
         const stackAt = performance.now();
         violations += (await pack.analyzeStack(forStack)).length;
         stackMs = performance.now() - stackAt;
     } finally {
         await pack.close();
+    }
+
+    const engine = await asTheEngineSends(forAnalyze);
+    const differs = engine.violations.findIndex((v, i) => JSON.stringify(v) !== JSON.stringify(oneAtATime[i]));
+    if (differs >= 0) {
+        throw new Error(`the engine stand-in's verdicts differ from the offline evaluator's on ${forAnalyze[differs].urn}:\n` +
+            `${JSON.stringify(engine.violations[differs])}\nagainst\n${JSON.stringify(oneAtATime[differs])}`);
     }
 
     const perSecond = (ms: number) => `${ms.toFixed(0)} ms = ${(total / (ms / 1000)).toFixed(0)} resources/s`;
@@ -180,6 +239,12 @@ async function main(): Promise<void> {
             [`Analyze, the same, CPU time of this process (the client)`, perSecond(clientCpuMs)],
         ]),
         [`AnalyzeStack, ${total} resources`, `${stackMs.toFixed(0)} ms`],
+        [`as the engine sends them: ${total} requests encoded beforehand`, `${engine.encodeMs.toFixed(0)} ms`],
+        ...engine.passes.flatMap(({ wallMs, packCpuMs, clientCpuMs }, i): Array<[string, string]> => [
+            [`as the engine sends them, one at a time, ${i === 0 ? "first pass (fresh pack)" : "second pass"}, wall time`, perSecond(wallMs)],
+            [`as the engine sends them, the same, CPU time of the pack's process`, packCpuMs === undefined ? "not measured (no /proc)" : perSecond(packCpuMs)],
+            [`as the engine sends them, the same, CPU time of this process (the stand-in)`, perSecond(clientCpuMs)],
+        ]),
         ["violations reported (pack defaults)", String(violations)],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));

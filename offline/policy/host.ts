@@ -65,7 +65,9 @@ export class PolicyPackError extends Error {}
  */
 export class PolicyPackProcess {
     private constructor(private readonly child: WatchedProcess, private readonly client: AnalyzerClient,
-        private readonly callTimeoutMs: number, private readonly stderr: () => string, readonly packDir: string) {}
+        private readonly callTimeoutMs: number, private readonly stderr: () => string, readonly packDir: string,
+        /** The loopback port the pack's analyzer server listens on. */
+        readonly port: number) {}
 
     /** The pack's own process id (tests check that it is gone after close). */
     get pid(): number {
@@ -109,7 +111,7 @@ export class PolicyPackProcess {
             "grpc.max_receive_message_length": 400 * 1024 * 1024,
             "grpc.max_send_message_length": 400 * 1024 * 1024,
         });
-        const host = new PolicyPackProcess(child, client, options.callTimeoutMs ?? 30_000, () => stderr, dir);
+        const host = new PolicyPackProcess(child, client, options.callTimeoutMs ?? 30_000, () => stderr, dir, port);
         try {
             if (options.stack) {
                 await host.configureStack(options.stack);
@@ -237,7 +239,8 @@ export interface Analysis {
     notApplicable: { policyName: string; reason: string }[];
 }
 
-function analysis(res: analyzer.AnalyzeResponse, analyzedUrn: string): Analysis {
+/** Violations and not-applicable policies of an AnalyzeResponse; `analyzedUrn` is the resource's (empty for AnalyzeStack). */
+export function analysis(res: analyzer.AnalyzeResponse, analyzedUrn: string): Analysis {
     return {
         violations: res.getDiagnosticsList().map((d) => violation(d, analyzedUrn)),
         notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
