@@ -20,6 +20,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type FileTimes from "./file-times-reporter";
 import { PROGRAM_RUN_CACHE_ENV } from "../tests/helpers/program-runs-env";
+// The hook `node -r ./scripts/transpile.js` loaded already: the same module.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { pruneTranspileCache } = require("./transpile.js") as { pruneTranspileCache(maxAgeDays?: number): void };
 
 const ROOT = path.resolve(__dirname, "..");
 const TESTS_DIR = "tests";
@@ -119,6 +122,7 @@ async function main(): Promise<number> {
     // A whole run with the default reporter records each file's time for the next run's order.
     const wholeRun = extra.length === 0;
     fs.mkdirSync(CACHE_DIR, { recursive: true });
+    pruneTranspileCache();
     const mochaArgs = [
         "--parallel", ...(givesJobs ? [] : ["--jobs", String(defaultJobs())]),
         ...(wholeRun ? ["--reporter", path.join(__dirname, "file-times-reporter.ts"), "--reporter-option", `output=${FILE_TIMES}`] : []),
