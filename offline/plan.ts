@@ -177,8 +177,11 @@ export function formatReport(report: PlanReport): string {
     return lines.join("\n");
 }
 
-/** Runs the plan command; `dir` holds the Pulumi.<stack>.yaml files (tests point it elsewhere). */
-export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
+/**
+ * Runs the plan command; `dir` holds the Pulumi.<stack>.yaml files (tests point it elsewhere), and
+ * `run` runs the program (tests pass one that shares runs of the same configuration).
+ */
+export async function main(argv: string[], dir = PROJECT_DIR, run: typeof runProgram = runProgram): Promise<number> {
     let values: FlagValues;
     try {
         const options = Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }]));
@@ -236,9 +239,9 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
     const starting = PolicyPackProcess.start(policyOptions.packDir, startOptions(policyOptions));
     starting.catch(() => undefined); // reported where it is awaited
     try {
-        let run: ProgramRun;
+        let declared: ProgramRun;
         try {
-            run = await runProgram(values.stack, file.config, file.secretKeys, [], { firstPreview });
+            declared = await run(values.stack, file.config, file.secretKeys, [], { firstPreview });
         } catch (e) {
             if (e instanceof pulumi.RunError) {
                 console.error(`Stack "${values.stack}" (${file.file.split("/").pop()}): ${e.message}`);
@@ -248,13 +251,13 @@ export async function main(argv: string[], dir = PROJECT_DIR): Promise<number> {
         }
         if (profiles) {
             // A report, not a gate: the stack's own config decides what fails a preview.
-            const report = await complianceOn(await starting, run.resources, profiles,
+            const report = await complianceOn(await starting, declared.resources, profiles,
                 { stack: values.stack, project: PROJECT, packDir, projectDir: PROJECT_DIR, provider: policyOptions.provider });
             console.log(values.json ? JSON.stringify(report, null, 2) : values.markdown ? formatComplianceMarkdown(report) : formatCompliance(report));
             return 0;
         }
-        const policies = await evaluateOn(await starting, run.resources, policyOptions);
-        print(run, file, policies, { json: values.json === true, firstPreview });
+        const policies = await evaluateOn(await starting, declared.resources, policyOptions);
+        print(declared, file, policies, { json: values.json === true, firstPreview });
         return policies.failed ? 1 : 0;
     } catch (e) {
         if (e instanceof PolicyConfigError) {
