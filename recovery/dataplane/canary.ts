@@ -23,6 +23,7 @@
  * run them; PEXPIRE is a write command.)
  */
 import { Clock, systemClock } from "../lib/clock";
+import { isAuthError } from "./connect";
 import { AckedWrite, ReadSample, ShardRecord, Verification, findLoss } from "./measure";
 import { WriteSample } from "./timeline";
 
@@ -112,6 +113,36 @@ interface ShardState extends CanaryShard {
     writes: WriteSample[];
     reads: ReadSample[];
     acked: AckedWrite[];
+}
+
+/** A shard that has acknowledged none of the canary's writes (Canary.unacknowledged). */
+export interface UnacknowledgedShard {
+    shard: string;
+    /** Writes refused or unanswered so far. */
+    failedWrites: number;
+    /** What the latest of them answered; undefined while none has. */
+    lastError?: string;
+}
+
+/**
+ * "0002 (no write acknowledged, 38 refused or unanswered; last error: NOPERM ...)", for each shard, so a
+ * permission, TLS or routing problem is named instead of hidden behind a timeout. The last error, not the
+ * first: the first writes can time out while the client still connects (seen on a loaded machine, where
+ * the first attempt to one shard took longer than the attempt timeout), and what the shard answers after
+ * that is the cause to report.
+ */
+export function describeUnacknowledged(shards: readonly UnacknowledgedShard[]): string {
+    return shards.map((s) => `${s.shard} (${s.lastError !== undefined
+        ? `no write acknowledged, ${s.failedWrites} refused or unanswered; last error: ${s.lastError}`
+        : "no write answered yet"})`).join(", ");
+}
+
+/**
+ * Whether every shard still without an acknowledgement last answered with a credentials or permission
+ * error (NOPERM, WRONGPASS, NOAUTH): the canary's user cannot write there, and waiting would not change it.
+ */
+export function refuseTheUser(shards: readonly UnacknowledgedShard[]): boolean {
+    return shards.length > 0 && shards.every((s) => s.lastError !== undefined && isAuthError(s.lastError));
 }
 
 export class Canary {
@@ -263,6 +294,14 @@ export class Canary {
     /** Acknowledged writes of one shard, by sequence number. */
     acknowledged(shard: string): AckedWrite[] {
         return [...this.state(shard).acked].sort((a, b) => a.seq - b.seq);
+    }
+
+    /** The shards without an acknowledged write yet, with what their writes answered so far. */
+    unacknowledged(): UnacknowledgedShard[] {
+        return this.shards.filter((s) => s.acked.length === 0).map((s) => {
+            const failed = s.writes.filter((w) => !w.ok).sort((a, b) => a.at - b.at);
+            return { shard: s.shard, failedWrites: failed.length, lastError: failed.length > 0 ? failed[failed.length - 1].error ?? "no error text" : undefined };
+        });
     }
 
     /** The latest acknowledgement time of a shard, or undefined before the first. */

@@ -98,7 +98,7 @@ export function buildClusterOptions(target: DataPlaneTarget, opts: ConnectOption
 }
 
 /** Errors after which retrying cannot help: the credentials or the user's permissions are wrong. */
-function isAuthError(error: unknown): boolean {
+export function isAuthError(error: unknown): boolean {
     return /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i.test(innerMessage(error));
 }
 

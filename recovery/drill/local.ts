@@ -8,7 +8,7 @@
  * starting point (each primary in its original place, no node still catching up), so runs compare.
  */
 import type { Cluster } from "ioredis";
-import { Canary } from "../dataplane/canary";
+import { Canary, describeUnacknowledged, refuseTheUser } from "../dataplane/canary";
 import { connectCluster } from "../dataplane/connect";
 import { DrillEvent, DrillTotals, EventResult, MeasureOptions, drillTotals, measureEvents, toTimeline } from "../dataplane/measure";
 import { ShardInfo, formatSlots, hashTagFor, readShards } from "../dataplane/slots";
@@ -253,9 +253,14 @@ async function runOnce(run: number, settings: LocalDrillResult["settings"], prog
         const canaryStartedAt = Date.now();
         canary.start();
         const cpuSteadyState = await progress.step(`run-${run}-warm-up`, `canary writing ${settings.ratePerShard}/s and reading ${settings.readRatePerShard}/s per shard`, async (step) => {
-            const allAcked = await pollFor(async () => (shards.every((s) => canary!.lastAckAt(s.id) !== undefined) ? true : undefined), CANARY_POLL_MS, Date.now() + 10_000, signal);
-            if (!allAcked) {
-                throw new Error(`the canary got no acknowledgement from ${shards.filter((s) => canary!.lastAckAt(s.id) === undefined).map((s) => s.id).join(", ")} within 10 s`);
+            // Every shard acknowledged, or the shards left refuse the canary's user: waiting longer would not help.
+            const settled = await pollFor(async () => {
+                const silent = canary!.unacknowledged();
+                return silent.length === 0 ? "acknowledged" : refuseTheUser(silent) ? "refused" : undefined;
+            }, CANARY_POLL_MS, Date.now() + 10_000, signal);
+            if (settled !== "acknowledged") {
+                throw new Error(`the canary got no acknowledgement from ${describeUnacknowledged(canary!.unacknowledged())}` +
+                    `${settled === "refused" ? ", which refuse its user the writes" : " within 10 s"}`);
             }
             const steady = new CpuMeter();
             steady.sample(await pids());

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import Redis from "ioredis";
-import { Canary, CanaryShard } from "../../recovery/dataplane/canary";
+import { Canary, CanaryShard, describeUnacknowledged, refuseTheUser } from "../../recovery/dataplane/canary";
 import { ShardInfo, hashTagFor, readShards } from "../../recovery/dataplane/slots";
 import { VirtualClock } from "../recovery/fake/virtual-clock";
 import { FakeCluster } from "./canary-fake";
@@ -101,6 +101,36 @@ describe("Canary (against an in-memory cluster)", () => {
         assert.ok(record.writes.length > 0);
         assert.ok(record.writes.every((w) => !w.ok && w.error === "CLUSTERDOWN The cluster is down" && typeof w.latencyMs === "number"));
         assert.deepEqual(record.reads, [], "readRatePerShard 0 sends no reads");
+    });
+
+    it("names the shards without an acknowledgement with their last error, and tells a refused user from a passing failure", async () => {
+        const fake = new FakeCluster(clock);
+        let shard2: "hang" | "down" | "noperm" = "hang";
+        const client = { call: (command: string, ...args: (string | number)[]) => {
+            if (command === "ZADD" && String(args[0]).includes("{shard-3}")) {
+                return shard2 === "hang" ? new Promise<never>(() => undefined)
+                    : Promise.reject(new Error(shard2 === "down" ? "CLUSTERDOWN The cluster is down" : "NOPERM User canary has no permissions to run the 'zadd' command"));
+            }
+            return fake.call(command, ...args);
+        } };
+        canary = new Canary(client, SHARDS, { ratePerShard: 100, attemptTimeoutMs: 1000, clock });
+        canary.start();
+        await wait(50);
+        assert.deepEqual(canary.unacknowledged(), [{ shard: "shard-2", failedWrites: 0, lastError: undefined }]);
+        assert.equal(describeUnacknowledged(canary.unacknowledged()), "shard-2 (no write answered yet)");
+        assert.equal(refuseTheUser(canary.unacknowledged()), false, "a shard that has not answered may still");
+        shard2 = "down";
+        await wait(50);
+        const [down] = canary.unacknowledged();
+        assert.equal(down.lastError, "CLUSTERDOWN The cluster is down");
+        assert.equal(refuseTheUser([down]), false, "a cluster that is down may come back");
+        shard2 = "noperm";
+        await wait(50);
+        const silent = canary.unacknowledged();
+        assert.match(describeUnacknowledged(silent), /^shard-2 \(no write acknowledged, \d+ refused or unanswered; last error: NOPERM User canary has no permissions/);
+        assert.equal(refuseTheUser(silent), true);
+        assert.equal(refuseTheUser([...silent, { shard: "shard-9", failedWrites: 0 }]), false, "not while another silent shard has not answered");
+        assert.equal(refuseTheUser([]), false, "nothing is refused when every shard acknowledges");
     });
 
     it("verify reports exactly the acknowledged writes a shard does not have, with the newest survivor before them", async () => {

@@ -8,7 +8,7 @@
  */
 import type { Cluster } from "ioredis";
 import { StackConfig } from "../../../components/config/types";
-import { Canary } from "../../dataplane/canary";
+import { Canary, describeUnacknowledged, refuseTheUser } from "../../dataplane/canary";
 import { DrillEvent } from "../../dataplane/measure";
 import { ShardInfo, formatSlots, hashTagFor, readShards } from "../../dataplane/slots";
 import { RegionClients } from "../clients";
@@ -139,24 +139,11 @@ async function lagSource(drill: DrillTarget, region: string, deps: DrillDeps): P
     return { replicationGroupId: group.replicationGroupId, nodeIds: group.shards.flatMap((s) => s.nodes.map((n) => n.cacheClusterId)) };
 }
 
-/** How long every shard has to acknowledge the canary's first writes before the drill gives up, with nothing changed. */
-const FIRST_ACK_TIMEOUT_MS = 10_000;
-
 /**
- * "0002 (no write acknowledged, 38 refused or unanswered; last error: NOPERM ...)": the shards without an
- * acknowledgement and what their writes answered, so a permission, TLS or routing problem is named
- * instead of hidden behind a timeout. The last error, not the first: the first writes can time out
- * while the client still connects (seen on a loaded machine, where the first attempt to one shard took
- * longer than the attempt timeout), and what the shard answers after that is the cause to report.
+ * How long every shard has to acknowledge the canary's first writes before the drill gives up, with
+ * nothing changed; sooner when the shards refuse the canary's user (refuseTheUser).
  */
-function describeSilentShards(canary: Canary, shards: readonly string[]): string {
-    const records = canary.records();
-    return shards.filter((s) => canary.lastAckAt(s) === undefined).map((s) => {
-        const failed = records.find((r) => r.shard === s)?.writes.filter((w) => !w.ok) ?? [];
-        const last = failed[failed.length - 1];
-        return `${s} (${last ? `no write acknowledged, ${failed.length} refused or unanswered; last error: ${last.error ?? "no error text"}` : "no write answered yet"})`;
-    }).join(", ");
-}
+const FIRST_ACK_TIMEOUT_MS = 10_000;
 
 interface Running {
     canary: Canary;
@@ -186,10 +173,12 @@ async function startCanary(req: DrillRequest, group: GroupState, eventCount: num
             canary.start();
             const shards = placed.map((p) => p.nodeGroupId);
             const deadline = Date.now() + FIRST_ACK_TIMEOUT_MS;
-            while (shards.some((s) => canary.lastAckAt(s) === undefined)) {
-                if (Date.now() > deadline) {
+            for (let silent = canary.unacknowledged(); silent.length > 0; silent = canary.unacknowledged()) {
+                const refused = refuseTheUser(silent);
+                if (refused || Date.now() > deadline) {
                     await canary.stop();
-                    throw new Error(`the canary got no acknowledgement from ${describeSilentShards(canary, shards)} within ${FIRST_ACK_TIMEOUT_MS / 1000} s: ` +
+                    throw new Error(`the canary got no acknowledgement from ${describeUnacknowledged(canary.unacknowledged())}` +
+                        `${refused ? ", which refuse its user the writes" : ` within ${FIRST_ACK_TIMEOUT_MS / 1000} s`}: ` +
                         "the drill cannot measure a cluster that does not take writes. Nothing was changed.");
                 }
                 await deps.progress.clock.sleep(25, deps.signal);
