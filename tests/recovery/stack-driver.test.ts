@@ -162,6 +162,57 @@ describe("recovery/lib/local-workspace: a missing Pulumi CLI", () => {
     });
 });
 
+describe("recovery/lib/local-workspace: the environment of the Pulumi commands", function () {
+    this.timeout(30000);
+    let bin: string;
+    let pathBefore: string | undefined;
+    let transpileBefore: string | undefined;
+
+    /**
+     * A stand-in `pulumi` on PATH: it answers `version` as a CLI of @pulumi/pulumi's own version (the
+     * Automation API checks it first, automation/cmd.js) and logs every other command with the value of
+     * PULUMI_NODEJS_TRANSPILE_ONLY it was given, which the Node language host it starts would read.
+     */
+    beforeEach(() => {
+        bin = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-stand-in-"));
+        const script = [
+            "#!/bin/sh",
+            `if [ "$1" = version ]; then echo v${require("@pulumi/pulumi/package.json").version}; exit 0; fi`,
+            `echo "$* PULUMI_NODEJS_TRANSPILE_ONLY=\${PULUMI_NODEJS_TRANSPILE_ONLY-unset}" >> "${path.join(bin, "calls.log")}"`,
+        ].join("\n");
+        fs.writeFileSync(path.join(bin, "pulumi"), `${script}\n`, { mode: 0o755 });
+        pathBefore = process.env.PATH;
+        transpileBefore = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+        process.env.PATH = `${bin}${path.delimiter}${pathBefore}`;
+    });
+
+    afterEach(() => {
+        process.env.PATH = pathBefore;
+        if (transpileBefore === undefined) {
+            delete process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+        } else {
+            process.env.PULUMI_NODEJS_TRANSPILE_ONLY = transpileBefore;
+        }
+        fs.rmSync(bin, { recursive: true, force: true });
+    });
+
+    const calls = () => fs.readFileSync(path.join(bin, "calls.log"), "utf8").trim().split("\n");
+
+    it("runs the program without ts-node's type check: every command gets PULUMI_NODEJS_TRANSPILE_ONLY=true", async () => {
+        delete process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+        await LocalWorkspaceStackDriver.select("prod", PROJECT_DIR);
+        const log = calls();
+        assert.ok(log.some((c) => /^stack select .*--stack prod/.test(c)), log.join("\n"));
+        assert.deepEqual(log.filter((c) => !c.endsWith(" PULUMI_NODEJS_TRANSPILE_ONLY=true")), [], "every command");
+    });
+
+    it("leaves the choice to an operator who set PULUMI_NODEJS_TRANSPILE_ONLY", async () => {
+        process.env.PULUMI_NODEJS_TRANSPILE_ONLY = "false";
+        await LocalWorkspaceStackDriver.select("prod", PROJECT_DIR);
+        assert.deepEqual(calls().filter((c) => !c.endsWith(" PULUMI_NODEJS_TRANSPILE_ONLY=false")), []);
+    });
+});
+
 describe("recovery/lib/local-workspace: configuration writes", () => {
     /** A selected stack that records the config writes it is asked for, or fails them. */
     function recordingStack(fail?: Error): { stack: Stack; writes: unknown[] } {
