@@ -177,7 +177,7 @@ function unique(values: string[]): string[] {
  * The environment every Pulumi command of a recovery run gets, besides this process's own: the Node
  * language host skips ts-node's type check of the program. The host reads PULUMI_NODEJS_TRANSPILE_ONLY
  * before it registers ts-node (@pulumi/pulumi cmd/run/run.js: "true" makes it transpile only; unset, it
- * type-checks). Loading index.ts through ts-node took 9.6 s with the type check and 3.1 s without on a
+ * type-checks). Loading index.ts through ts-node took 9.6 and 9.9 s with the type check, 3.1 s without, on a
  * 2-core machine, and every preview and up of a recovery pays it. The program was type-checked when it
  * was merged (`npm test` runs `tsc --noEmit`). An operator who sets PULUMI_NODEJS_TRANSPILE_ONLY
  * decides it themselves.
