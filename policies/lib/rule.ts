@@ -110,16 +110,14 @@ function notApplicableWithoutStack(args: ResourceValidationArgs, reason: string)
  */
 function fixedNotApplicable(reason: string): (args: ResourceValidationArgs) => never {
     let thrown: unknown;
-    let caught = false;
     return (args) => {
-        if (caught) {
+        if (thrown !== undefined) {
             throw thrown;
         }
         try {
             notApplicableWithoutStack(args, reason);
         } catch (e) {
             thrown = e;
-            caught = true;
             throw e;
         }
     };

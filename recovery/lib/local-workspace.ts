@@ -182,7 +182,7 @@ function unique(values: string[]): string[] {
  * was merged (`npm test` runs `tsc --noEmit`). An operator who sets PULUMI_NODEJS_TRANSPILE_ONLY
  * decides it themselves.
  */
-export function recoveryEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+function recoveryEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
     return { PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true" };
 }
 
