@@ -18,11 +18,24 @@
  * watchdog of recovery/local/watchdog.ts kills them as the worker's pipe closes); in a serial run,
  * where live children would keep mocha from exiting, at the run's end (root-hooks.ts).
  *
+ * A shared process also remembers its answers: the same Analyze request under the same configuration
+ * is sent to the pack once, and every later asker gets a copy of that answer. In a whole run two of
+ * every three Analyze calls repeated one the same process had answered (11,716 calls, 4,186 distinct
+ * per process and configuration): the mutation tests, the plans and the recovery fakes send the same
+ * stacks again and again. It is sound because the answer depends on nothing else: the policy SDK's
+ * handler keeps its diagnostics in locals, and its module state is only what Configure and
+ * ConfigureStack set (@pulumi/policy server.js, makeAnalyzeRpcFun); ConfigureStack is part of the
+ * process's key. The request is identified by its bytes on the wire, so an unknown, a secret or a
+ * missing value each count as what they are.
+ *
  * Only for tests about what the pack says: a test about starting or stopping a pack needs its own
  * process (tests/offline/policy-host.test.ts starts them directly).
  */
+import * as crypto from "node:crypto";
 import * as path from "node:path";
-import { DEFAULT_PACK_DIR, PolicyPackProcess, StartOptions } from "../../offline/policy/host";
+import { Analysis, DEFAULT_PACK_DIR, PolicyPackProcess, StartOptions } from "../../offline/policy/host";
+import { AnalyzedResource, analyzeRequest } from "../../offline/policy/wire";
+import { PolicyPackConfig } from "../../offline/policy/config";
 import { atRunEnd } from "./root-hooks";
 
 const originalStart = PolicyPackProcess.start.bind(PolicyPackProcess);
@@ -41,13 +54,50 @@ function keptOpen(pack: PolicyPackProcess): PolicyPackProcess {
     });
 }
 
+/** Answers kept per process; past this many, the oldest go first. */
+const MAX_REMEMBERED = 20_000;
+
+/**
+ * The process with Analyze answered from memory when the same request was answered under the same
+ * configuration before (see the top of this file). Its own methods are replaced, so `analyze`, which
+ * calls `analyzeWithApplicability`, goes through the memory too.
+ */
+function rememberingAnswers(pack: PolicyPackProcess): PolicyPackProcess {
+    const answers = new Map<string, Analysis>();
+    let configuration = JSON.stringify({});
+    const configure = pack.configure.bind(pack);
+    const analyze = pack.analyzeWithApplicability.bind(pack);
+    pack.configure = async (config: PolicyPackConfig) => {
+        // Whatever the pack holds if this call fails, nothing remembered under another configuration applies.
+        configuration = "";
+        await configure(config);
+        configuration = JSON.stringify(config);
+    };
+    pack.analyzeWithApplicability = async (resource: AnalyzedResource) => {
+        const asked = configuration;
+        const key = `${asked}\0${crypto.createHash("sha256").update(analyzeRequest(resource).serializeBinary()).digest("base64")}`;
+        let answer = asked === "" ? undefined : answers.get(key);
+        if (answer === undefined) {
+            answer = await analyze(resource);
+            if (asked !== "" && configuration === asked) {
+                answers.set(key, answer);
+                if (answers.size > MAX_REMEMBERED) {
+                    answers.delete(answers.keys().next().value!);
+                }
+            }
+        }
+        return structuredClone(answer);
+    };
+    return pack;
+}
+
 /** The shared process for `packDir` started with `options` (timeouts aside), configured to the pack's defaults. */
 export async function sharedPolicyPack(packDir: string = DEFAULT_PACK_DIR, options: StartOptions = {}): Promise<PolicyPackProcess> {
     // Timeouts do not change the process; everything else it is started with does.
     const key = JSON.stringify([path.resolve(packDir), options.launcher ?? "transpile-only", options.stack ?? null]);
     let pack = started.get(key);
     if (!pack) {
-        pack = originalStart(packDir, options);
+        pack = originalStart(packDir, options).then(rememberingAnswers);
         started.set(key, pack);
         // A pack that failed to start is not kept: the next caller starts it again and sees its own error.
         pack.catch(() => started.delete(key));
