@@ -4,6 +4,8 @@
  * whether labels collide. Each chart is rendered in headless Chromium: a screenshot is taken, and the
  * page's own layout (the bounding box of every text element and of every legend mark) is read back and
  * checked: no two texts overlap, no text runs over a legend mark or a bar, all text is inside the image.
+ * The layouts of all charts come from one page (one Chromium start instead of one per chart: a start
+ * costs some seconds of CPU), each chart measured from its own top left corner.
  */
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
@@ -30,20 +32,28 @@ interface Layout {
     shapes: Array<Box & { fill: string }>;
 }
 
-/** Reads every text's and every green or red shape's box once the page has laid the SVG out, into a <pre>. */
+/**
+ * Reads, for each chart on the page (a <div data-chart="name"> around its SVG), every text's and every
+ * green or red shape's box relative to the chart's top left corner once the page has laid it out, into
+ * a <pre> as { name: layout }.
+ */
 const MEASURE = `
-const svg = document.querySelector("svg");
-const box = (el) => { const r = el.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; };
 const colours = ${JSON.stringify([UP_COLOR, DOWN_COLOR].map((c) => c.toLowerCase()))};
-const layout = {
-    width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height,
-    texts: [...svg.querySelectorAll("text")].filter((t) => t.textContent.trim() !== "").map((t) => ({ text: t.textContent, ...box(t) })),
-    shapes: [...svg.querySelectorAll("path, rect")].filter((s) => colours.includes((s.getAttribute("fill") || "").toLowerCase()))
-        .map((s) => ({ fill: s.getAttribute("fill"), ...box(s) })),
-};
+const layouts = {};
+for (const chart of document.querySelectorAll("div[data-chart]")) {
+    const svg = chart.querySelector("svg");
+    const origin = svg.getBoundingClientRect();
+    const box = (el) => { const r = el.getBoundingClientRect(); return { x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height }; };
+    layouts[chart.dataset.chart] = {
+        width: origin.width, height: origin.height,
+        texts: [...svg.querySelectorAll("text")].filter((t) => t.textContent.trim() !== "").map((t) => ({ text: t.textContent, ...box(t) })),
+        shapes: [...svg.querySelectorAll("path, rect")].filter((s) => colours.includes((s.getAttribute("fill") || "").toLowerCase()))
+            .map((s) => ({ fill: s.getAttribute("fill"), ...box(s) })),
+    };
+}
 const pre = document.createElement("pre");
 pre.id = "layout";
-pre.textContent = JSON.stringify(layout);
+pre.textContent = JSON.stringify(layouts);
 document.body.appendChild(pre);
 `;
 
@@ -122,12 +132,43 @@ function healthy(): AvailabilityTimeline {
 
 describe("the SVG timeline in a browser (headless Chromium)", function () {
     this.timeout(240_000);
-    let chromium: string;
-    let dir: string;
+    const charts: Record<string, { timeline: AvailabilityTimeline; width?: number }> = {
+        "local-run": { timeline: localRun() },
+        crowded: { timeline: crowded(), width: 800 },
+        healthy: { timeline: healthy() },
+    };
+    const rendered: Record<string, { svg: string; layout: Layout }> = {};
+    let dir: string | undefined;
 
+    /**
+     * Renders every chart in Chromium: a screenshot of each (checked to be the SVG's size), then one
+     * page with all of them for their layouts.
+     */
     before(async function () {
-        chromium = await requireChromium(this);
+        const chromium = await requireChromium(this);
         dir = await fs.mkdtemp(path.join(os.tmpdir(), "timeline-browser-"));
+        const svgs = Object.entries(charts).map(([name, { timeline, width }]) => ({ name, svg: renderTimelineSvg(timeline, width ? { width } : {}) }));
+        for (const { name, svg } of svgs) {
+            const size = svgSize(svg);
+            const svgFile = path.join(dir, `${name}.svg`);
+            await fs.writeFile(svgFile, svg);
+            const screenshot = path.join(dir, `${name}.png`);
+            await runHeadless(chromium, svgFile, [`--screenshot=${screenshot}`, `--window-size=${size.width},${size.height}`]);
+            assert.deepEqual(pngSize(await fs.readFile(screenshot)), size, `the screenshot ${screenshot} shows the whole chart`);
+        }
+        const width = Math.max(...svgs.map(({ svg }) => svgSize(svg).width));
+        const height = svgs.reduce((sum, { svg }) => sum + svgSize(svg).height, 0);
+        const page = path.join(dir, "charts.html");
+        await fs.writeFile(page, `<!doctype html><html><body style="margin:0">` +
+            `${svgs.map(({ name, svg }) => `<div data-chart="${name}" style="line-height:0">${svg}</div>`).join("")}<script>${MEASURE}</script></body></html>`);
+        const dom = await runHeadless(chromium, page, ["--dump-dom", `--window-size=${width},${height}`]);
+        const json = /<pre id="layout">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
+        assert.ok(json, `the page reported its layout: ${dom.slice(0, 300)}`);
+        const layouts = JSON.parse(unescapeHtml(json)) as Record<string, Layout>;
+        for (const { name, svg } of svgs) {
+            assert.ok(layouts[name], `the page measured ${name}`);
+            rendered[name] = { svg, layout: layouts[name] };
+        }
     });
 
     after(async () => {
@@ -135,23 +176,6 @@ describe("the SVG timeline in a browser (headless Chromium)", function () {
             await fs.rm(dir, { recursive: true, force: true });
         }
     });
-
-    /** Renders the chart in Chromium: its screenshot (checked to be the SVG's size) and its layout. */
-    async function render(name: string, timeline: AvailabilityTimeline, width?: number): Promise<{ svg: string; layout: Layout }> {
-        const svg = renderTimelineSvg(timeline, width ? { width } : {});
-        const size = svgSize(svg);
-        const svgFile = path.join(dir, `${name}.svg`);
-        await fs.writeFile(svgFile, svg);
-        const screenshot = path.join(dir, `${name}.png`);
-        await runHeadless(chromium, svgFile, [`--screenshot=${screenshot}`, `--window-size=${size.width},${size.height}`]);
-        assert.deepEqual(pngSize(await fs.readFile(screenshot)), size, `the screenshot ${screenshot} shows the whole chart`);
-        const page = path.join(dir, `${name}.html`);
-        await fs.writeFile(page, `<!doctype html><html><body style="margin:0">${svg}<script>${MEASURE}</script></body></html>`);
-        const dom = await runHeadless(chromium, page, ["--dump-dom", `--window-size=${size.width},${size.height}`]);
-        const json = /<pre id="layout">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
-        assert.ok(json, `the page reported its layout: ${dom.slice(0, 300)}`);
-        return { svg, layout: JSON.parse(unescapeHtml(json)) as Layout };
-    }
 
     /** The x axis's tick labels: the texts on the row of the "0" tick, left to right. */
     function ticks(layout: Layout): number[] {
@@ -175,7 +199,7 @@ describe("the SVG timeline in a browser (headless Chromium)", function () {
     }
 
     it("two events 27 ms apart, the legend and the note: no text overlaps another, a legend mark or a bar", async () => {
-        const { layout } = await render("local-run", localRun());
+        const { layout } = rendered["local-run"];
         checkNoCollisions(layout);
         const texts = layout.texts.map((t) => t.text);
         // Both legend entries are there, and the events 27 ms apart are told apart in the list under the chart.
@@ -188,13 +212,13 @@ describe("the SVG timeline in a browser (headless Chromium)", function () {
     });
 
     it("a crowded, narrow chart: six shards, events 27 ms to minutes apart, a wrapped note", async () => {
-        const { layout } = await render("crowded", crowded(), 800);
+        const { layout } = rendered.crowded;
         checkNoCollisions(layout);
         assert.deepEqual(ticks(layout), [0, 100, 200, 300, 400, 500, 600, 700], "round ticks, the last past the end (640.1 s)");
     });
 
     it("a healthy run: one legend entry, no event list, nothing overlaps", async () => {
-        const { svg, layout } = await render("healthy", healthy());
+        const { svg, layout } = rendered.healthy;
         checkNoCollisions(layout);
         assert.doesNotMatch(svg, /writes failing/);
     });
