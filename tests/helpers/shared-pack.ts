@@ -64,7 +64,8 @@ const MAX_REMEMBERED = 20_000;
  */
 function rememberingAnswers(pack: PolicyPackProcess): PolicyPackProcess {
     const answers = new Map<string, Analysis>();
-    let configuration = JSON.stringify({});
+    // The configuration last sent; "" while none is known (before the first Configure, or during one).
+    let configuration = "";
     const configure = pack.configure.bind(pack);
     const analyze = pack.analyzeWithApplicability.bind(pack);
     pack.configure = async (config: PolicyPackConfig) => {
