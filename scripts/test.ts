@@ -15,6 +15,7 @@
  * `--no-typecheck` (first) runs the tests alone: `npm run test:only`.
  */
 import { ChildProcess, spawn } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,7 +28,7 @@ const { pruneTranspileCache } = require("./transpile.js") as { pruneTranspileCac
 const ROOT = path.resolve(__dirname, "..");
 const TESTS_DIR = "tests";
 const CACHE_DIR = path.join(ROOT, "node_modules", ".cache");
-const TSC_STATE = path.join(CACHE_DIR, "tsc-noemit.tsbuildinfo");
+const TYPECHECK_CONFIG = path.join(CACHE_DIR, "tsconfig.typecheck.json");
 const FILE_TIMES = path.join(CACHE_DIR, "test-file-times.json");
 
 /**
@@ -74,6 +75,35 @@ function allTestFiles(): string[] {
     }
     const known = (f: string) => typeof times[f] === "number";
     return [...files.filter((f) => !known(f)), ...files.filter(known).sort((a, b) => times[b] - times[a])];
+}
+
+/**
+ * The type check's project: tsconfig.json with noEmit and an incremental state file, checked in build
+ * mode (`tsc -b`). Build mode first asks whether anything changed since the state was written (every
+ * source file, the config, the package.json files resolution read) and, when nothing did, reports the
+ * last check's result without parsing the program again: about 1 s instead of 8 to 10 s for a whole
+ * incremental check, which still parses every declaration file of the dependencies. The state file is
+ * named after package-lock.json, so another set of installed dependencies never reuses it.
+ *
+ * Written only when its content changes: build mode counts a newer config as a change.
+ */
+function typecheckProject(): string {
+    const lock = fs.existsSync(path.join(ROOT, "package-lock.json"))
+        ? crypto.createHash("sha256").update(fs.readFileSync(path.join(ROOT, "package-lock.json"))).digest("hex").slice(0, 16)
+        : "no-lockfile";
+    const state = `tsc-${lock}.tsbuildinfo`;
+    const config = `${JSON.stringify({
+        extends: path.relative(CACHE_DIR, path.join(ROOT, "tsconfig.json")),
+        compilerOptions: { noEmit: true, incremental: true, tsBuildInfoFile: `./${state}` },
+    }, null, 4)}\n`;
+    if (!fs.existsSync(TYPECHECK_CONFIG) || fs.readFileSync(TYPECHECK_CONFIG, "utf8") !== config) {
+        fs.writeFileSync(TYPECHECK_CONFIG, config);
+    }
+    // The states of other lockfiles, and of the plain incremental check this replaced, are of no further use.
+    for (const old of fs.readdirSync(CACHE_DIR).filter((f) => f.endsWith(".tsbuildinfo") && f !== state)) {
+        fs.rmSync(path.join(CACHE_DIR, old), { force: true });
+    }
+    return TYPECHECK_CONFIG;
 }
 
 function seconds(since: number): string {
@@ -131,8 +161,8 @@ async function main(): Promise<number> {
     ];
 
     const typecheck = skipTypecheck ? undefined
-        // Incremental: the next run re-checks only what changed since.
-        : run(require.resolve("typescript/bin/tsc"), ["--noEmit", "--incremental", "--tsBuildInfoFile", TSC_STATE, "-p", ROOT], true)
+        // Incremental, in build mode: the next run re-checks only what changed since, and nothing when nothing did.
+        : run(require.resolve("typescript/bin/tsc"), ["--build", typecheckProject()], true)
             .then((r) => ({ ...r, took: seconds(started) }));
     // This run's mocha workers share the program runs under mocks there (tests/helpers/program.ts).
     const programRuns = fs.mkdtempSync(path.join(os.tmpdir(), "elasticache-global-program-runs-"));
