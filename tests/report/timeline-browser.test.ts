@@ -4,8 +4,8 @@
  * whether labels collide. Each chart is rendered in headless Chromium: a screenshot is taken, and the
  * page's own layout (the bounding box of every text element and of every legend mark) is read back and
  * checked: no two texts overlap, no text runs over a legend mark or a bar, all text is inside the image.
- * The layouts of all charts come from one page (one Chromium start instead of one per chart: a start
- * costs some seconds of CPU), each chart measured from its own top left corner.
+ * One browser serves every page (a start costs some seconds of CPU), and the layouts of all charts come
+ * from one page, each chart measured from its own top left corner.
  */
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AvailabilityTimeline } from "../../recovery/dataplane/timeline";
 import { DOWN_COLOR, UP_COLOR, renderTimelineSvg } from "../../recovery/report/timeline-svg";
-import { requireChromium, runHeadless } from "../helpers/chromium";
+import { launchHeadless, requireChromium } from "../helpers/chromium";
 
 const T = Date.UTC(2025, 0, 15, 10, 0, 0);
 
@@ -148,26 +148,31 @@ describe("the SVG timeline in a browser (headless Chromium)", function () {
         const chromium = await requireChromium(this);
         dir = await fs.mkdtemp(path.join(os.tmpdir(), "timeline-browser-"));
         const svgs = Object.entries(charts).map(([name, { timeline, width }]) => ({ name, svg: renderTimelineSvg(timeline, width ? { width } : {}) }));
-        for (const { name, svg } of svgs) {
-            const size = svgSize(svg);
-            const svgFile = path.join(dir, `${name}.svg`);
-            await fs.writeFile(svgFile, svg);
-            const screenshot = path.join(dir, `${name}.png`);
-            await runHeadless(chromium, svgFile, [`--screenshot=${screenshot}`, `--window-size=${size.width},${size.height}`]);
-            assert.deepEqual(pngSize(await fs.readFile(screenshot)), size, `the screenshot ${screenshot} shows the whole chart`);
-        }
-        const width = Math.max(...svgs.map(({ svg }) => svgSize(svg).width));
-        const height = svgs.reduce((sum, { svg }) => sum + svgSize(svg).height, 0);
-        const page = path.join(dir, "charts.html");
-        await fs.writeFile(page, `<!doctype html><html><body style="margin:0">` +
-            `${svgs.map(({ name, svg }) => `<div data-chart="${name}" style="line-height:0">${svg}</div>`).join("")}<script>${MEASURE}</script></body></html>`);
-        const dom = await runHeadless(chromium, page, ["--dump-dom", `--window-size=${width},${height}`]);
-        const json = /<pre id="layout">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
-        assert.ok(json, `the page reported its layout: ${dom.slice(0, 300)}`);
-        const layouts = JSON.parse(unescapeHtml(json)) as Record<string, Layout>;
-        for (const { name, svg } of svgs) {
-            assert.ok(layouts[name], `the page measured ${name}`);
-            rendered[name] = { svg, layout: layouts[name] };
+        const browser = await launchHeadless(chromium);
+        try {
+            for (const { name, svg } of svgs) {
+                const size = svgSize(svg);
+                const svgFile = path.join(dir, `${name}.svg`);
+                await fs.writeFile(svgFile, svg);
+                const screenshot = path.join(dir, `${name}.png`);
+                await fs.writeFile(screenshot, await browser.screenshot(svgFile, size.width, size.height));
+                assert.deepEqual(pngSize(await fs.readFile(screenshot)), size, `the screenshot ${screenshot} shows the whole chart`);
+            }
+            const width = Math.max(...svgs.map(({ svg }) => svgSize(svg).width));
+            const height = svgs.reduce((sum, { svg }) => sum + svgSize(svg).height, 0);
+            const page = path.join(dir, "charts.html");
+            await fs.writeFile(page, `<!doctype html><html><body style="margin:0">` +
+                `${svgs.map(({ name, svg }) => `<div data-chart="${name}" style="line-height:0">${svg}</div>`).join("")}<script>${MEASURE}</script></body></html>`);
+            const dom = await browser.dumpDom(page, width, height);
+            const json = /<pre id="layout">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
+            assert.ok(json, `the page reported its layout: ${dom.slice(0, 300)}`);
+            const layouts = JSON.parse(unescapeHtml(json)) as Record<string, Layout>;
+            for (const { name, svg } of svgs) {
+                assert.ok(layouts[name], `the page measured ${name}`);
+                rendered[name] = { svg, layout: layouts[name] };
+            }
+        } finally {
+            await browser.close();
         }
     });
 
