@@ -14,6 +14,7 @@
  * needs to listen there.
  */
 import * as path from "path";
+import { standIn } from "./stand-in";
 
 const [engineAddress, packDir] = process.argv.slice(2);
 if (!engineAddress || !packDir) {
@@ -28,47 +29,27 @@ if (!require.extensions[".ts"]) {
 
 // Resolve from the pack directory, as the engine's plugin does, so the pack runs on its own SDK copy.
 const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [path.resolve(packDir)] });
-const tsNodeModule = require.resolve("ts-node", { paths: [path.dirname(runPolicyPack)] });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const tsNode = require(tsNodeModule) as { register: (options?: unknown) => unknown };
-tsNode.register = () => undefined;
-
-/**
- * run-policy-pack requires TypeScript (9 MB of JavaScript, ~0.4 s of CPU to compile) only to read its
- * version for the ts-node registration stubbed above (@pulumi/pulumi tsutils.js typeScriptRequireStrings
- * and cmd/run-policy-pack/run.js). Until something reads more than the version, the module is a stand-in
- * that answers it from TypeScript's package.json; any other use loads the real module and forwards to it.
- */
-function deferTypeScript(fromDir: string): void {
-    const file = require.resolve("typescript", { paths: [fromDir] });
+const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [path.resolve(packDir)] }));
+/** The file `name` resolves to from run-policy-pack, and its package's version. */
+function resolveWithVersion(name: string): { file: string; version: string } {
+    const paths = [path.dirname(runPolicyPack)];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { version } = require(path.join(path.dirname(file), "..", "package.json")) as { version: string };
-    let real: object | undefined;
-    const load = (): object => {
-        if (!real) {
-            delete require.cache[file];
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            real = require(file) as object;
-        }
-        return real;
-    };
-    const standIn = new Proxy({}, {
-        get: (_, key) => (key === "version" && !real ? version : Reflect.get(load(), key)),
-        has: (_, key) => Reflect.has(load(), key),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, key) => {
-            const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
-            // A proxy may only report configurable properties its (empty) target does not have.
-            return descriptor && { ...descriptor, configurable: true };
-        },
-    });
-    const module = new (require("module") as typeof import("module"))(file);
-    module.filename = file;
-    module.loaded = true;
-    module.exports = standIn;
-    require.cache[file] = module;
+    return { file: require.resolve(name, { paths }), version: (require(require.resolve(`${name}/package.json`, { paths })) as { version: string }).version };
 }
-deferTypeScript(path.dirname(runPolicyPack));
+
+// run-policy-pack reads ts-node's VERSION and calls its register() (@pulumi/pulumi tsutils.js
+// typeScriptRequireStrings, cmd/run-policy-pack/run.js). register stays a no-op: see the top of this file.
+const tsNode = resolveWithVersion("ts-node");
+standIn(tsNode.file, { register: () => undefined, VERSION: tsNode.version });
+
+// run-policy-pack requires TypeScript (9 MB of JavaScript, ~0.4 s of CPU to compile) only to read its
+// version for that registration. Anything more loads the real module.
+const typescript = resolveWithVersion("typescript");
+standIn(typescript.file, { version: typescript.version });
+
+// The SDK's index loads its Automation API (about 90 ms of CPU) to export it as `automation`, through
+// TypeScript's __importStar, which keeps a module marked __esModule as it is. A pack has no use for it.
+standIn(path.join(sdkDir, "automation", "index.js"), { __esModule: true });
 
 process.argv = [process.argv[0], runPolicyPack, engineAddress, packDir];
 require(runPolicyPack);
