@@ -80,3 +80,37 @@ describe("program runs shared between the test processes of one npm test run (te
         assert.deepEqual(fs.readdirSync(dir), []);
     });
 });
+
+describe("runProgramShared hands each caller its own copy (tests/helpers/program.ts)", function () {
+    this.timeout(60_000);
+
+    it("a caller's changes, deep ones included, reach no other caller; unknowns and secrets come through as they are", async () => {
+        const { runProgramShared } = await import("../helpers/program");
+        const staging = loadStackFile("staging");
+        const first = await runProgramShared("staging", staging.config, staging.secretKeys, { firstPreview: true });
+        const pristine = await runProgramShared("staging", staging.config, staging.secretKeys, { firstPreview: true });
+        const group = first.resources.find((r) => r.type === T.replicationGroup)!;
+        assert.ok(contains(first, (v) => v === UNKNOWN), "a first preview has unknowns");
+        assert.ok(contains(first, isSecret), "and secrets");
+        group.state.tags = { changed: "yes" };
+        (group.inputs as Record<string, unknown>).replicasPerNodeGroup = -1;
+        first.resources.pop();
+        first.outputs.extra = 1;
+        const again = await runProgramShared("staging", staging.config, staging.secretKeys, { firstPreview: true });
+        assert.deepEqual(again, pristine);
+        assert.notEqual(again.resources, pristine.resources, "not the same array either");
+        assert.ok(contains(again, (v) => v === UNKNOWN) && contains(again, isSecret));
+        assert.equal(again.resources.find((r) => r.type === T.replicationGroup)!.state.tags === group.state.tags, false);
+    });
+
+    it("copies an own property named __proto__ as a property, never as the copy's prototype", async () => {
+        const { deepCopy } = await import("../helpers/program");
+        const original = JSON.parse('{"tags": {"__proto__": {"polluted": true}, "team": "cache"}}') as { tags: Record<string, unknown> };
+        const copy = deepCopy(original);
+        assert.equal(Object.getPrototypeOf(copy.tags), Object.prototype);
+        assert.deepEqual(Object.keys(copy.tags), ["__proto__", "team"]);
+        assert.deepEqual(Object.getOwnPropertyDescriptor(copy.tags, "__proto__")?.value, { polluted: true });
+        assert.notEqual(Object.getOwnPropertyDescriptor(copy.tags, "__proto__")?.value, Object.getOwnPropertyDescriptor(original.tags, "__proto__")?.value);
+        assert.equal((copy.tags as { polluted?: boolean }).polluted, undefined);
+    });
+});
