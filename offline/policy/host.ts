@@ -13,7 +13,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { WatchedProcess, spawnWatched } from "../../recovery/local/watchdog";
 import { PROJECT_DIR } from "../run";
 import { PackInfo, PolicyInfo, PolicyPackConfig } from "./config";
-import { AnalyzedResource, EnforcementLevel, analyzeRequest, levelFromWire, levelToWire, stackResourceMessage, toStruct } from "./wire";
+import { AnalyzedResource, EnforcementLevel, analyzeRequest, analyzeStackRequest, levelFromWire, levelToWire, toStruct } from "./wire";
 
 // The channel credentials must come from the grpc-js copy the generated client was built against.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -213,9 +213,7 @@ export class PolicyPackProcess {
 
     /** AnalyzeStack, with the stack policies that reported themselves not applicable to the stack. */
     async analyzeStackWithApplicability(resources: AnalyzedResource[]): Promise<Analysis> {
-        const req = new analyzer.AnalyzeStackRequest();
-        req.setResourcesList(resources.map(stackResourceMessage));
-        const res = await this.call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>("AnalyzeStack", this.client.analyzeStack, req);
+        const res = await this.call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>("AnalyzeStack", this.client.analyzeStack, analyzeStackRequest(resources));
         return analysis(res, "");
     }
 

@@ -210,6 +210,13 @@ export function analyzeRequest(r: AnalyzedResource): analyzer.AnalyzeRequest {
     return m;
 }
 
+/** AnalyzeStack's request: every resource of the stack. */
+export function analyzeStackRequest(resources: readonly AnalyzedResource[]): analyzer.AnalyzeStackRequest {
+    const m = new analyzer.AnalyzeStackRequest();
+    m.setResourcesList(resources.map(stackResourceMessage));
+    return m;
+}
+
 export function stackResourceMessage(r: AnalyzedResource): analyzer.AnalyzerResource {
     const m = new analyzer.AnalyzerResource();
     m.setUrn(r.urn);

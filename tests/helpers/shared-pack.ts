@@ -18,13 +18,15 @@
  * watchdog of recovery/local/watchdog.ts kills them as the worker's pipe closes); in a serial run,
  * where live children would keep mocha from exiting, at the run's end (root-hooks.ts).
  *
- * A shared process also remembers its answers: the same Analyze request under the same configuration
- * is sent to the pack once, and every later asker gets a copy of that answer. In a whole run two of
- * every three Analyze calls repeated one the same process had answered (11,716 calls, 4,186 distinct
+ * A shared process also remembers its answers: the same Analyze or AnalyzeStack request under the same
+ * configuration is sent to the pack once, and every later asker gets a copy of that answer. In a whole
+ * run two of every three Analyze calls repeated one the same process had answered (11,716 calls, 4,186 distinct
  * per process and configuration): the mutation tests, the plans and the recovery fakes send the same
- * stacks again and again. It is sound because the answer depends on nothing else: the policy SDK's
- * handler keeps its diagnostics in locals, and its module state is only what Configure and
- * ConfigureStack set (@pulumi/policy server.js, makeAnalyzeRpcFun); ConfigureStack is part of the
+ * stacks again and again; a run sent 72 AnalyzeStack requests, 16 of them repeats in the same process,
+ * each over 100 ms of the pack's CPU. It is sound because the answer depends on nothing else: the
+ * policy SDK's handlers keep their diagnostics in locals, and its module state is only what Configure
+ * and ConfigureStack set (@pulumi/policy server.js, makeAnalyzeRpcFun and makeAnalyzeStackRpcFun,
+ * which reads the level from policyPackConfig); ConfigureStack is part of the
  * process's key. The request is identified by its bytes on the wire, so an unknown, a secret or a
  * missing value each count as what they are.
  *
@@ -34,7 +36,7 @@
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { Analysis, DEFAULT_PACK_DIR, PolicyPackProcess, StartOptions } from "../../offline/policy/host";
-import { AnalyzedResource, analyzeRequest } from "../../offline/policy/wire";
+import { AnalyzedResource, analyzeRequest, analyzeStackRequest } from "../../offline/policy/wire";
 import { PolicyPackConfig } from "../../offline/policy/config";
 import { atRunEnd } from "./root-hooks";
 
@@ -58,9 +60,9 @@ function keptOpen(pack: PolicyPackProcess): PolicyPackProcess {
 const MAX_REMEMBERED = 20_000;
 
 /**
- * The process with Analyze answered from memory when the same request was answered under the same
- * configuration before (see the top of this file). Its own methods are replaced, so `analyze`, which
- * calls `analyzeWithApplicability`, goes through the memory too.
+ * The process with Analyze and AnalyzeStack answered from memory when the same request was answered
+ * under the same configuration before (see the top of this file). Its own methods are replaced, so
+ * `analyze` and `analyzeStack`, which call the ...WithApplicability ones, go through the memory too.
  */
 function rememberingAnswers(pack: PolicyPackProcess): PolicyPackProcess {
     const answers = new Map<string, Analysis>();
@@ -68,27 +70,31 @@ function rememberingAnswers(pack: PolicyPackProcess): PolicyPackProcess {
     let configuration = "";
     const configure = pack.configure.bind(pack);
     const analyze = pack.analyzeWithApplicability.bind(pack);
+    const analyzeStack = pack.analyzeStackWithApplicability.bind(pack);
     pack.configure = async (config: PolicyPackConfig) => {
         // Whatever the pack holds if this call fails, nothing remembered under another configuration applies.
         configuration = "";
         await configure(config);
         configuration = JSON.stringify(config);
     };
-    pack.analyzeWithApplicability = async (resource: AnalyzedResource) => {
+    /** The answer to `request` (its bytes on the wire), from memory or from `ask`. */
+    const answer = async (call: "Analyze" | "AnalyzeStack", request: { serializeBinary(): Uint8Array }, ask: () => Promise<Analysis>): Promise<Analysis> => {
         const asked = configuration;
-        const key = `${asked}\0${crypto.createHash("sha256").update(analyzeRequest(resource).serializeBinary()).digest("base64")}`;
-        let answer = asked === "" ? undefined : answers.get(key);
-        if (answer === undefined) {
-            answer = await analyze(resource);
+        const key = `${call}\0${asked}\0${crypto.createHash("sha256").update(request.serializeBinary()).digest("base64")}`;
+        let answered = asked === "" ? undefined : answers.get(key);
+        if (answered === undefined) {
+            answered = await ask();
             if (asked !== "" && configuration === asked) {
-                answers.set(key, answer);
+                answers.set(key, answered);
                 if (answers.size > MAX_REMEMBERED) {
                     answers.delete(answers.keys().next().value!);
                 }
             }
         }
-        return structuredClone(answer);
+        return structuredClone(answered);
     };
+    pack.analyzeWithApplicability = (resource: AnalyzedResource) => answer("Analyze", analyzeRequest(resource), () => analyze(resource));
+    pack.analyzeStackWithApplicability = (resources: AnalyzedResource[]) => answer("AnalyzeStack", analyzeStackRequest(resources), () => analyzeStack(resources));
     return pack;
 }
 

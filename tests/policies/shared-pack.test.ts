@@ -1,7 +1,8 @@
 /**
- * The shared pack of tests/helpers/shared-pack.ts remembers Analyze answers: a request it has answered
- * under the same configuration does not reach the pack again, and nothing else is answered from memory.
- * Counted where requests leave for the pack: the generated gRPC client's analyze.
+ * The shared pack of tests/helpers/shared-pack.ts remembers Analyze and AnalyzeStack answers: a request
+ * it has answered under the same configuration does not reach the pack again, and nothing else is
+ * answered from memory. Counted where requests leave for the pack: the generated gRPC client's analyze
+ * and analyzeStack.
  */
 import * as assert from "node:assert/strict";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -76,5 +77,48 @@ describe("the shared policy pack's memory of Analyze answers", function () {
         assert.equal(sent - before, 1, "the request reached the pack under the new configuration");
         await pack.configure({});
         assert.equal(atRest(await pack.analyze(group)).length, 1, "back to the pack's defaults");
+    });
+
+    describe("AnalyzeStack", () => {
+        let stack: AnalyzedResource[];
+        let stackSent = 0;
+        const sendStack = AnalyzerClient.prototype.analyzeStack;
+
+        before(async () => {
+            const prod = await runStackShared("prod");
+            const provider = defaultAwsProvider("prod", PROJECT, { region: loadStackFile("prod").config["aws:region"] });
+            stack = prod.resources.map((r) => fromRecorded(r, "state", provider));
+            AnalyzerClient.prototype.analyzeStack = function (this: AnalyzerClient, ...args: unknown[]) {
+                stackSent += 1;
+                return (sendStack as (...a: unknown[]) => unknown).apply(this, args);
+            } as typeof sendStack;
+        });
+
+        after(() => {
+            AnalyzerClient.prototype.analyzeStack = sendStack;
+        });
+
+        it("asks the pack once for the same stack under the same configuration, a copy for each asker", async () => {
+            await pack.configure({});
+            const before = stackSent;
+            const first = await pack.analyzeStackWithApplicability(stack);
+            const pristine = structuredClone(first);
+            first.violations.push({ policyName: "changed by a caller" } as (typeof first.violations)[number]);
+            const second = await pack.analyzeStackWithApplicability(structuredClone(stack));
+            assert.equal(stackSent - before, 1, "one request reached the pack");
+            assert.deepEqual(second, pristine);
+        });
+
+        it("asks again for a stack that differs in one property, and after the configuration changes", async () => {
+            await pack.analyzeStack(stack);
+            const before = stackSent;
+            const changed = stack.map((r) => (r.type === T.replicationGroup ? { ...r, properties: { ...r.properties, description: "another" } } : r));
+            await pack.analyzeStack(changed);
+            assert.equal(stackSent - before, 1, "the changed stack reached the pack");
+            await pack.configure({ "elasticache-encryption-at-rest": { enforcementLevel: "disabled", properties: {} } });
+            await pack.analyzeStack(stack);
+            assert.equal(stackSent - before, 2, "and so did the first one, under the new configuration");
+            await pack.configure({});
+        });
     });
 });
