@@ -30,6 +30,7 @@ if (!require.extensions[".ts"]) {
 // Resolve from the pack directory, as the engine's plugin does, so the pack runs on its own SDK copy.
 const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [path.resolve(packDir)] });
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [path.resolve(packDir)] }));
+
 /** The file `name` resolves to from run-policy-pack, and its package's version. */
 function resolveWithVersion(name: string): { file: string; version: string } {
     const paths = [path.dirname(runPolicyPack)];

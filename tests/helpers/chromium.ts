@@ -8,7 +8,8 @@
  * ended by a NUL byte; Chromium's components/devtools/devtools_pipe), with the few commands of the
  * Chrome DevTools Protocol a page needs: open a tab, set its viewport, load a file, take a screenshot,
  * read the DOM. Starting the browser is most of its CPU (about 2 s here), so a test loads all its pages
- * in one. A fresh profile directory, no network, sync or update traffic.
+ * in one. A fresh profile directory, no network, sync or update traffic. Should the test process end
+ * without close(), the pipe closes and the browser exits with it (seen here: none is left behind).
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { constants as fsConstants, promises as fs } from "node:fs";
@@ -94,17 +95,17 @@ export async function launchHeadless(binary: string): Promise<HeadlessBrowser> {
     let ended: Error | undefined;
     const pending = new Map<number, Pending>();
     const waiters: Array<{ method: string; sessionId: string; resolve(): void }> = [];
-    const exited = new Promise<void>((resolve) => child.once("exit", (code, signal) => {
-        ended = new Error(`Chromium exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+    /** The browser is gone: every command waiting for an answer, and every later one, fails with `error`. */
+    const end = (error: Error): void => {
+        ended ??= error;
         pending.forEach((p) => p.reject(ended!));
         pending.clear();
+    };
+    const exited = new Promise<void>((resolve) => child.once("exit", (code, signal) => {
+        end(new Error(`Chromium exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ""}`));
         resolve();
     }));
-    child.once("error", (e) => {
-        ended = new Error(`Chromium (${binary}) did not start: ${e.message}`);
-        pending.forEach((p) => p.reject(ended!));
-        pending.clear();
-    });
+    child.once("error", (e) => end(new Error(`Chromium (${binary}) did not start: ${e.message}`)));
     // Writes fail with EPIPE once the browser is gone; the exit above is what callers see.
     toBrowser.on("error", () => undefined);
 
