@@ -48,8 +48,8 @@ standIn(tsNode.file, { register: () => undefined, VERSION: tsNode.version });
 const typescript = resolveWithVersion("typescript");
 standIn(typescript.file, { version: typescript.version });
 
-// The SDK's index loads its Automation API (about 90 ms of CPU) to export it as `automation`, through
-// TypeScript's __importStar, which keeps a module marked __esModule as it is. A pack has no use for it.
+// The SDK's index (@pulumi/pulumi index.js) loads its Automation API (about 90 ms of CPU) to export it
+// as `automation`, through TypeScript's __importStar, which keeps a module marked __esModule as it is. A pack has no use for it.
 standIn(path.join(sdkDir, "automation", "index.js"), { __esModule: true });
 
 process.argv = [process.argv[0], runPolicyPack, engineAddress, packDir];

@@ -6,7 +6,9 @@
  * No driver library: one browser per caller, spoken to over its DevTools pipe (`--remote-debugging-pipe`:
  * the browser reads protocol messages from its file descriptor 3 and writes to 4, each message JSON
  * ended by a NUL byte; Chromium's components/devtools/devtools_pipe), with the few commands of the
- * Chrome DevTools Protocol a page needs: open a tab, set its viewport, load a file, take a screenshot,
+ * Chrome DevTools Protocol a page needs (chromedevtools.github.io/devtools-protocol: Target.createTarget,
+ * attachToTarget with flatten, Emulation.setDeviceMetricsOverride, Page.navigate, loadEventFired,
+ * captureScreenshot, Runtime.evaluate): open a tab, set its viewport, load a file, take a screenshot,
  * read the DOM. Starting the browser is most of its CPU (about 2 s here), so a test loads all its pages
  * in one. A fresh profile directory, no network, sync or update traffic. Should the test process end
  * without close(), the pipe closes and the browser exits with it (seen here: none is left behind).
