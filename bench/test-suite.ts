@@ -4,7 +4,8 @@
  * Runs the whole suite as `npm test` does (type check beside the test files in parallel workers),
  * --runs times in a row, and prints:
  * - each run's wall time (from spawn to exit, type check included), its CPU time (user + system of
- *   every process of the run, where /proc tells it) and its passing/failing/pending counts;
+ *   every process of the run, where /proc tells it), its passing/failing/pending counts and, under it,
+ *   each failed test or hook with its file and the first line of its error;
  * - the median wall time;
  * - the ten slowest test files, each with its median over the runs. A file's time is the sum of what
  *   mocha measured for its tests and hooks (scripts/file-times-reporter.ts); loading its modules is not
@@ -90,6 +91,10 @@ async function main(): Promise<void> {
     for (const [i, r] of results.entries()) {
         const counts = r.report ? `${r.report.passes} passing, ${r.report.failures} failing, ${r.report.pending} pending` : "no report";
         console.log(`  run ${i + 1}: ${r.wallS.toFixed(1)} s wall, ${r.cpuS !== undefined ? `${r.cpuS.toFixed(1)} s CPU` : "CPU unknown"}, exit ${r.exitCode}, ${counts}`);
+        // The run's own output has the whole failure, but it scrolls away under the next runs.
+        for (const f of r.report?.failed ?? []) {
+            console.log(`    failed: ${f.file}: ${f.title}: ${f.error}`);
+        }
     }
     console.log(`median wall time: ${median(results.map((r) => r.wallS)).toFixed(1)} s`);
 
