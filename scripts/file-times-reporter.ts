@@ -34,7 +34,8 @@ class FileTimes extends Mocha.reporters.Dot {
                 title: runnable.fullTitle(),
                 error: String(error?.message ?? error).split("\n")[0],
             });
-            if (runnable.type === "hook") {
+            // Set by mocha (lib/hook.js: type "hook"; lib/test.js: "test") and kept by their serialize() for parallel mode; not in its types.
+            if ((runnable as Mocha.Runnable & { type?: string }).type === "hook") {
                 add(runnable, false);
             }
         });
