@@ -17,7 +17,7 @@ import * as path from "node:path";
 import type Redis from "ioredis";
 import { parseClusterNodes } from "./cluster-nodes";
 import { AdminCredentials, adminClient, connectWhenListening, formCluster } from "./form";
-import { LOOPBACK, ServerProcess, findFreePorts, logTail, resolveRedisServer, spawnServer } from "./process";
+import { ADDRESS_IN_USE, LOOPBACK, PortTakenError, ServerProcess, findFreePorts, logTail, resolveRedisServer, spawnServer } from "./process";
 
 export interface LocalClusterOptions {
     /** Number of primaries (shards). Default 3. */
@@ -134,7 +134,15 @@ async function removeDir(dir: string): Promise<void> {
     await fs.rm(dir, { recursive: true, force: true });
 }
 
-export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+/** What startLocalCluster uses from outside; tests replace findFreePorts to hand it a port already taken. */
+export interface LocalClusterDeps {
+    findFreePorts(count: number): Promise<number[]>;
+}
+
+/** Start-ups on fresh ports after a port was taken (PortTakenError) before giving up. */
+const PORT_ATTEMPTS = 3;
+
+export async function startLocalCluster(opts: LocalClusterOptions = {}, deps: LocalClusterDeps = { findFreePorts }): Promise<LocalCluster> {
     const options = resolveOptions(opts);
     const log = options.log ?? (() => undefined);
     const binary = await resolveRedisServer(options.redisServer);
@@ -148,25 +156,29 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     const admins: Redis[] = [];
     let ports: number[] = [];
 
+    const killServers = async (): Promise<void> => {
+        admins.splice(0).forEach((client) => client.disconnect());
+        const running = [...servers.values()];
+        servers.clear();
+        running.forEach((server) => server.signal("SIGKILL"));
+        await Promise.all(running.map((server) => server.waitForExit(EXIT_TIMEOUT_MS)));
+        await Promise.all(running.map((server) => removeDir(server.dir)));
+    };
     // One teardown, shared by every caller: a second stop() (or a signal handler racing the normal
     // path) waits for the first instead of returning before the servers are gone.
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
         stopping ??= (async () => {
-            admins.forEach((client) => client.disconnect());
-            const running = [...servers.values()];
-            running.forEach((server) => server.signal("SIGKILL"));
-            await Promise.all(running.map((server) => server.waitForExit(EXIT_TIMEOUT_MS)));
+            await killServers();
             await removeDir(dir);
         })();
         return stopping;
     };
 
-    try {
-        ports = await findFreePorts(total);
-        log(`starting ${total} redis-server on ${LOOPBACK} ports ${ports.join(", ")} in ${dir}`);
+    /** Starts a server on each port and connects to it as admin; PortTakenError when one is not ours. */
+    const startServers = async (): Promise<{ port: number; client: Redis }[]> => {
         // allSettled, not all: when one server fails, the others must be registered before the cleanup
-        // below kills what is registered.
+        // kills what is registered.
         await settleAll(ports.map(async (port) => {
             const nodeDir = path.join(dir, String(port));
             await fs.mkdir(nodeDir);
@@ -174,23 +186,50 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
             await fs.writeFile(configFile, configFor(port, nodeDir, options.nodeTimeoutMs, options.acl), { mode: 0o600 });
             servers.set(port, await spawnServer(binary, configFile, port, nodeDir, path.join(nodeDir, "redis.log")));
         }));
-        const clients = await settleAll(ports.map(async (port) => {
+        return settleAll(ports.map(async (port) => {
             const server = servers.get(port) as ServerProcess;
             try {
-                const client = await connectWhenListening(port, credentials, deadline, server.exited);
+                const client = await connectWhenListening(port, credentials, deadline, server);
                 admins.push(client);
                 return { port, client };
             } catch (error) {
-                throw new Error(`${(error as Error).message}\nLog of port ${port}:\n${await logTail(server.logFile)}`);
+                if (error instanceof PortTakenError) {
+                    throw error;
+                }
+                const tail = await logTail(server.logFile);
+                // Our server could not bind its port or its cluster bus port (+10000): taken meanwhile.
+                if (server.exited() !== undefined && ADDRESS_IN_USE.test(tail)) {
+                    throw new PortTakenError(port, `our redis-server could not bind it: ${tail.split("\n").find((line) => ADDRESS_IN_USE.test(line))?.trim()}`);
+                }
+                throw new Error(`${(error as Error).message}\nLog of port ${port}:\n${tail}`);
             }
         }));
+    };
+
+    try {
+        let clients: { port: number; client: Redis }[] | undefined;
+        for (let attempt = 1; clients === undefined; attempt++) {
+            ports = await deps.findFreePorts(total);
+            log(`starting ${total} redis-server on ${LOOPBACK} ports ${ports.join(", ")} in ${dir}`);
+            try {
+                clients = await startServers();
+            } catch (error) {
+                if (!(error instanceof PortTakenError)) {
+                    throw error;
+                }
+                await killServers();
+                if (attempt >= PORT_ATTEMPTS || Date.now() >= deadline) {
+                    throw new Error(`Could not start the local cluster after ${attempt} attempts: ${error.message}`);
+                }
+                log(`${error.message}; starting again on other ports (attempt ${attempt + 1} of ${PORT_ATTEMPTS})`);
+            }
+        }
         const primaries = clients.slice(0, options.primaries);
         const replicasOf = primaries.map((_, index) =>
             clients.slice(options.primaries + index * options.replicasPerPrimary, options.primaries + (index + 1) * options.replicasPerPrimary));
         log(`forming the cluster: ${options.primaries} primaries, ${options.replicasPerPrimary} replica(s) each`);
         await formCluster({ primaries, replicasOf, deadline });
-        admins.forEach((client) => client.disconnect());
-        admins.length = 0;
+        admins.splice(0).forEach((client) => client.disconnect());
         log(`cluster ready in ${Date.now() - started} ms (cluster-node-timeout ${options.nodeTimeoutMs} ms)`);
     } catch (error) {
         await stop().catch(() => undefined);

@@ -6,7 +6,7 @@
  */
 import Redis from "ioredis";
 import { ClusterNodeLine, describeView, parseClusterNodes } from "./cluster-nodes";
-import { LOOPBACK } from "./process";
+import { LOOPBACK, PortTakenError } from "./process";
 
 export const SLOT_COUNT = 16384;
 
@@ -64,23 +64,35 @@ export async function pollUntil(waitingFor: string, check: () => Promise<boolean
     }
 }
 
-/** Connects to a node that was just spawned, retrying while it is still starting. */
-export async function connectWhenListening(port: number, credentials: AdminCredentials, deadline: number, hasExited: () => string | undefined): Promise<Redis> {
+/**
+ * Connects to a node that was just spawned, retrying while it is still starting, and makes sure the
+ * server that answers is the one spawned: INFO's process_id is its pid. Anything else answering there
+ * (PortTakenError) must not get a single cluster command: it may be a node of another cluster.
+ */
+export async function connectWhenListening(port: number, credentials: AdminCredentials, deadline: number, server: { pid: number; exited(): string | undefined }): Promise<Redis> {
     let lastError = "";
     for (;;) {
         const client = adminClient(port, credentials);
+        let answeringPid: string | undefined;
         try {
             await client.connect();
-            await client.ping();
-            return client;
+            answeringPid = /^process_id:(\d+)/m.exec(await client.info("server"))?.[1] ?? "unknown (no process_id in INFO)";
         } catch (error) {
             client.disconnect();
             lastError = (error as Error).message;
             if (/WRONGPASS|NOAUTH|NOPERM/.test(lastError)) {
-                throw new Error(`redis-server on port ${port} refused the credentials: ${lastError}`);
+                // Our server was started with these credentials in its config and cannot refuse them.
+                throw new PortTakenError(port, `the server there refused the credentials ours was started with (${lastError})`);
             }
         }
-        const exited = hasExited();
+        if (answeringPid !== undefined) {
+            if (answeringPid === String(server.pid)) {
+                return client;
+            }
+            client.disconnect();
+            throw new PortTakenError(port, `the server there is pid ${answeringPid}, ours is pid ${server.pid}`);
+        }
+        const exited = server.exited();
         if (exited !== undefined) {
             throw new Error(`redis-server on port ${port} exited (${exited}) before accepting connections.`);
         }

@@ -55,7 +55,8 @@ function close(server: net.Server): Promise<void> {
 /**
  * `count` distinct loopback ports that are free, each with its cluster bus port (+10000) free too.
  * The kernel picks them (port 0), so parallel test runs do not collide; every port is held until all
- * are chosen, then released for redis-server to take a moment later.
+ * are chosen, then released for redis-server to take a moment later. In that moment another process may
+ * take one: startLocalCluster checks that each port is answered by its own server (PortTakenError).
  */
 export async function findFreePorts(count: number, maxAttempts = count * 20): Promise<number[]> {
     const held: net.Server[] = [];
@@ -87,6 +88,24 @@ export async function findFreePorts(count: number, maxAttempts = count * 20): Pr
         await Promise.all(held.map(close));
     }
 }
+
+/**
+ * A port chosen free was answered by another server by the time ours started: findFreePorts releases
+ * its ports for redis-server to take, and in that moment another process (a parallel start, a client's
+ * outgoing connection) may take one. Starting again on other ports is the remedy.
+ */
+export class PortTakenError extends Error {
+    constructor(readonly port: number, found: string) {
+        super(`port ${port} was taken by another process between choosing it and our redis-server binding it: ${found}`);
+        this.name = "PortTakenError";
+    }
+}
+
+/**
+ * redis-server's log line when it cannot bind its port or its cluster bus port, from anet.c's bind error
+ * ("Could not create server TCP listening socket *:6399: bind: Address already in use", Redis 7.0).
+ */
+export const ADDRESS_IN_USE = /Address already in use/;
 
 export interface ServerProcess {
     readonly port: number;

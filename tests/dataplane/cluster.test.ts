@@ -2,10 +2,12 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Redis } from "ioredis";
 import { buildClusterOptions, connectCluster, describeTarget } from "../../recovery/dataplane/connect";
 import { LocalNode, startLocalCluster } from "../../recovery/local/cluster";
+import { findFreePorts, resolveRedisServer } from "../../recovery/local/process";
 import { useLocalCluster } from "./local-cluster-fixture";
 import { requireRedisServer } from "../helpers/redis-server";
 
@@ -247,5 +249,102 @@ describe("connectCluster options (no TLS server here: the shape ElastiCache need
         await assert.rejects(connectCluster({ seeds: [{ host: "127.0.0.1", port: 1 }] }, { connectTimeoutMs: 800 }),
             /Could not connect to the cluster at 127\.0\.0\.1:1 without authentication: not ready after 800 ms/);
         assert.ok(Date.now() - started < 2000);
+    });
+});
+
+/**
+ * Another cluster-enabled redis-server on a free port, as a node of another test's cluster is: its
+ * config epoch already set, with or without an ACL user of its own.
+ */
+async function foreignNode(dir: string, acl?: { username: string; password: string }): Promise<{ port: number; pid: number; client: Redis; stop(): void }> {
+    const [port] = await findFreePorts(1);
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+        "--cluster-enabled", "yes", "--cluster-config-file", `foreign-${port}.conf`,
+        ...(acl ? ["--user", "default", "off", "--user", acl.username, "on", `>${acl.password}`, "~*", "&*", "+@all"] : [])];
+    const server = spawn(await resolveRedisServer("redis-server"), args, { stdio: "ignore" });
+    const client = new Redis({ host: "127.0.0.1", port, ...(acl ?? {}), lazyConnect: true, retryStrategy: () => null });
+    client.on("error", () => undefined);
+    for (let attempt = 0; ; attempt++) {
+        try {
+            await client.connect();
+            break;
+        } catch (error) {
+            if (attempt >= 200 || server.exitCode !== null) {
+                server.kill("SIGKILL");
+                throw new Error(`the foreign redis-server on port ${port} did not start: ${(error as Error).message}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+    }
+    await client.call("CLUSTER", "SET-CONFIG-EPOCH", "7");
+    return { port, pid: server.pid as number, client, stop: () => { client.disconnect(); server.kill("SIGKILL"); } };
+}
+
+describe("startLocalCluster when another server takes a port it chose", function () {
+    // The ports are chosen free, released, and taken by redis-server a moment later: in that moment a
+    // parallel start (another test file's cluster) may take one. Forced here by naming a taken port first.
+    this.timeout(30_000);
+    let dir: string;
+    const stops: (() => unknown)[] = [];
+
+    before(async function () {
+        await requireRedisServer(this);
+    });
+
+    beforeEach(async () => {
+        dir = await fs.mkdtemp(path.join(os.tmpdir(), "foreign-node-"));
+    });
+
+    afterEach(async () => {
+        await Promise.all(stops.splice(0).map((stop) => stop()));
+        await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    for (const acl of [undefined, ACL]) {
+        it(`starts again on other ports, leaving the other server alone (${acl ? "ACL user: it refuses ours" : "no ACL: it answers as another pid"})`, async () => {
+            const foreign = await foreignNode(dir, acl ? { username: "someone-else", password: "their-password" } : undefined);
+            stops.push(foreign.stop);
+            const chosen: number[][] = [];
+            const lines: string[] = [];
+            const cluster = await startLocalCluster({ primaries: 1, replicasPerPrimary: 1, acl, log: (line) => lines.push(line) }, {
+                findFreePorts: async (count) => {
+                    const ports = chosen.length === 0 ? [foreign.port, ...await findFreePorts(count - 1)] : await findFreePorts(count);
+                    chosen.push(ports);
+                    return ports;
+                },
+            });
+            stops.push(() => cluster.stop());
+            assert.equal(chosen.length, 2, "chose ports twice");
+            assert.ok(lines.some((line) => line.includes(`port ${foreign.port}`) && /starting again on other ports \(attempt 2 of 3\)/.test(line)), lines.join("\n"));
+            const nodes = await cluster.nodes();
+            assert.deepEqual(nodes.map((node) => node.port).sort(), [...chosen[1]].sort());
+            assert.equal(nodes.filter((node) => node.role === "primary").length, 1);
+            // The other server: still running, never met, its epoch as it was.
+            assert.equal(isRunning(foreign.pid), true);
+            assert.equal(String(await foreign.client.call("CLUSTER", "NODES")).trim().split("\n").length, 1);
+            assert.match(String(await foreign.client.call("CLUSTER", "INFO")), /cluster_my_epoch:7\r?\n/);
+        });
+    }
+
+    it("gives up after three attempts, naming the port and what answered, and leaves no server of its own behind", async () => {
+        const foreign = await foreignNode(dir);
+        stops.push(foreign.stop);
+        const lines: string[] = [];
+        const mine: number[] = [];
+        await assert.rejects(startLocalCluster({ primaries: 1, replicasPerPrimary: 1, log: (line) => lines.push(line) }, {
+            findFreePorts: async (count) => {
+                const others = await findFreePorts(count - 1);
+                mine.push(...others);
+                return [foreign.port, ...others];
+            },
+        }), new RegExp(`after 3 attempts.*port ${foreign.port}.*pid ${foreign.pid}`, "s"));
+        assert.equal(mine.length, 3);
+        for (const port of mine) {
+            await assert.rejects(rawReply(port, "PING"), { code: "ECONNREFUSED" }, `port ${port} still answers`);
+        }
+        const clusterDir = / in (\S*local-redis-cluster-\S+)$/m.exec(lines.join("\n"))?.[1];
+        assert.ok(clusterDir, lines.join("\n"));
+        await assert.rejects(fs.stat(clusterDir), { code: "ENOENT" });
+        assert.equal(isRunning(foreign.pid), true);
     });
 });
