@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Redis } from "ioredis";
 import { buildClusterOptions, connectCluster, describeTarget } from "../../recovery/dataplane/connect";
 import { LocalNode, startLocalCluster } from "../../recovery/local/cluster";
+import { connectWhenListening } from "../../recovery/local/form";
 import { findFreePorts, resolveRedisServer } from "../../recovery/local/process";
 import { useLocalCluster } from "./local-cluster-fixture";
 import { requireRedisServer } from "../helpers/redis-server";
@@ -262,20 +263,12 @@ async function foreignNode(dir: string, acl?: { username: string; password: stri
         "--cluster-enabled", "yes", "--cluster-config-file", `foreign-${port}.conf`,
         ...(acl ? ["--user", "default", "off", "--user", acl.username, "on", `>${acl.password}`, "~*", "&*", "+@all"] : [])];
     const server = spawn(await resolveRedisServer("redis-server"), args, { stdio: "ignore" });
-    const client = new Redis({ host: "127.0.0.1", port, ...(acl ?? {}), lazyConnect: true, retryStrategy: () => null });
-    client.on("error", () => undefined);
-    for (let attempt = 0; ; attempt++) {
-        try {
-            await client.connect();
-            break;
-        } catch (error) {
-            if (attempt >= 200 || server.exitCode !== null) {
-                server.kill("SIGKILL");
-                throw new Error(`the foreign redis-server on port ${port} did not start: ${(error as Error).message}`);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-    }
+    const exited = () => (server.exitCode ?? server.signalCode ?? undefined)?.toString();
+    const client = await connectWhenListening(port, acl ?? {}, Date.now() + 10_000, { pid: server.pid as number, exited })
+        .catch((error: Error) => {
+            server.kill("SIGKILL");
+            throw error;
+        });
     await client.call("CLUSTER", "SET-CONFIG-EPOCH", "7");
     return { port, pid: server.pid as number, client, stop: () => { client.disconnect(); server.kill("SIGKILL"); } };
 }
