@@ -176,17 +176,17 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}, deps: Lo
     };
 
     /** Starts a server on each port and connects to it as admin; PortTakenError when one is not ours. */
-    const startServers = async (): Promise<{ port: number; client: Redis }[]> => {
+    const startServers = async (chosen: number[]): Promise<{ port: number; client: Redis }[]> => {
         // allSettled, not all: when one server fails, the others must be registered before the cleanup
         // kills what is registered.
-        await settleAll(ports.map(async (port) => {
+        await settleAll(chosen.map(async (port) => {
             const nodeDir = path.join(dir, String(port));
             await fs.mkdir(nodeDir);
             const configFile = path.join(nodeDir, "redis.conf");
             await fs.writeFile(configFile, configFor(port, nodeDir, options.nodeTimeoutMs, options.acl), { mode: 0o600 });
             servers.set(port, await spawnServer(binary, configFile, port, nodeDir, path.join(nodeDir, "redis.log")));
         }));
-        return settleAll(ports.map(async (port) => {
+        return settleAll(chosen.map(async (port) => {
             const server = servers.get(port) as ServerProcess;
             try {
                 const client = await connectWhenListening(port, credentials, deadline, server);
@@ -212,7 +212,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}, deps: Lo
             ports = await deps.findFreePorts(total);
             log(`starting ${total} redis-server on ${LOOPBACK} ports ${ports.join(", ")} in ${dir}`);
             try {
-                clients = await startServers();
+                clients = await startServers(ports);
             } catch (error) {
                 if (!(error instanceof PortTakenError)) {
                     throw error;
