@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { buildClusterOptions, connectCluster, describeTarget } from "../../recovery/dataplane/connect";
 import { LocalNode, startLocalCluster } from "../../recovery/local/cluster";
 import { connectWhenListening } from "../../recovery/local/form";
-import { findFreePorts, resolveRedisServer } from "../../recovery/local/process";
+import { PortTakenError, findFreePorts, resolveRedisServer } from "../../recovery/local/process";
 import { useLocalCluster } from "./local-cluster-fixture";
 import { requireRedisServer } from "../helpers/redis-server";
 
@@ -255,9 +255,21 @@ describe("connectCluster options (no TLS server here: the shape ElastiCache need
 
 /**
  * Another cluster-enabled redis-server on a free port, as a node of another test's cluster is: its
- * config epoch already set, with or without an ACL user of its own.
+ * config epoch already set, with or without an ACL user of its own. Its own start has the same race
+ * as a cluster's (a parallel worker may take the port first): it tries again on another port.
  */
-async function foreignNode(dir: string, acl?: { username: string; password: string }): Promise<{ port: number; pid: number; client: Redis; stop(): void }> {
+async function foreignNode(dir: string, acl?: { username: string; password: string }, attempts = 3): Promise<{ port: number; pid: number; client: Redis; stop(): void }> {
+    try {
+        return await startForeignNode(dir, acl);
+    } catch (error) {
+        if (error instanceof PortTakenError && attempts > 1) {
+            return foreignNode(dir, acl, attempts - 1);
+        }
+        throw error;
+    }
+}
+
+async function startForeignNode(dir: string, acl?: { username: string; password: string }): Promise<{ port: number; pid: number; client: Redis; stop(): void }> {
     const [port] = await findFreePorts(1);
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
         "--cluster-enabled", "yes", "--cluster-config-file", `foreign-${port}.conf`,
